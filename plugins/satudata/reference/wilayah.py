@@ -28,8 +28,9 @@ LENGTH_BY_LEVEL = {v: k for k, v in LEVEL_BY_LENGTH.items()}
 # Dotted segments: 2 + 2 + 2 + 4 digits.
 _SEGMENTS = (2, 2, 2, 4)
 
-_DOTTED = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
-_SCI_OR_FLOAT = re.compile(r"^\d+(\.\d*)?([eE][+]?\d+)?$")
+_DOTTED = re.compile(r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")
+_SCI_OR_FLOAT = re.compile(r"^[0-9]+(\.[0-9]*)?([eE][+]?[0-9]+)?$")
+_DIGITS = re.compile(r"^[0-9]+$")  # ASCII only: str.isdigit() also accepts "²" and other scripts' digits
 
 
 def normalise_kode(value: object) -> str | None:
@@ -43,6 +44,8 @@ def normalise_kode(value: object) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
+        if value <= 0:
+            return None
         text = str(value)
     elif isinstance(value, float):
         if value != value or value <= 0 or not value.is_integer():  # NaN, negative, fractional
@@ -52,10 +55,10 @@ def normalise_kode(value: object) -> str | None:
         text = str(value).strip().replace(" ", "")
         if not text:
             return None
-        if _DOTTED.match(text):
+        if _DOTTED.fullmatch(text):
             # A dotted code keeps its segment widths; "52.05" is a regency, never the float 52.05.
             text = text.replace(".", "")
-        elif _SCI_OR_FLOAT.match(text) and ("." in text or "e" in text.lower()):
+        elif _SCI_OR_FLOAT.fullmatch(text) and ("." in text or "e" in text.lower()):
             try:
                 number = Decimal(text)
             except InvalidOperation:
@@ -63,9 +66,9 @@ def normalise_kode(value: object) -> str | None:
             if number != number.to_integral_value():
                 return None
             text = str(int(number))
-        elif not text.isdigit():
+        elif not _DIGITS.fullmatch(text):
             return None
-    return text if len(text) in LEVEL_BY_LENGTH else None
+    return text if len(text) in LEVEL_BY_LENGTH and _DIGITS.fullmatch(text) else None
 
 
 def dotted(kode: str) -> str:

@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(VENV)/bin
+# Never let uv fetch its own interpreter: we run on the machine's Python 3.11.
+export UV_PYTHON_DOWNLOADS := never
+export SATUDATA_DATA_DIR ?= $(CURDIR)/data
+
+PYTEST_ARGS ?=
+
+.PHONY: help env demo test bench lint airflow-ui clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+env: $(VENV)/.synced  ## create .venv with exactly the locked dependencies
+
+demo: env  ## generate a synthetic province and run it through the real DAGs (embedded Airflow + DuckDB)
+	$(RUN)/python -m satudata.demo
+
+test: env  ## the whole suite, including the PostgreSQL and Airflow tests
+	$(RUN)/python -m pytest $(PYTEST_ARGS)
+
+bench: env  ## benchmarks (figures printed and written to docs/benchmarks.md)
+	$(RUN)/python -m benchmarks.run
+
+lint: env  ## ruff
+	$(RUN)/ruff check plugins dags tests benchmarks
+
+airflow-ui: env  ## the Airflow UI on http://localhost:8080 with this project's DAGs (airflow standalone)
+	$(RUN)/python -c "from satudata import airflow_local as a; from pathlib import Path; \
+	  [print(f'export {k}={v}') for k, v in a.airflow_env(Path('$(CURDIR)/.airflow')).items()]" > .airflow.env
+	set -a; source .airflow.env; set +a; $(RUN)/airflow standalone
+
+clean:  ## remove generated data, the embedded Airflow home and the environments
+	rm -rf data .airflow .airflow.env $(VENV) $(TOOLS)

@@ -1,0 +1,127 @@
+"""Connections to the warehouse and the native bulk-load path of each engine.
+
+The warehouse is DuckDB (embedded default, one file) or PostgreSQL (production). Both go through
+SQLAlchemy for connections, DDL and queries. Bulk data never goes through `DataFrame.to_sql`: it fails
+on DuckDB (duckdb-engine's reflection reads PostgreSQL catalogs DuckDB lacks) and is slow everywhere.
+Instead each engine gets its native path: DuckDB reads a registered DataFrame/Arrow table with
+`INSERT ... SELECT`, PostgreSQL takes `COPY ... FROM STDIN`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMAS = ("staging", "core", "mart", "meta")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine for a warehouse URL (`duckdb:///path` or `postgresql+psycopg://...`)."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(url, **kwargs)
+
+
+def dialect_name(bind: Engine | Connection) -> str:
+    return bind.dialect.name
+
+
+def quote_table(table: str) -> str:
+    """Validate a `schema.table` name (identifiers are ours, never user input) and return it."""
+    parts = table.split(".")
+    if len(parts) != 2 or not all(_IDENTIFIER.match(p) for p in parts):
+        raise ValueError(f"not a schema-qualified table name: {table!r}")
+    return table
+
+
+def _check_columns(columns: Sequence[str]) -> str:
+    for column in columns:
+        if not _IDENTIFIER.match(column):
+            raise ValueError(f"not a plain column name: {column!r}")
+    return ", ".join(columns)
+
+
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
+    """Append a DataFrame to `table` inside the caller's transaction, by the engine's native path.
+
+    Columns are matched by name; columns of the table absent from the frame get their defaults.
+    Returns the number of rows written.
+    """
+    quote_table(table)
+    if frame.empty:
+        return 0
+    columns = _check_columns([str(c) for c in frame.columns])
+    name = dialect_name(conn)
+    if name == "duckdb":
+        raw = conn.connection.driver_connection
+        view = "_satudata_bulk_frame"
+        raw.register(view, frame)
+        try:
+            raw.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            raw.unregister(view)
+    elif name == "postgresql":
+        payload = _postgres_csv(frame)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(payload)
+    else:  # pragma: no cover - only the two engines above are supported
+        raise NotImplementedError(f"bulk load is not implemented for {name}")
+    return len(frame)
+
+
+_NULL_MARK = "\x00"  # PostgreSQL text can never hold NUL, so it cannot collide with a real value
+
+
+def _postgres_csv(frame: pd.DataFrame) -> bytes:
+    """CSV for `COPY ... (FORMAT csv)` in which NULL and the empty string stay different.
+
+    COPY reads an unquoted empty field as NULL and a quoted one as ''. pandas quotes both alike, so
+    missing values are first written as a quoted marker and then unquoted.
+    """
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep=_NULL_MARK, quoting=csv.QUOTE_NONNUMERIC)
+    return buffer.getvalue().replace(f'"{_NULL_MARK}"', "").encode("utf-8")
+
+
+def replace_rows(conn: Connection, table: str, frame: pd.DataFrame, where: str = "", params=None) -> int:
+    """Delete the rows of `table` matching `where` (all rows when empty) and insert `frame`.
+
+    Runs in the caller's transaction, so readers see either the old rows or the new ones.
+    """
+    quote_table(table)
+    conn.execute(sa.text(f"DELETE FROM {table}" + (f" WHERE {where}" if where else "")), params or {})
+    return bulk_insert(conn, table, frame)
+
+
+def read_frame(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
+    """Run a query and return a DataFrame (same code on both engines)."""
+    import pandas as pd
+
+    result = conn.execute(sa.text(sql), params or {})
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+@contextmanager
+def transaction(url_or_engine: str | Engine) -> Iterator[Connection]:
+    """A connection in one transaction on a URL or engine; the engine is disposed if we made it."""
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()

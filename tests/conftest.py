@@ -1,0 +1,93 @@
+"""Shared fixtures: a fresh PostgreSQL database per test run, DuckDB files, one warm embedded Airflow.
+
+The PostgreSQL tests are part of the suite, not optional: if 127.0.0.1:5432 is unreachable they fail
+(set SATUDATA_TEST_PG_URL to point elsewhere, e.g. `postgresql+psycopg://user@host:5432/postgres`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration when first imported, so the embedded instance is configured here,
+# before any test module imports it.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="satudata-tests-"))
+os.environ["SATUDATA_DATA_DIR"] = str(_SESSION_DIR / "data")
+os.environ.pop("SATUDATA_WAREHOUSE_URL", None)
+os.environ.setdefault("SATUDATA_TASK_RETRIES", "0")
+
+from satudata import airflow_local  # noqa: E402
+
+airflow_local.configure(_SESSION_DIR / "airflow", override=True)
+
+PG_ADMIN_URL = os.environ.get("SATUDATA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin_engine():
+    import sqlalchemy as sa
+
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A database of its own for this test run, dropped afterwards: `(admin_url, url)`."""
+    import sqlalchemy as sa
+
+    name = f"satudata_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - report the real reason and fail, never skip
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required for the suite: {exc}")
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def fresh_pg_url(pg_database):
+    """An empty PostgreSQL database for one test (created from the session's connection)."""
+    import sqlalchemy as sa
+
+    name = f"satudata_t_{secrets.token_hex(5)}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def fresh_duckdb_url(tmp_path):
+    return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def empty_warehouse_url(request):
+    """Each test using this runs twice: on an empty DuckDB file and on an empty PostgreSQL database."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("fresh_duckdb_url")
+    return request.getfixturevalue("fresh_pg_url")
+
+
+@pytest.fixture(scope="session")
+def airflow_dags():
+    """One warm embedded Airflow for the session (the first `dag.test()` in a process costs ~5 s)."""
+    airflow_local.prepare_metadata_db()
+    return airflow_local.load_dags()
