@@ -1,21 +1,26 @@
 """
 ### satudata_ingest — regencies' files into the warehouse
 
-Every few minutes: make sure the warehouse schema and reference data are current, then take in the
-files regencies dropped in `inbox/<kode_kab>/<jenis>/`.
+Every 10 minutes: take in the files regencies dropped in `inbox/<kode_kab>/<jenis>/`, answer each one in
+`outbox/<kode_kab>/<file>.laporan.xlsx` (Bahasa Indonesia), and stage the good rows.
 
 | task | what it does |
 |---|---|
 | `prepare_warehouse` | Alembic upgrade to the newest schema and reload changed reference data (idempotent) |
+| `register_files` | archive each ready file untouched, record it in `meta.submission`, then clear it from the inbox; duplicates answered at once |
+| `process_submission` (one per file) | read, validate with the GX suites in `expectations/`, stage valid rows, write the report; one bad file never blocks another |
+| `build_data_docs` | GX Data Docs (HTML) for engineers under `<data>/gx/` |
+| `announce_<jenis>` | emits the `staging_<jenis>` Asset when that jenis got new rows (skipped otherwise) |
 
-Runs one at a time (`max_active_runs=1`) without catch-up: each run takes whatever is in the inbox.
+Runs one at a time (`max_active_runs=1`) without catch-up: each run takes whatever is in the inbox. A file
+left half-done by a crash is finished by the next run.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task
+from airflow.sdk import TriggerRule, dag, task
 
-from satudata.dag_support import START_DATE, WAREHOUSE_POOL, Tag, default_args
+from satudata.dag_support import STAGING_BY_JENIS, START_DATE, WAREHOUSE_POOL, Tag, default_args
 
 
 @dag(
@@ -35,7 +40,39 @@ def satudata_ingest():
 
         return prepare_warehouse()
 
-    prepare_warehouse()
+    @task(pool=WAREHOUSE_POOL)
+    def register_files(run_id: str | None = None) -> list[int]:
+        from satudata.pipeline import register_files
+
+        return register_files(run_id=run_id)
+
+    @task(pool=WAREHOUSE_POOL, map_index_template="{{ submission_label }}")
+    def process_submission(submission_id: int, run_id: str | None = None) -> dict:
+        from satudata.pipeline import process_submission
+
+        return process_submission(submission_id, run_id=run_id)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def build_data_docs(results: list[dict]) -> str | None:
+        from satudata.pipeline import build_data_docs
+
+        return build_data_docs()
+
+    prepared = prepare_warehouse()
+    pending = register_files(run_id="{{ run_id }}")
+    prepared >> pending
+    results = process_submission.partial(run_id="{{ run_id }}").expand(submission_id=pending)
+    build_data_docs(results)
+
+    for jenis, asset in STAGING_BY_JENIS.items():
+
+        @task(task_id=f"announce_{jenis}", outlets=[asset], trigger_rule=TriggerRule.ALL_DONE)
+        def announce(results: list[dict], jenis: str = jenis) -> int:
+            from satudata.pipeline import announce_staged
+
+            return announce_staged(jenis, results)
+
+        announce(results)
 
 
 satudata_ingest()

@@ -44,6 +44,43 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.warehouse.bootstrap import init_warehouse
+
+    settings = _settings(args)
+    settings.ensure_folders()
+    init_warehouse(settings.warehouse_url)
+    options = IntakeOptions.from_env()
+    if args.stable_seconds is not None:
+        options = IntakeOptions(**{**options.__dict__, "stable_seconds": args.stable_seconds})
+    _print_json(ingest_once(settings, options=options))
+    return 0
+
+
+def cmd_submissions(args: argparse.Namespace) -> int:
+    from satudata.intake.process import list_submissions
+
+    rows = list_submissions(_settings(args))
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['submission_id']:>6} {row['status']:<10} {row['kode_kab']} {row['jenis']:<10} "
+                  f"{row['rows_accepted']:>8}/{row['rows_total']:<8} {row['file']}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from satudata.templates import write_template
+
+    path = write_template(args.jenis, Path(args.out))
+    _print_json({"template": str(path), "jenis": args.jenis})
+    return 0
+
+
 def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data folder (default: $SATUDATA_DATA_DIR or ./data)")
     parser.add_argument("--warehouse", help="warehouse SQLAlchemy URL (default: $SATUDATA_WAREHOUSE_URL)")
@@ -73,9 +110,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: current month)")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("ingest", help="one scan of the inbox: archive, validate, stage, answer (JSON summary)")
+    _add_location_flags(p)
+    p.add_argument("--stable-seconds", type=float, default=None,
+                   help="skip files modified more recently than this (default $SATUDATA_STABLE_SECONDS or 10)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("submissions", help="every submission in the ledger")
+    _add_location_flags(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_submissions)
+
+    p = sub.add_parser("template", help="an Excel template for regency operators")
+    p.add_argument("jenis", choices=["dtks", "p3ke", "intervensi"])
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.set_defaults(func=cmd_template)
     return parser
-
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:

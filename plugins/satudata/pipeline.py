@@ -22,3 +22,63 @@ def prepare_warehouse(settings: Settings | None = None) -> dict:
     result = init_warehouse(settings.warehouse_url).to_dict()
     log.info("warehouse ready: %s", result)
     return result
+
+
+def register_files(run_id: str | None = None, settings: Settings | None = None) -> list[int]:
+    """Archive and record the inbox's ready files; the ids of the submissions to process."""
+    from satudata.intake.process import register_new_files
+
+    return register_new_files(settings or Settings.from_env(), run_id=run_id)
+
+
+def process_submission(submission_id: int, run_id: str | None = None, settings: Settings | None = None) -> dict:
+    """Process one submission. Inside Airflow, names the mapped task instance after the file."""
+    from satudata.intake.process import process_submission as process
+
+    settings = settings or Settings.from_env()
+    _label_map_index(settings, submission_id)
+    result = process(settings, submission_id, run_id=run_id).to_dict()
+    log.info("submission %s: %s", submission_id, result)
+    return result
+
+
+def _label_map_index(settings: Settings, submission_id: int) -> None:
+    try:
+        from airflow.sdk import get_current_context
+
+        context = get_current_context()
+    except Exception:  # noqa: BLE001 - not running inside an Airflow task
+        return
+    from satudata.intake import ledger
+    from satudata.warehouse.engine import make_engine
+
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            context["submission_label"] = f"{submission_id}: {ledger.get(conn, submission_id).inbox_path}"
+    finally:
+        engine.dispose()
+
+
+def build_data_docs(settings: Settings | None = None) -> str | None:
+    from satudata.intake.process import build_data_docs as build
+
+    path = build(settings or Settings.from_env())
+    return str(path) if path else None
+
+
+def announce_staged(jenis: str, results: list[dict] | None) -> int:
+    """Count this jenis' newly staged submissions; skip (no Asset event) when there are none."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    staged = [r for r in (results or []) if r and r.get("jenis") == jenis and r.get("status") in ("accepted", "partial")]
+    if not staged:
+        raise AirflowSkipException(f"no new {jenis} rows staged in this run")
+    log.info("%d %s submission(s) staged: %s", len(staged), jenis, [r["file"] for r in staged])
+    return len(staged)
+
+
+def ingest_once(settings: Settings | None = None) -> dict:
+    from satudata.intake.process import ingest_once as run
+
+    return run(settings or Settings.from_env())

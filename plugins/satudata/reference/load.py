@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from satudata.config import reference_dir
+from satudata.reference.program import programme_files
 from satudata.reference.wilayah import LIST_YEARS, Wilayah, dotted, load_population
 from satudata.warehouse.engine import replace_rows
 
@@ -75,10 +76,14 @@ def penduduk_frame(directory: Path) -> pd.DataFrame:
 
 
 def program_frame(directory: Path) -> pd.DataFrame:
-    frame = pd.read_csv(directory / "program.csv", dtype=str, keep_default_na=False)
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in programme_files(directory)]
+    # A local file may redefine a national code: the last definition wins, as in load_programmes().
+    frame = pd.concat(frames, ignore_index=True)
+    frame["kode_program"] = frame["kode_program"].str.strip().str.upper()
+    frame = frame.drop_duplicates("kode_program", keep="last").reset_index(drop=True)
     frame["desil_maks"] = pd.to_numeric(frame["desil_maks"].replace("", None)).astype("Int64")
     frame["program_inti"] = frame["program_inti"].str.strip().str.lower().eq("ya")
-    for column in ("kode_wilayah", "keterangan", "penyelenggara", "sumber_dana", "strategi_inpres"):
+    for column in ("kode_wilayah", "keterangan", "penyelenggara", "sumber_dana", "strategi_inpres", "alias"):
         frame[column] = frame[column].replace("", None)
     return frame
 
@@ -91,7 +96,10 @@ def load_reference(conn: Connection, directory: Path | None = None, *, force: bo
     directory = directory or reference_dir()
     loaded: dict[str, int] = {}
     for dataset in DATASETS:
-        sha = _sha256(directory, dataset.files)
+        files = dataset.files
+        if dataset.name == "program":  # local programme files come and go
+            files = tuple(p.name for p in programme_files(directory))
+        sha = _sha256(directory, files)
         known = conn.execute(
             sa.text("SELECT sha256 FROM meta.reference_load WHERE dataset = :d"), {"d": dataset.name}
         ).scalar_one_or_none()

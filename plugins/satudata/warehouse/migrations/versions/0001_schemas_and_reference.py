@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("strategi_inpres", sa.String(20)),
         sa.Column("kode_wilayah", sa.String(10)),
         sa.Column("keterangan", sa.Text),
+        sa.Column("alias", sa.Text, comment="other names in files and file names, separated by ;"),
         schema="core",
     )
     op.create_table(

@@ -1,0 +1,120 @@
+"""The submission ledger, `meta.submission`: every file ever received, what became of it, and why.
+
+Statuses: `received` (archived, not yet processed), `processing`, then one of `accepted`, `partial`,
+`rejected`, `duplicate`. A newer accepted submission of the same regency, jenis and period marks the
+older one `superseded_by`; nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+UNFINISHED = ("received", "processing")
+FINISHED = ("accepted", "partial", "rejected", "duplicate")
+STAGED = ("accepted", "partial")
+
+_COLUMNS = (
+    "submission_id, file_name, inbox_path, archive_path, sha256, size_bytes, kode_kab, jenis, periode, "
+    "periode_sumber, program, received_at, processed_at, status, reason_code, reason_detail, rows_total, "
+    "rows_accepted, rows_rejected, rows_warning, report_path, duplicate_of, superseded_by, attempts, run_id"
+)
+
+
+@dataclass
+class Submission:
+    submission_id: int
+    file_name: str
+    inbox_path: str
+    archive_path: str
+    sha256: str
+    size_bytes: int
+    kode_kab: str
+    jenis: str
+    periode: str | None
+    periode_sumber: str | None
+    program: str | None
+    received_at: datetime
+    processed_at: datetime | None
+    status: str
+    reason_code: str | None
+    reason_detail: str | None
+    rows_total: int | None
+    rows_accepted: int | None
+    rows_rejected: int | None
+    rows_warning: int | None
+    report_path: str | None
+    duplicate_of: int | None
+    superseded_by: int | None
+    attempts: int
+    run_id: str | None
+
+    @property
+    def reason(self) -> dict:
+        return json.loads(self.reason_detail) if self.reason_detail else {}
+
+
+def _one(conn: Connection, where: str, params: dict) -> Submission | None:
+    row = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM meta.submission WHERE {where}"), params).first()
+    return Submission(*row) if row else None
+
+
+def get(conn: Connection, submission_id: int) -> Submission:
+    found = _one(conn, "submission_id = :i", {"i": submission_id})
+    if found is None:
+        raise KeyError(f"no submission {submission_id}")
+    return found
+
+
+def find_unfinished_from_inbox(conn: Connection, sha256: str, inbox_path: str) -> Submission | None:
+    """A registration an interrupted scan made for this very file (same bytes, same inbox path)."""
+    return _one(
+        conn,
+        "sha256 = :s AND inbox_path = :p AND status IN ('received', 'processing') "
+        "ORDER BY submission_id DESC LIMIT 1",
+        {"s": sha256, "p": inbox_path},
+    )
+
+
+def find_original(conn: Connection, sha256: str) -> Submission | None:
+    """The first non-duplicate submission with these bytes."""
+    return _one(
+        conn, "sha256 = :s AND status <> 'duplicate' ORDER BY submission_id LIMIT 1", {"s": sha256}
+    )
+
+
+def insert(conn: Connection, **values) -> int:
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{k}" for k in values)
+    return conn.execute(
+        sa.text(f"INSERT INTO meta.submission ({columns}) VALUES ({placeholders}) RETURNING submission_id"),
+        values,
+    ).scalar_one()
+
+
+def update(conn: Connection, submission_id: int, **values) -> None:
+    if "reason_detail" in values and isinstance(values["reason_detail"], dict):
+        values["reason_detail"] = json.dumps(values["reason_detail"], ensure_ascii=False, default=str)
+    assignments = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(
+        sa.text(f"UPDATE meta.submission SET {assignments} WHERE submission_id = :submission_id"),
+        {**values, "submission_id": submission_id},
+    )
+
+
+def unfinished_ids(conn: Connection) -> list[int]:
+    return list(
+        conn.execute(
+            sa.text("SELECT submission_id FROM meta.submission WHERE status IN ('received', 'processing') "
+                    "ORDER BY submission_id")
+        ).scalars()
+    )
+
+
+def list_all(conn: Connection) -> list[Submission]:
+    rows = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM meta.submission ORDER BY submission_id")).all()
+    return [Submission(*row) for row in rows]

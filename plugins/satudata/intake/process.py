@@ -1,0 +1,381 @@
+"""Intake end to end: scan the inbox, register each file, then process each submission.
+
+`register_new_files` and `process_submission` are what the DAG's tasks call (one mapped task per
+submission); `ingest_once` is the CLI's single scan. All of them are safe to re-run: registration
+resumes an interrupted one, and processing a submission again replaces what it staged before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from satudata.config import Settings
+from satudata.intake import ledger
+from satudata.intake.scan import Candidate, archive_copy, clean_stale_partials, find_candidates, remove_from_inbox
+from satudata.warehouse.engine import bulk_insert, make_engine
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_PERIOD_NUMERIC = re.compile(r"(?<![0-9])(20[0-9]{2})[-_. ]?(0[1-9]|1[0-2])(?![0-9])")
+_PERIOD_MONTH_FIRST = re.compile(r"(?<![0-9])(0[1-9]|1[0-2])[-_. ](20[0-9]{2})(?![0-9])")
+
+
+@dataclass(frozen=True)
+class IntakeOptions:
+    """Tunable by environment: SATUDATA_STABLE_SECONDS, SATUDATA_MAX_REJECTED_SHARE, SATUDATA_CHUNK_ROWS."""
+
+    stable_seconds: float = 10.0
+    max_rejected_share: float = 0.3  # above this share of rejected rows the whole file is refused
+    chunk_rows: int = 200_000
+    max_uncompressed_bytes: int = 1_000_000_000
+
+    @classmethod
+    def from_env(cls) -> IntakeOptions:
+        return cls(
+            stable_seconds=float(os.environ.get("SATUDATA_STABLE_SECONDS", cls.stable_seconds)),
+            max_rejected_share=float(os.environ.get("SATUDATA_MAX_REJECTED_SHARE", cls.max_rejected_share)),
+            chunk_rows=int(os.environ.get("SATUDATA_CHUNK_ROWS", cls.chunk_rows)),
+            max_uncompressed_bytes=int(
+                os.environ.get("SATUDATA_MAX_UNCOMPRESSED_BYTES", cls.max_uncompressed_bytes)
+            ),
+        )
+
+
+@dataclass
+class ProcessResult:
+    submission_id: int
+    file: str
+    kode_kab: str
+    jenis: str
+    periode: str | None
+    status: str
+    reason: str | None
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_warning: int
+    report: str | None
+    staged_tables: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _known_regencies() -> set[str]:
+    from satudata.reference.wilayah import Wilayah
+
+    return {r.kode for r in Wilayah.load().regions() if r.level == "kabupaten"}
+
+
+def period_from_name(name: str) -> str | None:
+    """`dtks_5205_2026-11.xlsx`, `P3KE 202611.xlsx`, `pkh 11-2026.csv`, `DTKS November 2026.xlsx`."""
+    stem = Path(name).stem
+    match = _PERIOD_NUMERIC.search(stem)
+    if match:
+        return f"{match.group(1)}-{match.group(2)}"
+    match = _PERIOD_MONTH_FIRST.search(stem)
+    if match:
+        return f"{match.group(2)}-{match.group(1)}"
+    from satudata.normalise.dates import MONTHS
+
+    words = re.findall(r"[A-Za-z]+|[0-9]{4}", stem)
+    for month_word, year in zip(words, words[1:], strict=False):
+        if month_word.lower() in MONTHS and year.isdigit() and year.startswith("20"):
+            return f"{year}-{MONTHS[month_word.lower()]:02d}"
+    return None
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def register_new_files(settings: Settings, *, run_id: str | None = None,
+                       options: IntakeOptions | None = None) -> list[int]:
+    """Archive and record every ready file in the inbox. Returns the submissions that need processing.
+
+    Duplicates are answered straight away (their report is written here) and are not returned. Submissions
+    left unfinished by an earlier crash are returned too, so a re-run finishes them.
+    """
+    options = options or IntakeOptions.from_env()
+    settings.ensure_folders()
+    clean_stale_partials(settings.folder("archive"))
+    engine = make_engine(settings.warehouse_url)
+    to_process: list[int] = []
+    try:
+        candidates = find_candidates(
+            settings.folder("inbox"), stable_seconds=options.stable_seconds, known_regencies=_known_regencies()
+        )
+        for candidate in candidates:
+            submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
+            if is_duplicate:
+                _answer_duplicate(settings, engine, submission_id)
+        with engine.connect() as conn:
+            to_process = ledger.unfinished_ids(conn)
+    finally:
+        engine.dispose()
+    log.info("inbox scan: %d new file(s), %d submission(s) to process", len(candidates), len(to_process))
+    return to_process
+
+
+def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: str | None) -> tuple[int, bool]:
+    received = datetime.now(UTC)
+    sha, archived = archive_copy(candidate, settings.folder("archive"), received)
+    with engine.begin() as conn:
+        resumed = ledger.find_unfinished_from_inbox(conn, sha, candidate.relative)
+        if resumed is not None:
+            submission_id, duplicate = resumed.submission_id, False
+            log.info("resuming registration of %s as submission %d", candidate.relative, submission_id)
+        else:
+            original = ledger.find_original(conn, sha)
+            duplicate = original is not None and candidate.problem != "symlink"
+            submission_id = ledger.insert(
+                conn,
+                file_name=candidate.name,
+                inbox_path=candidate.relative,
+                archive_path=archived.relative_to(settings.folder("archive")).as_posix(),
+                sha256=sha,
+                size_bytes=candidate.size,
+                kode_kab=candidate.kode_kab[:4] if candidate.kode_kab else "",
+                jenis=candidate.jenis[:20],
+                received_at=received,
+                status="duplicate" if duplicate else "received",
+                reason_code="duplicate" if duplicate else candidate.problem,
+                duplicate_of=original.submission_id if duplicate else None,
+                run_id=run_id,
+            )
+            log.info(
+                "registered %s (sha256 %s…) as submission %d%s",
+                candidate.relative, sha[:12], submission_id,
+                f", duplicate of {original.submission_id}" if duplicate else "",
+            )
+    remove_from_inbox(candidate, settings.folder("quarantine"))
+    return submission_id, duplicate
+
+
+def _answer_duplicate(settings: Settings, engine: Engine, submission_id: int) -> None:
+    with engine.begin() as conn:
+        submission = ledger.get(conn, submission_id)
+        original = ledger.get(conn, submission.duplicate_of)
+        detail = {"tanggal": original.received_at.strftime("%Y-%m-%d %H:%M UTC"), "berkas": original.file_name,
+                  "status_asli": original.status}
+        report = _write_report(settings, submission, status="duplicate", reason_code="duplicate",
+                               reason_detail=detail, counts=(0, 0, 0, 0), issues=None, rejected=None,
+                               duplicate_of=f"{original.file_name} ({detail['tanggal']})")
+        ledger.update(conn, submission_id, reason_detail=detail, processed_at=datetime.now(UTC), report_path=report,
+                      periode=original.periode, rows_total=0, rows_accepted=0, rows_rejected=0, rows_warning=0)
+
+
+# --- processing --------------------------------------------------------------------------------
+
+
+class _FileRefused(Exception):
+    def __init__(self, code: str, detail: dict | None = None):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail or {}
+
+
+def process_submission(settings: Settings, submission_id: int, *, run_id: str | None = None,
+                       options: IntakeOptions | None = None) -> ProcessResult:
+    """Read, validate and stage one archived submission, and answer the regency. Idempotent."""
+    options = options or IntakeOptions.from_env()
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.begin() as conn:
+            submission = ledger.get(conn, submission_id)
+            if submission.status in ledger.FINISHED:
+                log.info("submission %d already %s: nothing to do", submission_id, submission.status)
+                return _result(submission, [])
+            ledger.update(conn, submission_id, status="processing", attempts=submission.attempts + 1, run_id=run_id)
+        if submission.attempts + 1 > MAX_ATTEMPTS:
+            return _finish_rejected(settings, engine, submission, "internal_error",
+                                    {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))
+        return _process(settings, engine, submission, options)
+    finally:
+        engine.dispose()
+
+
+def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
+             options: IntakeOptions) -> ProcessResult:
+    from satudata.intake.read import FileRejected, ReadOptions, read_submission
+    from satudata.intake.stage import SubmissionStager
+
+    if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder", "unsupported_format"):
+        return _finish_rejected(settings, engine, submission, submission.reason_code,
+                                {"folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
+    path = settings.folder("archive") / submission.archive_path
+    read_options = ReadOptions(chunk_rows=options.chunk_rows, max_uncompressed_bytes=options.max_uncompressed_bytes)
+    stager = SubmissionStager(settings, submission, options)
+    try:
+        meta, chunks = read_submission(path, submission.jenis, read_options)
+        stager.set_meta(meta, period_from_name(submission.file_name))
+        with engine.begin() as conn:
+            stager.clear_previous(conn)
+            for chunk in chunks:
+                stager.add_chunk(conn, chunk)
+            stager.finish_chunks(conn)
+            verdict = stager.verdict()
+            if verdict.refused:
+                raise _FileRefused(verdict.reason_code, verdict.reason_detail)
+            stager.commit_staged(conn, verdict)
+            report = _write_report(settings, submission, status=verdict.status, reason_code=None,
+                                   reason_detail=None, counts=verdict.counts, issues=stager.issues(),
+                                   rejected=stager.rejected_rows(), meta=meta, periode=stager.periode)
+            stager.record(conn, verdict, report)
+        log.info("submission %d (%s): %s, %d/%d rows staged", submission.submission_id, submission.inbox_path,
+                 verdict.status, verdict.counts[1], verdict.counts[0])
+        with engine.connect() as conn:
+            return _result(ledger.get(conn, submission.submission_id), stager.staged_tables)
+    except FileRejected as exc:
+        detail = {"detail": exc.detail, "kolom": getattr(exc, "missing_columns", None) or []}
+        code = exc.code
+        if code == "missing_columns" and stager.looks_like_bps(exc):
+            code = "bps_coding"
+        return _finish_rejected(settings, engine, submission, code, detail, None, None, (0, 0, 0, 0))
+    except _FileRefused as exc:
+        return _finish_rejected(settings, engine, submission, exc.code, exc.detail, stager.issues(),
+                                stager.all_rows_for_rejection(), stager.verdict().counts_rejected_file(),
+                                periode=stager.periode, stager=stager)
+
+
+def _finish_rejected(settings, engine, submission, code, detail, issues, rejected, counts, *, periode=None,
+                     stager=None) -> ProcessResult:
+    total = counts[0]
+    counts = (total, 0, total, 0) if total else counts
+    report = _write_report(settings, submission, status="rejected", reason_code=code, reason_detail=detail,
+                           counts=counts, issues=issues, rejected=rejected, periode=periode)
+    with engine.begin() as conn:
+        if stager is not None:
+            stager.record_rejected_file(conn)
+        ledger.update(
+            conn, submission.submission_id, status="rejected", reason_code=code, reason_detail=detail,
+            processed_at=datetime.now(UTC), report_path=report, periode=periode or submission.periode,
+            rows_total=counts[0], rows_accepted=0, rows_rejected=counts[2], rows_warning=counts[3],
+        )
+        final = ledger.get(conn, submission.submission_id)
+    log.warning("submission %d (%s) rejected: %s %s", submission.submission_id, submission.inbox_path, code,
+                json.dumps(detail, default=str, ensure_ascii=False)[:500])
+    return _result(final, [])
+
+
+def _result(submission: ledger.Submission, staged: list[str]) -> ProcessResult:
+    return ProcessResult(
+        submission_id=submission.submission_id, file=submission.inbox_path, kode_kab=submission.kode_kab,
+        jenis=submission.jenis, periode=submission.periode, status=submission.status,
+        reason=submission.reason_code, rows_total=submission.rows_total or 0,
+        rows_accepted=submission.rows_accepted or 0, rows_rejected=submission.rows_rejected or 0,
+        rows_warning=submission.rows_warning or 0, report=submission.report_path, staged_tables=staged,
+    )
+
+
+def _write_report(settings: Settings, submission: ledger.Submission, *, status: str, reason_code: str | None,
+                  reason_detail: dict | None, counts: tuple[int, int, int, int], issues: pd.DataFrame | None,
+                  rejected: pd.DataFrame | None, meta=None, periode: str | None = None,
+                  duplicate_of: str | None = None) -> str:
+    """Write `outbox/<kode_kab>/<file>.laporan.xlsx`; returns its path relative to outbox/."""
+    from satudata.intake.report import ReportSummary, write_report
+    from satudata.intake.scan import safe_name
+    from satudata.reference.wilayah import Wilayah
+
+    regency = submission.kode_kab if re.fullmatch(r"[0-9]{4}", submission.kode_kab or "") else "_tanpa_kabupaten"
+    name = f"{safe_name(submission.file_name)}.laporan.xlsx"
+    target = settings.folder("outbox") / regency / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sheet = (meta.sheets[0] if meta is not None and meta.sheets else None)
+    summary = ReportSummary(
+        file_name=submission.file_name, kode_kab=submission.kode_kab,
+        nama_kab=Wilayah.load().name(submission.kode_kab) if submission.kode_kab else None,
+        jenis=submission.jenis, periode=periode or submission.periode, status=status,
+        received_at=submission.received_at, sha256=submission.sha256,
+        rows_total=counts[0], rows_accepted=counts[1], rows_rejected=counts[2], rows_with_warnings=counts[3],
+        reason_code=reason_code, reason_detail=reason_detail, duplicate_of=duplicate_of,
+        header_row=sheet.header_row if sheet else None,
+        column_map=({f"[{s.sheet}] {k}": v for s in meta.sheets for k, v in s.column_map.items()}
+                    if meta is not None else None),
+        unmapped_columns=([u for s in meta.sheets for u in s.unmapped_columns] if meta is not None else None),
+    )
+    write_report(target, summary, issues if issues is not None else _empty_issues(), rejected)
+    return target.relative_to(settings.folder("outbox")).as_posix()
+
+
+def _empty_issues() -> pd.DataFrame:
+    return pd.DataFrame({"baris": pd.Series(dtype="int64"), "kolom": pd.Series(dtype="string"),
+                         "aturan": pd.Series(dtype="string"), "nilai": pd.Series(dtype="string")})
+
+
+# --- one scan ----------------------------------------------------------------------------------
+
+
+def ingest_once(settings: Settings, *, run_id: str | None = None, options: IntakeOptions | None = None) -> dict:
+    """One scan: register what is in the inbox, process every pending submission, build GX Data Docs."""
+    options = options or IntakeOptions.from_env()
+    pending = register_new_files(settings, run_id=run_id, options=options)
+    results = []
+    for submission_id in pending:
+        try:
+            results.append(process_submission(settings, submission_id, run_id=run_id, options=options).to_dict())
+        except Exception:  # noqa: BLE001 - one bad file never blocks the others; it is retried next scan
+            log.exception("submission %d failed; it stays pending and is retried on the next scan", submission_id)
+            results.append({"submission_id": submission_id, "status": "error"})
+    docs = build_data_docs(settings)
+    by_status: dict[str, int] = {}
+    for item in results:
+        by_status[item["status"]] = by_status.get(item["status"], 0) + 1
+    return {"processed": len(results), "by_status": by_status, "submissions": results, "data_docs": str(docs)}
+
+
+def build_data_docs(settings: Settings) -> Path | None:
+    from satudata.intake.validate import SuiteRunner
+
+    gx_root = settings.data_dir / "gx"
+    if not (gx_root / "gx").exists():
+        return None
+    return SuiteRunner(gx_root).build_data_docs()
+
+
+def list_submissions(settings: Settings) -> list[dict]:
+    """Every submission, for `satudata submissions --json`."""
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            rows = ledger.list_all(conn)
+    finally:
+        engine.dispose()
+    return [
+        {
+            "submission_id": s.submission_id, "file": s.inbox_path, "sha256": s.sha256, "kode_kab": s.kode_kab,
+            "jenis": s.jenis, "periode": s.periode, "status": s.status, "reason": s.reason_code,
+            "rows_total": s.rows_total or 0, "rows_accepted": s.rows_accepted or 0,
+            "rows_rejected": s.rows_rejected or 0, "rows_warning": s.rows_warning or 0,
+            "report": s.report_path, "received_at": s.received_at.isoformat() if s.received_at else None,
+            "superseded_by": s.superseded_by, "duplicate_of": s.duplicate_of,
+        }
+        for s in rows
+    ]
+
+
+def staged_jenis_since(settings: Settings, submission_ids: list[int]) -> list[str]:
+    """Which jenis got new staged rows from these submissions (drives the Asset events)."""
+    if not submission_ids:
+        return []
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT DISTINCT jenis FROM meta.submission WHERE status IN ('accepted', 'partial') "
+                        "AND submission_id IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
+                {"ids": list(submission_ids)},
+            ).scalars()
+            return sorted(rows)
+    finally:
+        engine.dispose()

@@ -1,0 +1,349 @@
+"""Validate the chunks of one submission and stage its good rows, all in one transaction.
+
+Readers of `staging` see either the previous state or the whole new submission, never part of it:
+the rows are inserted in the caller's transaction, the older submission of the same regency, jenis
+and period (and programme, for recipient lists) is switched off (`aktif = false`) in the same one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from satudata.config import Settings
+from satudata.intake import ledger
+from satudata.intake.validate import (
+    ISSUE_COLUMNS,
+    STAGING_TABLE,
+    SUITE_BY_SHEET,
+    FileState,
+    ReferenceParameters,
+    SuiteRunner,
+    derive,
+    issues_from_result,
+)
+from satudata.warehouse.engine import bulk_insert
+
+log = logging.getLogger(__name__)
+
+SHEET_LABEL = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Keluarga"}
+_PERSON = ["nik", "nik_valid", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "tanggal_lahir_teks",
+           "hubungan_keluarga", "status_kawin", "pekerjaan", "disabilitas"]
+STAGING_COLUMNS = {
+    "dtks": ["id_dtks", "kode_desa", "alamat", "no_kk", *_PERSON],
+    "p3ke_keluarga": ["id_keluarga_p3ke", "kode_desa", "alamat", "no_kk", "nik_kepala_keluarga",
+                      "nik_kepala_keluarga_valid", "nama_kepala_keluarga", "jenis_kelamin_kepala_keluarga", "desil",
+                      "jumlah_anggota"],
+    "p3ke_anggota": ["id_keluarga_p3ke", "id_individu_p3ke", "no_kk", *_PERSON],
+    "intervensi": ["kode_program", "nik", "nik_valid", "no_kk", "nama", "tanggal_lahir", "tanggal_lahir_teks",
+                   "kode_desa", "alamat", "nilai_bantuan", "tanggal_salur"],
+}
+
+
+def tingkat_of(aturan: str) -> str:
+    from satudata.intake.messages import RULES
+
+    rule = RULES.get(aturan)
+    return rule.tingkat if rule is not None else "galat"
+
+
+@dataclass
+class Verdict:
+    status: str  # accepted | partial | rejected
+    refused: bool
+    reason_code: str | None
+    reason_detail: dict
+    counts: tuple[int, int, int, int]  # total, accepted, rejected, warning
+
+    def counts_rejected_file(self) -> tuple[int, int, int, int]:
+        return self.counts
+
+
+class SubmissionStager:
+    def __init__(self, settings: Settings, submission: ledger.Submission, options) -> None:
+        from satudata.reference.program import ProgrammeMatcher
+        from satudata.reference.wilayah import Wilayah
+
+        self.settings = settings
+        self.submission = submission
+        self.options = options
+        self.params = ReferenceParameters(
+            kode_kab=submission.kode_kab, today=pd.Timestamp.now(tz="UTC").tz_localize(None).normalize(),
+            wilayah=Wilayah.load(), programmes=ProgrammeMatcher.load(),
+        )
+        self.state = FileState()
+        self.runner = SuiteRunner(settings.data_dir / "gx")
+        self.periode: str | None = submission.periode
+        self.periode_sumber: str | None = None
+        self.file_programmes: list[str] = []
+        self.staged_tables: list[str] = []
+        self._issues: list[pd.DataFrame] = []
+        self._rejected: list[pd.DataFrame] = []
+        self._results: list[dict] = []
+        self._programmes_seen: set[str] = set()
+        self._pending_members: list = []
+        self._families_done = False
+        self._total = self._rejected_rows = self._warning_rows = 0
+        self._desa_present = self._desa_known = self._desa_outside = self._desa_unknown = self._bps_like = 0
+        self._outside_regencies: Counter[str] = Counter()
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def set_meta(self, meta, period_in_name: str | None) -> None:
+        self.meta = meta
+        if period_in_name:
+            self.periode, self.periode_sumber = period_in_name, "nama_berkas"
+        elif getattr(meta, "periode", None):
+            self.periode, self.periode_sumber = meta.periode, "isi_berkas"
+        else:
+            self.periode, self.periode_sumber = self.submission.received_at.strftime("%Y-%m"), "tanggal_terima"
+        if self.submission.jenis == "intervensi":
+            self.file_programmes = self.params.programmes.codes_in_file_name(self.submission.file_name)
+
+    def clear_previous(self, conn: Connection) -> None:
+        """A retry replaces whatever an earlier attempt of this submission wrote."""
+        sid = {"s": self.submission.submission_id}
+        for table in (*STAGING_TABLE.values(), "staging.baris_ditolak", "meta.validation_issue",
+                      "meta.validation_result"):
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE submission_id = :s"), sid)
+
+    # -- chunks --------------------------------------------------------------------------------
+
+    def add_chunk(self, conn: Connection, chunk) -> None:
+        suite = SUITE_BY_SHEET.get((self.submission.jenis, chunk.sheet))
+        if suite is None:
+            raise ValueError(f"no suite for jenis {self.submission.jenis!r} sheet {chunk.sheet!r}")
+        # P3KE members are checked against the family sheet: families first, whatever the file's order.
+        if suite == "p3ke_anggota" and not self._families_done:
+            self._pending_members.append(chunk)
+            return
+        self._validate_and_stage(conn, suite, chunk)
+
+    def _flush_members(self, conn: Connection) -> None:
+        self._families_done = True
+        pending, self._pending_members = self._pending_members, []
+        for chunk in pending:
+            self._validate_and_stage(conn, "p3ke_anggota", chunk)
+
+    def _validate_and_stage(self, conn: Connection, suite: str, chunk) -> None:
+        frame = chunk.frame
+        if frame.empty and chunk.cell_issues.empty:
+            return
+        checked = derive(suite, frame, self.params, self.state, self.file_programmes)
+        run_name = f"submission-{self.submission.submission_id}-{chunk.sheet}-{int(frame.index.min() or 0)}"
+        validation = self.runner.run(suite, checked, self.params.for_suite(), run_name)
+        issues, results = issues_from_result(validation, checked, frame, tingkat_of)
+        for item in results:
+            if item["aturan"] == "missing_columns" and not item["success"]:
+                from satudata.intake.read import FileRejected
+
+                raise FileRejected("missing_columns", f"suite {suite}: column {item['kolom']} missing",
+                                   missing_columns=[item["kolom"]])
+        cell = chunk.cell_issues
+        if cell is not None and not cell.empty:
+            cell = cell.assign(tingkat=cell["aturan"].map(tingkat_of))
+            issues = pd.concat([issues, cell[ISSUE_COLUMNS]], ignore_index=True)
+        issues = issues.assign(sheet=chunk.sheet)
+
+        bad_rows = pd.Index(issues.loc[issues["tingkat"] == "galat", "baris"].unique())
+        warn_rows = pd.Index(issues.loc[issues["tingkat"] != "galat", "baris"].unique()).difference(bad_rows)
+        rejected_mask = checked.index.isin(bad_rows)
+        self._total += len(checked)
+        self._rejected_rows += int(rejected_mask.sum())
+        self._warning_rows += int(checked.index.isin(warn_rows).sum())
+        self._count_regions(checked)
+
+        good = checked.loc[~rejected_mask]
+        if not good.empty:
+            table = STAGING_TABLE[suite]
+            bulk_insert(conn, table, self._staging_frame(suite, good))
+            if table not in self.staged_tables:
+                self.staged_tables.append(table)
+            if suite == "intervensi":
+                self._programmes_seen.update(good["kode_program"].dropna().unique().tolist())
+        if rejected_mask.any():
+            original = frame.loc[rejected_mask].copy()
+            original.insert(0, "baris", original.index.astype("int64"))
+            self._rejected.append(original.assign(lembar=SHEET_LABEL.get(chunk.sheet, chunk.sheet)))
+        if not issues.empty:
+            self._issues.append(issues)
+        for item in results:
+            item.update(sheet=chunk.sheet, suite=suite)
+        self._results.extend(results)
+
+    def _count_regions(self, checked: pd.DataFrame) -> None:
+        if "kode_desa_ada" not in checked:
+            return
+        present = checked["kode_desa_ada"]
+        known = checked["kode_desa_dikenal"]
+        self._desa_present += int(present.sum())
+        self._desa_known += int(known.sum())
+        outside = known & checked["kode_desa_kab"].ne(self.submission.kode_kab)
+        self._desa_outside += int(outside.sum())
+        self._outside_regencies.update(checked.loc[outside, "kode_desa_kab"].tolist())
+        unknown = present & ~known
+        self._desa_unknown += int(unknown.sum())
+        codes = checked.loc[unknown, "kode_desa"].astype("string")
+        # BPS desa codes are 2+2+3+3 digits: the 7th digit closes a 3-digit kecamatan code (010, 020 ...),
+        # where a Kemendagri desa code has 1, 2 or 3 (kelurahan / desa / desa adat).
+        self._bps_like += int(codes.str.fullmatch(r"[0-9]{6}0[0-9]{3}").fillna(False).sum())
+
+    def _staging_frame(self, suite: str, good: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(index=good.index)
+        out["submission_id"] = self.submission.submission_id
+        out["kode_kab"] = self.submission.kode_kab
+        out["periode"] = self.periode
+        out["baris"] = good.index.astype("int64")
+        out["aktif"] = True
+        for column in STAGING_COLUMNS[suite]:
+            if column in ("nik_valid", "nik_kepala_keluarga_valid"):
+                out[column] = good.get(column, pd.Series(False, index=good.index)).fillna(False).astype(bool)
+            elif column in ("tanggal_lahir", "tanggal_salur"):
+                out[column] = good.get(f"{column}_iso")
+            elif column == "tanggal_lahir_teks":
+                out[column] = good.get("tanggal_lahir")
+            elif column in ("jenis_kelamin", "jenis_kelamin_kepala_keluarga"):
+                sex = good.get(column)
+                out[column] = sex.where(sex.isin(["L", "P"])) if sex is not None else None
+            elif column == "desil":
+                out[column] = pd.to_numeric(good["desil"], errors="coerce").astype("Int64")
+            elif column == "jumlah_anggota":
+                out[column] = pd.to_numeric(good.get(column), errors="coerce").astype("Int64") if column in good \
+                    else pd.array([pd.NA] * len(good), dtype="Int64")
+            elif column == "nilai_bantuan":
+                out[column] = pd.to_numeric(good.get(column), errors="coerce") if column in good else None
+            else:
+                out[column] = good.get(column)
+        return out.reset_index(drop=True).astype(
+            {c: "string" for c in out.columns if out[c].dtype == object}
+        )
+
+    # -- verdict -------------------------------------------------------------------------------
+
+    def verdict(self) -> Verdict:
+        if self._pending_members and not self._families_done:
+            raise RuntimeError("P3KE member rows are waiting for the family sheet; call finish_chunks first")
+        total, rejected, warning = self._total, self._rejected_rows, self._warning_rows
+        counts = (total, total - rejected, rejected, warning)
+        threshold = self.options.max_rejected_share
+        if total == 0:
+            return Verdict("rejected", True, "empty_file", {"detail": "tidak ada baris data"}, counts)
+        if self._desa_unknown and self._desa_unknown >= 0.5 * max(self._desa_present, 1) \
+                and self._bps_like >= 0.8 * self._desa_unknown:
+            return Verdict("rejected", True, "bps_coding",
+                           {"baris_kode_bps": self._bps_like, "baris_berkode": self._desa_present}, counts)
+        if self._desa_known and self._desa_outside >= 0.5 * self._desa_known:
+            regency, _ = self._outside_regencies.most_common(1)[0]
+            from satudata.reference.wilayah import Wilayah
+
+            return Verdict("rejected", True, "wrong_regency",
+                           {"kode_kab_isi": regency, "nama_kab_isi": Wilayah.load().name(regency),
+                            "kode_kab_folder": self.submission.kode_kab, "baris": self._desa_outside}, counts)
+        if rejected / total > threshold:
+            return Verdict("rejected", True, "too_many_bad_rows",
+                           {"batas": f"{threshold:.0%}", "ditolak": rejected, "total": total,
+                            "porsi": f"{rejected / total:.1%}"}, counts)
+        return Verdict("accepted" if rejected == 0 else "partial", False, None, {}, counts)
+
+    def finish_chunks(self, conn: Connection) -> None:
+        if self._pending_members:
+            self._flush_members(conn)
+
+    # -- results -------------------------------------------------------------------------------
+
+    def issues(self) -> pd.DataFrame:
+        if not self._issues:
+            return pd.DataFrame(columns=[*ISSUE_COLUMNS, "sheet"])
+        return pd.concat(self._issues, ignore_index=True).sort_values(["sheet", "baris"], kind="stable")
+
+    def rejected_rows(self) -> pd.DataFrame | None:
+        return pd.concat(self._rejected, ignore_index=True) if self._rejected else None
+
+    def all_rows_for_rejection(self) -> pd.DataFrame | None:
+        return self.rejected_rows()
+
+    def _write_issue_tables(self, conn: Connection) -> None:
+        sid = self.submission.submission_id
+        issues = self.issues()
+        if not issues.empty:
+            from satudata.intake.messages import format_message
+
+            frame = issues.assign(submission_id=sid)
+            frame["pesan"] = frame["aturan"].map(lambda code: format_message(code))
+            frame["nilai"] = frame["nilai"].astype("string").str.slice(0, 500)
+            bulk_insert(conn, "meta.validation_issue",
+                        frame[["submission_id", "sheet", "baris", "kolom", "aturan", "tingkat", "nilai", "pesan"]])
+        if self._results:
+            results = pd.DataFrame(self._results).assign(submission_id=sid)
+            bulk_insert(conn, "meta.validation_result",
+                        results[["submission_id", "sheet", "suite", "expectation", "kolom", "aturan", "success",
+                                 "element_count", "unexpected_count", "result", "validated_at"]])
+        rejected = self.rejected_rows()
+        if rejected is not None:
+            data = rejected.drop(columns=["baris", "lembar"]).astype("string")
+            payload = pd.DataFrame({
+                "submission_id": sid,
+                "sheet": rejected["lembar"].to_numpy(),
+                "baris": rejected["baris"].to_numpy(),
+                "data": [json.dumps({k: v for k, v in row.items() if v is not None and v == v}, ensure_ascii=False)
+                         for row in data.to_dict("records")],
+            })
+            bulk_insert(conn, "staging.baris_ditolak", payload)
+
+    def commit_staged(self, conn: Connection, verdict: Verdict) -> None:
+        """Switch the older submission of the same scope off, and keep issues/results, in this transaction."""
+        sid = self.submission.submission_id
+        scope = {"k": self.submission.kode_kab, "p": self.periode, "s": sid}
+        programmes = sorted(self._programmes_seen)
+        for table in self.staged_tables:
+            where = "kode_kab = :k AND periode = :p AND submission_id <> :s AND aktif"
+            if table == "staging.intervensi":
+                where += " AND kode_program IN :programmes"
+                statement = sa.text(f"UPDATE {table} SET aktif = false WHERE {where}").bindparams(
+                    sa.bindparam("programmes", expanding=True))
+                conn.execute(statement, {**scope, "programmes": programmes or [""]})
+            else:
+                conn.execute(sa.text(f"UPDATE {table} SET aktif = false WHERE {where}"), scope)
+        # Submissions none of whose rows are still active are superseded by this one.
+        older = conn.execute(
+            sa.text("SELECT submission_id FROM meta.submission WHERE kode_kab = :k AND jenis = :j AND periode = :p "
+                    "AND status IN ('accepted', 'partial') AND superseded_by IS NULL AND submission_id <> :s"),
+            {**scope, "j": self.submission.jenis},
+        ).scalars().all()
+        for old in older:
+            still_active = sum(
+                conn.execute(sa.text(f"SELECT count(*) FROM {t} WHERE submission_id = :o AND aktif"),
+                             {"o": old}).scalar_one()
+                for t in STAGING_TABLE.values()
+            )
+            if still_active == 0:
+                ledger.update(conn, old, superseded_by=sid)
+                log.info("submission %d superseded by %d", old, sid)
+        self._write_issue_tables(conn)
+
+    def record(self, conn: Connection, verdict: Verdict, report: str) -> None:
+        total, accepted, rejected, warning = verdict.counts
+        ledger.update(
+            conn, self.submission.submission_id, status=verdict.status, reason_code=None, reason_detail=None,
+            periode=self.periode, periode_sumber=self.periode_sumber,
+            program=",".join(sorted(self._programmes_seen)) or None,
+            rows_total=total, rows_accepted=accepted, rows_rejected=rejected, rows_warning=warning,
+            processed_at=datetime.now(UTC), report_path=report,
+        )
+
+    def record_rejected_file(self, conn: Connection) -> None:
+        """For a refused file: the staged rows were rolled back; its issues and GX results are kept."""
+        self.clear_previous(conn)
+        self._write_issue_tables(conn)
+        ledger.update(conn, self.submission.submission_id, periode=self.periode,
+                      periode_sumber=self.periode_sumber)
+
+    def looks_like_bps(self, exc) -> bool:
+        return "bps" in f"{getattr(exc, 'detail', '')}".lower()

@@ -1,0 +1,355 @@
+"""Validate a submission with the Great Expectations suites in `expectations/`.
+
+Structure checks that GX cannot express directly (the date inside a NIK, whether a desa lies in the
+submitting regency, duplicates across chunks of a streamed file) are computed here as plain, vectorised
+columns (`nik_tanggal_ok`, `kode_desa_kab`, `nik_kemunculan` ...); the *rules* over them live in the
+suites, reviewed like code. Each expectation's `meta.aturan` names the rule in `intake.messages`, which
+says whether a failing row is rejected (`galat`) or kept with a warning (`peringatan`).
+
+GX runs in a file-backed context under `<data>/gx/`, so every validation is kept as a GX result and
+`build_data_docs()` renders them as HTML for engineers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from satudata.config import expectations_dir
+from satudata.normalise.dates import parse_dates
+from satudata.normalise.nik import clean_number_text, parse_nik
+from satudata.reference.program import ProgrammeMatcher
+from satudata.reference.wilayah import Wilayah, normalise_kode
+from satudata.schema import HUBUNGAN_KELUARGA
+
+log = logging.getLogger(__name__)
+
+SUITE_BY_SHEET = {
+    ("dtks", "utama"): "dtks",
+    ("p3ke", "keluarga"): "p3ke_keluarga",
+    ("p3ke", "anggota"): "p3ke_anggota",
+    ("intervensi", "utama"): "intervensi",
+}
+STAGING_TABLE = {
+    "dtks": "staging.dtks",
+    "p3ke_keluarga": "staging.p3ke_keluarga",
+    "p3ke_anggota": "staging.p3ke_anggota",
+    "intervensi": "staging.intervensi",
+}
+NIK_COLUMNS = ("nik", "nik_kepala_keluarga")
+_JENIS_KELAMIN = {
+    "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "lakilaki": "L", "pria": "L", "1": "L", "m": "L",
+    "male": "L", "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "2": "P", "f": "P", "female": "P",
+}  # fmt: skip
+_HUBUNGAN = {h.lower(): h for h in HUBUNGAN_KELUARGA} | {
+    "kepala rumah tangga": "Kepala Keluarga", "krt": "Kepala Keluarga", "kk": "Kepala Keluarga",
+    "kepala": "Kepala Keluarga", "istri suami": "Istri", "istri/suami": "Istri", "suami/istri": "Istri",
+    "anak kandung": "Anak", "anak tiri": "Anak", "anak angkat": "Anak", "famili": "Famili Lain",
+    "orangtua": "Orang Tua", "orang tua/mertua": "Orang Tua", "pembantu": "Lainnya", "lain": "Lainnya",
+}  # fmt: skip
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column in frame:
+        return frame[column].astype("string")
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _lower_key(values: pd.Series) -> pd.Series:
+    return values.str.lower().str.replace(r"[^a-z0-9/]+", " ", regex=True).str.strip()
+
+
+def normalise_sex(values: pd.Series) -> pd.Series:
+    """L/P from the many ways files write it; unrecognised text stays as written (and is reported)."""
+    mapped = _lower_key(values).map(_JENIS_KELAMIN)
+    return mapped.astype("string").fillna(values.astype("string"))
+
+
+def normalise_hubungan(values: pd.Series) -> pd.Series:
+    mapped = _lower_key(values).map({k.lower(): v for k, v in _HUBUNGAN.items()})
+    return mapped.astype("string").fillna(values.astype("string"))
+
+
+def _row_hash(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    if not columns:
+        return np.zeros(len(frame), dtype="uint64")
+    return pd.util.hash_pandas_object(frame[columns].astype("string"), index=False).to_numpy()
+
+
+@dataclass
+class FileState:
+    """What must be remembered across the chunks of one file (and between the P3KE sheets)."""
+
+    seen_keys: dict[str, set] = field(default_factory=dict)
+    seen_rows: dict[str, set] = field(default_factory=dict)
+    family_ids: set[str] = field(default_factory=set)
+    family_kks: set[str] = field(default_factory=set)
+
+    def occurrence(self, name: str, keys: pd.Series) -> pd.Series:
+        """1 for the first time a key is seen in this file, 2+ after (null keys count as first)."""
+        seen = self.seen_keys.setdefault(name, set())
+        counts = keys.groupby(keys, dropna=True).cumcount() + 1
+        before = keys.isin(seen)
+        result = pd.Series(1, index=keys.index, dtype="int64")
+        result.loc[counts.index] = counts + before.loc[counts.index].astype("int64")
+        seen.update(keys.dropna().tolist())
+        return result
+
+    def repeated_rows(self, name: str, hashes: np.ndarray, index: pd.Index) -> pd.Series:
+        seen = self.seen_rows.setdefault(name, set())
+        series = pd.Series(hashes, index=index)
+        repeated = series.duplicated(keep="first") | series.isin(seen)
+        seen.update(series.tolist())
+        return repeated
+
+
+@dataclass
+class ReferenceParameters:
+    """Run-time parameters of the suites, from the reference data."""
+
+    kode_kab: str
+    today: pd.Timestamp
+    wilayah: Wilayah
+    programmes: ProgrammeMatcher
+
+    @cached_property
+    def kecamatan_nik(self) -> list[str]:
+        return sorted(r.kode for r in self.wilayah.regions() if r.level == "kecamatan")
+
+    @cached_property
+    def desa_current(self) -> frozenset[str]:
+        return frozenset(r.kode for r in self.wilayah.regions() if r.level == "desa" and r.is_current)
+
+    def for_suite(self) -> dict:
+        return {
+            "kecamatan_nik": self.kecamatan_nik,
+            "kode_kab": [self.kode_kab],
+            "program": sorted(self.programmes.codes),
+            "hubungan_keluarga": list(HUBUNGAN_KELUARGA),
+            "tanggal_lahir_min": (self.today - pd.DateOffset(years=120)).strftime("%Y-%m-%d"),
+            "hari_ini": self.today.strftime("%Y-%m-%d"),
+            "tanggal_salur_min": "2015-01-01",
+            "tanggal_salur_maks": (self.today + pd.DateOffset(days=31)).strftime("%Y-%m-%d"),
+        }
+
+
+def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, state: FileState,
+           file_programmes: list[str] | None = None) -> pd.DataFrame:
+    """The canonical columns, cleaned, plus the derived columns the suite checks. Same index."""
+    out = pd.DataFrame(index=frame.index)
+    canonical = [c for c in frame.columns if not c.startswith("_")]
+    for column in canonical:
+        out[column] = _text(frame, column).str.strip().replace("", pd.NA)
+
+    for column in NIK_COLUMNS:
+        if column not in out:
+            continue
+        parsed = parse_nik(out[column], frozenset(params.kecamatan_nik))
+        out[column] = parsed["nik"]
+        out[f"{column}_16digit"] = parsed["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
+        out[f"{column}_format_ok"] = parsed["format_ok"]
+        out[f"{column}_kecamatan"] = parsed["kecamatan"]
+        out[f"{column}_tanggal_ok"] = parsed["tanggal_ok"]
+        out[f"{column}_jenis_kelamin"] = parsed["jenis_kelamin"].where(parsed["tanggal_ok"])
+        ddmmyy = (
+            parsed["hari"].astype("Int64").astype("string").str.zfill(2)
+            + parsed["bulan"].astype("Int64").astype("string").str.zfill(2)
+            + parsed["tahun2"].astype("Int64").astype("string").str.zfill(2)
+        )
+        out[f"{column}_ddmmyy"] = ddmmyy.where(parsed["tanggal_ok"])
+        out[f"{column}_valid"] = parsed["valid"]
+        key = out[column].where(parsed["format_ok"])
+        if sheet_suite == "intervensi":  # the same person may receive two programmes
+            key = (out.get("kode_program", pd.Series("", index=out.index)).fillna("") + ":" + key).where(key.notna())
+        out[f"{column}_kemunculan"] = state.occurrence(f"{sheet_suite}:{column}", key)
+
+    if "no_kk" in out:
+        out["no_kk"] = clean_number_text(out["no_kk"])
+
+    if "kode_desa" in out:
+        raw = out["kode_desa"]
+        codes = raw.map(normalise_kode, na_action="ignore").astype("string")
+        out["kode_desa"] = codes.fillna(raw)
+        out["kode_desa_ada"] = raw.notna()
+        out["kode_desa_dikenal"] = out["kode_desa"].isin(params.desa_current)
+        out["kode_desa_kab"] = out["kode_desa"].str[:4].where(out["kode_desa_dikenal"])
+
+    if "jenis_kelamin" in out:
+        out["jenis_kelamin"] = normalise_sex(out["jenis_kelamin"])
+    elif sheet_suite != "p3ke_keluarga":
+        out["jenis_kelamin"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    if "jenis_kelamin_kepala_keluarga" in out:
+        out["jenis_kelamin_kepala_keluarga"] = normalise_sex(out["jenis_kelamin_kepala_keluarga"])
+    if "hubungan_keluarga" in out or sheet_suite in ("dtks", "p3ke_anggota"):
+        out["hubungan_keluarga"] = normalise_hubungan(_text(out, "hubungan_keluarga"))
+
+    for column in ("tanggal_lahir", "tanggal_salur"):
+        if column in out or (column == "tanggal_lahir" and sheet_suite != "p3ke_keluarga") or (
+            column == "tanggal_salur" and sheet_suite == "intervensi"
+        ):
+            text = _text(out, column)
+            parsed = parse_dates(text, today=params.today)["tanggal"]
+            out[f"{column}_ada"] = text.notna()
+            out[f"{column}_iso"] = parsed.dt.strftime("%Y-%m-%d").astype("string")
+            out[f"{column}_ddmmyy"] = parsed.dt.strftime("%d%m%y").astype("string")
+
+    if sheet_suite == "p3ke_keluarga":
+        desil = _text(out, "desil").str.replace(r"^(desil\s*)?([0-9])(\.0+)?$", r"\2", regex=True, case=False)
+        out["desil"] = desil
+        family = out["id_keluarga_p3ke"] if "id_keluarga_p3ke" in out else out.get("no_kk")
+        out["id_keluarga_kemunculan"] = state.occurrence("p3ke:id_keluarga", family) if family is not None else 1
+        if family is not None:
+            state.family_ids.update(family.dropna().tolist())
+        if "no_kk" in out:
+            state.family_kks.update(out["no_kk"].dropna().tolist())
+    if sheet_suite == "p3ke_anggota":
+        if "id_keluarga_p3ke" in out:
+            out["id_keluarga_ada"] = out["id_keluarga_p3ke"].isin(state.family_ids)
+        else:
+            out["id_keluarga_ada"] = _text(out, "no_kk").isin(state.family_kks)
+
+    if sheet_suite == "intervensi":
+        from_cell = _text(out, "kode_program")
+        mapped = from_cell.map(params.programmes.code_for, na_action="ignore").astype("string")
+        code = mapped.fillna(from_cell.str.upper())
+        if file_programmes and len(file_programmes) == 1:  # the programme named by the file name
+            code = code.fillna(file_programmes[0])
+        out["kode_program"] = code
+        value = _text(out, "nilai_bantuan").str.replace(r"^rp\.?\s*", "", regex=True, case=False)
+        # 1.500.000 / 1,500,000 (thousands separators) -> 1500000
+        value = value.str.replace(r"[.,](?=[0-9]{3}(\D|$))", "", regex=True).str.replace(",", ".")
+        out["nilai_bantuan"] = value
+
+    row_columns = [c for c in canonical if c in out]
+    out["baris_ganda"] = state.repeated_rows(sheet_suite, _row_hash(out, row_columns), out.index)
+    return out
+
+
+class SuiteRunner:
+    """Runs the suites through a file-backed GX context (one per process and data folder)."""
+
+    def __init__(self, gx_root: Path):
+        self.gx_root = gx_root
+
+    @cached_property
+    def context(self):
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx_root.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
+        return context
+
+    @cached_property
+    def _checkpoints(self) -> dict:
+        import great_expectations as gx
+
+        context = self.context
+        source = context.data_sources.add_or_update_pandas("satudata_intake")
+        checkpoints = {}
+        for path in sorted(expectations_dir().glob("*.json")):
+            suite = context.suites.add_or_update(gx.ExpectationSuite(**json.loads(path.read_text())))
+            try:
+                asset = source.get_asset(suite.name)
+            except LookupError:
+                asset = source.add_dataframe_asset(suite.name)
+            try:
+                batch = asset.get_batch_definition("whole")
+            except (KeyError, LookupError):
+                batch = asset.add_batch_definition_whole_dataframe("whole")
+            definition = context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+            )
+            checkpoints[suite.name] = context.checkpoints.add_or_update(
+                gx.Checkpoint(
+                    name=f"satudata_{suite.name}",
+                    validation_definitions=[definition],
+                    actions=[],
+                    result_format={"result_format": "COMPLETE"},
+                )
+            )
+        return checkpoints
+
+    def run(self, suite: str, frame: pd.DataFrame, parameters: dict, run_name: str):
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        result = self._checkpoints[suite].run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=parameters,
+            run_id=RunIdentifier(run_name=run_name),
+        )
+        return next(iter(result.run_results.values()))
+
+    def build_data_docs(self) -> Path:
+        self.context.build_data_docs()
+        return self.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+@dataclass
+class ChunkVerdict:
+    checked: pd.DataFrame  # derived frame (index = baris)
+    issues: pd.DataFrame  # baris, kolom, aturan, tingkat, nilai
+    rejected_mask: pd.Series
+    warning_mask: pd.Series
+    results: list[dict]
+
+
+ISSUE_COLUMNS = ["baris", "kolom", "aturan", "tingkat", "nilai"]
+
+
+def issues_from_result(validation, checked: pd.DataFrame, original: pd.DataFrame, tingkat_of) -> tuple[
+    pd.DataFrame, list[dict]
+]:
+    """Per-row issues and per-expectation summaries from one GX validation result."""
+    frames, results = [], []
+    now = datetime.now(UTC)
+    for item in validation.results:
+        config = item.expectation_config
+        meta = config.meta or {}
+        aturan = meta.get("aturan", config.type)
+        kolom = meta.get("kolom")
+        details = item.result or {}
+        rows = details.get("unexpected_index_list") or []
+        summary = {k: v for k, v in details.items() if not k.startswith(("unexpected_index", "unexpected_list",
+                                                                         "partial_unexpected_index"))}
+        results.append(
+            {
+                "expectation": config.type,
+                "kolom": kolom,
+                "aturan": aturan,
+                "success": bool(item.success),
+                "element_count": details.get("element_count"),
+                "unexpected_count": details.get("unexpected_count"),
+                "result": json.dumps(summary, default=str, ensure_ascii=False)[:20_000],
+                "validated_at": now,
+                "exception": (item.exception_info or {}).get("exception_message") if not item.success else None,
+            }
+        )
+        if not rows or aturan == "missing_columns":
+            continue
+        index = pd.Index(rows)
+        source = kolom if kolom in original.columns else None
+        values = original.loc[index, source].astype("string") if source else pd.Series(pd.NA, index=index)
+        frames.append(
+            pd.DataFrame(
+                {"baris": index.astype("int64"), "kolom": kolom, "aturan": aturan, "tingkat": tingkat_of(aturan),
+                 "nilai": values.to_numpy()}
+            )
+        )
+    issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
+    return issues, results
+
+
+def hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

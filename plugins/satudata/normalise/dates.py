@@ -1,0 +1,95 @@
+"""Dates in the forms regencies write, parsed column-wise.
+
+Accepted: `DD-MM-YYYY`, `DD/MM/YYYY`, `DD.MM.YYYY`, `YYYY-MM-DD` (with or without a time part),
+`DD-MM-YY`, `12 Januari 1980` / `12 Jan 1980` (Indonesian or English month names) and Excel serial
+day numbers (`29221`). Day-first, as Indonesians write; a value that only makes sense month-first
+(`12/31/1980`) is read month-first and flagged.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+MONTHS = {
+    "januari": 1, "jan": 1, "january": 1,
+    "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "february": 2,
+    "maret": 3, "mar": 3, "march": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "jun": 6, "june": 6,
+    "juli": 7, "jul": 7, "july": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8, "august": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
+    "nopember": 11, "november": 11, "nov": 11, "nop": 11,
+    "desember": 12, "des": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+_MONTH_WORD = re.compile(r"(?i)\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _components(text: pd.Series) -> pd.DataFrame:
+    """Split each value into year, month, day strings with one regex per layout, vectorised."""
+    text = text.str.strip().str.replace(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", regex=True)
+    text = text.str.replace(_MONTH_WORD, lambda m: f"-{MONTHS[m.group(1).lower()]}-", regex=True)
+    text = text.str.replace(r"\s*-\s*", "-", regex=True).str.replace(r"\s+", "-", regex=True)
+    text = text.str.replace(r"-{2,}", "-", regex=True).str.strip("-")
+    iso = text.str.extract(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$")
+    dmy = text.str.extract(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4}|\d{2})$")
+    compact = text.str.extract(r"^(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})$")  # 31121980
+    parts = iso.combine_first(dmy).combine_first(compact)
+    return parts
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def parse_dates(values: pd.Series, *, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Parse a column of date strings.
+
+    Returns a frame with the same index and columns:
+      - `tanggal` (datetime64[ns] or NaT),
+      - `bulan_hari_tertukar` (bool: read month-first because day-first was impossible),
+      - `tidak_valid` (bool: a value was given but is no date).
+    Two-digit years are placed in the century that keeps the date in the past.
+    """
+    today = today or pd.Timestamp.today().normalize()
+    raw = values.astype("string")
+    present = raw.notna() & raw.str.strip().ne("")
+    parts = _components(raw.fillna(""))
+    year = _numbers(parts["y"])
+    short = parts["y"].str.len().eq(2)
+    century = np.where(year + 2000 <= today.year, 2000, 1900)
+    year = year.where(~short.fillna(False).astype(bool), year + century)
+    month = _numbers(parts["m"])
+    day = _numbers(parts["d"])
+
+    swapped = (month > 12) & (day <= 12)
+    month, day = month.where(~swapped, day), day.where(~swapped, month)
+    frame = pd.DataFrame({"year": year, "month": month, "day": day}, index=values.index)
+    parsed = pd.to_datetime(frame, errors="coerce")
+
+    # Excel serial day numbers (1900 date system), only in a plausible range (1900..2100).
+    serial = _numbers(raw.where(raw.str.fullmatch(r"\s*\d{4,5}(\.0+)?\s*", na=False)))
+    serial = serial.where((serial > 60) & (serial < 73051))
+    from_serial = _EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+    parsed = parsed.fillna(from_serial.where(parsed.isna()))
+
+    return pd.DataFrame(
+        {
+            "tanggal": parsed,
+            "bulan_hari_tertukar": (swapped & parsed.notna()).fillna(False).astype(bool),
+            "tidak_valid": (present & parsed.isna()).astype(bool),
+        },
+        index=values.index,
+    )
+
+
+def parse_date(value: object) -> pd.Timestamp | None:
+    """One value; convenience for tests and small inputs."""
+    result = parse_dates(pd.Series([value], dtype="object"))["tanggal"].iloc[0]
+    return None if pd.isna(result) else result

@@ -1,0 +1,110 @@
+"""NIK, KK and date parsing: the structure rules every stage relies on."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from satudata.normalise.dates import parse_date, parse_dates
+from satudata.normalise.nik import excel_damaged, kk_format_ok, nik_matches_birth_date, parse_nik
+
+KEC = frozenset({"520501", "910101"})
+
+
+def nik(kec: str, day: int, month: int, year: int, serial: int, female: bool) -> str:
+    return f"{kec}{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{serial:04d}"
+
+
+@pytest.mark.parametrize(
+    ("value", "valid", "sex"),
+    [
+        (nik("520501", 5, 7, 1989, 1, True), True, "P"),
+        (nik("520501", 15, 7, 1989, 2, False), True, "L"),
+        ("5205 0145 0789 0003", True, "P"),  # spaces typed inside
+        ("'5205014507890004", True, "P"),  # leading apostrophe (Excel text marker)
+        ("5205017202000001", False, None),  # day 32
+        ("5205019902000001", False, None),  # day 59
+        ("520501450789000", False, None),  # 15 digits
+        ("5205014507890000", False, None),  # serial 0000 (also what Excel leaves of a number)
+        ("5205012902000001", True, "L"),  # 29 Feb 2000
+        ("5205012902010001", False, None),  # 29 Feb 2001 / 1901
+        ("9999994507890001", False, None),  # unknown kecamatan
+        ("５２０５０１４５０７８９０００１", False, None),  # full-width digits are not ASCII digits
+        (None, False, None),
+    ],
+)
+def test_parse_nik(value, valid, sex):
+    parsed = parse_nik(pd.Series([value], dtype="object"), KEC).iloc[0]
+    assert bool(parsed["valid"]) is valid
+    if sex:
+        assert parsed["jenis_kelamin"] == sex
+
+
+def test_nik_matches_birth_date():
+    niks = pd.Series([nik("520501", 5, 7, 1989, 1, True), nik("520501", 5, 7, 1989, 1, False), None])
+    births = parse_dates(pd.Series(["05-07-1989", "07-05-1989", "05-07-1989"]))["tanggal"]
+    assert nik_matches_birth_date(parse_nik(niks, KEC), births).tolist() == [True, False, pd.NA]
+
+
+def test_excel_damage_and_kk():
+    assert excel_damaged(pd.Series(["9.17101234567890E+15", "5205014507890000.0", "5205014507890001"])).tolist() == [
+        True, True, False]
+    assert kk_format_ok(pd.Series(["5205010101200001", "52050101012000", None, "5205010101200000"])).tolist() == [
+        True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12-01-1980", "1980-01-12"),
+        ("12/01/1980", "1980-01-12"),
+        ("12.01.1980", "1980-01-12"),
+        ("1980-01-12", "1980-01-12"),
+        ("1980-01-12 00:00:00", "1980-01-12"),
+        ("12 Januari 1980", "1980-01-12"),
+        ("12 Jan. 1980", "1980-01-12"),
+        ("17 Agustus 1945", "1945-08-17"),
+        ("1 Nopember 2026", "2026-11-01"),
+        ("12/31/1980", "1980-12-31"),  # month-first, recognisable only because 31 > 12
+        ("29221", "1980-01-01"),  # Excel serial
+        ("31-02-1980", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_parse_date_forms(text, expected):
+    result = parse_date(text)
+    assert (result.strftime("%Y-%m-%d") if result is not None else None) == expected
+
+
+def test_swapped_and_invalid_flags():
+    out = parse_dates(pd.Series(["12/31/1980", "x", None, "05-07-80"]), today=pd.Timestamp("2026-11-23"))
+    assert out["bulan_hari_tertukar"].tolist() == [True, False, False, False]
+    assert out["tidak_valid"].tolist() == [False, True, False, False]
+    assert out["tanggal"].iloc[3] == pd.Timestamp("1980-07-05")
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=25)), max_size=30))
+def test_parsers_never_raise_on_wild_input(values):
+    series = pd.Series(values, dtype="object")
+    dates = parse_dates(series)
+    assert len(dates) == len(values)
+    niks = parse_nik(series, KEC)
+    assert niks["valid"].dtype == bool
+    assert (~niks["valid"] | niks["nik"].str.fullmatch(r"[0-9]{16}").fillna(False)).all()
+
+
+@given(
+    st.sampled_from(sorted(KEC)),
+    st.dates(min_value=pd.Timestamp("1901-01-01").date(), max_value=pd.Timestamp("2025-12-31").date()),
+    st.integers(1, 9999),
+    st.booleans(),
+)
+def test_every_well_formed_nik_round_trips(kec, born, serial, female):
+    value = nik(kec, born.day, born.month, born.year, serial, female)
+    parsed = parse_nik(pd.Series([value]), KEC).iloc[0]
+    assert parsed["valid"]
+    assert parsed["jenis_kelamin"] == ("P" if female else "L")
+    assert (parsed["hari"], parsed["bulan"], parsed["tahun2"]) == (born.day, born.month, born.year % 100)
