@@ -41,16 +41,16 @@ def satudata_ingest():
         return prepare_warehouse()
 
     @task(pool=WAREHOUSE_POOL)
-    def register_files(run_id: str | None = None) -> list[int]:
+    def register_files() -> list[int]:
         from satudata.pipeline import register_files
 
-        return register_files(run_id=run_id)
+        return register_files()
 
     @task(pool=WAREHOUSE_POOL, map_index_template="{{ submission_label }}")
-    def process_submission(submission_id: int, run_id: str | None = None) -> dict:
+    def process_submission(submission_id: int) -> dict:
         from satudata.pipeline import process_submission
 
-        return process_submission(submission_id, run_id=run_id)
+        return process_submission(submission_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def build_data_docs(results: list[dict]) -> str | None:
@@ -59,9 +59,9 @@ def satudata_ingest():
         return build_data_docs()
 
     prepared = prepare_warehouse()
-    pending = register_files(run_id="{{ run_id }}")
+    pending = register_files()
     prepared >> pending
-    results = process_submission.partial(run_id="{{ run_id }}").expand(submission_id=pending)
+    results = process_submission.expand(submission_id=pending)
     build_data_docs(results)
 
     for jenis, asset in STAGING_BY_JENIS.items():

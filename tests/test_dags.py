@@ -97,3 +97,33 @@ def test_ingest_dag_prepares_the_warehouse(airflow_dags, monkeypatch, empty_ware
 @pytest.mark.parametrize("dag_id", ["satudata_harmonise", "satudata_konvergensi", "satudata_publish"])
 def test_stage_dags_run(airflow_dags, monkeypatch, fresh_duckdb_url, dag_id):
     assert "success" in _run(airflow_dags[dag_id], monkeypatch, fresh_duckdb_url)
+
+
+@pytest.mark.airflow
+def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, monkeypatch, tmp_path,
+                                                                 fresh_duckdb_url):
+    from satudata.config import Settings
+    from satudata.intake.process import list_submissions
+    from tests.builders import DTKS_HEADER, aged, dtks_rows, write_csv
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("SATUDATA_DATA_DIR", str(data))
+    monkeypatch.setenv("SATUDATA_STABLE_SECONDS", "0")
+    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", fresh_duckdb_url)
+    write_csv(data / "inbox/5205/dtks/dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(12))
+    empty = data / "inbox/5205/p3ke/p3ke_5205_2026-11.xlsx"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    aged(empty)
+
+    run = airflow_dags["satudata_ingest"].test()
+    assert "success" in str(run.state)
+    states = {}
+    for ti in run.get_task_instances():
+        states.setdefault(ti.task_id, []).append(str(ti.state))
+    assert states["process_submission"] == ["success", "success"], "one mapped task per file"
+    assert states["announce_dtks"] == ["success"]
+    assert states["announce_p3ke"] == ["skipped"], "a rejected file stages nothing: no Asset event"
+    assert states["announce_intervensi"] == ["skipped"]
+    settings = Settings(data_dir=data, warehouse_url=fresh_duckdb_url)
+    assert sorted(s["status"] for s in list_submissions(settings)) == ["accepted", "rejected"]

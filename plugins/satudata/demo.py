@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,29 @@ DAG_ORDER = ("satudata_ingest", "satudata_harmonise", "satudata_konvergensi", "s
 
 def _say(message: str = "") -> None:
     print(message, flush=True)
+
+
+def _print_intake(settings: Settings) -> None:
+    from collections import defaultdict
+
+    from satudata.intake.process import list_submissions
+    from satudata.reference.wilayah import Wilayah
+
+    wilayah = Wilayah.load()
+    per_regency: dict[str, list[dict]] = defaultdict(list)
+    for item in list_submissions(settings):
+        per_regency[item["kode_kab"]].append(item)
+    _say(f"   {'kab':<5} {'nama':<28} {'files':>5} {'accepted':>8} {'partial':>7} {'rejected':>8} "
+         f"{'rows in':>9} {'staged':>9} {'refused':>8}")
+    for kab in sorted(per_regency):
+        items = per_regency[kab]
+        count = {s: sum(1 for i in items if i["status"] == s) for s in ("accepted", "partial", "rejected")}
+        _say(f"   {kab:<5} {(wilayah.name(kab) or '?')[:28]:<28} {len(items):>5} {count['accepted']:>8} "
+             f"{count['partial']:>7} {count['rejected']:>8} {sum(i['rows_total'] for i in items):>9} "
+             f"{sum(i['rows_accepted'] for i in items):>9} {sum(i['rows_rejected'] for i in items):>8}")
+    rejected = [i for kab in per_regency for i in per_regency[kab] if i["status"] == "rejected"]
+    for item in rejected:
+        _say(f"   refused: {item['file']} ({item['reason']}) -> outbox/{item['report']}")
 
 
 def _warehouse_summary(url: str) -> dict[str, int]:
@@ -35,6 +59,11 @@ def _warehouse_summary(url: str) -> dict[str, int]:
                 "core.penduduk_kabupaten": conn.execute(
                     sa.text("SELECT count(*) FROM core.penduduk_kabupaten")
                 ).scalar_one(),
+                **{
+                    f"{table} (aktif)": conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE aktif")).scalar_one()
+                    for table in ("staging.dtks", "staging.p3ke_keluarga", "staging.p3ke_anggota",
+                                  "staging.intervensi")
+                },
             }
     finally:
         engine.dispose()
@@ -49,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
+    # The generator has just written the files: nothing is still being copied, so no need to wait.
+    os.environ.setdefault("SATUDATA_STABLE_SECONDS", "0")
     settings = Settings.from_env()
     settings.ensure_folders()
     airflow_home = Path(PROJECT_ROOT / ".airflow")
@@ -70,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"\n1. Generated a synthetic province in {time.perf_counter() - started:.1f} s:")
     _say(json.dumps(summary.get("totals", summary), indent=2, ensure_ascii=False, default=str))
 
+    from satudata.templates import write_template
+
+    for jenis in ("dtks", "p3ke", "intervensi"):
+        write_template(jenis, settings.folder("templates") / f"template_{jenis}.xlsx")
+    _say(f"   Excel templates for operators in {settings.folder('templates')}")
+
     _say("\n2. Airflow metadata DB (SQLite) and pools ...")
     airflow_local.prepare_metadata_db()
     dags = airflow_local.load_dags()
@@ -81,12 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         states[dag_id] = airflow_local.run_dag(dags[dag_id])
         _say(f"   {dag_id:<24} {states[dag_id]:<10} {time.perf_counter() - started:6.1f} s")
 
-    _say("\n4. Warehouse:")
+    _say("\n4. Intake, per regency (from the ledger meta.submission):")
+    _print_intake(settings)
+
+    _say("\n5. Warehouse:")
     for table, rows in _warehouse_summary(settings.warehouse_url).items():
         _say(f"   {table:<28} {rows:>8} rows")
 
     _say("\nWhere to look:")
     _say(f"   inbox (regency files):  {settings.folder('inbox')}")
+    _say(f"   answers to regencies:   {settings.folder('outbox')}/<kode_kab>/*.laporan.xlsx")
+    _say(f"   archive of originals:   {settings.folder('archive')}")
+    _say(f"   GX Data Docs:           {settings.data_dir / 'gx/gx/uncommitted/data_docs/local_site/index.html'}")
+    _say(f"   ledger:                 .venv/bin/satudata submissions --data-dir {settings.data_dir}")
     _say(f"   truth of the generator: {settings.data_dir / 'truth' / args.period}")
     _say(f"   warehouse (DuckDB):     {settings.warehouse_url.removeprefix('duckdb:///')}")
     _say(f"   Airflow home:           {airflow_home}  (UI: `make airflow-ui`)")

@@ -7,37 +7,78 @@ Each step reads its settings from the environment (`satudata.config.Settings`), 
 from __future__ import annotations
 
 import logging
+import os
 
 from satudata.config import Settings
 
 log = logging.getLogger(__name__)
 
 
+def sqlalchemy_url(uri: str) -> str:
+    """An Airflow connection URI (`postgres://…`, `postgresql://…`, `duckdb:///…`) as a SQLAlchemy URL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri[len(prefix):]
+    return uri
+
+
+def task_settings() -> Settings:
+    """Settings inside a task: SATUDATA_* environment first, then the Airflow connection
+    `satudata_warehouse` and variable `satudata_data_dir` of the deployment, then the defaults."""
+    url = os.environ.get("SATUDATA_WAREHOUSE_URL")
+    data_dir = os.environ.get("SATUDATA_DATA_DIR")
+    if url is None or data_dir is None:
+        try:
+            from airflow.sdk import Connection, Variable, get_current_context
+
+            get_current_context()  # only inside a running task may we ask Airflow
+            if url is None:
+                try:
+                    url = sqlalchemy_url(Connection.get("satudata_warehouse").get_uri())
+                except Exception:  # noqa: BLE001 - no such connection: use the default
+                    url = None
+            if data_dir is None:
+                data_dir = Variable.get("satudata_data_dir", default=None)
+        except Exception:  # noqa: BLE001 - not inside Airflow
+            pass
+    return Settings.from_env(data_dir, url)
+
+
 def prepare_warehouse(settings: Settings | None = None) -> dict:
     """Create the data folders, migrate the warehouse and load reference data."""
     from satudata.warehouse.bootstrap import init_warehouse
 
-    settings = settings or Settings.from_env()
+    settings = settings or task_settings()
     settings.ensure_folders()
     result = init_warehouse(settings.warehouse_url).to_dict()
     log.info("warehouse ready: %s", result)
     return result
 
 
+def _airflow_run_id() -> str | None:
+    """The run id of the Airflow task we are in (recorded in the ledger), or None outside Airflow."""
+    try:
+        from airflow.sdk import get_current_context
+
+        return get_current_context()["run_id"]
+    except Exception:  # noqa: BLE001 - not inside a running task
+        return None
+
+
 def register_files(run_id: str | None = None, settings: Settings | None = None) -> list[int]:
     """Archive and record the inbox's ready files; the ids of the submissions to process."""
     from satudata.intake.process import register_new_files
 
-    return register_new_files(settings or Settings.from_env(), run_id=run_id)
+    return register_new_files(settings or task_settings(), run_id=run_id or _airflow_run_id())
 
 
 def process_submission(submission_id: int, run_id: str | None = None, settings: Settings | None = None) -> dict:
     """Process one submission. Inside Airflow, names the mapped task instance after the file."""
     from satudata.intake.process import process_submission as process
 
-    settings = settings or Settings.from_env()
+    settings = settings or task_settings()
     _label_map_index(settings, submission_id)
-    result = process(settings, submission_id, run_id=run_id).to_dict()
+    result = process(settings, submission_id, run_id=run_id or _airflow_run_id()).to_dict()
     log.info("submission %s: %s", submission_id, result)
     return result
 
@@ -63,7 +104,7 @@ def _label_map_index(settings: Settings, submission_id: int) -> None:
 def build_data_docs(settings: Settings | None = None) -> str | None:
     from satudata.intake.process import build_data_docs as build
 
-    path = build(settings or Settings.from_env())
+    path = build(settings or task_settings())
     return str(path) if path else None
 
 
@@ -81,4 +122,4 @@ def announce_staged(jenis: str, results: list[dict] | None) -> int:
 def ingest_once(settings: Settings | None = None) -> dict:
     from satudata.intake.process import ingest_once as run
 
-    return run(settings or Settings.from_env())
+    return run(settings or task_settings())

@@ -1,0 +1,284 @@
+"""One regency, one period: population -> state -> recipients -> files written -> truth rows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from satudata.generate import files as F
+from satudata.generate import params as P
+from satudata.generate.population import (
+    CATEGORY_NAMES,
+    HEAD,
+    NIK_ORIGINS,
+    OUTSIDER,
+    RegencyContext,
+    build_universe,
+    crc,
+    period_state,
+)
+from satudata.generate.programmes import draw_recipients
+from satudata.schema import (
+    DTKS_COLUMNS,
+    INTERVENSI_COLUMNS,
+    P3KE_ANGGOTA_COLUMNS,
+    P3KE_KELUARGA_COLUMNS,
+    P3KE_SHEETS,
+    PEKERJAAN_PEKERJA_MIGRAN,
+)
+
+
+@dataclass
+class RegencyResult:
+    kode_kab: str
+    files: list[dict] = field(default_factory=list)  # manifest entries
+    counts: dict[str, int] = field(default_factory=dict)
+    individu: list[dict] = field(default_factory=list)
+    keluarga: list[dict] = field(default_factory=list)
+    defects: list[dict] = field(default_factory=list)
+    people: dict | None = None
+    families: dict | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RegencyJob:
+    ctx: RegencyContext
+    out_dir: str
+    period: tuple[int, int]
+    rates: dict[str, float]
+    force: dict  # per-file style overrides, e.g. {"dtks": {"format": "csv", "dialect": "cp1252"}}
+    xlsx_engine: str = "fast"
+
+
+def _truth_rows(source: str, sheet: str, path_rel: str, kode_kab: str, table: F.Table, rendered: F.Rendered,
+                u, kode_program: str = "") -> dict:
+    rows = rendered.source_row
+    n = len(rows)
+    excel_row = rendered.header_row + 1 + np.arange(n)
+    if table.record_id is not None:
+        record_id = table.record_id[rows]
+    else:
+        name = Path(path_rel).name
+        record_id = name + ":" + excel_row.astype(str).astype(object)
+    return {
+        "person_id": u.per["person_id"][table.person[rows]], "family_id": u.fam["family_id"][table.family[rows]],
+        "source": np.full(n, source, object), "record_id": record_id, "kode_kab": np.full(n, kode_kab, object),
+        "file": np.full(n, path_rel, object), "sheet": np.full(n, sheet, object), "excel_row": excel_row,
+        "kode_program": np.full(n, kode_program, object),
+    }
+
+
+def _defect_rows(path_rel: str, sheet: str, table: F.Table, rendered: F.Rendered, file_level: dict, u) -> dict:
+    d = rendered.defects
+    pos = d["position"]
+    cell = pos >= 0
+    excel_row = np.where(cell, rendered.header_row + 1 + pos, d["excel_row"])
+    person = np.full(len(pos), -1, dtype=np.int64)
+    if cell.any():
+        person[cell] = u.per["person_id"][table.person[rendered.source_row[pos[cell]]]]
+    headers = rendered.headers
+    k = len(file_level["defect"])
+    column = np.r_[d["column"], np.array(file_level["column"], dtype=object)]
+    return {
+        "file": np.full(len(pos) + k, path_rel, object), "sheet": np.full(len(pos) + k, sheet, object),
+        "excel_row": np.r_[excel_row, np.array(file_level["excel_row"], dtype=np.int64)],
+        "column": column,
+        "header": np.array([headers.get(c, "") for c in column], dtype=object),
+        "defect": np.r_[d["defect"], np.array(file_level["defect"], dtype=object)],
+        "original": np.r_[d["original"], np.array(file_level["original"], dtype=object)],
+        "written": np.r_[d["written"], np.array(file_level["written"], dtype=object)],
+        "person_id": np.r_[person, np.full(k, -1, dtype=np.int64)],
+    }
+
+
+def _info(path_rel: str, jenis: str, kode_kab: str, style: F.FileStyle, sheets: list[tuple[str, F.Rendered]],
+          kode_program: str | None) -> dict:
+    return {
+        "path": path_rel, "jenis": jenis, "kode_kab": kode_kab, "kode_program": kode_program,
+        "format": style.format,
+        "encoding": style.encoding if style.format == "csv" else None,
+        "delimiter": style.delimiter if style.format == "csv" else None,
+        "newline": {"\n": "LF", "\r\n": "CRLF"}[style.newline] if style.format == "csv" else None,
+        "date_format": F.DATE_FORMATS[style.date_format], "kode_format": style.kode_format,
+        "name_case": style.name_case,
+        "title_lines": sheets[0][1].title_lines,
+        "sheets": [
+            {"name": name if style.format == "xlsx" else None, "header_row": r.header_row,
+             "first_data_row": r.header_row + 1, "rows": len(r.source_row), "headers": r.headers}
+            for name, r in sheets
+        ],
+    }
+
+
+def run_regency(job: RegencyJob) -> RegencyResult:
+    """Generate and write every file of one regency for one period, with its truth."""
+    started = time.perf_counter()
+    ctx, period, rates = job.ctx, job.period, job.rates
+    kab = ctx.kode_kab
+    period_text = f"{period[0]:04d}-{period[1]:02d}"
+    out = Path(job.out_dir)
+    pidx = F.period_index(period)
+    u = build_universe(ctx, rates["other_regency_row"])
+    state = period_state(u, period)
+    recipients = draw_recipients(ctx, u, state, pidx)
+    result = RegencyResult(kab)
+
+    def emit(jenis: str, key: str, path: Path, style: F.FileStyle,
+             parts: list[tuple[str, str, F.Table, F.Rendered]], kode_program: str | None = None) -> None:
+        rel = path.relative_to(out).as_posix()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        F.write_sheets(path, style, [(name, r) for name, _, _, r in parts], job.xlsx_engine)
+        result.files.append(_info(rel, jenis, kab, style, [(name, r) for name, _, _, r in parts], kode_program))
+        for name, role, table, rendered in parts:
+            sheet = name if style.format == "xlsx" else ""
+            level = F.file_level_defects(style, rendered, kode_program)
+            result.defects.append(_defect_rows(rel, sheet, table, rendered, level, u))
+            if role == "keluarga":
+                rows = rendered.source_row
+                result.keluarga.append({
+                    "family_id": u.fam["family_id"][table.family[rows]],
+                    "source": np.full(len(rows), "p3ke", object), "kode_kab": np.full(len(rows), kab, object),
+                    "file": np.full(len(rows), rel, object), "sheet": np.full(len(rows), sheet, object),
+                    "excel_row": rendered.header_row + 1 + np.arange(len(rows)),
+                    "family_key": table.record_id[rows], "no_kk": table.columns["no_kk"][rows],
+                })
+            else:
+                source = {"dtks": "dtks", "anggota": "p3ke", "intervensi": "intervensi"}[role]
+                result.individu.append(_truth_rows(source, sheet, rel, kab, table, rendered, u, kode_program or ""))
+
+    def rng_for(key: str) -> np.random.Generator:
+        return ctx.rng(4, pidx, crc(key))
+
+    # --- DTKS
+    table = F.dtks_table(u, state)
+    force = job.force.get("dtks", {})
+    if len(table.person) + 10 >= P.EXCEL_MAX_ROWS:
+        force = {**force, "format": "csv"}
+    style = F.draw_style(ctx, "dtks", "dtks", rates, P.CSV_SHARE_DTKS, force)
+    titles = F.make_title(ctx, "dtks", style, period)
+    rendered = F.render(table, DTKS_COLUMNS, style, rates, rng_for("dtks"), titles)
+    ext = style.format
+    path = out / "inbox" / kab / "dtks" / f"dtks_{kab}_{period_text}.{ext}"
+    emit("dtks", "dtks", path, style, [(style.sheet_name or "DTKS", "dtks", table, rendered)])
+    # DTKS families: the first row of each family card as written.
+    rows = rendered.source_row
+    first = np.r_[True, table.family[rows][1:] != table.family[rows][:-1]] if len(rows) else np.zeros(0, bool)
+    fam_rows = rows[first]
+    rel = path.relative_to(out).as_posix()
+    sheet = (style.sheet_name or "DTKS") if style.format == "xlsx" else ""
+    result.keluarga.append({
+        "family_id": u.fam["family_id"][table.family[fam_rows]], "source": np.full(len(fam_rows), "dtks", object),
+        "kode_kab": np.full(len(fam_rows), kab, object), "file": np.full(len(fam_rows), rel, object),
+        "sheet": np.full(len(fam_rows), sheet, object),
+        "excel_row": rendered.header_row + 1 + np.flatnonzero(first),
+        "family_key": table.columns["no_kk"][fam_rows], "no_kk": table.columns["no_kk"][fam_rows],
+    })
+    result.counts["dtks"] = len(rows)
+
+    # --- P3KE: always xlsx, two sheets (members split over extra sheets beyond Excel's row limit)
+    keluarga, anggota = F.p3ke_tables(u, state)
+    style = F.draw_style(ctx, "p3ke", "p3ke", rates, 0.0, {"format": "xlsx"})
+    titles = F.make_title(ctx, "p3ke", style, period)
+    rk = F.render(keluarga, P3KE_KELUARGA_COLUMNS, style, rates, rng_for("p3ke/keluarga"), titles)
+    ra = F.render(anggota, P3KE_ANGGOTA_COLUMNS, style, rates, rng_for("p3ke/anggota"), titles)
+    parts = [(P3KE_SHEETS["keluarga"], "keluarga", keluarga, rk)]
+    parts += [(name, "anggota", anggota, r) for name, r in _split_rows(P3KE_SHEETS["anggota"], ra)]
+    path = out / "inbox" / kab / "p3ke" / f"p3ke_{kab}_{period_text}.xlsx"
+    emit("p3ke", "p3ke", path, style, parts)
+    result.counts["p3ke_keluarga"] = len(rk.source_row)
+    result.counts["p3ke"] = len(ra.source_row)
+
+    # --- recipient lists
+    total = 0
+    for rec in recipients:
+        code = rec.programme.kode
+        table = F.intervensi_table(u, state, rec, period, ctx.rng(9, pidx, crc(code)))
+        force = job.force.get(f"intervensi/{code}", {})
+        if len(table.person) + 10 >= P.EXCEL_MAX_ROWS:
+            force = {**force, "format": "csv"}
+        style = F.draw_style(ctx, f"intervensi/{code}", "intervensi", rates, P.CSV_SHARE_INTERVENSI, force)
+        titles = F.make_title(ctx, "intervensi", style, period, nama_program=rec.programme.nama.upper(),
+                              kode_program=code)
+        rendered = F.render(table, INTERVENSI_COLUMNS, style, rates, rng_for(f"intervensi/{code}"), titles)
+        path = out / "inbox" / kab / "intervensi" / f"{code}_{kab}_{period_text}.{style.format}"
+        emit("intervensi", code, path, style, [(style.sheet_name or code, "intervensi", table, rendered)], code)
+        result.counts[f"intervensi_{code}"] = len(rendered.source_row)
+        total += len(rendered.source_row)
+    result.counts["intervensi"] = total
+
+    result.people, result.families = _people_truth(ctx, u, state, recipients, period)
+    result.counts["people"] = len(result.people["person_id"])
+    result.counts["families"] = len(result.families["family_id"])
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _split_rows(name: str, rendered: F.Rendered) -> list[tuple[str, F.Rendered]]:
+    """Split a sheet that would exceed Excel's row limit into `name`, `name 2`, ... (same header)."""
+    limit = P.EXCEL_MAX_ROWS - rendered.header_row
+    n = len(rendered.source_row)
+    if n <= limit:
+        return [(name, rendered)]
+    parts = []
+    for i, lo in enumerate(range(0, n, limit)):
+        hi = min(lo + limit, n)
+        pos = rendered.defects["position"]
+        keep = (pos < 0) & (i == 0) | (pos >= lo) & (pos < hi)
+        defects = {k: v[keep] for k, v in rendered.defects.items()}
+        defects["position"] = np.where(defects["position"] >= 0, defects["position"] - lo, -1)
+        columns = [F.Column(c.text[lo:hi], c.kind[lo:hi] if isinstance(c.kind, np.ndarray) else c.kind)
+                   for c in rendered.columns]
+        parts.append((name if i == 0 else f"{name} {i + 1}",
+                      F.Rendered(rendered.headers, columns, rendered.source_row[lo:hi], rendered.duplicate[lo:hi],
+                                 defects, rendered.title_lines)))
+    return parts
+
+
+def _people_truth(ctx: RegencyContext, u, state, recipients, period) -> tuple[dict, dict]:
+    per, fam = u.per, u.fam
+    f = per["fam"]
+    keep = state.fam_active[f] & state.born
+    idx = np.flatnonzero(keep)
+    end = np.datetime64(f"{period[0]:04d}-{period[1]:02d}", "M").astype("datetime64[D]")
+    age = (end - per["birth"]).astype(np.int64) / 365.25
+    # Programmes named on a list (person) and received by the family.
+    named = np.full(u.n_people, "", dtype=object)
+    fam_prog = np.full(u.n_families, "", dtype=object)
+    for rec in recipients:  # a handful of programmes: the loop is over lists, not rows
+        code = rec.programme.kode
+        people = np.unique(rec.person)
+        named[people] = np.where(named[people] == "", code, named[people] + ";" + code)
+        fams = np.unique(rec.family)
+        fam_prog[fams] = np.where(fam_prog[fams] == "", code, fam_prog[fams] + ";" + code)
+    # Living alone: the true family has one member (who is 60+).
+    lansia_tunggal = (fam["size"][f] == 1) & (age >= 60)
+    head_f = (per["role"] == HEAD) & per["female"]
+    people = {
+        "person_id": per["person_id"][idx], "nik": per["nik"][idx], "nama": per["nama"][idx],
+        "tanggal_lahir": per["birth"][idx], "jenis_kelamin": np.where(per["female"][idx], "P", "L").astype(object),
+        "family_id": per["family_id"][idx], "hubungan_keluarga": per["hubungan"][idx],
+        "kode_desa": fam["kode_desa"][f][idx], "kode_kab": np.full(len(idx), ctx.kode_kab, object),
+        "desil": state.desil[f][idx], "in_dtks": state.in_dtks[idx], "in_p3ke": state.in_p3ke[idx],
+        "programmes": named[idx], "programmes_keluarga": fam_prog[f][idx],
+        "lansia_tunggal": lansia_tunggal[idx], "disabilitas": per["disabilitas"][idx],
+        "kepala_keluarga_perempuan": head_f[idx], "pekerja_migran": (per["pekerjaan"] == PEKERJAAN_PEKERJA_MIGRAN)[idx],
+        "tinggal_di_kabupaten_lain": fam["stray"][f][idx], "tidak_terdaftar": (fam["category"] == OUTSIDER)[f][idx],
+        "nik_asal": np.array(NIK_ORIGINS, dtype=object)[per["nik_origin"][idx]],
+    }
+    fidx = np.flatnonzero(state.fam_active)
+    families = {
+        "family_id": fam["family_id"][fidx], "kode_kab": np.full(len(fidx), ctx.kode_kab, object),
+        "kode_desa": fam["kode_desa"][fidx], "kode_desa_dtks": fam["kode_desa_dtks"][fidx],
+        "no_kk": fam["no_kk"][fidx], "no_kk_dtks": fam["no_kk_dtks"][fidx],
+        "id_keluarga_p3ke": fam["id_keluarga_p3ke"][fidx],
+        "kategori": np.array(CATEGORY_NAMES, dtype=object)[fam["category"][fidx]],
+        "desil": state.desil[fidx], "in_dtks": state.fam_in_dtks[fidx], "in_p3ke": state.fam_in_p3ke[fidx],
+        "jumlah_anggota": fam["size"][fidx], "kk_terbit_ulang": fam["kk_reissued"][fidx],
+        "pindah": fam["moved"][fidx], "tinggal_di_kabupaten_lain": fam["stray"][fidx],
+        "tidak_terjangkau": fam["unreached"][fidx], "programmes": fam_prog[fidx],
+    }
+    return people, families

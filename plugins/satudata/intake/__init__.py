@@ -1,0 +1,1 @@
+"""Intake: scan the inbox, register, read, validate and stage regency files."""

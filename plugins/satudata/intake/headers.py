@@ -1,0 +1,400 @@
+"""Header recognition: which column of a regency's file is which canonical column.
+
+Everything a maintainer may need to extend lives in `ALIASES` (canonical column -> the header texts seen
+for it). Header text and aliases go through the same normaliser (`header_key`), so an alias is written
+once, as people write it ("No. Induk Kependudukan"), and covers its case/space/underscore/punctuation
+variants. Abbreviations are expanded token by token (`TOKEN_SYNONYMS`: "tgl" -> "tanggal", "kd" -> "kode",
+"lhr" -> "lahir" ...) and filler words dropped (`STOP_WORDS`: "no", "nomor", "nmr" ...), so unseen
+combinations such as "TGL_LHR_ART" or "Kd. Desa" resolve without a new alias.
+
+Decisions worth knowing:
+  * "NIK KK" / "NIK_KK" means the NIK of the *kepala keluarga* (KK read as Kepala Keluarga, as in
+    "Nama KK"), so it maps to `nik_kepala_keluarga`, never to `no_kk`. A bare "KK" / "No KK" is the
+    family-card number (`no_kk`).
+  * Region columns holding *names* ("Provinsi", "Kabupaten", "Kecamatan", "Desa/Kelurahan") map to
+    `nama_provinsi` ... `nama_desa`; only headers that say "kode" map to codes. BPS codes map to
+    `kode_desa_bps` so the caller can tell BPS coding from Kemendagri coding.
+  * Fuzzy matching (difflib) is a fallback for typos only: it applies to headers with no exact match,
+    needs ratio >= 0.85 with every aligned word similar, and never takes a canonical column another
+    header already has.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# canonical column -> header variants (any case/spacing/punctuation). Keep entries human-readable.
+ALIASES: dict[str, list[str]] = {
+    "nik": [
+        "NIK", "No NIK", "Nomor NIK", "NIK ART", "NIK Anggota", "NIK Anggota Keluarga", "NIK Anggota Rumah Tangga",
+        "No. Induk Kependudukan", "Nomor Induk Kependudukan", "NIK KTP", "NIK Penerima", "NIK KPM", "NIK Individu",
+        "NIK Peserta", "NIK Penduduk", "NIK Jiwa", "NIK Penerima Manfaat", "NIK Sesuai KTP", "NIK Warga",
+        "National ID", "NIK Anak",
+    ],
+    "no_kk": [
+        "No KK", "NOKK", "Nomor KK", "Nomor Kartu Keluarga", "No. Kartu Keluarga", "KK", "Kartu Keluarga", "NKK",
+        "No KK Penerima", "No KK KPM", "Nomor KK KPM", "No KK ART", "No KK Keluarga", "Nomor KK Keluarga",
+        "NO_KK", "NOMORKK", "Family Card Number",
+    ],
+    "nama": [
+        "Nama", "Nama Lengkap", "NAMA_ART", "Nama ART", "Nama Anggota", "Nama Anggota Keluarga",
+        "Nama Anggota Rumah Tangga", "Nama Penerima", "Nama KPM", "Nama Penerima Manfaat", "Nama Individu",
+        "Nama Peserta", "Nama Penduduk", "Nama Sesuai KTP", "Nama Jiwa", "Nama Warga", "Name", "Full Name",
+        "Nama Lengkap ART", "Nama Penerima Bantuan",
+    ],
+    "nik_kepala_keluarga": [
+        "NIK Kepala Keluarga", "NIK KRT", "NIK KK", "NIK Kepala Rumah Tangga", "NIK Kepala", "NIK Kep Kel",
+        "NIK Kepala Kel",
+    ],
+    "nama_kepala_keluarga": [
+        "Nama Kepala Keluarga", "Nama KRT", "NAMA_KK", "Nama KK", "Kepala Keluarga", "Nama Kepala Rumah Tangga",
+        "Kepala Rumah Tangga", "KRT", "Nama Kep Kel", "Nama Kepala",
+    ],
+    "jenis_kelamin": [
+        "JNS_KEL", "Jenis Kelamin", "JK", "L/P", "Sex", "Gender", "Kelamin", "Jenis Kelamin ART", "JNSKEL",
+        "Jenis Kel", "JKEL",
+    ],
+    "jenis_kelamin_kepala_keluarga": [
+        "Jenis Kelamin Kepala Keluarga", "Jenis Kelamin KRT", "JK KRT", "Jenis Kelamin KK", "JNS_KEL_KRT",
+        "JK Kepala Keluarga", "Jenis Kelamin Kepala Rumah Tangga", "JK KK", "JNS_KEL_KK", "L/P KRT",
+    ],
+    "tanggal_lahir": [
+        "TGL_LHR", "Tanggal Lahir", "Tgl Lahir", "TGL LAHIR", "Tgl. Lahir", "Tanggal Lahir ART", "TGLLAHIR",
+        "TGLLHR", "Date of Birth", "Birth Date", "DOB", "Tanggal Kelahiran",
+    ],
+    "tempat_lahir": [
+        "TMPT_LHR", "Tempat Lahir", "Tmp Lahir", "Tpt Lahir", "Place of Birth", "Kota Lahir", "Tempat Kelahiran",
+        "TMPTLHR", "TEMPATLAHIR",
+    ],
+    "kode_desa": [
+        "Kode Desa", "KDDESA", "KD_DESA", "Kode Wilayah", "Kode Kelurahan", "KODE_DESA_KEMENDAGRI",
+        "Kode Desa/Kel", "Kode Desa/Kelurahan", "Kode Kelurahan/Desa", "Kode Kel/Desa", "Kode Desa Kemendagri",
+        "Kode Wilayah Desa", "Kode Wilayah Kemendagri", "Kode Kemendagri", "Kode Desa Dagri", "ID Desa", "IDDESA",
+        "KDKEL", "KDDESAKEL", "Kode Desa Kel", "Village Code", "Kode Wil", "KODEWIL", "Kode Wilayah Administrasi",
+    ],
+    "kode_desa_bps": [
+        "KODE BPS", "kode_desa_bps", "KDBPS", "Kode Desa BPS", "Kode Wilayah BPS", "ID BPS", "Kode BPS Desa",
+        "IDBPS", "Kode Desa (BPS)", "Kode Kelurahan BPS", "KDDESA_BPS",
+    ],
+    "alamat": [
+        "Alamat", "Alamat Lengkap", "Alamat Rumah", "Alamat KK", "Alamat Domisili", "Alamat Tempat Tinggal",
+        "Address", "Alamat Tinggal", "Alamat Sesuai KTP", "Alamat KTP", "Alamat Keluarga", "ALAMAT_KRT",
+    ],
+    "hubungan_keluarga": [
+        "HUB_KEL", "Hubungan Keluarga", "SHDK", "Hubungan dengan KK", "Hubungan Dengan Kepala Keluarga",
+        "Status Hubungan Dalam Keluarga", "Hub KRT", "Hubungan dengan KRT", "Hubungan", "Status dalam Keluarga",
+        "Hubungan Dengan Kepala Rumah Tangga", "Status Hubungan", "Hubungan Dalam Keluarga", "HUBKEL", "HUB_KRT",
+        "Status Hubungan Keluarga", "Hub. Keluarga",
+    ],
+    "desil": [
+        "Desil", "Desil Kesejahteraan", "Peringkat Desil", "Desil Nasional", "Kategori Desil", "Desil P3KE",
+        "Kelompok Desil", "Status Desil", "Peringkat Kesejahteraan", "Desil Keluarga",
+    ],
+    "id_dtks": ["IDDTKS", "ID DTKS", "ID_DTKS", "ID Individu DTKS", "ID ART DTKS", "IDARTBDT", "ID BDT", "ID DTKS ART"],
+    "id_keluarga_p3ke": [
+        "ID Keluarga P3KE", "ID Keluarga", "IDKELUARGA", "ID_KELUARGA", "ID KK P3KE", "ID Keluarga (P3KE)",
+        "ID Rumah Tangga P3KE", "IDKELUARGAP3KE", "ID Kel P3KE", "Kode Keluarga P3KE", "ID P3KE",
+    ],
+    "id_individu_p3ke": [
+        "ID Individu", "ID ART", "ID Anggota", "ID Individu P3KE", "ID Anggota Keluarga", "IDINDIVIDU", "IDART",
+        "ID_ART", "ID Anggota P3KE", "ID ART P3KE",
+    ],
+    "kode_program": [
+        "Kode Program", "Program", "Jenis Bantuan", "Nama Program", "Program Bantuan", "Jenis Program",
+        "Nama Bantuan", "Bantuan", "Kode Bantuan", "Jenis Intervensi", "Program Intervensi", "Intervensi",
+        "Nama Program Bantuan", "Jenis Program Bantuan",
+    ],
+    "nilai_bantuan": [
+        "Nilai Bantuan", "Nominal", "Jumlah Bantuan", "Nominal Bantuan", "Besaran Bantuan", "Nilai", "Jumlah Uang",
+        "Besar Bantuan", "Nilai (Rp)", "Nilai Bantuan (Rp)", "Jumlah (Rp)", "Rupiah", "Nilai Manfaat",
+        "Jumlah Diterima", "Nominal (Rp)", "Besaran",
+    ],
+    "tanggal_salur": [
+        "Tanggal Salur", "Tgl Penyaluran", "Tanggal Penyaluran", "Tgl Salur", "Tanggal Pencairan", "Tgl Cair",
+        "Tanggal Terima", "Tanggal Distribusi", "Tanggal Penerimaan", "Tgl Terima", "Tanggal Cair",
+        "Tanggal Realisasi",
+    ],
+    "status_kawin": [
+        "Status Kawin", "STA_KAWIN", "Status Perkawinan", "Status Pernikahan", "Kawin", "Marital Status",
+        "STS KAWIN", "STAKAWIN", "Status Nikah", "Perkawinan",
+    ],
+    "pekerjaan": [
+        "Pekerjaan", "Pekerjaan Utama", "Jenis Pekerjaan", "Occupation", "Pekerjaan ART", "Mata Pencaharian",
+        "Pekerjaan Pokok", "Status Pekerjaan", "Lapangan Pekerjaan",
+    ],
+    "disabilitas": [
+        "Disabilitas", "Penyandang Disabilitas", "Jenis Disabilitas", "Status Disabilitas", "Difabel",
+        "Penyandang Cacat", "Kecacatan", "Jenis Cacat", "Cacat", "Disabilitas (Ya/Tidak)", "Disability",
+        "Ket Disabilitas", "Keterangan Disabilitas", "KET_DISABILITAS",
+    ],
+    "jumlah_anggota": [
+        "Jumlah ART", "Jml Anggota Keluarga", "Jumlah Anggota", "Jumlah Anggota Keluarga",
+        "Jumlah Anggota Rumah Tangga", "Jumlah Jiwa", "Jml ART", "JML_ART", "Banyak ART", "JMLART", "Jumlah Individu",
+        "Jumlah Anggota KK",
+    ],
+    # Region names (not codes): staged as extra columns by the lead.
+    "nama_provinsi": ["Provinsi", "Nama Provinsi", "Prov", "Propinsi", "Province"],
+    "nama_kabupaten": [
+        "Kabupaten", "Kabupaten/Kota", "Kab/Kota", "Nama Kabupaten", "Nama Kabupaten/Kota", "Kota", "Kab",
+        "Nama Kab/Kota", "Regency",
+    ],
+    "nama_kecamatan": ["Kecamatan", "Nama Kecamatan", "Kec", "District", "Nama Kec"],
+    "nama_desa": [
+        "Desa", "Kelurahan", "Desa/Kelurahan", "Desa/Kel", "Kelurahan/Desa", "Nama Desa", "Nama Kelurahan",
+        "Nama Desa/Kelurahan", "Kel/Desa", "Desa Kelurahan", "Village", "Nama Desa/Kel",
+    ],
+    # Region codes above desa level (normalised like kode_desa).
+    "kode_provinsi": ["Kode Provinsi", "KD_PROV", "KDPROV", "KD_PROP", "KDPROP", "Kode Prov", "Kode Propinsi"],
+    "kode_kabupaten": [
+        "Kode Kabupaten", "KD_KAB", "KDKAB", "Kode Kabupaten/Kota", "Kode Kab", "Kode Kab/Kota", "KDKABKOTA",
+    ],
+    "kode_kecamatan": ["Kode Kecamatan", "KD_KEC", "KDKEC", "Kode Kec"],
+}  # fmt: skip
+
+CANONICAL_COLUMNS: tuple[str, ...] = tuple(ALIASES)
+
+# Filler words dropped from headers before matching ("No. KK" -> "kk", "Nomor Induk ..." -> "induk ...").
+STOP_WORDS = frozenset({"no", "nomor", "nmr", "nomer", "nomr", "nr", "num", "number"})
+# Abbreviations expanded word by word. Only unambiguous ones ("kel" could be kelamin/keluarga/kelurahan).
+TOKEN_SYNONYMS = {
+    "kd": "kode", "kod": "kode", "code": "kode",
+    "tgl": "tanggal", "tggl": "tanggal", "tangal": "tanggal", "tanggl": "tanggal", "date": "tanggal",
+    "tmp": "tempat", "tmpt": "tempat", "tpt": "tempat", "tmpat": "tempat", "place": "tempat",
+    "lhr": "lahir", "lahr": "lahir", "birth": "lahir",
+    "jns": "jenis", "jenis": "jenis",
+    "jml": "jumlah", "jmlh": "jumlah", "jum": "jumlah", "juml": "jumlah",
+    "hub": "hubungan", "hubung": "hubungan",
+    "nm": "nama", "nma": "nama",
+    "sts": "status", "stat": "status", "sta": "status", "stts": "status",
+    "kwn": "kawin", "kaw": "kawin",
+    "prop": "provinsi", "propinsi": "provinsi", "prv": "provinsi",
+    "kab": "kab", "kec": "kec", "kecamtan": "kecamatan",
+    "almt": "alamat", "alm": "alamat",
+    "pkrjn": "pekerjaan", "pekerjan": "pekerjaan",
+    "indv": "individu", "ind": "individu",
+    "angg": "anggota", "agt": "anggota",
+    "kpl": "kepala", "kep": "kepala",
+}  # fmt: skip
+
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def header_key(text: object, *, keep_parens: bool = False) -> str:
+    """Normalised header: ASCII lower-case words, abbreviations expanded, filler words dropped.
+
+    Total (never raises) and idempotent: `header_key(header_key(x)) == header_key(x)`.
+    """
+    if text is None:
+        return ""
+    value = text if isinstance(text, str) else str(text)
+    if not keep_parens:
+        value = _PARENS.sub(" ", value)
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(ch for ch in value if not unicodedata.combining(ch)).lower()
+    value = value.encode("ascii", "ignore").decode("ascii")
+    # camelCase / digits glued to words are rare in headers; split only on non-alphanumerics.
+    words = [TOKEN_SYNONYMS.get(w, w) for w in _NON_ALNUM.split(value) if w]
+    return " ".join(w for w in words if w not in STOP_WORDS)
+
+
+def compact_key(text: object) -> str:
+    return header_key(text).replace(" ", "")
+
+
+def _build_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for canonical, variants in ALIASES.items():
+        for variant in (canonical, *variants):
+            key = header_key(variant, keep_parens=True).replace(" ", "")
+            if not key:
+                continue
+            other = index.get(key)
+            if other is not None and other != canonical:
+                raise ValueError(f"alias {variant!r} of {canonical} collides with {other} (key {key!r})")
+            index[key] = canonical
+    return index
+
+
+ALIAS_INDEX: dict[str, str] = _build_index()
+_FUZZY_KEYS: list[tuple[str, str, list[str]]] = [
+    (k, c, k.split())
+    for k, c in sorted({(header_key(v, keep_parens=True), c) for c, vs in ALIASES.items() for v in (c, *vs)})
+    if len(k) >= 5
+]
+
+
+def exact_canonical(text: object) -> str | None:
+    """The canonical column a header names exactly (after normalisation), or None.
+
+    The text with its parenthetical is tried first ("Kode Desa (BPS)"), then without ("NIK (16 digit)").
+    """
+    if text is None:
+        return None
+    with_parens = header_key(text, keep_parens=True).replace(" ", "")
+    hit = ALIAS_INDEX.get(with_parens) if with_parens else None
+    if hit is None:
+        key = compact_key(text)
+        if key and key != with_parens:
+            hit = ALIAS_INDEX.get(key)
+    return hit
+
+
+def fuzzy_canonical(text: object, exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Best alias within difflib ratio 0.85 (typos like "Tangal Lahir"), or None when unsure."""
+    key = header_key(text)
+    if len(key) < 5 or len(key) > 60:
+        return None
+    words = key.split()
+    best: tuple[float, str | None] = (0.0, None)
+    runner_up = 0.0
+    matcher = difflib.SequenceMatcher(None, "", key, autojunk=False)
+    for alias_key, canonical, alias_words in _FUZZY_KEYS:
+        if canonical in exclude:
+            continue
+        matcher.set_seq1(alias_key)
+        if matcher.real_quick_ratio() < 0.85 or matcher.quick_ratio() < 0.85:
+            continue
+        ratio = matcher.ratio()
+        if ratio < 0.85:
+            continue
+        if len(alias_words) == len(words):
+            if any(difflib.SequenceMatcher(None, a, b).ratio() < 0.6 for a, b in zip(alias_words, words)):
+                continue
+        elif difflib.SequenceMatcher(None, alias_key.replace(" ", ""), key.replace(" ", "")).ratio() < 0.9:
+            continue
+        if ratio > best[0]:
+            if best[1] is not None and best[1] != canonical:
+                runner_up = max(runner_up, best[0])
+            best = (ratio, canonical)
+        elif canonical != best[1]:
+            runner_up = max(runner_up, ratio)
+    if best[1] is None or best[0] - runner_up < 0.02:
+        return None
+    return best[1]
+
+
+def cell_text(value: object) -> str:
+    """A header/title cell as display text."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+@dataclass
+class HeaderMatch:
+    """One candidate header: positions -> canonical, plus the texts that did not map."""
+
+    row: int  # 0-based index into the rows examined (the lower row of a two-row header)
+    first_row: int  # 0-based index of the upper row (== row for one-row headers)
+    columns: dict[int, str] = field(default_factory=dict)  # column position -> canonical
+    texts: dict[int, str] = field(default_factory=dict)  # column position -> original header text
+    unmapped: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return len(self.columns)
+
+    @property
+    def canonicals(self) -> set[str]:
+        return set(self.columns.values())
+
+
+def map_header(cells: list[str], *, fuzzy: bool = True) -> HeaderMatch:
+    """Map one header row. Exact matches first (leftmost wins a canonical), then fuzzy for the rest."""
+    match = HeaderMatch(row=-1, first_row=-1)
+    used: set[str] = set()
+    pending: list[int] = []
+    unmapped: list[int] = []
+    for pos, raw in enumerate(cells):
+        text = cell_text(raw)
+        if not text:
+            continue
+        match.texts[pos] = text
+        canonical = exact_canonical(text)
+        if canonical is None:
+            pending.append(pos)
+        elif canonical in used:
+            unmapped.append(pos)
+        else:
+            used.add(canonical)
+            match.columns[pos] = canonical
+    for pos in pending:
+        canonical = fuzzy_canonical(match.texts[pos], exclude=used) if fuzzy else None
+        if canonical is None:
+            unmapped.append(pos)
+        else:
+            used.add(canonical)
+            match.columns[pos] = canonical
+    match.columns = dict(sorted(match.columns.items()))
+    match.unmapped = [match.texts[p] for p in sorted(unmapped)]
+    return match
+
+
+_DATA_LIKE = re.compile(r"[0-9]{5,}|^[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}$")
+
+
+def _looks_like_data(cells: list[str]) -> bool:
+    return any(_DATA_LIKE.search(c) for c in cells if c)
+
+
+def find_header(rows: list[list[str]], search_rows: int) -> HeaderMatch | None:
+    """Best header among the first `search_rows` rows (cells already as text).
+
+    Score = distinct canonical columns named exactly. The best row with >= 2 wins, the earliest on a tie.
+    A two-row header (a group title row above the names, or names split over two rows) is considered as
+    the pair (r, r+1) combined cell by cell; it wins only when it names strictly more columns than either
+    row alone and the lower row does not look like data (long digit runs, dates).
+    """
+    limit = min(len(rows), search_rows)
+    best: HeaderMatch | None = None
+    singles: list[HeaderMatch] = []
+    for r in range(limit):
+        m = map_header(rows[r], fuzzy=False)
+        m.row = m.first_row = r
+        singles.append(m)
+        if m.score >= 2 and (best is None or m.score > best.score):
+            best = m
+    for r in range(limit - 1):
+        upper, lower = rows[r], rows[r + 1]
+        if singles[r].score + singles[r + 1].score == 0 or _looks_like_data(lower):
+            continue
+        combined = []
+        width = max(len(upper), len(lower))
+        for c in range(width):
+            lo = lower[c] if c < len(lower) else ""
+            up = upper[c] if c < len(upper) else ""
+            if lo and (exact_canonical(lo) is not None or not up or exact_canonical(up) is None):
+                combined.append(lo)
+            else:
+                combined.append(up or lo)
+        m = map_header(combined, fuzzy=False)
+        m.row, m.first_row = r + 1, r
+        if m.score >= 2 and m.score > max(singles[r].score, singles[r + 1].score) and (
+            best is None or m.score > best.score
+        ):
+            best = m
+    if best is None:
+        return None
+    # Re-map the winner with fuzzy matching to place typos too.
+    cells = rows[best.row] if best.first_row == best.row else None
+    if cells is None:
+        upper, lower = rows[best.first_row], rows[best.row]
+        cells = []
+        for c in range(max(len(upper), len(lower))):
+            lo = lower[c] if c < len(lower) else ""
+            up = upper[c] if c < len(upper) else ""
+            if lo and (exact_canonical(lo) is not None or not up or exact_canonical(up) is None):
+                cells.append(lo)
+            else:
+                cells.append(up or lo)
+    full = map_header(cells, fuzzy=True)
+    full.row, full.first_row = best.row, best.first_row
+    return full

@@ -1,0 +1,409 @@
+"""Excel templates for regency operators: `satudata template dtks|p3ke|intervensi --out FILE.xlsx`.
+
+    write_template("dtks", Path("template_dtks.xlsx"))
+    write_template("intervensi", Path("t.xlsx"), programmes=[{"kode_program": "PKH", "nama_program": ...}])
+
+Each template has a "Petunjuk" sheet (instructions in Bahasa Indonesia) and the data sheet(s) — "Data" for
+DTKS and intervensi, "Keluarga" + "Anggota Keluarga" for P3KE — whose header row is the *canonical*
+column names of `satudata.schema`, so intake maps every column exactly. Each header cell carries a note
+explaining the column (`messages.COLUMN_HELP`). NIK / KK / kode desa / ID columns are formatted as Text
+(`@`), both as the column format and on the first `TEMPLATE_ROWS` data cells, so Excel keeps all 16
+digits; date columns have a date format and a validation that refuses impossible dates; desil,
+jenis kelamin, hubungan keluarga, disabilitas, status kawin and kode program have dropdowns (a long list
+lives on the hidden "Daftar" sheet). The intervensi template also lists the programmes on a
+"Daftar Program" sheet. No example rows are written on data sheets: an example the operator forgets to
+delete would be submitted as data (examples are on "Petunjuk").
+
+Programmes come from `include/reference/program.csv` (and `program_lokal_*.csv`, as
+`satudata.reference.program` reads them) unless given.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from satudata.intake.messages import COLUMN_HELP, COLUMN_LABELS, JENIS_LABELS
+from satudata.schema import (
+    DTKS_COLUMNS,
+    HUBUNGAN_KELUARGA,
+    INTERVENSI_COLUMNS,
+    P3KE_ANGGOTA_COLUMNS,
+    P3KE_KELUARGA_COLUMNS,
+)
+
+TEMPLATE_ROWS = 10_000  # data rows pre-formatted cell by cell (the column format covers the rest)
+EXCEL_LAST_ROW = 1_048_575  # 0-based
+LIST_LIMIT = 255  # Excel's limit on an inline dropdown list (characters, commas included)
+
+# jenis -> data sheet name -> canonical columns. Sheet names match what intake calls them
+# (`intake.stage.SHEET_LABEL`), and the report's "Baris Ditolak" uses the same columns.
+TEMPLATE_SHEETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "dtks": {"Data": DTKS_COLUMNS},
+    "p3ke": {"Keluarga": P3KE_KELUARGA_COLUMNS, "Anggota Keluarga": P3KE_ANGGOTA_COLUMNS},
+    "intervensi": {"Data": INTERVENSI_COLUMNS},
+}
+
+# Columns intake cannot do without (kept in step with `intake.read.REQUIRED_COLUMNS`, checked by a test;
+# kode_program is required in the template because a row without it is rejected).
+REQUIRED: dict[tuple[str, str], frozenset[str]] = {
+    ("dtks", "Data"): frozenset({"nik", "nama", "kode_desa", "no_kk"}),
+    ("p3ke", "Keluarga"): frozenset({"id_keluarga_p3ke", "kode_desa", "desil", "nik_kepala_keluarga"}),
+    ("p3ke", "Anggota Keluarga"): frozenset({"id_keluarga_p3ke", "nik", "nama"}),
+    ("intervensi", "Data"): frozenset({"kode_program", "nik", "nama", "kode_desa"}),
+}
+
+TEXT_COLUMNS = frozenset({
+    "nik", "no_kk", "nik_kepala_keluarga", "kode_desa", "id_dtks", "id_keluarga_p3ke", "id_individu_p3ke",
+})  # fmt: skip
+SIXTEEN_DIGITS = frozenset({"nik", "no_kk", "nik_kepala_keluarga"})
+DATE_COLUMNS = {
+    # column -> (earliest date, latest date as an Excel formula)
+    "tanggal_lahir": (dt.date(1900, 1, 1), "=TODAY()"),
+    "tanggal_salur": (dt.date(2015, 1, 1), "=TODAY()+31"),
+}
+DATE_FORMAT = "dd-mm-yyyy"
+STATUS_KAWIN = ("Belum Kawin", "Kawin", "Cerai Hidup", "Cerai Mati")
+
+EXAMPLES = {
+    "id_dtks": "3201234567890123",
+    "kode_desa": "5205012001",
+    "alamat": "Dusun Sori, RT 002/RW 001",
+    "no_kk": "5205010101200003",
+    "nik": "5205014708850003",
+    "nama": "Siti Aminah",
+    "jenis_kelamin": "P",
+    "tempat_lahir": "Dompu",
+    "tanggal_lahir": "07-08-1985",
+    "hubungan_keluarga": "Istri",
+    "status_kawin": "Kawin",
+    "pekerjaan": "Petani",
+    "disabilitas": "Tidak",
+    "id_keluarga_p3ke": "P3KE520501000123",
+    "nik_kepala_keluarga": "5205011203800001",
+    "nama_kepala_keluarga": "Ahmad Yani",
+    "jenis_kelamin_kepala_keluarga": "L",
+    "desil": "1",
+    "jumlah_anggota": "4",
+    "id_individu_p3ke": "P3KE520501000123-02",
+    "kode_program": "PKH",
+    "nilai_bantuan": "750000",
+    "tanggal_salur": "15-11-2026",
+}
+
+
+# --------------------------------------------------------------------------------------------- programmes
+
+
+def load_programme_list(directory: Path | None = None) -> list[dict]:
+    """The programme rows of `program.csv` (then `program_lokal_*.csv`), as dicts, codes upper-cased."""
+    from satudata.config import reference_dir
+
+    directory = Path(directory or reference_dir())
+    rows: dict[str, dict] = {}
+    for path in [directory / "program.csv", *sorted(directory.glob("program_lokal_*.csv"))]:
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                code = (row.get("kode_program") or "").strip().upper()
+                if code:
+                    rows[code] = {k: (v or "").strip() for k, v in row.items() if k} | {"kode_program": code}
+    return list(rows.values())
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+class _Lists:
+    """Dropdown sources: short lists inline, long ones on the hidden "Daftar" sheet."""
+
+    def __init__(self, book):
+        self.book = book
+        self.sheet = None
+        self.next_col = 0
+
+    def source(self, title: str, values: Sequence[str]):
+        values = [str(v) for v in values]
+        if values and len(",".join(values)) <= LIST_LIMIT and not any("," in v for v in values):
+            return values
+        if self.sheet is None:
+            self.sheet = self.book.add_worksheet("Daftar")
+            self.sheet.hide()
+        col = self.next_col
+        self.next_col += 1
+        self.sheet.write_string(0, col, title)
+        for i, value in enumerate(values, start=1):
+            self.sheet.write_string(i, col, value)
+        letter = _col_letter(col)
+        return f"=Daftar!${letter}$2:${letter}${max(len(values), 1) + 1}"
+
+
+def _col_letter(col: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(col)
+
+
+def _validations(columns: Sequence[str], programmes: list[dict], lists: _Lists) -> dict[str, dict]:
+    hubungan = ", ".join(HUBUNGAN_KELUARGA)
+    out: dict[str, dict] = {}
+    for column in columns:
+        if column == "desil":
+            out[column] = {
+                "validate": "list", "source": ["1", "2", "3", "4"],
+                "input_title": "Desil", "input_message": "Pilih 1, 2, 3 atau 4 (1 = paling miskin).",
+                "error_title": "Desil tidak valid", "error_message": "Desil hanya boleh 1, 2, 3 atau 4.",
+            }
+        elif column in ("jenis_kelamin", "jenis_kelamin_kepala_keluarga"):
+            out[column] = {
+                "validate": "list", "source": ["L", "P"],
+                "input_title": "Jenis kelamin", "input_message": "L = laki-laki, P = perempuan.",
+                "error_title": "Jenis kelamin tidak valid", "error_message": "Isi L (laki-laki) atau P (perempuan).",
+            }
+        elif column == "hubungan_keluarga":
+            out[column] = {
+                "validate": "list", "source": lists.source("hubungan_keluarga", HUBUNGAN_KELUARGA),
+                "input_title": "Hubungan keluarga", "input_message": "Pilih dari daftar.",
+                "error_title": "Hubungan keluarga tidak valid",
+                "error_message": f"Pilih salah satu: {hubungan}."[:255],
+            }
+        elif column == "disabilitas":
+            out[column] = {
+                "validate": "list", "source": ["Ya", "Tidak"],
+                "error_title": "Isian tidak valid", "error_message": "Isi Ya atau Tidak.",
+            }
+        elif column == "status_kawin":
+            out[column] = {
+                "validate": "list", "source": list(STATUS_KAWIN), "error_type": "warning",
+                "error_title": "Status kawin", "error_message": "Sebaiknya pilih dari daftar. Tetap simpan isian ini?",
+            }
+        elif column == "kode_program":
+            codes = [p["kode_program"] for p in programmes]
+            if codes:
+                out[column] = {
+                    "validate": "list", "source": lists.source("kode_program", codes),
+                    "input_title": "Kode program", "input_message": "Pilih kode program (lihat lembar Daftar Program).",
+                    "error_title": "Kode program tidak dikenal",
+                    "error_message": "Pilih kode dari daftar. Program daerah yang belum terdaftar: hubungi tim data.",
+                }
+        elif column in DATE_COLUMNS:
+            earliest, latest = DATE_COLUMNS[column]
+            out[column] = {
+                "validate": "date", "criteria": "between", "minimum": earliest, "maximum": latest,
+                "input_title": COLUMN_LABELS.get(column, column)[:32],
+                "input_message": "Tulis tanggal sebagai HH-BB-TTTT, contoh 17-08-1985.",
+                "error_title": "Tanggal tidak valid",
+                "error_message": (
+                    f"Tanggal tidak ada atau tidak wajar (harus antara {earliest:%d-%m-%Y} dan "
+                    + ("hari ini" if latest == "=TODAY()" else "satu bulan setelah hari ini")
+                    + "). Tulis sebagai HH-BB-TTTT, contoh 17-08-1985."
+                ),
+            }
+        elif column in SIXTEEN_DIGITS:
+            out[column] = {
+                "validate": "length", "criteria": "==", "value": 16,
+                "input_title": COLUMN_LABELS.get(column, column)[:32],
+                "input_message": "16 angka, tanpa spasi atau titik. Sel ini berformat Teks.",
+                "error_title": "Harus 16 angka",
+                "error_message": "NIK dan Nomor KK terdiri dari tepat 16 angka. Periksa KTP/Kartu Keluarga.",
+            }
+        elif column == "kode_desa":
+            out[column] = {
+                "validate": "length", "criteria": "between", "minimum": 10, "maximum": 13, "error_type": "warning",
+                "input_title": "Kode desa Kemendagri",
+                "input_message": "10 angka, contoh 5205012001 atau 52.05.01.2001. Bukan kode BPS.",
+                "error_title": "Kode desa",
+                "error_message": "Kode desa Kemendagri terdiri dari 10 angka (boleh dengan titik: 52.05.01.2001).",
+            }
+    return out
+
+
+def _write_data_sheet(book, name: str, jenis: str, columns: Sequence[str], programmes: list[dict],
+                      lists: _Lists, formats: dict) -> None:
+    sheet = book.add_worksheet(name)
+    required = REQUIRED.get((jenis, name), frozenset())
+    validations = _validations(columns, programmes, lists)
+    for col, column in enumerate(columns):
+        label = COLUMN_LABELS.get(column, column)
+        width = max(len(column), len(label)) + 4
+        if column in SIXTEEN_DIGITS or column.startswith("id_"):
+            width = max(width, 22)
+        if column in ("alamat", "nama", "nama_kepala_keluarga"):
+            width = max(width, 30)
+        column_format = (formats["text"] if column in TEXT_COLUMNS
+                         else formats["date"] if column in DATE_COLUMNS else None)
+        sheet.set_column(col, col, width, column_format)
+        sheet.write_string(0, col, column, formats["header_required" if column in required else "header"])
+        note = f"{label}" + (" — WAJIB diisi." if column in required else " — boleh kosong bila tidak ada.")
+        note += "\n\n" + COLUMN_HELP.get(column, "")
+        if column in EXAMPLES:
+            note += f"\n\nContoh: {EXAMPLES[column]}"
+        sheet.write_comment(0, col, note, {"x_scale": 3, "y_scale": 2.2, "author": "Satu Data Kemiskinan"})
+        if column in validations:
+            sheet.data_validation(1, col, EXCEL_LAST_ROW, col, validations[column])
+    # Cell-by-cell formats on the first rows: Excel keeps whatever is typed or pasted there as text/date.
+    cell_formats = [(col, formats["text"] if c in TEXT_COLUMNS else formats["date"])
+                    for col, c in enumerate(columns) if c in TEXT_COLUMNS or c in DATE_COLUMNS]
+    for row in range(1, TEMPLATE_ROWS + 1):
+        for col, fmt in cell_formats:
+            sheet.write_blank(row, col, None, fmt)
+    sheet.freeze_panes(1, 0)
+    sheet.set_row(0, 30)
+
+
+def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
+    sheets = TEMPLATE_SHEETS[jenis]
+    example_name = {"dtks": "dtks_5205_2026-11.xlsx", "p3ke": "p3ke_5205_2026-11.xlsx",
+                    "intervensi": "intervensi_PKH_5205_2026-11.xlsx"}[jenis]
+    where = " dan ".join(f"'{s}'" for s in sheets)
+    sheet.set_column(0, 0, 4)
+    sheet.set_column(1, 1, 110, formats["wrap"])
+    row = 0
+    sheet.write_string(row, 0, f"PETUNJUK PENGISIAN TEMPLATE {JENIS_LABELS[jenis].upper()}", formats["title"])
+    row += 2
+    points = [
+        (
+            f"Isi data di lembar {where}. Satu baris untuk satu "
+            + {
+                "dtks": "orang",
+                "p3ke": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
+                "intervensi": "penerima bantuan per program",
+            }[jenis]
+            + ". Mulai dari baris 2, tepat di bawah judul kolom."
+        ),
+        (
+            "Jangan mengubah, menghapus atau memindahkan baris judul kolom (baris 1). Arahkan kursor ke judul "
+            "kolom untuk membaca catatan penjelasannya. Judul berwarna lebih gelap = kolom WAJIB diisi."
+        ),
+        (
+            "NIK dan Nomor KK: tepat 16 angka. Kolomnya sudah berformat Teks agar Excel tidak mengubahnya menjadi "
+            "angka seperti 5,20501E+15 (yang menghilangkan angka terakhir). Jika menyalin dari berkas lain, "
+            "gunakan klik kanan > Paste Special > Values, lalu periksa bahwa ke-16 angka masih lengkap."
+        ),
+        (
+            "Kode desa: kode Kemendagri 10 angka (2 provinsi + 2 kabupaten + 2 kecamatan + 4 desa), contoh "
+            "5205012001 atau 52.05.01.2001. BUKAN kode BPS (contoh kode BPS: 5205010001)."
+        ),
+        "Tanggal ditulis HH-BB-TTTT, contoh 17-08-1985.",
+        (
+            "Jangan menggabungkan sel (Merge & Center), jangan menambah baris jumlah/total, tanda tangan atau "
+            "judul di tengah atau di bawah tabel, dan jangan memberi kata sandi pada berkas."
+        ),
+        (
+            "Satu berkas untuk satu kabupaten/kota dan satu periode data. Cantumkan periode (tahun-bulan) pada "
+            f"nama berkas, contoh {example_name}."
+            + (
+                " Untuk daftar penerima bantuan, sebaiknya satu berkas per program, dengan kode program di nama "
+                "berkas."
+                if jenis == "intervensi"
+                else ""
+            )
+        ),
+        (
+            f"Simpan berkas sebagai Excel (.xlsx) di folder inbox/<kode kabupaten/kota>/{jenis}/, contoh "
+            f"inbox/5205/{jenis}/. Jangan meletakkan shortcut/tautan: salin berkas aslinya."
+        ),
+        (
+            "Setelah itu: sistem memeriksa folder inbox secara berkala. Setelah satu kali pemeriksaan, laporan "
+            "muncul di folder outbox/<kode kabupaten/kota>/ dengan nama <nama berkas>.laporan.xlsx, berisi "
+            "status berkas (DITERIMA, DITERIMA SEBAGIAN, DITOLAK, atau DUPLIKAT), daftar masalah per baris dan "
+            "cara memperbaikinya."
+        ),
+        (
+            "Mengirim perbaikan: perbaiki berkas, lalu kirim berkas LENGKAP untuk periode yang sama. Berkas yang "
+            "lebih baru menggantikan seluruh berkas lama periode itu"
+            + (" untuk program yang sama" if jenis == "intervensi" else "")
+            + ", jadi jangan mengirim hanya baris yang diperbaiki."
+        ),
+    ]
+    if jenis == "intervensi":
+        points.append("Kode program dipilih dari daftar pada sel; daftar lengkap ada di lembar 'Daftar Program'. "
+                      "Satu orang boleh tercantum pada beberapa program.")
+    if jenis == "p3ke":
+        points.append("Setiap anggota keluarga di lembar 'Anggota Keluarga' harus memakai ID Keluarga P3KE yang "
+                      "sama dengan keluarganya di lembar 'Keluarga'. Desil diisi 1, 2, 3 atau 4.")
+    for number, text in enumerate(points, start=1):
+        sheet.write_string(row, 0, f"{number}.", formats["bold"])
+        sheet.write_string(row, 1, text, formats["wrap"])
+        row += 1
+    row += 1
+    for name, columns in sheets.items():
+        required = REQUIRED.get((jenis, name), frozenset())
+        sheet.write_string(row, 1, f"Kolom pada lembar '{name}'", formats["bold"])
+        row += 1
+        sheet.write_string(row, 1, "Judul kolom — Wajib/Tidak — Penjelasan — Contoh", formats["header"])
+        row += 1
+        for column in columns:
+            text = (f"{column}  ({COLUMN_LABELS.get(column, column)}) — "
+                    f"{'WAJIB' if column in required else 'tidak wajib'} — {COLUMN_HELP.get(column, '')}"
+                    + (f" — contoh: {EXAMPLES[column]}" if column in EXAMPLES else ""))
+            sheet.write_string(row, 1, text, formats["wrap"])
+            row += 1
+        row += 1
+
+
+def _write_programmes(sheet, programmes: list[dict], formats: dict) -> None:
+    headers = ("Kode Program", "Nama Program", "Sasaran", "Desil Maksimal", "Penyelenggara", "Keterangan")
+    keys = ("kode_program", "nama_program", "unit", "desil_maks", "penyelenggara", "keterangan")
+    widths = (18, 50, 12, 15, 35, 80)
+    for col, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, header, formats["header"])
+    for row, programme in enumerate(programmes, start=1):
+        for col, key in enumerate(keys):
+            value = str(programme.get(key) or "")
+            if value:
+                sheet.write_string(row, col, value)
+    sheet.freeze_panes(1, 0)
+
+
+def write_template(jenis: str, out: Path, programmes: list[dict] | None = None) -> Path:
+    """Write the operator template for `jenis` (dtks | p3ke | intervensi) to `out`, atomically."""
+    import xlsxwriter
+
+    if jenis not in TEMPLATE_SHEETS:
+        raise ValueError(f"unknown jenis {jenis!r}; expected one of {', '.join(TEMPLATE_SHEETS)}")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if programmes is None:
+        programmes = load_programme_list()
+    programmes = [p | {"kode_program": str(p["kode_program"]).strip().upper()} for p in programmes
+                  if str(p.get("kode_program") or "").strip()]
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                              "strings_to_urls": False})
+        formats = {
+            "title": book.add_format({"bold": True, "font_size": 14}),
+            "bold": book.add_format({"bold": True, "valign": "top"}),
+            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+            "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "vcenter"}),
+            "header_required": book.add_format({"bold": True, "bg_color": "#9BC2E6", "border": 1,
+                                                "valign": "vcenter"}),
+            "text": book.add_format({"num_format": "@"}),
+            "date": book.add_format({"num_format": DATE_FORMAT}),
+        }
+        book.set_properties({"title": f"Template {JENIS_LABELS[jenis]}", "author": "Satu Data Kemiskinan",
+                             "comments": "Isi sesuai lembar Petunjuk."})
+        petunjuk = book.add_worksheet("Petunjuk")
+        _write_petunjuk(petunjuk, jenis, formats)
+        lists = _Lists(book)
+        for name, columns in TEMPLATE_SHEETS[jenis].items():
+            _write_data_sheet(book, name, jenis, columns, programmes, lists, formats)
+        if jenis == "intervensi":
+            _write_programmes(book.add_worksheet("Daftar Program"), programmes, formats)
+        petunjuk.activate()
+        book.close()
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+__all__ = ["REQUIRED", "TEMPLATE_ROWS", "TEMPLATE_SHEETS", "TEXT_COLUMNS", "load_programme_list", "write_template"]

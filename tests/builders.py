@@ -1,0 +1,88 @@
+"""Small, hand-made regency files for intake tests (real xlsx/csv bytes, no mocks)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from pathlib import Path
+
+import xlsxwriter
+
+KAB = "5205"  # Kabupaten Dompu
+DESA = ["5205011001", "5205011002", "5205011003", "5205022001"]
+OTHER_KAB_DESA = "5201011001"  # Lombok Barat
+DTKS_HEADER = ["IDDTKS", "KODE DESA", "ALAMAT", "NO KK", "NIK", "NAMA", "JNS_KEL", "TGL_LHR", "HUB_KEL"]
+
+
+def nik(day: int, month: int, year: int, serial: int, female: bool, kec: str = "520501") -> str:
+    return f"{kec}{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{serial:04d}"
+
+
+def dtks_rows(n: int, *, start: int = 1) -> list[list[str]]:
+    """n valid DTKS person rows in Dompu: families of up to four, unique NIKs."""
+    rows = []
+    for i in range(start, start + n):
+        female = i % 2 == 0
+        day, month, year = (i % 28) + 1, (i % 12) + 1, 1950 + (i % 60)
+        family = (i - 1) // 4
+        rows.append([
+            f"DTKS{i:07d}",
+            DESA[family % len(DESA)],
+            f"Dusun {family % 7} RT {family % 5:03d}",
+            f"520501010120{family % 9999 + 1:04d}",
+            nik(day, month, year, i % 9999 + 1, female),
+            ("Baiq Nurul " if female else "Lalu Ahmad ") + f"{i}",
+            "P" if female else "L",
+            f"{day:02d}-{month:02d}-{year}",
+            "Kepala Keluarga" if (i - 1) % 4 == 0 else "Anak",
+        ])
+    return rows
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], *, delimiter: str = ",", encoding: str = "utf-8",
+              title: list[str] | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding, newline="") as handle:
+        for line in title or []:
+            handle.write(line + "\r\n")
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return aged(path)
+
+
+def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list]]], *, title: list[str] | None = None,
+               numeric_nik_rows: set[int] | None = None) -> Path:
+    """Sheets of text cells (NIK/KK as text, as the template asks); `numeric_nik_rows` (0-based data rows)
+    get the NIK as an Excel number instead, as careless files have it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    for name, (header, rows) in sheets.items():
+        sheet = book.add_worksheet(name)
+        r = 0
+        for line in title or []:
+            sheet.write_string(r, 0, line)
+            r += 1
+        for c, value in enumerate(header):
+            sheet.write_string(r, c, value)
+        r += 1
+        nik_col = next((i for i, h in enumerate(header) if h.upper() in ("NIK", "NO. NIK", "NOMOR NIK")), None)
+        for i, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if c == nik_col and numeric_nik_rows and i in numeric_nik_rows:
+                    sheet.write_number(r, c, float(value))
+                elif value is None:
+                    continue
+                else:
+                    sheet.write_string(r, c, str(value))
+            r += 1
+    book.close()
+    return aged(path)
+
+
+def aged(path: Path, seconds: float = 3600) -> Path:
+    """Make a file look settled (not still being written)."""
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp))
+    return path

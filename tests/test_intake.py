@@ -1,0 +1,354 @@
+"""Intake end to end on real files, real GX, and both warehouses: nothing lost, nothing twice, clear answers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from satudata.config import Settings
+from satudata.intake import process as intake
+from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
+from satudata.warehouse.bootstrap import init_warehouse
+from tests.builders import DESA, DTKS_HEADER, KAB, OTHER_KAB_DESA, aged, dtks_rows, nik, write_csv, write_xlsx
+
+OPTIONS = IntakeOptions(stable_seconds=0)
+
+
+@pytest.fixture
+def settings(tmp_path, empty_warehouse_url) -> Settings:
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=empty_warehouse_url)
+    settings.ensure_folders()
+    init_warehouse(settings.warehouse_url)
+    return settings
+
+
+@pytest.fixture
+def duck_settings(tmp_path, fresh_duckdb_url) -> Settings:
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=fresh_duckdb_url)
+    settings.ensure_folders()
+    init_warehouse(settings.warehouse_url)
+    return settings
+
+
+def inbox(settings: Settings, jenis: str = "dtks", kab: str = KAB):
+    return settings.folder("inbox") / kab / jenis
+
+
+def scalar(settings: Settings, sql: str, **params):
+    engine = sa.create_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def rows(settings: Settings, sql: str, **params) -> list[tuple]:
+    engine = sa.create_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
+    finally:
+        engine.dispose()
+
+
+def only(settings: Settings, **match) -> dict:
+    found = [s for s in list_submissions(settings) if all(s[k] == v for k, v in match.items())]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_partial_file_stages_good_rows_and_reports_bad_ones(settings):
+    data = dtks_rows(50)
+    data[9][4] = nik(32, 1, 1980, 1, False)  # impossible day inside the NIK: warning, row kept
+    data[19][1] = OTHER_KAB_DESA  # a desa of another regency: row rejected
+    data[29][5] = ""  # no name: row rejected
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, data,
+              title=["DATA TERPADU KESEJAHTERAAN SOSIAL", "KABUPATEN DOMPU", ""])
+    summary = ingest_once(settings, options=OPTIONS)
+    assert summary["by_status"] == {"partial": 1}
+
+    sub = only(settings, jenis="dtks")
+    assert (sub["status"], sub["periode"], sub["rows_total"], sub["rows_accepted"], sub["rows_rejected"]) == (
+        "partial", "2026-11", 50, 48, 2)
+    # Three title lines and the header: data row k is line k + 4 of the file, as the operator sees it.
+    issues = rows(settings, "SELECT baris, kolom, aturan, tingkat FROM meta.validation_issue ORDER BY baris, aturan")
+    assert (14, "nik", "nik_tanggal_tidak_valid", "peringatan") in issues
+    assert (24, "kode_desa", "kode_desa_luar_kabupaten", "galat") in issues
+    assert (34, "nama", "nama_kosong", "galat") in issues
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 48
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE nik_valid") == 47
+    assert scalar(settings, "SELECT count(*) FROM staging.baris_ditolak") == 2
+    assert scalar(settings, "SELECT count(*) FROM meta.validation_result WHERE NOT success") >= 3
+    assert not any(settings.folder("inbox").rglob("*.csv")), "the file left the inbox"
+    archived = list(settings.folder("archive").rglob("*dtks_5205_2026-11.csv"))
+    assert len(archived) == 1 and archived[0].name.startswith(sub["sha256"])
+
+    report = settings.folder("outbox") / sub["report"]
+    assert report.exists() and report.name == "dtks_5205_2026-11.csv.laporan.xlsx"
+    book = openpyxl.load_workbook(report, read_only=True)
+    assert {"Ringkasan", "Masalah", "Baris Ditolak"} <= set(book.sheetnames)
+    problem_rows = [r for r in book["Masalah"].iter_rows(values_only=True) if r and r[0] in (14, 24, 34)]
+    assert len(problem_rows) >= 3
+    assert summary["data_docs"] and (settings.data_dir / "gx").exists()
+
+
+def test_same_content_twice_is_a_duplicate_and_not_reprocessed(settings):
+    path = write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(20))
+    content = path.read_bytes()
+    ingest_once(settings, options=OPTIONS)
+    again = inbox(settings) / "salinan dtks 2026-11.csv"
+    again.write_bytes(content)
+    aged(again)
+    summary = ingest_once(settings, options=OPTIONS)
+    assert summary["processed"] == 0, "a duplicate is answered at registration, never processed"
+    statuses = sorted(s["status"] for s in list_submissions(settings))
+    assert statuses == ["accepted", "duplicate"]
+    dup = only(settings, status="duplicate")
+    assert (settings.folder("outbox") / dup["report"]).exists()
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 20
+
+
+def test_newer_submission_supersedes_older_and_keeps_history(settings):
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(20))
+    ingest_once(settings, options=OPTIONS)
+    write_csv(inbox(settings) / "dtks_5205_2026-11 revisi.csv", DTKS_HEADER, dtks_rows(12))
+    ingest_once(settings, options=OPTIONS)
+    first, second = list_submissions(settings)
+    assert first["superseded_by"] == second["submission_id"] and second["superseded_by"] is None
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 12
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 32, "history is kept"
+    # Another period does not supersede.
+    write_csv(inbox(settings) / "dtks_5205_2026-12.csv", DTKS_HEADER, dtks_rows(5))
+    ingest_once(settings, options=OPTIONS)
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 17
+
+
+def test_crash_after_recording_before_clearing_inbox_resumes(duck_settings, monkeypatch):
+    settings = duck_settings
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(10))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(intake, "remove_from_inbox", crash)
+    with pytest.raises(RuntimeError):
+        intake.register_new_files(settings, options=OPTIONS)
+    assert list(inbox(settings).iterdir()), "the file is still in the inbox"
+    assert [s["status"] for s in list_submissions(settings)] == ["received"]
+    monkeypatch.undo()
+    summary = ingest_once(settings, options=OPTIONS)
+    assert [s["status"] for s in list_submissions(settings)] == ["accepted"], "resumed, not a duplicate"
+    assert summary["by_status"] == {"accepted": 1}
+    assert not list(inbox(settings).iterdir())
+
+
+def test_crash_while_processing_is_finished_by_the_next_run(duck_settings, monkeypatch):
+    settings = duck_settings
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(30))
+    from satudata.intake import stage
+
+    original = stage.SubmissionStager.commit_staged
+
+    def crash(self, conn, verdict):
+        raise RuntimeError("killed mid-transaction")
+
+    monkeypatch.setattr(stage.SubmissionStager, "commit_staged", crash)
+    summary = ingest_once(settings, options=OPTIONS)
+    assert summary["by_status"] == {"error": 1}
+    assert [s["status"] for s in list_submissions(settings)] == ["processing"]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 0, "the transaction rolled back"
+    monkeypatch.setattr(stage.SubmissionStager, "commit_staged", original)
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert sub["status"] == "accepted"
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 30
+
+
+def test_numeric_nik_cells_are_flagged_not_used(duck_settings):
+    settings = duck_settings
+    data = dtks_rows(20)
+    write_xlsx(inbox(settings) / "dtks_5205_2026-11.xlsx", {"DTKS": (DTKS_HEADER, data)}, numeric_nik_rows={3, 7})
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert sub["status"] == "accepted" and sub["rows_accepted"] == 20 and sub["rows_warning"] >= 2
+    flagged = rows(settings, "SELECT baris FROM meta.validation_issue WHERE aturan = 'nik_angka_excel' ORDER BY baris")
+    assert flagged == [(5,), (9,)]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE nik IS NULL") == 2
+
+
+def test_one_bad_row_among_ten_thousand(duck_settings):
+    settings = duck_settings
+    data = dtks_rows(10_000)
+    data[4_321][4] = "ABC"
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, data)
+    data[4_321][1] = "5205999999"
+    write_csv(inbox(settings, kab="5205") / "dtks_5205_2026-12.csv", DTKS_HEADER, data)
+    ingest_once(settings, options=OPTIONS)
+    nov, dec = list_submissions(settings)
+    assert (nov["status"], nov["rows_accepted"], nov["rows_rejected"]) == ("accepted", 10_000, 0)
+    assert (dec["status"], dec["rows_accepted"], dec["rows_rejected"]) == ("partial", 9_999, 1)
+    assert rows(settings, "SELECT baris, aturan FROM meta.validation_issue WHERE submission_id = :s "
+                          "AND tingkat = 'galat'", s=dec["submission_id"]) == [(4_323, "kode_desa_tidak_dikenal")]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("kosong.csv", b"", "empty_file"),
+        ("laporan.xlsx", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "not_a_spreadsheet"),
+        ("foto.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not_a_spreadsheet"),
+        ("tanpa_judul.csv", b"a;b;c\n1;2;3\n4;5;6\n", "no_header"),
+    ],
+)
+def test_unusable_files_are_rejected_with_a_reason(duck_settings, name, content, reason):
+    settings = duck_settings
+    path = inbox(settings) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    aged(path)
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert (sub["status"], sub["reason"]) == ("rejected", reason)
+    assert (settings.folder("outbox") / sub["report"]).exists()
+    assert list(settings.folder("archive").rglob(f"*{name}")), "even a refused file is archived"
+
+
+def test_truncated_xlsx_is_rejected(duck_settings, tmp_path):
+    settings = duck_settings
+    good = write_xlsx(tmp_path / "good.xlsx", {"DTKS": (DTKS_HEADER, dtks_rows(50))})
+    broken = inbox(settings) / "dtks_5205_2026-11.xlsx"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    aged(broken)
+    ingest_once(settings, options=OPTIONS)
+    assert only(settings, jenis="dtks")["reason"] == "corrupt_xlsx"
+
+
+def test_file_in_another_regencys_folder_is_rejected(duck_settings):
+    settings = duck_settings
+    data = dtks_rows(20)
+    for row in data:
+        row[1] = OTHER_KAB_DESA
+        row[4] = "5201" + row[4][4:]
+    write_csv(inbox(settings) / "dtks_5201_2026-11.csv", DTKS_HEADER, data)
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert (sub["status"], sub["reason"]) == ("rejected", "wrong_regency")
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 0
+
+
+def test_bps_coded_file_is_recognised(duck_settings):
+    settings = duck_settings
+    data = dtks_rows(20)
+    for i, row in enumerate(data):
+        row[1] = f"5205{(i % 5 + 1) * 10:03d}{i % 9 + 1:03d}"  # BPS: 2+2+3+3
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, data)
+    ingest_once(settings, options=OPTIONS)
+    assert only(settings, jenis="dtks")["reason"] == "bps_coding"
+
+
+@pytest.mark.parametrize(("encoding", "delimiter"), [("utf-16", "\t"), ("cp1252", ";"), ("utf-8-sig", "|")])
+def test_csv_encodings_and_delimiters(duck_settings, encoding, delimiter):
+    settings = duck_settings
+    data = dtks_rows(10)
+    data[0][5] = "André Ña'im"
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, data, delimiter=delimiter, encoding=encoding)
+    ingest_once(settings, options=OPTIONS)
+    assert only(settings, jenis="dtks")["status"] == "accepted"
+    assert scalar(settings, "SELECT nama FROM staging.dtks WHERE baris = 2") == "André Ña'im"
+
+
+def test_symlink_and_odd_names_get_answers(duck_settings, tmp_path):
+    settings = duck_settings
+    outside = write_csv(tmp_path / "luar.csv", DTKS_HEADER, dtks_rows(3))
+    folder = inbox(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tautan.csv").symlink_to(outside)
+    write_csv(folder / "Data  DTKS ..  Dompu ñ.csv", DTKS_HEADER, dtks_rows(4))
+    ingest_once(settings, options=OPTIONS)
+    by_file = {s["file"]: s for s in list_submissions(settings)}
+    assert by_file["5205/dtks/tautan.csv"]["reason"] == "symlink"
+    assert by_file["5205/dtks/Data  DTKS ..  Dompu ñ.csv"]["status"] == "accepted"
+    assert outside.exists()
+    assert not list(folder.iterdir())
+
+
+def test_p3ke_two_sheets(duck_settings):
+    settings = duck_settings
+    families = [["P3KE0001", DESA[0], "Dusun 1", "5205010101200001", nik(5, 7, 1960, 1, False), "Lalu Ahmad", "1", "2"],
+                ["P3KE0002", DESA[1], "Dusun 2", "5205010101200002", nik(6, 8, 1970, 2, True), "Baiq Siti", "2", "1"],
+                ["P3KE0003", DESA[2], "Dusun 3", "5205010101200003", nik(7, 9, 1980, 3, False), "Amaq Sahnan", "7",
+                 "1"]]
+    members = [["P3KE0001", "I0001", nik(5, 7, 1960, 1, False), "Lalu Ahmad", "L", "05-07-1960", "Kepala Keluarga"],
+               ["P3KE0001", "I0002", nik(9, 9, 1965, 4, True), "Inaq Rumenah", "P", "09-09-1965", "Istri"],
+               ["P3KE0002", "I0003", nik(6, 8, 1970, 2, True), "Baiq Siti", "P", "06-08-1970", "Kepala Keluarga"],
+               ["P3KE0009", "I0004", nik(1, 1, 2001, 5, False), "Orang Hilang", "L", "01-01-2001", "Anak"]]
+    write_xlsx(inbox(settings, "p3ke") / "p3ke_5205_2026-11.xlsx", {
+        "Keluarga": (["ID Keluarga P3KE", "Kode Desa", "Alamat", "No KK", "NIK Kepala Keluarga",
+                      "Nama Kepala Keluarga", "Desil", "Jumlah Anggota"], families),
+        "Anggota Keluarga": (["ID Keluarga P3KE", "ID Individu", "NIK", "Nama", "Jenis Kelamin", "Tanggal Lahir",
+                              "Hubungan Keluarga"], members),
+    })
+    ingest_once(settings, options=IntakeOptions(stable_seconds=0, max_rejected_share=0.5))
+    sub = only(settings, jenis="p3ke")
+    assert sub["status"] == "partial"
+    assert scalar(settings, "SELECT count(*) FROM staging.p3ke_keluarga") == 2  # desil 7 refused
+    assert scalar(settings, "SELECT count(*) FROM staging.p3ke_anggota") == 3  # unknown family refused
+    assert rows(settings, "SELECT sheet, baris, aturan FROM meta.validation_issue WHERE tingkat = 'galat' "
+                          "ORDER BY sheet") == [("anggota", 5, "id_keluarga_tidak_ada"),
+                                                ("keluarga", 4, "desil_tidak_valid")]
+
+
+def test_programme_from_file_name_and_unknown_codes(duck_settings):
+    settings = duck_settings
+    header = ["NIK", "Nama Penerima", "Kode Desa", "Nilai Bantuan", "Tanggal Salur"]
+    data = [[r[4], r[5], r[1], "200.000", "15-11-2026"] for r in dtks_rows(10)]
+    write_csv(inbox(settings, "intervensi") / "BLT-DD_5205_2026-11.csv", header, data)
+    header2 = ["Kode Program", *header]
+    data2 = [["Sembako", *row] for row in data[:5]] + [["BANSOS_X", *row] for row in data[5:6]]
+    write_csv(inbox(settings, "intervensi") / "penerima_5205_2026-11.csv", header2, data2)
+    ingest_once(settings, options=IntakeOptions(stable_seconds=0, max_rejected_share=0.5))
+    assert rows(settings, "SELECT kode_program, count(*) FROM staging.intervensi GROUP BY 1 ORDER BY 1") == [
+        ("BLT_DD", 10), ("BPNT", 5)]
+    assert scalar(settings, "SELECT min(nilai_bantuan) FROM staging.intervensi") == 200000
+    assert rows(settings, "SELECT aturan, nilai FROM meta.validation_issue WHERE tingkat = 'galat'") == [
+        ("kode_program_tidak_dikenal", "BANSOS_X")]
+
+
+def test_cli_ingest_and_submissions_json(duck_settings, capsys):
+    from satudata.cli import main
+
+    settings = duck_settings
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+    flags = ["--data-dir", str(settings.data_dir), "--warehouse", settings.warehouse_url]
+    assert main(["ingest", *flags, "--stable-seconds", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["by_status"] == {"accepted": 1}
+    assert main(["submissions", *flags, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert set(listed[0]) >= {"file", "sha256", "kode_kab", "jenis", "status", "rows_total", "rows_accepted",
+                              "rows_rejected", "report"}
+    assert listed[0]["status"] == "accepted" and listed[0]["rows_total"] == 5
+
+
+def test_unstable_file_waits(duck_settings):
+    settings = duck_settings
+    path = write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+    path.touch()  # just modified: may still be copying
+    ingest_once(settings, options=IntakeOptions(stable_seconds=30))
+    assert list_submissions(settings) == [] and path.exists()
+
+
+def test_reprocessing_a_finished_submission_changes_nothing(duck_settings):
+    settings = duck_settings
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(8))
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    again = intake.process_submission(settings, sub["submission_id"], options=OPTIONS)
+    assert again.status == "accepted"
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 8
+    shutil.rmtree(settings.folder("outbox"))
