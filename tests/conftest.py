@@ -64,13 +64,9 @@ def fresh_pg_url(pg_database):
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+    yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    _drop_database(name)
 
 
 @pytest.fixture
@@ -91,3 +87,68 @@ def airflow_dags():
     """One warm embedded Airflow for the session (the first `dag.test()` in a process costs ~5 s)."""
     airflow_local.prepare_metadata_db()
     return airflow_local.load_dags()
+
+
+@pytest.fixture(scope="session")
+def _duckdb_template(tmp_path_factory) -> Path:
+    """A migrated DuckDB warehouse with reference data, built once and copied for each test."""
+    from satudata.warehouse.bootstrap import init_warehouse
+
+    path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
+    init_warehouse(f"duckdb:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_database) -> str:
+    """The session database, migrated once; tests clone it (CREATE DATABASE ... TEMPLATE)."""
+    from satudata.warehouse.bootstrap import init_warehouse
+
+    init_warehouse(pg_database)
+    import sqlalchemy as sa
+
+    return sa.make_url(pg_database).database
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def warehouse_url(request, tmp_path):
+    """A ready warehouse (schema + reference data) for one test, on each engine in turn."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    if request.param == "duckdb":
+        target = tmp_path / "warehouse.duckdb"
+        shutil.copyfile(request.getfixturevalue("_duckdb_template"), target)
+        return f"duckdb:///{target}"
+    template = request.getfixturevalue("_pg_template")
+    name = f"satudata_t_{secrets.token_hex(5)}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        # A template database must have no other connections while it is copied.
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                     {"n": template})
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    request.addfinalizer(lambda: _drop_database(name))
+    return sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def duckdb_warehouse_url(tmp_path, _duckdb_template):
+    import shutil
+
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(_duckdb_template, target)
+    return f"duckdb:///{target}"
+
+
+def _drop_database(name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()

@@ -57,6 +57,25 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], *, hidden: Sequence[st
     return path
 
 
+def prefix_sheet_xml(path: Path) -> Path:
+    """Rewrite every worksheet with namespace-prefixed elements (`<x:c>`), as .NET OpenXML tools write."""
+    import re
+
+    source = path.read_bytes()
+    tmp = Path(str(path) + ".src")
+    tmp.write_bytes(source)
+    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                text = data.decode().replace("<worksheet xmlns=", "<x:worksheet xmlns:x=")
+                text = re.sub(r"<(/?)(?!x:|\?)([A-Za-z]+)", r"<\1x:\2", text)
+                data = text.encode()
+            dst.writestr(info, data)
+    tmp.unlink()
+    return path
+
+
 # --------------------------------------------------------------------------------------------- OLE2
 
 

@@ -101,7 +101,7 @@ def test_stage_dags_run(airflow_dags, monkeypatch, fresh_duckdb_url, dag_id):
 
 @pytest.mark.airflow
 def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, monkeypatch, tmp_path,
-                                                                 fresh_duckdb_url):
+                                                                 duckdb_warehouse_url):
     from satudata.config import Settings
     from satudata.intake.process import list_submissions
     from tests.builders import DTKS_HEADER, aged, dtks_rows, write_csv
@@ -109,7 +109,7 @@ def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, mo
     data = tmp_path / "data"
     monkeypatch.setenv("SATUDATA_DATA_DIR", str(data))
     monkeypatch.setenv("SATUDATA_STABLE_SECONDS", "0")
-    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", fresh_duckdb_url)
+    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
     write_csv(data / "inbox/5205/dtks/dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(12))
     empty = data / "inbox/5205/p3ke/p3ke_5205_2026-11.xlsx"
     empty.parent.mkdir(parents=True)
@@ -125,5 +125,5 @@ def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, mo
     assert states["announce_dtks"] == ["success"]
     assert states["announce_p3ke"] == ["skipped"], "a rejected file stages nothing: no Asset event"
     assert states["announce_intervensi"] == ["skipped"]
-    settings = Settings(data_dir=data, warehouse_url=fresh_duckdb_url)
+    settings = Settings(data_dir=data, warehouse_url=duckdb_warehouse_url)
     assert sorted(s["status"] for s in list_submissions(settings)) == ["accepted", "rejected"]

@@ -12,25 +12,22 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.intake import process as intake
 from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
-from satudata.warehouse.bootstrap import init_warehouse
 from tests.builders import DESA, DTKS_HEADER, KAB, OTHER_KAB_DESA, aged, dtks_rows, nik, write_csv, write_xlsx
 
 OPTIONS = IntakeOptions(stable_seconds=0)
 
 
 @pytest.fixture
-def settings(tmp_path, empty_warehouse_url) -> Settings:
-    settings = Settings(data_dir=tmp_path / "data", warehouse_url=empty_warehouse_url)
+def settings(tmp_path, warehouse_url) -> Settings:
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=warehouse_url)
     settings.ensure_folders()
-    init_warehouse(settings.warehouse_url)
     return settings
 
 
 @pytest.fixture
-def duck_settings(tmp_path, fresh_duckdb_url) -> Settings:
-    settings = Settings(data_dir=tmp_path / "data", warehouse_url=fresh_duckdb_url)
+def duck_settings(tmp_path, duckdb_warehouse_url) -> Settings:
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
     settings.ensure_folders()
-    init_warehouse(settings.warehouse_url)
     return settings
 
 

@@ -229,7 +229,8 @@ def generate_province(
     infos: list[dict] = []
     try:
         for r in _run(jobs, workers):
-            log.info("regency %s: %s in %.1f s", r.kode_kab, r.counts, r.seconds)
+            log.info("regency %s: %d DTKS, %d P3KE, %d recipient rows in %.1f s", r.kode_kab, r.counts["dtks"],
+                     r.counts["p3ke"], r.counts["intervensi"], r.seconds)
             writer.add_rows("individu", r.individu)
             writer.add_rows("keluarga", r.keluarga)
             writer.add_rows("defects", r.defects)

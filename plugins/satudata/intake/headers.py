@@ -181,6 +181,7 @@ TOKEN_SYNONYMS = {
 }  # fmt: skip
 
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_ENUMERATOR = re.compile(r"^\s*(?:\(\s*[0-9]{1,2}\s*\)|[0-9]{1,2}\s*[.)])\s*(?=\S)")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -193,6 +194,7 @@ def header_key(text: object, *, keep_parens: bool = False) -> str:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
+    value = _ENUMERATOR.sub("", value)  # "1. NIK", "(2) Nama", "3) Alamat"
     if not keep_parens:
         value = _PARENS.sub(" ", value)
     value = unicodedata.normalize("NFKD", value)
@@ -345,13 +347,44 @@ def _looks_like_data(cells: list[str]) -> bool:
     return any(_DATA_LIKE.search(c) for c in cells if c)
 
 
+def combine_rows(upper: list[str], lower: list[str]) -> list[str]:
+    """Cell-by-cell header of a two-row header.
+
+    A group title carries to the right over the cells it spans (merged or not) and is tried together with
+    each name under it: "NIK" under "Kepala Keluarga" is "NIK Kepala Keluarga"; "Tempat" / "Tanggal" under
+    "Tempat/Tanggal Lahir" are "Tempat Lahir" / "Tanggal Lahir". Otherwise the lower name wins when it is
+    known, the upper one when only it is known.
+    """
+    out: list[str] = []
+    group = ""
+    for c in range(max(len(upper), len(lower))):
+        lo = lower[c].strip() if c < len(lower) and lower[c] else ""
+        up = upper[c].strip() if c < len(upper) and upper[c] else ""
+        if up:
+            group = up
+        choice = None
+        if lo and group and group != lo:
+            last = header_key(group).rsplit(" ", 1)[-1]
+            for candidate in (f"{lo} {group}", f"{group} {lo}", f"{lo} {last}"):
+                if exact_canonical(candidate) is not None:
+                    choice = candidate
+                    break
+        if choice is None:
+            if lo and (exact_canonical(lo) is not None or not up or exact_canonical(up) is None):
+                choice = lo
+            else:
+                choice = up or lo
+        out.append(choice)
+    return out
+
+
 def find_header(rows: list[list[str]], search_rows: int) -> HeaderMatch | None:
     """Best header among the first `search_rows` rows (cells already as text).
 
     Score = distinct canonical columns named exactly. The best row with >= 2 wins, the earliest on a tie.
     A two-row header (a group title row above the names, or names split over two rows) is considered as
-    the pair (r, r+1) combined cell by cell; it wins only when it names strictly more columns than either
-    row alone and the lower row does not look like data (long digit runs, dates).
+    the pair (r, r+1) combined cell by cell (`combine_rows`); it wins only when it names strictly more
+    columns than either row alone and the lower row does not look like data (long digit runs, dates).
     """
     limit = min(len(rows), search_rows)
     best: HeaderMatch | None = None
@@ -364,18 +397,9 @@ def find_header(rows: list[list[str]], search_rows: int) -> HeaderMatch | None:
             best = m
     for r in range(limit - 1):
         upper, lower = rows[r], rows[r + 1]
-        if singles[r].score + singles[r + 1].score == 0 or _looks_like_data(lower):
+        if not any(c for c in upper) or not any(c for c in lower) or _looks_like_data(lower):
             continue
-        combined = []
-        width = max(len(upper), len(lower))
-        for c in range(width):
-            lo = lower[c] if c < len(lower) else ""
-            up = upper[c] if c < len(upper) else ""
-            if lo and (exact_canonical(lo) is not None or not up or exact_canonical(up) is None):
-                combined.append(lo)
-            else:
-                combined.append(up or lo)
-        m = map_header(combined, fuzzy=False)
+        m = map_header(combine_rows(upper, lower), fuzzy=False)
         m.row, m.first_row = r + 1, r
         if m.score >= 2 and m.score > max(singles[r].score, singles[r + 1].score) and (
             best is None or m.score > best.score
@@ -384,17 +408,10 @@ def find_header(rows: list[list[str]], search_rows: int) -> HeaderMatch | None:
     if best is None:
         return None
     # Re-map the winner with fuzzy matching to place typos too.
-    cells = rows[best.row] if best.first_row == best.row else None
-    if cells is None:
-        upper, lower = rows[best.first_row], rows[best.row]
-        cells = []
-        for c in range(max(len(upper), len(lower))):
-            lo = lower[c] if c < len(lower) else ""
-            up = upper[c] if c < len(upper) else ""
-            if lo and (exact_canonical(lo) is not None or not up or exact_canonical(up) is None):
-                cells.append(lo)
-            else:
-                cells.append(up or lo)
+    if best.first_row == best.row:
+        cells = rows[best.row]
+    else:
+        cells = combine_rows(rows[best.first_row], rows[best.row])
     full = map_header(cells, fuzzy=True)
     full.row, full.first_row = best.row, best.first_row
     return full

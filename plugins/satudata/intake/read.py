@@ -437,6 +437,8 @@ def _finish(raw: _RawChunk, state: _SheetState) -> tuple[pd.DataFrame, pd.DataFr
             numeric = numeric[keep]
         if col in NIK_COLUMNS or col in KK_COLUMNS:
             cleaned, flagged = clean_nik_cells(s, numeric)
+            flagged |= _rounded_column(cleaned)
+            cleaned = cleaned.mask(flagged)
             add(flagged & s.notna(), col, "kk_angka_excel" if col in KK_COLUMNS else "nik_angka_excel", s)
             frame[col] = cleaned
         elif col in ID_COLUMNS:
@@ -463,6 +465,18 @@ def _finish(raw: _RawChunk, state: _SheetState) -> tuple[pd.DataFrame, pd.DataFr
         cell_issues = cell_issues.sort_values("baris", kind="stable", ignore_index=True)
         cell_issues["baris"] = cell_issues["baris"].astype("int64")
     return frame, cell_issues
+
+
+def _rounded_column(cleaned: pd.Series) -> pd.Series:
+    """16-digit values ending in 0 when most of the column does: a column Excel held as numbers (format "0")
+    and wrote out with 15 significant digits. One such value alone cannot be told from a real NIK whose serial
+    ends in 0 (1 in 10), so this fires only on the column-level evidence (>= 20 values, >= half end in 0)."""
+    sixteen = cleaned.str.len().eq(16).fillna(False).astype(bool)
+    total = int(sixteen.sum())
+    if total < 20:
+        return pd.Series(False, index=cleaned.index)
+    zero = sixteen & cleaned.str.endswith("0").fillna(False).astype(bool)
+    return zero if int(zero.sum()) >= 0.5 * total else pd.Series(False, index=cleaned.index)
 
 
 def _compose_kode_desa(frame: pd.DataFrame) -> None:
@@ -815,42 +829,77 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
+_VALUE = re.compile(rb"<(?:[A-Za-z0-9_]+:)?v>([^<]*)</")
+_CELL_END = re.compile(rb"</(?:[A-Za-z0-9_]+:)?c>")
+_CELL_START = re.compile(rb"<(?:[A-Za-z0-9_]+:)?c[\s>]")
+_FORMULA_END = re.compile(rb"</[A-Za-z0-9_]+:f>|<[A-Za-z0-9_]+:f\b[^>]*/>")
+_NO_VALUE_AFTER = re.compile(rb"\s*(?:<(?:[A-Za-z0-9_]+:)?v\s*/>|<(?:[A-Za-z0-9_]+:)?v>\s*</(?:[A-Za-z0-9_]+:)?v>)?\s*"
+                             rb"</(?:[A-Za-z0-9_]+:)?c>")
+
+
+def _cell_tag(segment: bytes, pos: int) -> tuple[int, int] | None:
+    """(start, end) of the `<c ...>` (or `<x:c ...>`) start tag containing byte `pos`, or None."""
+    start = segment.rfind(b"<", 0, pos)
+    if start == -1 or segment.find(b">", start, pos) != -1:
+        return None
+    name_end = start + 1
+    while name_end < len(segment) and segment[name_end] not in b" \t\r\n/>":
+        name_end += 1
+    name = segment[start + 1 : name_end]
+    if name != b"c" and not name.endswith(b":c"):
+        return None
+    end = segment.find(b">", pos)
+    return (start, end) if end != -1 else None
+
+
+def _add_ref(target: dict, head: bytes, value=None) -> None:
+    ref = _CELL_REF.search(head)
+    if ref:
+        row0, col0 = int(ref.group(2)) - 1, _col_index(ref.group(1))
+        target.setdefault(row0, []).append(col0 if value is None else (col0, value))
+
+
 def _scan_cells(segment: bytes, errors: dict, blanks: dict) -> None:
-    """Find error cells (t="e") and formulas without a cached value in complete `<c>` elements."""
+    """Error cells (t="e") and formulas without a cached value, in a run of complete rows of sheet XML.
+
+    Plain `<c>` markup takes the fast path (bytes.find); namespace-prefixed markup (`<x:c>`, written by some
+    .NET tools) the regex path.
+    """
     pos = segment.find(b't="e"')
-    has_formula = segment.find(b"<f") != -1
     while pos != -1:
-        start = segment.rfind(b"<c", 0, pos)
-        if start != -1 and segment.find(b">", start, pos) == -1:
-            tag_end = segment.find(b">", pos)
-            ref = _CELL_REF.search(segment, start, tag_end if tag_end != -1 else len(segment))
-            end = segment.find(b"</c>", pos)
-            vs = segment.find(b"<v>", pos, end if end != -1 else len(segment))
-            if ref and vs != -1:
-                ve = segment.find(b"</v>", vs)
-                value = segment[vs + 3 : ve]
-                for k, v in _XML_UNESCAPE.items():
-                    value = value.replace(k, v)
-                row0, col0 = int(ref.group(2)) - 1, _col_index(ref.group(1))
-                errors.setdefault(row0, []).append((col0, value.decode("utf-8", "replace") or "#N/A"))
+        tag = _cell_tag(segment, pos)
+        if tag is not None:
+            end = _CELL_END.search(segment, tag[1])
+            value = _VALUE.search(segment, tag[1], end.start() if end else len(segment))
+            text = value.group(1) if value else b""
+            for k, v in _XML_UNESCAPE.items():
+                text = text.replace(k, v)
+            _add_ref(errors, segment[tag[0] : tag[1]], text.decode("utf-8", "replace") or "#N/A")
         pos = segment.find(b't="e"', pos + 5)
-    for needle in (b"</f></c>", b"/></c>", b"</f><v></v></c>", b"</f><v/></c>") if has_formula else ():
-        pos = segment.find(needle)
-        while pos != -1:
-            if needle == b"/></c>":
-                tag = segment.rfind(b"<", 0, pos)
-                if segment[tag : tag + 3] not in (b"<f ", b"<f/", b"<f>"):
-                    pos = segment.find(needle, pos + 1)
-                    continue
-            start = segment.rfind(b"<c", 0, pos)
-            head_end = segment.find(b">", start)
-            if start != -1:
-                head = segment[start:head_end]
-                if not (needle.startswith(b"</f><v") and b't="str"' in head):
-                    ref = _CELL_REF.search(head)
-                    if ref:
-                        blanks.setdefault(int(ref.group(2)) - 1, []).append(_col_index(ref.group(1)))
-            pos = segment.find(needle, pos + 1)
+    if segment.find(b"<f") != -1:
+        for needle in (b"</f></c>", b"/></c>", b"</f><v></v></c>", b"</f><v/></c>"):
+            pos = segment.find(needle)
+            while pos != -1:
+                tag_open = segment.rfind(b"<", 0, pos)
+                if needle != b"/></c>" or segment[tag_open : tag_open + 3] in (b"<f ", b"<f/", b"<f>"):
+                    start = segment.rfind(b"<c ", 0, pos)
+                    if start != -1:
+                        head = segment[start : segment.find(b">", start)]
+                        if not (needle.startswith(b"</f><v") and b't="str"' in head):
+                            _add_ref(blanks, head)
+                pos = segment.find(needle, pos + 1)
+    if segment.find(b":f>") != -1 or segment.find(b":f ") != -1:
+        for match in _FORMULA_END.finditer(segment):
+            after = _NO_VALUE_AFTER.match(segment, match.end())
+            if after is None:
+                continue
+            starts = list(_CELL_START.finditer(segment, max(0, match.start() - 4096), match.start()))
+            if starts:
+                start = starts[-1].start()
+                head = segment[start : segment.find(b">", start)]
+                has_v = b"v>" in segment[match.end() : after.end()] or b"v/>" in segment[match.end() : after.end()]
+                if not (has_v and b't="str"' in head):
+                    _add_ref(blanks, head)
 
 
 def _check_and_scan_xlsx(handle: BinaryIO, options: ReadOptions) -> dict[str, tuple[dict, dict]]:
@@ -905,12 +954,14 @@ def _check_and_scan_xlsx(handle: BinaryIO, options: ReadOptions) -> dict[str, tu
                         if sheet is None:
                             continue
                         data = carry + block
-                        cut = data.rfind(b"</c>")
+                        cut = data.rfind(b"row>")  # </row> or </x:row>: no cell spans it
                         if cut == -1:
                             carry = data[-(1 << 24) :]
                             continue
                         _scan_cells(data[: cut + 4], errors, blanks)
                         carry = data[cut + 4 :]
+                    if carry and sheet is not None:
+                        _scan_cells(carry, errors, blanks)
             except FileRejected:
                 raise
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:

@@ -282,6 +282,8 @@ class SubmissionStager:
                         frame[["submission_id", "sheet", "baris", "kolom", "aturan", "tingkat", "nilai", "pesan"]])
         if self._results:
             results = pd.DataFrame(self._results).assign(submission_id=sid)
+            # Missing counts make pandas use floats; the columns are integers.
+            results = results.astype({"element_count": "Int64", "unexpected_count": "Int64"})
             bulk_insert(conn, "meta.validation_result",
                         results[["submission_id", "sheet", "suite", "expectation", "kolom", "aturan", "success",
                                  "element_count", "unexpected_count", "result", "validated_at"]])

@@ -12,7 +12,6 @@ GX runs in a file-backed context under `<data>/gx/`, so every validation is kept
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -78,6 +77,27 @@ def normalise_hubungan(values: pd.Series) -> pd.Series:
     return mapped.astype("string").fillna(values.astype("string"))
 
 
+def map_distinct(values: pd.Series, function) -> pd.Series:
+    """Apply a per-value Python function once per distinct value (codes and names repeat a lot)."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, map(function, distinct), strict=True))).astype("string")
+
+
+def isin_lookup(values: pd.Series, lookup: frozenset | set) -> pd.Series:
+    """`values.isin(lookup)` for a big lookup set: only the distinct values present are looked up
+    (pandas' Arrow-backed isin converts the whole lookup set on every call)."""
+    present = {v for v in values.dropna().unique() if v in lookup}
+    return values.isin(present).fillna(False).astype(bool)
+
+
+def iso_dates(parsed: pd.Series, fmt: str) -> pd.Series:
+    """strftime once per distinct date."""
+    codes, uniques = pd.factorize(parsed, use_na_sentinel=True)
+    texts = pd.DatetimeIndex(uniques).strftime(fmt).to_numpy(dtype=object)
+    out = np.where(codes >= 0, texts[np.maximum(codes, 0)] if len(texts) else None, None)
+    return pd.Series(out, index=parsed.index, dtype="string")
+
+
 def _row_hash(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     if not columns:
         return np.zeros(len(frame), dtype="uint64")
@@ -97,7 +117,7 @@ class FileState:
         """1 for the first time a key is seen in this file, 2+ after (null keys count as first)."""
         seen = self.seen_keys.setdefault(name, set())
         counts = keys.groupby(keys, dropna=True).cumcount() + 1
-        before = keys.isin(seen)
+        before = isin_lookup(keys, seen)
         result = pd.Series(1, index=keys.index, dtype="int64")
         result.loc[counts.index] = counts + before.loc[counts.index].astype("int64")
         seen.update(keys.dropna().tolist())
@@ -123,6 +143,10 @@ class ReferenceParameters:
     @cached_property
     def kecamatan_nik(self) -> list[str]:
         return sorted(r.kode for r in self.wilayah.regions() if r.level == "kecamatan")
+
+    @cached_property
+    def kecamatan_set(self) -> frozenset[str]:
+        return frozenset(self.kecamatan_nik)
 
     @cached_property
     def desa_current(self) -> frozenset[str]:
@@ -152,7 +176,9 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
     for column in NIK_COLUMNS:
         if column not in out:
             continue
-        parsed = parse_nik(out[column], frozenset(params.kecamatan_nik))
+        parsed = parse_nik(out[column])
+        parsed["kecamatan_dikenal"] = isin_lookup(parsed["kecamatan"], params.kecamatan_set)
+        parsed["valid"] = parsed["valid"] & parsed["kecamatan_dikenal"]
         out[column] = parsed["nik"]
         out[f"{column}_16digit"] = parsed["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
         out[f"{column}_format_ok"] = parsed["format_ok"]
@@ -176,10 +202,10 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
 
     if "kode_desa" in out:
         raw = out["kode_desa"]
-        codes = raw.map(normalise_kode, na_action="ignore").astype("string")
+        codes = map_distinct(raw, normalise_kode)
         out["kode_desa"] = codes.fillna(raw)
         out["kode_desa_ada"] = raw.notna()
-        out["kode_desa_dikenal"] = out["kode_desa"].isin(params.desa_current)
+        out["kode_desa_dikenal"] = isin_lookup(out["kode_desa"], params.desa_current)
         out["kode_desa_kab"] = out["kode_desa"].str[:4].where(out["kode_desa_dikenal"])
 
     if "jenis_kelamin" in out:
@@ -198,8 +224,8 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
             text = _text(out, column)
             parsed = parse_dates(text, today=params.today)["tanggal"]
             out[f"{column}_ada"] = text.notna()
-            out[f"{column}_iso"] = parsed.dt.strftime("%Y-%m-%d").astype("string")
-            out[f"{column}_ddmmyy"] = parsed.dt.strftime("%d%m%y").astype("string")
+            out[f"{column}_iso"] = iso_dates(parsed, "%Y-%m-%d")
+            out[f"{column}_ddmmyy"] = iso_dates(parsed, "%d%m%y")
 
     if sheet_suite == "p3ke_keluarga":
         desil = _text(out, "desil").str.replace(r"^(desil\s*)?([0-9])(\.0+)?$", r"\2", regex=True, case=False)
@@ -212,13 +238,13 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
             state.family_kks.update(out["no_kk"].dropna().tolist())
     if sheet_suite == "p3ke_anggota":
         if "id_keluarga_p3ke" in out:
-            out["id_keluarga_ada"] = out["id_keluarga_p3ke"].isin(state.family_ids)
+            out["id_keluarga_ada"] = isin_lookup(out["id_keluarga_p3ke"], state.family_ids)
         else:
-            out["id_keluarga_ada"] = _text(out, "no_kk").isin(state.family_kks)
+            out["id_keluarga_ada"] = isin_lookup(_text(out, "no_kk"), state.family_kks)
 
     if sheet_suite == "intervensi":
         from_cell = _text(out, "kode_program")
-        mapped = from_cell.map(params.programmes.code_for, na_action="ignore").astype("string")
+        mapped = map_distinct(from_cell, params.programmes.code_for)
         code = mapped.fillna(from_cell.str.upper())
         if file_programmes and len(file_programmes) == 1:  # the programme named by the file name
             code = code.fillna(file_programmes[0])
@@ -351,5 +377,3 @@ def issues_from_result(validation, checked: pd.DataFrame, original: pd.DataFrame
     return issues, results
 
 
-def hash_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]

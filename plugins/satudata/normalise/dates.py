@@ -49,6 +49,24 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 
 def parse_dates(values: pd.Series, *, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Parse a column of date strings (see `_parse_dates`); each distinct text is parsed once.
+
+    Registries repeat dates a lot (placeholder dates, siblings, distribution dates), so parsing the
+    distinct values and mapping back is several times faster than parsing every row.
+    """
+    raw = values.astype("string")
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    parsed = _parse_dates(pd.Series(uniques, dtype="string"), today=today)
+    missing = codes < 0
+    taken = parsed.iloc[np.where(missing, 0, codes)] if len(parsed) else parsed.reindex(range(len(codes)))
+    taken = taken.set_axis(values.index)
+    if missing.any():
+        taken.loc[missing, "tanggal"] = pd.NaT
+        taken.loc[missing, ["bulan_hari_tertukar", "tidak_valid"]] = False
+    return taken.astype({"bulan_hari_tertukar": bool, "tidak_valid": bool})
+
+
+def _parse_dates(values: pd.Series, *, today: pd.Timestamp | None = None) -> pd.DataFrame:
     """Parse a column of date strings.
 
     Returns a frame with the same index and columns:

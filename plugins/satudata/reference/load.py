@@ -49,7 +49,8 @@ def _sha256(directory: Path, files: tuple[str, ...]) -> str:
 
 
 def wilayah_frame(directory: Path) -> pd.DataFrame:
-    regions = Wilayah.from_directory(directory).regions()
+    same = directory.resolve() == reference_dir().resolve()
+    regions = (Wilayah.load() if same else Wilayah.from_directory(directory)).regions()
     frame = pd.DataFrame(
         {
             "kode": [r.kode for r in regions],

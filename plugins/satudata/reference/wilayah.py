@@ -114,8 +114,14 @@ class Region:
 
 def _read_list(path: Path) -> dict[str, str]:
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return {row["kode"].replace(".", ""): row["nama"].strip() for row in reader}
+        reader = csv.reader(handle)
+        header = next(reader)
+        if header[:2] != ["kode", "nama"]:
+            raise ValueError(f"{path}: expected columns kode,nama, found {header}")
+        return {row[0].replace(".", ""): row[1].strip() for row in reader}
+
+
+_PARENT_WIDTH = {2: lambda k: None, 4: lambda k: k[:2], 6: lambda k: k[:4], 10: lambda k: k[:6]}
 
 
 class Wilayah:
@@ -138,14 +144,22 @@ class Wilayah:
         names: dict[str, str] = {}
         lists: dict[str, set[int]] = {}
         for year in LIST_YEARS:  # oldest first, so newer names win
-            for kode, nama in _read_list(directory / f"wilayah_kepmendagri_{year}.csv").items():
-                names[kode] = nama
-                lists.setdefault(kode, set()).add(year)
-        regions = {
-            kode: Region(kode, names[kode], LEVEL_BY_LENGTH[len(kode)], parent(kode), frozenset(lists[kode]))
-            for kode in names
-            if len(kode) in LEVEL_BY_LENGTH
-        }
+            codes = _read_list(directory / f"wilayah_kepmendagri_{year}.csv")
+            names.update(codes)
+            for kode in codes:
+                found = lists.get(kode)
+                if found is None:
+                    lists[kode] = {year}
+                else:
+                    found.add(year)
+        frozen: dict[frozenset[int], frozenset[int]] = {}  # few distinct list combinations: share them
+        regions = {}
+        for kode, nama in names.items():
+            width = len(kode)
+            if width in LEVEL_BY_LENGTH:
+                key = frozenset(lists[kode])
+                regions[kode] = Region(kode, nama, LEVEL_BY_LENGTH[width], _PARENT_WIDTH[width](kode),
+                                       frozen.setdefault(key, key))
         return cls(regions)
 
     @classmethod
