@@ -53,7 +53,7 @@ def satudata_ingest():
         return process_submission(submission_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
-    def build_data_docs(results: list[dict]) -> str | None:
+    def build_data_docs() -> str | None:
         from satudata.pipeline import build_data_docs
 
         return build_data_docs()
@@ -61,18 +61,19 @@ def satudata_ingest():
     prepared = prepare_warehouse()
     pending = register_files()
     prepared >> pending
-    results = process_submission.expand(submission_id=pending)
-    build_data_docs(results)
+    processed = process_submission.expand(submission_id=pending)
+    processed >> build_data_docs()
 
+    # What was staged is read from the ledger (by run id), not pulled from every mapped task's XCom.
     for jenis, asset in STAGING_BY_JENIS.items():
 
         @task(task_id=f"announce_{jenis}", outlets=[asset], trigger_rule=TriggerRule.ALL_DONE)
-        def announce(results: list[dict], jenis: str = jenis) -> int:
+        def announce(jenis: str = jenis) -> int:
             from satudata.pipeline import announce_staged
 
-            return announce_staged(jenis, results)
+            return announce_staged(jenis)
 
-        announce(results)
+        processed >> announce()
 
 
 satudata_ingest()

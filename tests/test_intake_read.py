@@ -336,6 +336,27 @@ def test_csv_ragged_rows(tmp_path):
     assert issue_set(issues) == {(3, None, "kolom_berlebih", "lebih,lagi"), (4, None, "kolom_berlebih", wide)}
 
 
+def test_csv_row_wider_than_anything_sampled(tmp_path):
+    """A very wide row far below the sniffed head: every parser tier is exercised, numbering stays true."""
+    body = "".join(f"52050145078{i:05d},W{i},5205012001,5205010101010001\n" for i in range(400))
+    wide = ",".join(str(i) for i in range(30))
+    path = tmp_path / "lebar.csv"
+    path.write_text("NIK,Nama,Kode Desa,No KK\n" + body + f"5205014507899999,X,5205012001,1,{wide}\n" + body)
+    _meta, chunks = read_all(path, chunk_rows=300)
+    frame, issues = one(chunks)
+    assert len(chunks) > 2 and len(frame) == 801
+    assert frame.index.tolist() == list(range(2, 803))
+    assert issue_set(issues) == {(402, None, "kolom_berlebih", wide)}
+
+
+def test_csv_unclosed_quote_is_unreadable(tmp_path):
+    path = tmp_path / "kutip.csv"
+    path.write_text("Laporan\nNIK,Nama,Kode Desa,No KK\n5205014507890001,Budi,5205012001,5205010101010001\n"
+                    '5205014507890002,"Siti,5205012001,5205010101010002\n')
+    error = rejected(path)
+    assert error.code == "unreadable" and "row 4" in error.detail
+
+
 def test_csv_excel_directive_and_title_lines(tmp_path):
     path = tmp_path / "dtks.csv"
     path.write_text("sep=;\nDATA PENERIMA BANSOS\nBulan: Nov 2026\n\n" + NAMES_TEXT)
@@ -728,6 +749,14 @@ def test_siks_ng_export_with_split_region_codes(tmp_path):
     assert frame["disabilitas"].tolist() == ["Tidak", "Tidak"] and frame["id_dtks"].iloc[0] == "D-1"
 
 
+def test_section_title_rows_merged_across_the_table(tmp_path):
+    rows = [["NIK", "Nama", "Kode Desa", "No KK"], ["KECAMATAN PRAYA"], *dtks_rows(2), ["KECAMATAN JONGGAT"],
+            *dtks_rows(1), [None, "Anak belum ber-NIK", "5205012001", "5205010101010001"]]
+    merges = {"Data": [(1, 0, 1, 3, "KECAMATAN PRAYA"), (4, 0, 4, 3, "KECAMATAN JONGGAT")]}
+    frame, _ = one(read_all(write_xlsx(tmp_path / "seksi.xlsx", {"Data": rows}, merges=merges))[1])
+    assert frame.index.tolist() == [3, 4, 6, 7]  # a real row without NIK stays (and is reported by validation)
+
+
 def test_repeated_header_rows_are_dropped(tmp_path):
     path = tmp_path / "gabungan.csv"
     path.write_text(NAMES_TEXT + NAMES_TEXT.replace("0001", "0101").replace("0002", "0102").replace("0003", "0103"))
@@ -859,6 +888,16 @@ def test_header_key_total_and_idempotent(text):
     assert key == key.strip() and "  " not in key
     exact_canonical(text)
     fuzzy_canonical(text)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.one_of(st.text(max_size=20), st.sampled_from(["NIK", "Nama", "No KK", "Kode Desa", ""])),
+                         max_size=8), max_size=8))
+def test_find_header_total(rows):
+    match = find_header(rows, 30)
+    if match is not None:
+        assert match.score >= 2 and 0 <= match.first_row <= match.row < len(rows)
+        assert len(set(match.columns.values())) == len(match.columns)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

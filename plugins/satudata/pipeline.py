@@ -108,14 +108,17 @@ def build_data_docs(settings: Settings | None = None) -> str | None:
     return str(path) if path else None
 
 
-def announce_staged(jenis: str, results: list[dict] | None) -> int:
-    """Count this jenis' newly staged submissions; skip (no Asset event) when there are none."""
+def announce_staged(jenis: str, run_id: str | None = None, settings: Settings | None = None) -> int:
+    """Count this run's newly staged submissions of a jenis; skip (no Asset event) when there are none."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    staged = [r for r in (results or []) if r and r.get("jenis") == jenis and r.get("status") in ("accepted", "partial")]
+    from satudata.intake.process import staged_in_run
+
+    run_id = run_id or _airflow_run_id()
+    staged = staged_in_run(settings or task_settings(), jenis, run_id)
     if not staged:
-        raise AirflowSkipException(f"no new {jenis} rows staged in this run")
-    log.info("%d %s submission(s) staged: %s", len(staged), jenis, [r["file"] for r in staged])
+        raise AirflowSkipException(f"no new {jenis} rows staged in run {run_id}")
+    log.info("%d %s submission(s) staged in run %s: %s", len(staged), jenis, run_id, staged)
     return len(staged)
 
 

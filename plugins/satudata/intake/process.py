@@ -364,18 +364,15 @@ def list_submissions(settings: Settings) -> list[dict]:
     ]
 
 
-def staged_jenis_since(settings: Settings, submission_ids: list[int]) -> list[str]:
-    """Which jenis got new staged rows from these submissions (drives the Asset events)."""
-    if not submission_ids:
-        return []
+def staged_in_run(settings: Settings, jenis: str, run_id: str | None) -> list[str]:
+    """Files of a jenis whose rows an Airflow run staged (accepted or partial)."""
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text("SELECT DISTINCT jenis FROM meta.submission WHERE status IN ('accepted', 'partial') "
-                        "AND submission_id IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
-                {"ids": list(submission_ids)},
-            ).scalars()
-            return sorted(rows)
+            return list(conn.execute(
+                sa.text("SELECT inbox_path FROM meta.submission WHERE jenis = :j AND run_id = :r "
+                        "AND status IN ('accepted', 'partial') ORDER BY submission_id"),
+                {"j": jenis, "r": run_id},
+            ).scalars())
     finally:
         engine.dispose()

@@ -102,6 +102,7 @@ EXCEL_ERRORS = frozenset({
 MAX_MEMBER_RATIO = 200
 MAX_RATIO_MEMBER_BYTES = 50_000_000
 _CSV_SPARE_COLUMNS = 8
+GRID_BATCH_ROWS = 100_000  # xlsx/xls rows per chunk at most (chunk_rows applies when smaller)
 _ISSUE_COLUMNS = ["baris", "kolom", "aturan", "nilai"]
 
 
@@ -118,7 +119,7 @@ class FileRejected(Exception):
 
 @dataclass
 class ReadOptions:
-    chunk_rows: int = 200_000  # CSV streams in chunks of this many rows (xlsx/xls too, in batches)
+    chunk_rows: int = 200_000  # CSV streams in chunks of this many rows (xlsx/xls: at most 100_000)
     max_uncompressed_bytes: int = 1_000_000_000  # cap on an xlsx's total uncompressed size (zip bomb)
     header_search_rows: int = 30
 
@@ -320,6 +321,7 @@ class _RawChunk:
     numeric: dict[str, np.ndarray]  # canonical -> True where the cell was a number in the workbook
     row_cells: Callable[[np.ndarray], list[list[str]]]  # positions -> every cell of those rows, as text
     pre_issues: list[tuple[int, str | None, str, str | None]]  # (baris, kolom, aturan, nilai)
+    banner: np.ndarray | None = None  # True where a merged range spans the row (section titles, notes)
 
 
 def _finish(raw: _RawChunk, state: _SheetState) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -360,11 +362,11 @@ def _finish(raw: _RawChunk, state: _SheetState) -> tuple[pd.DataFrame, pd.DataFr
     # Repeated header rows (files glued together, page headers).
     if state.header_texts:
         hits = np.zeros(n, dtype=np.int32)
-        for col, text in state.header_texts.items():
+        for col, text in list(state.header_texts.items())[:3]:  # three columns tell a header row
             if col in frame.columns:
                 variants = list({text, text.upper(), text.lower(), text.title(), text.capitalize()})
                 hits += frame[col].isin(variants).to_numpy(dtype=bool)
-        keep &= ~(hits >= min(2, len(state.header_texts)))
+        keep &= ~(hits >= min(2, len(state.header_texts), 3))
 
     # Numbering row right under the header ("1 2 3 ..." / "(1) (2) (3)"), header continuation rows.
     if state.first_chunk:
@@ -407,6 +409,10 @@ def _finish(raw: _RawChunk, state: _SheetState) -> tuple[pd.DataFrame, pd.DataFr
                     keep[later] &= has_key[later]
                     break
         state.after_signature = after
+
+    # Section titles and notes written across the table ("KECAMATAN PRAYA", merged over the columns).
+    if raw.banner is not None:
+        keep &= ~(raw.banner & ~has_key)
 
     frame = frame.loc[keep]
     kept_index = frame.index
@@ -723,16 +729,20 @@ def _grid_stream(grid: _Grid, plan: _Plan, buffered: list[list], options: ReadOp
     key_like = [c for c in pos_of if c in NIK_COLUMNS or c in KK_COLUMNS or c in ID_COLUMNS]
     merges = [m for m in grid.merged if m[2] > m[0] and m[0] > header0]
     merges.sort()
+    banners = {r0 for r0, c0, r1, c1 in grid.merged if r0 > header0 and c1 - c0 >= 2}  # 3+ columns wide
     merge_tops: dict[tuple[int, int], Any] = {}
     error_rows = sorted(grid.errors)
     blank_rows = sorted(grid.blanks)
+
+    # Spreadsheet rows are Python objects until converted (~1 KB per 20-column row): smaller batches than CSV.
+    batch_rows = max(1, min(options.chunk_rows, GRID_BATCH_ROWS))
 
     def generate(state: _SheetState) -> Iterator[_RawChunk]:
         rest = grid._rest  # type: ignore[attr-defined]
         data_rows = itertools.chain(iter(buffered[header0 + 1 :]), rest)
         b0 = header0 + 1
         while True:
-            batch = list(itertools.islice(data_rows, options.chunk_rows))
+            batch = list(itertools.islice(data_rows, batch_rows))
             if not batch:
                 return
             b1 = b0 + len(batch)
@@ -778,7 +788,10 @@ def _grid_stream(grid: _Grid, plan: _Plan, buffered: list[list], options: ReadOp
             def row_cells(positions: np.ndarray, batch=batch, to_text=to_text) -> list[list[str]]:
                 return [[to_text(v) for v in batch[p]] for p in positions]
 
-            yield _RawChunk(np.arange(b0 + 1, b1 + 1, dtype="int64"), cols, numeric, row_cells, pre)
+            banner = None
+            if banners:
+                banner = np.fromiter((r in banners for r in range(b0, b1)), dtype=bool, count=b1 - b0)
+            yield _RawChunk(np.arange(b0 + 1, b1 + 1, dtype="int64"), cols, numeric, row_cells, pre, banner)
             b0 = b1
 
     return generate
@@ -1150,39 +1163,68 @@ _DELIMITERS = (",", ";", "\t", "|")
 
 
 class _DecodedStream:
-    """File-like text stream for pandas: decodes the remaining bytes, strips NULs."""
+    """File-like text stream for the CSV parsers: decodes the remaining bytes, strips NULs.
+
+    Reads with os.pread at an offset of its own, so a parser tier that is abandoned (pyarrow may still be
+    reading ahead in a thread) cannot move the file position under the next tier.
+    """
+
+    _LINE_END = re.compile(r"\r\n|\n|\r(?!$)")
 
     def __init__(self, handle: BinaryIO, offset: int, decoder, prefix: str, strip_nul_bytes: bool,
                  block: int = 1 << 20):
-        # os.pread with an offset of its own: a parser tier that is abandoned (pyarrow may still be reading
-        # ahead in a thread) cannot move the file position under the next tier.
         self._fd, self._offset = handle.fileno(), offset
-        self._decoder, self._buf = decoder, prefix
+        self._decoder, self._buf, self._pos = decoder, prefix, 0
         self._strip_bytes = strip_nul_bytes
         self._block, self._eof = block, False
 
-    def read(self, n: int = -1) -> str:
-        while (n is None or n < 0 or len(self._buf) < n) and not self._eof:
-            raw = os.pread(self._fd, self._block, self._offset)
-            self._offset += len(raw)
-            if raw:
-                if self._strip_bytes:
-                    raw = raw.replace(b"\0", b"")
-                text = self._decoder.decode(raw)
-            else:
-                text = self._decoder.decode(b"", final=True)
-                self._eof = True
-            if "\0" in text:
-                text = text.replace("\0", "")
-            self._buf += text
-        if n is None or n < 0:
-            out, self._buf = self._buf, ""
+    def _more(self) -> None:
+        raw = os.pread(self._fd, self._block, self._offset)
+        self._offset += len(raw)
+        if raw:
+            if self._strip_bytes:
+                raw = raw.replace(b"\0", b"")
+            text = self._decoder.decode(raw)
         else:
-            out, self._buf = self._buf[:n], self._buf[n:]
+            text = self._decoder.decode(b"", final=True)
+            self._eof = True
+        if "\0" in text:
+            text = text.replace("\0", "")
+        self._buf = self._buf[self._pos :] + text
+        self._pos = 0
+
+    def read(self, n: int = -1) -> str:
+        if n is None or n < 0:
+            while not self._eof:
+                self._more()
+            n = len(self._buf) - self._pos
+        while len(self._buf) - self._pos < n and not self._eof:
+            self._more()
+        out = self._buf[self._pos : self._pos + n]
+        self._pos += len(out)
         return out
 
-    def __iter__(self):  # pandas only checks for it
-        return iter(self.read().splitlines(keepends=True))
+    def readline(self, size: int = -1) -> str:  # pandas' python engine reads lines
+        while True:
+            match = self._LINE_END.search(self._buf, self._pos)
+            if match or self._eof:
+                break
+            self._more()
+        end = match.end() if match else len(self._buf)
+        if size is not None and size >= 0:
+            end = min(end, self._pos + size)
+        out = self._buf[self._pos : end]
+        self._pos = end
+        return out
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
 
 
 def _parse_records(lines: list[str], delimiter: str, limit: int) -> tuple[list[list[str]], list[int]]:
@@ -1341,7 +1383,8 @@ def _pandas_frames(stream: _DecodedStream, delimiter: str, width: int, chunk_row
         yield from reader
 
 
-def _csv_frames(stream_factory: Callable[[], _DecodedStream], delimiter: str, width: int, chunk_rows: int):
+def _csv_frames(stream_factory: Callable[[], _DecodedStream], delimiter: str, width: int, chunk_rows: int,
+                first_row: int = 1):
     """Frames of raw fields (columns c0, c1 ...), in order. Tries pyarrow, then pandas C (ragged rows), then
     pandas python (rows wider than the header + spare columns); a later tier skips the rows already given."""
     import pyarrow as pa
@@ -1365,9 +1408,14 @@ def _csv_frames(stream_factory: Callable[[], _DecodedStream], delimiter: str, wi
                 done += len(frame)
                 yield frame
             return
-        except (pa.ArrowInvalid, pd.errors.ParserError):
-            if number == len(tiers) - 1:
-                raise
+        except (pa.ArrowInvalid, pd.errors.ParserError, csv.Error) as exc:
+            # pyarrow refuses any ragged row; pandas C pads short rows and refuses only over-long ones, which
+            # the python engine then cuts. Anything else (an unclosed quote ...) makes the file unreadable.
+            too_wide = number == 1 and "Expected" in str(exc) and "fields" in str(exc)
+            if number == len(tiers) - 1 or (number == 1 and not too_wide):
+                where = re.search(r"starting at row ([0-9]+)", str(exc))
+                at = f" (quote opened in row {first_row + int(where.group(1))})" if where else ""
+                raise FileRejected("unreadable", f"CSV cannot be parsed{at}: {exc}") from exc
         finally:
             frames.close()
 
@@ -1382,7 +1430,7 @@ def _csv_chunks(handle, codec, errors, strip_bytes, prefix, resume, delimiter, p
         return _DecodedStream(handle, resume[0], decoder, prefix, strip_bytes)
 
     next_row = plan.header_row + 1
-    for frame in _csv_frames(make_stream, delimiter, width, options.chunk_rows):
+    for frame in _csv_frames(make_stream, delimiter, width, options.chunk_rows, plan.header_row + 1):
         n = len(frame)
         index = np.arange(next_row, next_row + n, dtype="int64")
         next_row += n
