@@ -340,7 +340,7 @@ def build_data_docs(settings: Settings) -> Path | None:
     gx_root = settings.data_dir / "gx"
     if not (gx_root / "gx").exists():
         return None
-    return SuiteRunner(gx_root).build_data_docs()
+    return SuiteRunner.for_folder(gx_root).build_data_docs()
 
 
 def list_submissions(settings: Settings) -> list[dict]:

@@ -79,7 +79,7 @@ class SubmissionStager:
             wilayah=Wilayah.load(), programmes=ProgrammeMatcher.load(),
         )
         self.state = FileState()
-        self.runner = SuiteRunner(settings.data_dir / "gx")
+        self.runner = SuiteRunner.for_folder(settings.data_dir / "gx")
         self.periode: str | None = submission.periode
         self.periode_sumber: str | None = None
         self.file_programmes: list[str] = []

@@ -140,21 +140,18 @@ class ReferenceParameters:
     wilayah: Wilayah
     programmes: ProgrammeMatcher
 
-    @cached_property
-    def kecamatan_nik(self) -> list[str]:
-        return sorted(r.kode for r in self.wilayah.regions() if r.level == "kecamatan")
-
-    @cached_property
+    @property
     def kecamatan_set(self) -> frozenset[str]:
-        return frozenset(self.kecamatan_nik)
+        return self.wilayah.kecamatan_codes
 
-    @cached_property
+    @property
     def desa_current(self) -> frozenset[str]:
-        return frozenset(r.kode for r in self.wilayah.regions() if r.level == "desa" and r.is_current)
+        return self.wilayah.current_desa_codes
 
     def for_suite(self) -> dict:
+        # Big reference sets (8k kecamatan, 84k desa) are checked as derived booleans, never passed to
+        # GX as value sets: GX copies its expectation configurations many times per validation.
         return {
-            "kecamatan_nik": self.kecamatan_nik,
             "kode_kab": [self.kode_kab],
             "program": sorted(self.programmes.codes),
             "hubungan_keluarga": list(HUBUNGAN_KELUARGA),
@@ -183,6 +180,7 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         out[f"{column}_16digit"] = parsed["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
         out[f"{column}_format_ok"] = parsed["format_ok"]
         out[f"{column}_kecamatan"] = parsed["kecamatan"]
+        out[f"{column}_kecamatan_dikenal"] = parsed["kecamatan_dikenal"]
         out[f"{column}_tanggal_ok"] = parsed["tanggal_ok"]
         out[f"{column}_jenis_kelamin"] = parsed["jenis_kelamin"].where(parsed["tanggal_ok"])
         ddmmyy = (
@@ -262,8 +260,18 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
 class SuiteRunner:
     """Runs the suites through a file-backed GX context (one per process and data folder)."""
 
+    _instances: dict[Path, SuiteRunner] = {}
+
     def __init__(self, gx_root: Path):
         self.gx_root = gx_root
+
+    @classmethod
+    def for_folder(cls, gx_root: Path) -> SuiteRunner:
+        """The process's runner for a folder: the context and suites are set up once, not per file."""
+        key = gx_root.resolve()
+        if key not in cls._instances:
+            cls._instances[key] = cls(key)
+        return cls._instances[key]
 
     @cached_property
     def context(self):

@@ -14,7 +14,7 @@ import csv
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from satudata.config import reference_dir
@@ -206,6 +206,16 @@ class Wilayah:
             and self.exists(kode, current_only=current_only)
             and self.exists(ancestor_kode, current_only=current_only)
         )
+
+    @cached_property
+    def kecamatan_codes(self) -> frozenset[str]:
+        """Every kecamatan code of any list (what a NIK prefix may be)."""
+        return frozenset(k for k, r in self._regions.items() if r.level == "kecamatan")
+
+    @cached_property
+    def current_desa_codes(self) -> frozenset[str]:
+        """Desa/kelurahan codes of the current list (where people may live)."""
+        return frozenset(k for k, r in self._regions.items() if r.level == "desa" and r.is_current)
 
     def is_known_kecamatan(self, kode: str) -> bool:
         """A kecamatan code in any official list: what a NIK prefix must be."""
