@@ -16,8 +16,7 @@ It emits the `core_terpadu` Asset.
 from __future__ import annotations
 
 from airflow.sdk import dag
-
-from satudata.dag_support import START_DATE, STAGING_DTKS, STAGING_P3KE, Tag, default_args
+from satudata.dag_support import STAGING_DTKS, STAGING_P3KE, START_DATE, Tag, default_args
 
 
 @dag(

@@ -19,7 +19,6 @@ left half-done by a crash is finished by the next run.
 from __future__ import annotations
 
 from airflow.sdk import TriggerRule, dag, task
-
 from satudata.dag_support import STAGING_BY_JENIS, START_DATE, WAREHOUSE_POOL, Tag, default_args
 
 

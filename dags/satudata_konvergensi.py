@@ -16,8 +16,7 @@ It emits the `mart_konvergensi` Asset.
 from __future__ import annotations
 
 from airflow.sdk import dag
-
-from satudata.dag_support import CORE_TERPADU, START_DATE, STAGING_INTERVENSI, Tag, default_args
+from satudata.dag_support import CORE_TERPADU, STAGING_INTERVENSI, START_DATE, Tag, default_args
 
 
 @dag(

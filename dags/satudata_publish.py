@@ -17,7 +17,6 @@ It emits the `mart_publikasi` Asset.
 from __future__ import annotations
 
 from airflow.sdk import dag
-
 from satudata.dag_support import MART_KONVERGENSI, START_DATE, Tag, default_args
 
 

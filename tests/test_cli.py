@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from satudata.cli import main
 from satudata.config import DATA_SUBDIRS, Settings
 

@@ -8,10 +8,10 @@ import shutil
 import openpyxl
 import pytest
 import sqlalchemy as sa
-
 from satudata.config import Settings
 from satudata.intake import process as intake
 from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
+
 from tests.builders import DESA, DTKS_HEADER, KAB, OTHER_KAB_DESA, aged, dtks_rows, nik, write_csv, write_xlsx
 
 OPTIONS = IntakeOptions(stable_seconds=0)
@@ -91,7 +91,9 @@ def test_partial_file_stages_good_rows_and_reports_bad_ones(settings):
     assert {"Ringkasan", "Masalah", "Baris Ditolak"} <= set(book.sheetnames)
     problem_rows = [r for r in book["Masalah"].iter_rows(values_only=True) if r and r[0] in (14, 24, 34)]
     assert len(problem_rows) >= 3
-    assert summary["data_docs"] and (settings.data_dir / "gx").exists()
+    docs = settings.data_dir / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert summary["data_docs"] == str(docs) and docs.exists(), "GX Data Docs are built for engineers"
+    assert "dtks" in docs.read_text(encoding="utf-8")
 
 
 def test_same_content_twice_is_a_duplicate_and_not_reprocessed(settings):
@@ -349,3 +351,19 @@ def test_reprocessing_a_finished_submission_changes_nothing(duck_settings):
     assert again.status == "accepted"
     assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 8
     shutil.rmtree(settings.folder("outbox"))
+
+
+def test_cli_template(tmp_path, capsys):
+    from satudata.cli import main
+
+    out = tmp_path / "templat" / "dtks.xlsx"
+    out.parent.mkdir()
+    assert main(["template", "dtks", "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["template"] == str(out)
+    book = openpyxl.load_workbook(out)
+    assert "Petunjuk" in book.sheetnames
+    data = book["Data"]
+    header = [c.value for c in data[1]]
+    assert "nik" in header and "no_kk" in header
+    nik_col = header.index("nik") + 1
+    assert data.cell(row=2, column=nik_col).number_format == "@", "NIK cells are text, so Excel keeps 16 digits"

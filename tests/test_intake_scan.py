@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from satudata.intake.process import period_from_name
 from satudata.intake.scan import archive_copy, find_candidates, is_ignored_name, remove_from_inbox, safe_name
 from satudata.reference.program import ProgrammeMatcher
@@ -88,7 +87,7 @@ def test_symlinks_are_never_followed(tmp_path):
     (inbox / "5205" / "p3ke").symlink_to(tmp_path, target_is_directory=True)
     found = find_candidates(inbox, stable_seconds=0, known_regencies={"5205"})
     assert {c.relative: c.problem for c in found} == {"5205/dtks/link.csv": "symlink", "5205/p3ke": "symlink"}
-    sha, archived = archive_copy(found[0], tmp_path / "archive", datetime.now(UTC))
+    _, archived = archive_copy(found[0], tmp_path / "archive", datetime.now(UTC))
     assert b"rahasia" in archived.read_bytes() and b"5205014507890001" not in archived.read_bytes()
     remove_from_inbox(found[0], tmp_path / "quarantine")
     assert not link.exists() and not link.is_symlink()

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from satudata.normalise.dates import parse_date, parse_dates
 from satudata.normalise.nik import excel_damaged, kk_format_ok, nik_matches_birth_date, parse_nik
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 from satudata.warehouse.bootstrap import init_warehouse
 from satudata.warehouse.engine import SCHEMAS, bulk_insert, make_engine, read_frame, replace_rows
 from satudata.warehouse.migrate import current_revision, downgrade, head_revision, upgrade

@@ -39,8 +39,8 @@ def task_settings() -> Settings:
                     url = None
             if data_dir is None:
                 data_dir = Variable.get("satudata_data_dir", default=None)
-        except Exception:  # noqa: BLE001 - not inside Airflow
-            pass
+        except Exception:  # noqa: BLE001 - not inside Airflow: the environment and defaults decide
+            log.debug("not inside an Airflow task; settings from the environment")
     return Settings.from_env(data_dir, url)
 
 

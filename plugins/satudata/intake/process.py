@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +22,14 @@ from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
 from satudata.intake import ledger
-from satudata.intake.scan import Candidate, archive_copy, clean_stale_partials, find_candidates, remove_from_inbox
-from satudata.warehouse.engine import bulk_insert, make_engine
+from satudata.intake.scan import (
+    Candidate,
+    archive_copy,
+    clean_stale_partials,
+    find_candidates,
+    remove_from_inbox,
+)
+from satudata.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +97,7 @@ def period_from_name(name: str) -> str | None:
     from satudata.normalise.dates import MONTHS
 
     words = re.findall(r"[A-Za-z]+|[0-9]{4}", stem)
-    for month_word, year in zip(words, words[1:], strict=False):
+    for month_word, year in pairwise(words):
         if month_word.lower() in MONTHS and year.isdigit() and year.startswith("20"):
             return f"{year}-{MONTHS[month_word.lower()]:02d}"
     return None
@@ -324,7 +331,7 @@ def ingest_once(settings: Settings, *, run_id: str | None = None, options: Intak
     for submission_id in pending:
         try:
             results.append(process_submission(settings, submission_id, run_id=run_id, options=options).to_dict())
-        except Exception:  # noqa: BLE001 - one bad file never blocks the others; it is retried next scan
+        except Exception:
             log.exception("submission %d failed; it stays pending and is retried on the next scan", submission_id)
             results.append({"submission_id": submission_id, "status": "error"})
     docs = build_data_docs(settings)

@@ -56,8 +56,7 @@ def is_ignored_name(name: str) -> bool:
     """Lock files, temporary/partial downloads, hidden and system files are not submissions."""
     lower = name.lower()
     return (
-        name.startswith("~$")
-        or name.startswith(".")
+        name.startswith(("~$", "."))
         or lower in IGNORED_NAMES
         or lower.endswith(IGNORED_SUFFIXES)
         or lower.startswith(".~lock")

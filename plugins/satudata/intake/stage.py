@@ -294,7 +294,7 @@ class SubmissionStager:
                 "submission_id": sid,
                 "sheet": rejected["lembar"].to_numpy(),
                 "baris": rejected["baris"].to_numpy(),
-                "data": [json.dumps({k: v for k, v in row.items() if v is not None and v == v}, ensure_ascii=False)
+                "data": [json.dumps({k: v for k, v in row.items() if v is not None and not pd.isna(v)}, ensure_ascii=False)
                          for row in data.to_dict("records")],
             })
             bulk_insert(conn, "staging.baris_ditolak", payload)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -260,7 +261,7 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
 class SuiteRunner:
     """Runs the suites through a file-backed GX context (one per process and data folder)."""
 
-    _instances: dict[Path, SuiteRunner] = {}
+    _instances: ClassVar[dict[Path, SuiteRunner]] = {}
 
     def __init__(self, gx_root: Path):
         self.gx_root = gx_root

@@ -11,6 +11,7 @@ against the current list; NIK prefixes (the kecamatan of *first* registration) a
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -48,7 +49,7 @@ def normalise_kode(value: object) -> str | None:
             return None
         text = str(value)
     elif isinstance(value, float):
-        if value != value or value <= 0 or not value.is_integer():  # NaN, negative, fractional
+        if math.isnan(value) or value <= 0 or not value.is_integer():  # NaN, negative, fractional
             return None
         text = str(int(value))
     else:

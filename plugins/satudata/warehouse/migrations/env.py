@@ -7,7 +7,6 @@ Migrations must be accepted by DuckDB and PostgreSQL alike: no SERIAL/IDENTITY (
 from __future__ import annotations
 
 from alembic import context
-
 from satudata.warehouse.migrate import VERSION_TABLE, VERSION_TABLE_SCHEMA, register_duckdb_impl
 
 register_duckdb_impl()
