@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import openpyxl
@@ -135,8 +136,7 @@ def test_crash_after_recording_before_clearing_inbox_resumes(duck_settings, monk
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(intake, "remove_from_inbox", crash)
-    with pytest.raises(RuntimeError):
-        intake.register_new_files(settings, options=OPTIONS)
+    intake.register_new_files(settings, options=OPTIONS)  # logged, not raised: other files go on
     assert list(inbox(settings).iterdir()), "the file is still in the inbox"
     assert [s["status"] for s in list_submissions(settings)] == ["received"]
     monkeypatch.undo()
@@ -367,3 +367,36 @@ def test_cli_template(tmp_path, capsys):
     assert "nik" in header and "no_kk" in header
     nik_col = header.index("nik") + 1
     assert data.cell(row=2, column=nik_col).number_format == "@", "NIK cells are text, so Excel keeps 16 digits"
+
+
+def test_file_names_that_are_not_utf8_are_registered_and_answered(duck_settings):
+    settings = duck_settings
+    folder = inbox(settings)
+    good = write_csv(folder / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+    odd = folder.as_posix().encode() + b"/dtks \xff\xfe 2026-11.csv"
+    os.rename(good, odd)
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert sub["status"] == "accepted" and "\ufffd" in sub["file"]
+    assert (settings.folder("outbox") / sub["report"]).exists()
+    assert not os.listdir(folder)
+
+
+def test_a_file_that_vanishes_or_cannot_be_read_does_not_block_the_others(duck_settings, monkeypatch):
+    settings = duck_settings
+    write_csv(inbox(settings) / "a_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+    write_csv(inbox(settings, "p3ke") / "b_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+    real = intake.archive_copy
+
+    def flaky(candidate, *args, **kwargs):
+        if candidate.name.startswith("a_"):
+            raise PermissionError("read denied")
+        return real(candidate, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "archive_copy", flaky)
+    ingest_once(settings, options=OPTIONS)
+    assert [s["file"] for s in list_submissions(settings)] == ["5205/p3ke/b_2026-11.csv"]
+    assert (inbox(settings) / "a_2026-11.csv").exists(), "kept in the inbox for the next scan"
+    monkeypatch.undo()
+    ingest_once(settings, options=OPTIONS)
+    assert len(list_submissions(settings)) == 2

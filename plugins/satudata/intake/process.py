@@ -123,9 +123,16 @@ def register_new_files(settings: Settings, *, run_id: str | None = None,
             settings.folder("inbox"), stable_seconds=options.stable_seconds, known_regencies=_known_regencies()
         )
         for candidate in candidates:
-            submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
-            if is_duplicate:
-                _answer_duplicate(settings, engine, submission_id)
+            # One file that cannot be registered never blocks the others; it stays in the inbox.
+            try:
+                submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
+                if is_duplicate:
+                    _answer_duplicate(settings, engine, submission_id)
+            except FileNotFoundError:
+                log.info("%s disappeared before it was archived; skipped", _text(candidate.relative))
+            except Exception:
+                log.exception("could not register %s; it stays in the inbox for the next scan",
+                              _text(candidate.relative))
         with engine.connect() as conn:
             to_process = ledger.unfinished_ids(conn)
     finally:
@@ -134,11 +141,16 @@ def register_new_files(settings: Settings, *, run_id: str | None = None,
     return to_process
 
 
+def _text(name: str) -> str:
+    """A file name as storable text: bytes that are not UTF-8 (kept by Python as surrogates) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: str | None) -> tuple[int, bool]:
     received = datetime.now(UTC)
     sha, archived = archive_copy(candidate, settings.folder("archive"), received)
     with engine.begin() as conn:
-        resumed = ledger.find_unfinished_from_inbox(conn, sha, candidate.relative)
+        resumed = ledger.find_unfinished_from_inbox(conn, sha, _text(candidate.relative))
         if resumed is not None:
             submission_id, duplicate = resumed.submission_id, False
             log.info("resuming registration of %s as submission %d", candidate.relative, submission_id)
@@ -147,13 +159,13 @@ def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: 
             duplicate = original is not None and candidate.problem != "symlink"
             submission_id = ledger.insert(
                 conn,
-                file_name=candidate.name,
-                inbox_path=candidate.relative,
+                file_name=_text(candidate.name),
+                inbox_path=_text(candidate.relative),
                 archive_path=archived.relative_to(settings.folder("archive")).as_posix(),
                 sha256=sha,
                 size_bytes=candidate.size,
-                kode_kab=candidate.kode_kab[:4] if candidate.kode_kab else "",
-                jenis=candidate.jenis[:20],
+                kode_kab=_text(candidate.kode_kab[:4]) if candidate.kode_kab else "",
+                jenis=_text(candidate.jenis[:20]),
                 received_at=received,
                 status="duplicate" if duplicate else "received",
                 reason_code="duplicate" if duplicate else candidate.problem,
