@@ -1,7 +1,7 @@
 """
 ### satudata_ingest — regencies' files into the warehouse
 
-Every 10 minutes: take in the files regencies dropped in `inbox/<kode_kab>/<jenis>/`, answer each one in
+Every 10 minutes (`SATUDATA_INGEST_SCHEDULE`): take in the files regencies dropped in `inbox/<kode_kab>/<jenis>/`, answer each one in
 `outbox/<kode_kab>/<file>.laporan.xlsx` (Bahasa Indonesia), and stage the good rows.
 
 | task | what it does |
@@ -19,12 +19,19 @@ left half-done by a crash is finished by the next run.
 from __future__ import annotations
 
 from airflow.sdk import TriggerRule, dag, task
-from satudata.dag_support import STAGING_BY_JENIS, START_DATE, WAREHOUSE_POOL, Tag, default_args
+from satudata.dag_support import (
+    INGEST_SCHEDULE,
+    STAGING_BY_JENIS,
+    START_DATE,
+    WAREHOUSE_POOL,
+    Tag,
+    default_args,
+)
 
 
 @dag(
     dag_id="satudata_ingest",
-    schedule="*/10 * * * *",
+    schedule=INGEST_SCHEDULE,
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -44,6 +44,15 @@ def test_dag_policies(airflow_dags, dag_id):
         assert task.task_id.islower() and " " not in task.task_id
 
 
+def test_ingest_is_scheduled_every_ten_minutes_by_default(airflow_dags):
+    dag = airflow_dags["satudata_ingest"]
+    assert dag.timetable.expression == "*/10 * * * *"
+    assert {t.task_id for t in dag.tasks} >= {"prepare_warehouse", "register_files", "process_submission",
+                                              "build_data_docs", "announce_dtks", "announce_p3ke",
+                                              "announce_intervensi"}
+    assert dag.get_task("process_submission").pool == "satudata_warehouse"
+
+
 def test_dag_retries_default_to_two_outside_tests():
     env = {k: v for k, v in os.environ.items() if k != "SATUDATA_TASK_RETRIES"}
     code = "from satudata.dag_support import default_args; print(default_args()['retries'])"

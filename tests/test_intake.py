@@ -400,3 +400,21 @@ def test_a_file_that_vanishes_or_cannot_be_read_does_not_block_the_others(duck_s
     monkeypatch.undo()
     ingest_once(settings, options=OPTIONS)
     assert len(list_submissions(settings)) == 2
+
+
+def test_a_file_that_keeps_failing_is_finally_refused_with_an_answer(duck_settings, monkeypatch):
+    settings = duck_settings
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+    from satudata.intake import stage
+
+    def crash(self, conn, chunk):
+        raise RuntimeError("a bug met this file")
+
+    monkeypatch.setattr(stage.SubmissionStager, "add_chunk", crash)
+    for _ in range(intake.MAX_ATTEMPTS):
+        assert ingest_once(settings, options=OPTIONS)["by_status"] == {"error": 1}
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert (sub["status"], sub["reason"]) == ("rejected", "internal_error")
+    assert (settings.folder("outbox") / sub["report"]).exists(), "the regency is told, not left waiting"
+    assert list(settings.folder("archive").rglob("*dtks_5205_2026-11.csv")), "the original is kept"

@@ -21,6 +21,8 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Makassar")  # WITA: NTB's ti
 # One slot: the embedded DuckDB warehouse takes one writer at a time. Production on PostgreSQL may
 # raise the pool's size (`airflow pools set satudata_warehouse 8 ...`).
 WAREHOUSE_POOL = "satudata_warehouse"
+# How often the inbox is scanned (cron); read when the DAG file is parsed.
+INGEST_SCHEDULE = os.environ.get("SATUDATA_INGEST_SCHEDULE", "*/10 * * * *")
 
 
 class Tag(enum.StrEnum):
