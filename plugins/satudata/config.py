@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATA_SUBDIRS = ("inbox", "outbox", "archive", "quarantine", "templates")
+# `work` holds rebuildable intermediate artefacts (prepared linkage inputs); deleting it loses nothing.
+DATA_SUBDIRS = ("inbox", "outbox", "archive", "quarantine", "templates", "work")
 
 
 def reference_dir() -> Path:

@@ -126,3 +126,87 @@ def ingest_once(settings: Settings | None = None) -> dict:
     from satudata.intake.process import ingest_once as run
 
     return run(settings or task_settings())
+
+
+# ---------------------------------------------------------------------------------------------- harmonise
+
+
+def harmonise_period(periode: str | None = None, settings: Settings | None = None) -> str:
+    """The period to harmonise: the one asked for, else the newest staged one."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from satudata.harmonise.run import periods
+    from satudata.warehouse.engine import make_engine
+
+    if periode:
+        return periode
+    engine = make_engine((settings or task_settings()).warehouse_url)
+    try:
+        with engine.connect() as conn:
+            found = periods(conn)
+    finally:
+        engine.dispose()
+    if not found:
+        raise AirflowSkipException("nothing staged yet: no DTKS or P3KE to harmonise")
+    return found[-1]
+
+
+def harmonise_regencies(periode: str, settings: Settings | None = None) -> list[str]:
+    from satudata.harmonise.run import regencies
+    from satudata.warehouse.engine import make_engine
+
+    engine = make_engine((settings or task_settings()).warehouse_url)
+    try:
+        with engine.connect() as conn:
+            found = regencies(conn, periode)
+    finally:
+        engine.dispose()
+    log.info("period %s: %d regencies to harmonise: %s", periode, len(found), found)
+    return found
+
+
+def _label_regency(kode_kab: str) -> None:
+    """Names a mapped task instance after its regency in the Airflow UI (`map_index_template`)."""
+    try:
+        from airflow.sdk import get_current_context
+
+        context = get_current_context()
+    except Exception:  # noqa: BLE001 - not running inside an Airflow task
+        return
+    context["kode_kab_label"] = kode_kab
+
+
+def link_regency(kode_kab: str, periode: str, settings: Settings | None = None) -> dict:
+    from satudata.harmonise.run import link_regency as run
+
+    _label_regency(kode_kab)
+    return run(settings or task_settings(), kode_kab, periode)
+
+
+def link_province(periode: str, settings: Settings | None = None) -> dict:
+    from satudata.harmonise.run import link_province as run
+
+    return run(settings or task_settings(), periode)
+
+
+def build_regency(kode_kab: str, periode: str, run_id: str | None = None, settings: Settings | None = None) -> dict:
+    from satudata.harmonise.run import build_regency as run
+
+    _label_regency(kode_kab)
+    return run(settings or task_settings(), kode_kab, periode, run_id=run_id or _airflow_run_id())
+
+
+def announce_harmonised(periode: str, settings: Settings | None = None) -> dict:
+    """The period's counts, province-wide (the Asset event's payload)."""
+    from satudata.harmonise.run import period_summary
+
+    summary = period_summary(settings or task_settings(), periode)
+    log.info("harmonised %s: %s", periode, summary)
+    return summary
+
+
+def harmonise(periode: str | None = None, settings: Settings | None = None) -> dict:
+    """All harmonisation steps in one process (CLI and demo); the DAG runs the same steps as tasks."""
+    from satudata.harmonise.run import harmonise as run
+
+    return run(settings or task_settings(), periode, run_id=_airflow_run_id())

@@ -186,6 +186,7 @@ JENIS_LABELS = {
     "dtks": "DTKS (Data Terpadu Kesejahteraan Sosial)",
     "p3ke": "P3KE (Pensasaran Percepatan Penghapusan Kemiskinan Ekstrem)",
     "intervensi": "Intervensi (daftar penerima program bantuan)",
+    "review": "Review padanan DTKS–P3KE (keputusan SAMA/BEDA)",
 }
 
 # --------------------------------------------------------------------------------------------- row rules
@@ -199,6 +200,8 @@ _KODE_DESA = (
     "Kode desa Kemendagri terdiri dari 10 angka (2 provinsi + 2 kabupaten + 2 kecamatan + 4 desa), "
     "contoh 52.05.01.2001 atau 5205012001"
 )
+
+_REVIEW_FOLDER = "inbox/<kode kabupaten/kota>/review/, contoh inbox/5205/review/"
 
 _RULES: tuple[Rule, ...] = (
     # --- NIK
@@ -435,6 +438,41 @@ _RULES: tuple[Rule, ...] = (
         "koma di dalam alamat/nama: simpan berkas sebagai Excel (.xlsx), atau hapus isi sel di luar tabel.",
         "Kelebihan sel di kanan tabel",
     ),
+    # --- review padanan (berkas yang dikembalikan melalui inbox/<kode kabupaten/kota>/review/)
+    Rule(
+        "keputusan_tidak_dikenal", GALAT,
+        "Isi kolom keputusan tidak dikenali. Yang diterima hanya SAMA (kedua data orang yang sama) atau BEDA "
+        "(dua orang yang berbeda); sel kosong berarti belum diputuskan. Keputusan pada baris ini tidak dipakai.",
+        "Pilih SAMA atau BEDA dari daftar pada sel kolom keputusan, atau kosongkan sel jika belum yakin, lalu "
+        "letakkan lagi berkasnya di folder " + _REVIEW_FOLDER + ".",
+        "Keputusan tidak dikenali",
+    ),
+    Rule(
+        "id_pasangan_kosong", GALAT,
+        "Kolom id_dtks atau id_individu_p3ke pada baris ini kosong, sehingga tidak diketahui pasangan mana yang "
+        "diputuskan. Keputusan pada baris ini tidak dipakai.",
+        "Jangan mengubah atau menghapus isi kolom id_dtks dan id_individu_p3ke. Salin kembali kedua ID dari berkas "
+        "review asli di folder outbox kabupaten/kota Anda (klik kanan > Paste Special > Values), atau isi "
+        "keputusan pada berkas review yang asli.",
+        "ID pasangan kosong",
+    ),
+    Rule(
+        "keputusan_bertentangan", GALAT,
+        "Pasangan yang sama diputuskan lebih dari sekali dalam berkas ini dengan keputusan yang berbeda (SAMA dan "
+        "BEDA). Tidak ada keputusan yang dipakai untuk pasangan ini.",
+        "Hapus baris yang dobel atau samakan keputusannya, lalu letakkan lagi berkasnya di folder "
+        + _REVIEW_FOLDER + ".",
+        "Keputusan bertentangan",
+    ),
+    Rule(
+        "pasangan_tidak_dalam_antrian", GALAT,
+        "Pasangan tidak ada dalam antrian review kabupaten/kota ini: ID DTKS dan ID P3KE ini tidak pernah "
+        "dikirim untuk direview ke kabupaten/kota Anda. Keputusan pada baris ini tidak dipakai.",
+        "Jangan mengubah isi kolom id_dtks dan id_individu_p3ke dan jangan menambah baris baru: putuskan hanya "
+        "pasangan yang tercantum di berkas review dari folder outbox kabupaten/kota Anda. Periksa juga bahwa "
+        "berkas diletakkan di folder kabupaten/kota yang benar.",
+        "Pasangan tidak ada dalam antrian review",
+    ),
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
@@ -594,6 +632,30 @@ _FILE_REASONS: tuple[FileReason, ...] = (
         "Tidak perlu mengirim ulang. Jika dalam satu hari kerja belum ada laporan baru untuk berkas ini, hubungi "
         "tim data dan sebutkan nama berkas serta kode sidik berkas (SHA-256) di lembar 'Ringkasan'.",
         "Gangguan sistem",
+    ),
+    # --- review padanan
+    FileReason(
+        "review_missing_columns",
+        "Berkas review ini tidak memiliki kolom yang diperlukan: {kolom}. Tanpa kolom itu keputusan tidak dapat "
+        "dibaca.",
+        "Gunakan berkas review_padanan dari folder outbox kabupaten/kota Anda apa adanya: jangan menghapus, "
+        "memindahkan ke lembar lain atau mengganti judul kolom id_dtks, id_individu_p3ke dan keputusan. Isi kolom "
+        "keputusan, simpan sebagai Excel Workbook (.xlsx), lalu letakkan di folder " + _REVIEW_FOLDER + ".",
+        "Kolom review tidak ada",
+    ),
+    FileReason(
+        "review_no_decisions",
+        "Kolom keputusan belum diisi pada baris mana pun, sehingga tidak ada keputusan yang dicatat.",
+        "Isi kolom keputusan dengan SAMA atau BEDA untuk pasangan yang sudah Anda periksa (sel kosong berarti "
+        "belum diputuskan), simpan, lalu letakkan lagi berkasnya di folder " + _REVIEW_FOLDER + ".",
+        "Belum ada keputusan",
+    ),
+    FileReason(
+        "review_no_usable_decisions",
+        "Tidak ada keputusan yang dapat dipakai: semua baris yang berisi keputusan bermasalah ({ditolak} baris).",
+        "Lihat lembar 'Masalah' untuk nomor baris, masalah dan cara memperbaikinya. Perbaiki berkas, lalu letakkan "
+        "lagi di folder " + _REVIEW_FOLDER + ".",
+        "Tidak ada keputusan yang dapat dipakai",
     ),
 )
 

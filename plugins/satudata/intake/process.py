@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from satudata.config import Settings
 from satudata.intake import ledger
 from satudata.intake.scan import (
+    REVIEW_JENIS,
     Candidate,
     archive_copy,
     clean_stale_partials,
@@ -232,6 +233,10 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
     if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder", "unsupported_format"):
         return _finish_rejected(settings, engine, submission, submission.reason_code,
                                 {"folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
+    if submission.jenis == REVIEW_JENIS:  # clerical-review answers: decisions, not rows to stage
+        from satudata.harmonise.review import process_review_submission
+
+        return process_review_submission(settings, engine, submission)
     path = settings.folder("archive") / submission.archive_path
     read_options = ReadOptions(chunk_rows=options.chunk_rows, max_uncompressed_bytes=options.max_uncompressed_bytes)
     stager = SubmissionStager(settings, submission, options)

@@ -1,0 +1,103 @@
+"""Families: DTKS family-card groups and P3KE families, linked through the people they share.
+
+A KK number is a weak key: it is re-issued when a family moves, splits or loses its head, and in the
+files it is as damaged as any NIK (Excel-rounded, missing on a row). So the DTKS family key is repaired
+from the file's own order before grouping, and families are linked by their *members'* links, with the
+KK only as a fallback for families none of whose members could be linked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+HEAD = "Kepala Keluarga"
+
+
+def dtks_family_keys(rows: pd.DataFrame) -> pd.Series:
+    """The family each DTKS row belongs to, from `no_kk` repaired by the file's order.
+
+    `rows` in file order with `no_kk` (cleaned 16 digits or NA), `kode_desa`, `hubungan_keluarga`.
+    DTKS lists a family's members together, so:
+    - a row without a usable KK belongs to the family of the row above when it is not a head and lives in
+      the same desa (else it is a family of its own, keyed by its row);
+    - a KK seen on one row only, ending in 0 and within 10 of its neighbour's KK, is that neighbour's KK
+      rounded by Excel to 15 significant digits.
+    """
+    n = len(rows)
+    if n == 0:
+        return pd.Series([], dtype="string")
+    kk = rows["no_kk"].astype("string").reset_index(drop=True)
+    desa = rows["kode_desa"].astype("string").reset_index(drop=True)
+    head = rows["hubungan_keluarga"].astype("string").reset_index(drop=True).str.strip().str.lower().eq(HEAD.lower())
+    head = head.fillna(False).astype(bool)
+    counts = kk.map(kk.value_counts())
+    number = pd.to_numeric(kk, errors="coerce").astype("float64")  # 16 digits fit a float64 within ±2
+    lonely_round = kk.str.endswith("0").fillna(False).astype(bool) & counts.eq(1).fillna(False).astype(bool)
+    for shift in (1, -1):
+        neighbour = kk.shift(shift)
+        close = lonely_round & neighbour.notna() & (number - number.shift(shift)).abs().le(10).fillna(False)
+        close &= desa.eq(desa.shift(shift)).fillna(False).astype(bool)
+        kk = kk.where(~close, neighbour)
+        lonely_round &= ~close
+    key = kk.copy()
+    missing = key.isna().to_numpy()
+    if missing.any():
+        values = key.to_numpy(dtype=object)
+        desa_values = desa.to_numpy(dtype=object)
+        head_values = head.to_numpy()
+        row_number = rows["baris"].to_numpy() if "baris" in rows else np.arange(1, n + 1)
+        for i in np.flatnonzero(missing):
+            if i > 0 and not head_values[i] and desa_values[i] == desa_values[i - 1] and values[i - 1] is not pd.NA:
+                values[i] = values[i - 1]
+            else:
+                values[i] = f"baris-{row_number[i]}"
+        key = pd.Series(values, dtype="string")
+    return key.set_axis(rows.index)
+
+
+def link_families(members: pd.DataFrame, kk_left: pd.DataFrame | None = None,
+                  kk_right: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One-to-one family links from member links.
+
+    `members`: one row per linked person pair with `keluarga_l`, `keluarga_r` (family keys of both sides)
+    and `kepala` (True when the pair is a head on either side). A family pair's strength is the number of
+    its linked members (a linked head breaks ties); each family links to at most one on the other side,
+    best first. Families left without a partner whose KK numbers agree link by `kk`
+    (`kk_left`/`kk_right`: `keluarga`, `no_kk`).
+
+    Returns `keluarga_l, keluarga_r, anggota_terpadan, match_method, match_reason`.
+    """
+    columns = ["keluarga_l", "keluarga_r", "anggota_terpadan", "match_method", "match_reason"]
+    if members.empty:
+        linked = pd.DataFrame(columns=columns)
+    else:
+        strength = (members.groupby(["keluarga_l", "keluarga_r"], sort=False)
+                    .agg(anggota_terpadan=("kepala", "size"), kepala=("kepala", "any")).reset_index())
+        strength = strength.sort_values(["anggota_terpadan", "kepala", "keluarga_l", "keluarga_r"],
+                                        ascending=[False, False, True, True], kind="mergesort")
+        chosen = []
+        while not strength.empty:
+            best_l = strength.drop_duplicates("keluarga_l")
+            best_r = strength.drop_duplicates("keluarga_r")
+            mutual = best_l.merge(best_r[["keluarga_l", "keluarga_r"]], on=["keluarga_l", "keluarga_r"])
+            chosen.append(mutual)
+            strength = strength[~strength["keluarga_l"].isin(mutual["keluarga_l"])
+                                & ~strength["keluarga_r"].isin(mutual["keluarga_r"])]
+        linked = pd.concat(chosen, ignore_index=True)
+        linked["match_method"] = "anggota"
+        linked["match_reason"] = (linked["anggota_terpadan"].astype(str) + " anggota terpadan"
+                                  + np.where(linked["kepala"], ", termasuk kepala keluarga", ""))
+        linked = linked[columns]
+    if kk_left is not None and kk_right is not None and not kk_left.empty and not kk_right.empty:
+        free_l = kk_left[~kk_left["keluarga"].isin(linked["keluarga_l"]) & kk_left["no_kk"].notna()]
+        free_r = kk_right[~kk_right["keluarga"].isin(linked["keluarga_r"]) & kk_right["no_kk"].notna()]
+        free_l = free_l.drop_duplicates("no_kk", keep=False)
+        free_r = free_r.drop_duplicates("no_kk", keep=False)
+        by_kk = free_l.merge(free_r, on="no_kk", suffixes=("_l", "_r"))
+        if not by_kk.empty:
+            linked = pd.concat([linked, pd.DataFrame({
+                "keluarga_l": by_kk["keluarga_l"], "keluarga_r": by_kk["keluarga_r"], "anggota_terpadan": 0,
+                "match_method": "kk", "match_reason": "nomor KK sama, tidak ada anggota yang terpadan",
+            })], ignore_index=True)
+    return linked.reset_index(drop=True)

@@ -1,0 +1,346 @@
+"""Link two person lists, one-to-one, and say why for every link.
+
+Order of trust:
+
+1. **Review decisions** (`SAMA` / `BEDA` from the regency's reviewers) override everything below.
+2. **Exact NIK**: a well-formed NIK that occurs once in each list links on its own, unless the rest of the
+   record contradicts it (name *and* birth date different): then it is a conflict, not a link. A NIK
+   shared by two people of one list, or one the caller distrusts (Excel-rounded), never links alone.
+3. **Probabilistic** (Fellegi-Sunter, Splink on DuckDB) for everyone left, with the trained model.
+   Candidate pairs are resolved one-to-one by mutual best probability; the chosen pairs at or above
+   `threshold` are links, those in `[review_from, threshold)` go to the review queue.
+
+Both lists are prepared with `records.prepare_people`. The result names ids as the caller gave them
+(`unique_id` of each side).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from satudata.harmonise.model import LinkModel, load_model
+from satudata.harmonise.records import LINK_COLUMNS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.9
+DEFAULT_REVIEW_FROM = 0.5
+
+PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_probability", "match_weight", "match_method", "match_reason")
+
+# Levels (by label) that count as disagreement when a NIK agrees: the conflicts issue 5 asks for.
+_NAME_DIFFERS = {"nama agak mirip", "nama beda"}
+_DATE_DIFFERS = {"tahun lahir sama", "tahun lahir selisih 1-2 tahun", "tanggal lahir beda"}
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    threshold: float = DEFAULT_THRESHOLD
+    review_from: float = DEFAULT_REVIEW_FROM
+    threads: int = 2
+
+    def __post_init__(self):
+        if not 0 < self.threshold <= 1:
+            raise ValueError(f"threshold must be in (0, 1], not {self.threshold}")
+        if not 0 < self.review_from <= self.threshold:
+            raise ValueError(f"review_from must be in (0, threshold], not {self.review_from}")
+
+
+@dataclass
+class LinkResult:
+    links: pd.DataFrame  # PAIR_COLUMNS, one-to-one
+    review: pd.DataFrame  # PAIR_COLUMNS (match_method 'review_queue'), disjoint from links
+    nik_conflicts: pd.DataFrame  # unique_id_l, unique_id_r, nik, jenis_konflik, keterangan
+    # Records that match, above the threshold, a partner already linked to another record of their own
+    # list: probably the same person entered twice. Columns: side ('l'/'r'), unique_id, same_as, via.
+    possible_duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stats: dict = field(default_factory=dict)
+
+
+def _empty_pairs() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("match_p") or c == "match_weight"
+                                      else "object") for c in PAIR_COLUMNS})
+
+
+class _Scorer:
+    """One Splink linker over the two lists; scores blocked pairs or registered pairs with the model."""
+
+    def __init__(self, left: pd.DataFrame, right: pd.DataFrame, model: LinkModel, threads: int, prior: float):
+        import duckdb
+        from splink import DuckDBAPI, Linker
+
+        self.con = duckdb.connect(":memory:", config={"threads": threads})
+        self.db_api = DuckDBAPI(self.con)
+        self.left = self.db_api.register(left[list(LINK_COLUMNS)], table_name="kiri")
+        self.right = self.db_api.register(right[list(LINK_COLUMNS)], table_name="kanan")
+        self.model = model
+        self.linker = Linker([self.left, self.right], model.splink_settings(prior), log_level=logging.WARNING)
+
+    def count_comparisons(self) -> int:
+        """Candidate pairs the blocking rules generate (computed once; predict reuses them)."""
+        blocked = self.linker.inference.compute_blocked_pairs_for_predict()
+        return int(self.con.sql(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0])
+
+    def predict(self, threshold: float) -> pd.DataFrame:
+        return _oriented(self.linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe())
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _oriented(predicted: pd.DataFrame) -> pd.DataFrame:
+    """Splink orders each pair by source dataset name, not by argument order: put `kiri` on the left."""
+    if predicted.empty or "source_dataset_l" not in predicted:
+        return predicted
+    flip = (predicted["source_dataset_l"] == "kanan").to_numpy()
+    if not flip.any():
+        return predicted
+    predicted = predicted.copy()
+    for column in [c for c in predicted.columns if c.endswith("_l")]:
+        other = column[:-2] + "_r"
+        if other in predicted:
+            left, right = predicted[column].copy(), predicted[other].copy()
+            predicted.loc[flip, column] = right[flip]
+            predicted.loc[flip, other] = left[flip]
+    return predicted
+
+
+def _score_pairs(left: pd.DataFrame, right: pd.DataFrame, pairs: pd.DataFrame, model: LinkModel,
+                 threads: int) -> pd.DataFrame:
+    """Model probability and levels of given pairs (the exact-NIK ones), with a blocking rule that
+    yields exactly them: each side carries the pair's number."""
+    if pairs.empty:
+        return pd.DataFrame()
+    number = pd.Series(range(len(pairs)), dtype="int64")
+    l_side = left.set_index("unique_id").loc[pairs["unique_id_l"]].reset_index()
+    r_side = right.set_index("unique_id").loc[pairs["unique_id_r"]].reset_index()
+    l_side["pasangan"], r_side["pasangan"] = number.values, number.values
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    con = duckdb.connect(":memory:", config={"threads": threads})
+    try:
+        db_api = DuckDBAPI(con)
+        columns = [*LINK_COLUMNS, "pasangan"]
+        tables = [db_api.register(l_side[columns], table_name="kiri"),
+                  db_api.register(r_side[columns], table_name="kanan")]
+        settings = model.splink_settings(0.5)
+        settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": 'l."pasangan" = r."pasangan"'}]
+        linker = Linker(tables, settings, log_level=logging.WARNING)
+        return _oriented(linker.inference.predict().as_pandas_dataframe())
+    finally:
+        con.close()
+
+
+def _levels(scored: pd.DataFrame, model: LinkModel) -> pd.DataFrame:
+    """The label of the level each pair reached, per comparison (None where a value was missing)."""
+    out = pd.DataFrame(index=scored.index)
+    for name, labels in model.labels().items():
+        gamma = scored.get(f"gamma_{name}")
+        if gamma is None:
+            continue
+        top = len(labels) - 1
+        out[name] = gamma.map(lambda g, lab=labels, t=top: None if g is None or pd.isna(g) or g < 0
+                              else lab[t - int(g)])
+    return out
+
+
+def _reason(levels: pd.DataFrame, prefix: str = "") -> pd.Series:
+    descriptions = {"nik": "NIK", "nama": "nama", "tanggal_lahir": "tanggal lahir", "jenis_kelamin": "jenis kelamin",
+                    "wilayah": "desa", "no_kk": "KK", "tempat_lahir": "tempat lahir"}
+    parts = [levels[c].fillna(f"{descriptions.get(c, c)} kosong") for c in levels.columns]
+    if not parts:
+        return pd.Series(prefix, index=levels.index)
+    text = parts[0].str.cat(parts[1:], sep="; ")
+    return (prefix + text) if prefix else text
+
+
+def one_to_one(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Keep pairs that are each other's best, round after round, until nothing more can be kept.
+
+    Ties break on the ids, so the result is the same on every run.
+    """
+    if candidates.empty:
+        return candidates
+    remaining = candidates.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
+                                       ascending=[False, True, True], kind="mergesort")
+    kept = []
+    while not remaining.empty:
+        best_l = remaining.drop_duplicates("unique_id_l")
+        best_r = remaining.drop_duplicates("unique_id_r")
+        mutual = best_l.merge(best_r[["unique_id_l", "unique_id_r"]], on=["unique_id_l", "unique_id_r"])
+        kept.append(mutual)
+        remaining = remaining[~remaining["unique_id_l"].isin(mutual["unique_id_l"])
+                              & ~remaining["unique_id_r"].isin(mutual["unique_id_r"])]
+    return pd.concat(kept, ignore_index=True)
+
+
+def _prior(n_left: int, n_right: int, share: float) -> float:
+    """Probability that two random records match: `share` of the smaller list has a partner."""
+    if n_left == 0 or n_right == 0:
+        return 1e-9
+    return max(min(share * min(n_left, n_right) / (n_left * n_right), 0.5), 1e-12)
+
+
+def exact_nik_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """Pairs whose trusted NIK occurs exactly once among the trusted NIKs of each list."""
+    def unique_trusted(side: pd.DataFrame) -> pd.DataFrame:
+        trusted = side.loc[side["nik_dipercaya"] & side["nik"].notna(), ["unique_id", "nik"]]
+        counts = side["nik"].value_counts()  # any occurrence (trusted or not) makes a NIK ambiguous
+        return trusted[trusted["nik"].map(counts).eq(1)]
+
+    return unique_trusted(left).merge(unique_trusted(right), on="nik", suffixes=("_l", "_r"))
+
+
+def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions | None = None,
+                model: LinkModel | None = None, decisions: pd.DataFrame | None = None,
+                pair_filter: Callable[[pd.DataFrame], pd.Series] | None = None) -> LinkResult:
+    """Link prepared lists `left` and `right` (see the module docstring).
+
+    `decisions`: reviewers' answers, columns `unique_id_l, unique_id_r, keputusan` ('sama'/'beda') and
+    optionally `keterangan` (who and when, for the reason text).
+    `pair_filter`: given candidate pairs (`unique_id_l`, `unique_id_r`), which may be linked at all
+    (the province pass only allows pairs across regencies).
+    """
+    options = options or LinkOptions()
+    model = model or load_model()
+    started = time.perf_counter()
+    stats: dict = {"left": len(left), "right": len(right)}
+    for name, side in (("left", left), ("right", right)):
+        duplicated = side["unique_id"].duplicated()
+        if duplicated.any():
+            raise ValueError(f"{name} list: ids are not unique, e.g. {side.loc[duplicated, 'unique_id'].iloc[0]!r}")
+
+    known_l, known_r = set(left["unique_id"]), set(right["unique_id"])
+    forced = _empty_pairs()
+    vetoed: set[tuple[str, str]] = set()
+    if decisions is not None and not decisions.empty:
+        usable = decisions[decisions["unique_id_l"].isin(known_l) & decisions["unique_id_r"].isin(known_r)]
+        vetoed = set(zip(usable.loc[usable["keputusan"] == "beda", "unique_id_l"],
+                         usable.loc[usable["keputusan"] == "beda", "unique_id_r"], strict=True))
+        same = usable[usable["keputusan"] == "sama"].drop_duplicates("unique_id_l").drop_duplicates("unique_id_r")
+        if not same.empty:
+            note = same["keterangan"] if "keterangan" in same else pd.Series("", index=same.index)
+            forced = pd.DataFrame({
+                "unique_id_l": same["unique_id_l"], "unique_id_r": same["unique_id_r"],
+                "match_probability": 1.0, "match_weight": math.nan, "match_method": "review",
+                "match_reason": ("diputuskan SAMA oleh pemeriksa " + note.fillna("").astype(str)).str.strip(),
+            })
+        stats["review_sama"], stats["review_beda"] = len(forced), len(vetoed)
+    used_l, used_r = set(forced["unique_id_l"]), set(forced["unique_id_r"])
+
+    # Pass 1: exact NIK.
+    exact = exact_nik_candidates(left, right)
+    exact = exact[~exact["unique_id_l"].isin(used_l) & ~exact["unique_id_r"].isin(used_r)]
+    if pair_filter is not None and not exact.empty:
+        exact = exact[pair_filter(exact).to_numpy()]
+    if vetoed:
+        exact = exact[[(a, b) not in vetoed for a, b in zip(exact["unique_id_l"], exact["unique_id_r"], strict=True)]]
+    scored = _score_pairs(left, right, exact, model, options.threads)
+    nik_links, conflicts = _judge_nik_pairs(exact, scored, model)
+    stats["nik_candidates"], stats["nik_links"] = len(exact), len(nik_links)
+    used_l |= set(nik_links["unique_id_l"])
+    used_r |= set(nik_links["unique_id_r"])
+    stats["seconds_nik"] = round(time.perf_counter() - started, 2)
+
+    # Pass 2: probabilistic on the rest.
+    rest_l = left[~left["unique_id"].isin(used_l)]
+    rest_r = right[~right["unique_id"].isin(used_r)]
+    stats["probabilistic_left"], stats["probabilistic_right"] = len(rest_l), len(rest_r)
+    chosen = _empty_pairs()
+    duplicates = pd.DataFrame(columns=["side", "unique_id", "same_as", "via", "match_probability"])
+    if len(rest_l) and len(rest_r):
+        t0 = time.perf_counter()
+        prior = _prior(len(rest_l), len(rest_r), model.trained_on.get("match_share_residual", 0.5))
+        scorer = _Scorer(rest_l, rest_r, model, options.threads, prior)
+        try:
+            stats["comparisons"] = scorer.count_comparisons()
+            predicted = scorer.predict(options.review_from)
+        finally:
+            scorer.close()
+        stats["comparisons_above_review"] = len(predicted)
+        if pair_filter is not None and not predicted.empty:
+            predicted = predicted[pair_filter(predicted).to_numpy()]
+        if vetoed and not predicted.empty:
+            keep = [(a, b) not in vetoed
+                    for a, b in zip(predicted["unique_id_l"], predicted["unique_id_r"], strict=True)]
+            predicted = predicted[keep]
+        if not predicted.empty:
+            best = one_to_one(predicted)
+            duplicates = _possible_duplicates(predicted, best, options.threshold)
+            levels = _levels(best, model)
+            chosen = pd.DataFrame({
+                "unique_id_l": best["unique_id_l"], "unique_id_r": best["unique_id_r"],
+                "match_probability": best["match_probability"].astype(float),
+                "match_weight": best["match_weight"].astype(float), "match_method": "probabilistic",
+                "match_reason": _reason(levels).values,
+            })
+        stats["seconds_probabilistic"] = round(time.perf_counter() - t0, 2)
+
+    is_link = chosen["match_probability"] >= options.threshold
+    links = pd.concat([forced, nik_links, chosen[is_link]], ignore_index=True)[list(PAIR_COLUMNS)]
+    review = chosen[~is_link].assign(match_method="review_queue")[list(PAIR_COLUMNS)].reset_index(drop=True)
+    stats["probabilistic_links"], stats["review_queue"] = int(is_link.sum()), len(review)
+    stats["links"], stats["seconds"] = len(links), round(time.perf_counter() - started, 2)
+    log.info("linked %d of %d/%d records (%s)", len(links), len(left), len(right), stats)
+    return LinkResult(links=links, review=review, nik_conflicts=conflicts, possible_duplicates=duplicates,
+                      stats=stats)
+
+
+def _possible_duplicates(predicted: pd.DataFrame, best: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    strong = predicted[predicted["match_probability"] >= threshold]
+    linked = best[best["match_probability"] >= threshold]
+    partner_of_r = dict(zip(linked["unique_id_r"], linked["unique_id_l"], strict=True))
+    partner_of_l = dict(zip(linked["unique_id_l"], linked["unique_id_r"], strict=True))
+    out = []
+    left_free = strong[~strong["unique_id_l"].isin(partner_of_l) & strong["unique_id_r"].isin(partner_of_r)]
+    out.append(pd.DataFrame({"side": "l", "unique_id": left_free["unique_id_l"],
+                             "same_as": left_free["unique_id_r"].map(partner_of_r), "via": left_free["unique_id_r"],
+                             "match_probability": left_free["match_probability"]}))
+    right_free = strong[~strong["unique_id_r"].isin(partner_of_r) & strong["unique_id_l"].isin(partner_of_l)]
+    out.append(pd.DataFrame({"side": "r", "unique_id": right_free["unique_id_r"],
+                             "same_as": right_free["unique_id_l"].map(partner_of_l), "via": right_free["unique_id_l"],
+                             "match_probability": right_free["match_probability"]}))
+    found = pd.concat(out, ignore_index=True)
+    return found.sort_values("match_probability", ascending=False).drop_duplicates(["side", "unique_id"])
+
+
+def _judge_nik_pairs(exact: pd.DataFrame, scored: pd.DataFrame, model: LinkModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exact-NIK pairs become links unless name and birth date both disagree; disagreements are conflicts."""
+    conflict_cols = ["unique_id_l", "unique_id_r", "nik", "jenis_konflik", "keterangan"]
+    if exact.empty or scored.empty:
+        return _empty_pairs(), pd.DataFrame(columns=conflict_cols)
+    scored = exact.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
+    levels = _levels(scored, model)
+    name_differs = levels["nama"].isin(_NAME_DIFFERS)
+    date_differs = levels["tanggal_lahir"].isin(_DATE_DIFFERS)
+    both = name_differs & date_differs
+    links = pd.DataFrame({
+        "unique_id_l": scored["unique_id_l"], "unique_id_r": scored["unique_id_r"],
+        "match_probability": scored["match_probability"].astype(float),
+        "match_weight": scored["match_weight"].astype(float), "match_method": "nik",
+        "match_reason": _reason(levels, "NIK sama dan unik di kedua daftar; ").values,
+    })[~both.values]
+    kinds = pd.Series(None, index=scored.index, dtype="object")
+    kinds[name_differs & ~date_differs] = "nik_sama_nama_beda"
+    kinds[date_differs & ~name_differs] = "nik_sama_tanggal_lahir_beda"
+    kinds[both] = "nik_sama_identitas_beda"
+    flagged = kinds.notna()
+    explain = {
+        "nik_sama_nama_beda": "NIK sama di DTKS dan P3KE tetapi namanya berbeda; dipadankan lewat NIK",
+        "nik_sama_tanggal_lahir_beda": "NIK sama di DTKS dan P3KE tetapi tanggal lahirnya berbeda; dipadankan lewat NIK",
+        "nik_sama_identitas_beda": "NIK sama tetapi nama dan tanggal lahir berbeda: kemungkinan NIK salah tulis, "
+                                   "tidak dipadankan lewat NIK",
+    }
+    conflicts = pd.DataFrame({
+        "unique_id_l": scored.loc[flagged, "unique_id_l"], "unique_id_r": scored.loc[flagged, "unique_id_r"],
+        "nik": scored.loc[flagged, "nik"], "jenis_konflik": kinds[flagged],
+        "keterangan": kinds[flagged].map(explain) + " (" + _reason(levels[flagged]) + ")",
+    })
+    return links.reset_index(drop=True), conflicts.reset_index(drop=True)

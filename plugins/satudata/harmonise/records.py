@@ -1,0 +1,112 @@
+"""Person records ready for linkage: one frame shape for DTKS, P3KE, recipient lists and any CLI file.
+
+Input is the canonical person frame (`id, nik, no_kk, nama, tanggal_lahir, jenis_kelamin, kode_desa,
+alamat`, optionally `tempat_lahir`); every column but `id` may be missing or empty. Output adds what the
+linker compares and blocks on. Nothing here decides a link; it only says what each value is worth:
+
+- `nik` is kept when it is 16 digits (typos and transpositions are still useful to the probabilistic
+  pass), `nik_dipercaya` only when it is also well formed (embedded date real) and the caller did not
+  flag it (Excel rounding, for instance). Only trusted NIKs may link on their own.
+- the sex embedded in the NIK fills a missing `jenis_kelamin`;
+- birth dates that are placeholders (1 January, 31 December, 1 July) are marked, so that agreeing on one
+  is worth less than agreeing on a real date.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from satudata.normalise.dates import parse_dates, placeholder_dates
+from satudata.normalise.names import normalise_names
+from satudata.normalise.nik import clean_number_text, parse_nik
+
+PERSON_COLUMNS = ("id", "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "alamat")
+OPTIONAL_COLUMNS = ("tempat_lahir",)
+
+# What the Splink model reads (the order is the order of the registered tables' columns).
+LINK_COLUMNS = (
+    "unique_id", "nik", "nik_dipercaya", "no_kk", "nama_bersih", "nama_fonetik", "nama_depan", "nama_urut",
+    "tanggal_lahir", "tahun_lahir", "tanggal_placeholder", "jenis_kelamin", "kode_desa", "kode_kec",
+    "kode_kab", "tempat_lahir",
+)  # fmt: skip
+
+_SEX = {"L": "L", "LK": "L", "LAKI": "L", "LAKI-LAKI": "L", "LAKILAKI": "L", "PRIA": "L", "M": "L", "1": "L",
+        "P": "P", "PR": "P", "PEREMPUAN": "P", "WANITA": "P", "F": "P", "W": "P", "2": "P"}
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    values = frame[column].astype("string").str.strip()
+    return values.where(values.str.len() > 0)
+
+
+def _sex(values: pd.Series) -> pd.Series:
+    key = values.str.upper().str.replace(r"[\s.]", "", regex=True)
+    return key.map(_SEX).astype("string")
+
+
+def _birth_dates(frame: pd.DataFrame) -> pd.Series:
+    if "tanggal_lahir" not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    values = frame["tanggal_lahir"]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    converted = pd.to_datetime(values.where(values.map(lambda v: hasattr(v, "year"))), errors="coerce")
+    as_text = parse_dates(values.where(converted.isna()).astype("string"))["tanggal"]
+    return converted.fillna(as_text).astype("datetime64[ns]")
+
+
+def _place(values: pd.Series) -> pd.Series:
+    text = values.str.upper().str.replace(r"^(KAB(UPATEN)?|KOTA)\b\.?", "", regex=True)
+    text = text.str.replace(r"[^A-Z ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.where(text.str.len() > 0)
+
+
+def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.Series | None = None) -> pd.DataFrame:
+    """Linkage features of a canonical person frame; one row per input row, same order, fresh index.
+
+    `id_prefix` keeps the two sides' ids apart when they may collide (`dtks:` / `p3ke:`).
+    `nik_flagged`, aligned with `frame`, marks NIKs the caller already distrusts (intake's `nik_valid`
+    false: Excel-damaged cells, wrong length ...).
+    """
+    frame = frame.reset_index(drop=True)
+    if "id" not in frame:
+        raise ValueError("a person list needs an `id` column")
+    ids = frame["id"].astype("string").str.strip()
+    if ids.isna().any() or ids.eq("").any():
+        raise ValueError("every person row needs an `id`")
+    out = pd.DataFrame(index=frame.index)
+    out["unique_id"] = (id_prefix + ids).astype(str)
+    out["id"] = ids.astype(str)
+
+    raw_nik = _text(frame, "nik")
+    parsed = parse_nik(raw_nik.fillna(""))
+    nik = parsed["nik"].where(parsed["format_ok"])
+    trusted = parsed["valid"].astype(bool)
+    if nik_flagged is not None:
+        trusted &= ~pd.Series(nik_flagged, dtype="boolean").reset_index(drop=True).fillna(False).astype(bool)
+    out["nik"] = nik.astype("string")
+    out["nik_dipercaya"] = trusted
+    kk = clean_number_text(_text(frame, "no_kk").fillna(""))
+    out["no_kk"] = kk.where(kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)).astype("string")
+
+    names = normalise_names(_text(frame, "nama"))
+    for column in ("nama_bersih", "nama_fonetik", "nama_depan", "nama_urut"):
+        out[column] = names[column].astype("string")
+
+    born = _birth_dates(frame)
+    out["tanggal_lahir"] = born.dt.normalize()
+    out["tahun_lahir"] = born.dt.year.astype("Int64")
+    out["tanggal_placeholder"] = placeholder_dates(born).astype(bool)
+
+    sex = _sex(_text(frame, "jenis_kelamin"))
+    out["jenis_kelamin"] = sex.fillna(parsed["jenis_kelamin"].where(parsed["valid"])).astype("string")
+
+    desa = _text(frame, "kode_desa").str.replace(r"[.\s]", "", regex=True)
+    desa = desa.where(desa.str.fullmatch(r"[0-9]{10}").fillna(False).astype(bool))
+    out["kode_desa"] = desa.astype("string")
+    out["kode_kec"] = desa.str[:6].astype("string")
+    out["kode_kab"] = desa.str[:4].astype("string")
+    out["tempat_lahir"] = _place(_text(frame, "tempat_lahir")).astype("string")
+    return out
