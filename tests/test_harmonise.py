@@ -202,3 +202,22 @@ def test_review_decisions_override_the_model(settings, warehouse_url):
     assert "D008" not in links.index
     queue = _frame(settings, "SELECT id_dtks FROM core.antrian_review")
     assert not {"D009", "D008"} & set(queue["id_dtks"]), "decided pairs leave the queue"
+
+
+@pytest.mark.airflow
+def test_harmonise_dag_runs_the_same_steps(airflow_dags, monkeypatch, tmp_path, duckdb_warehouse_url):
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings.ensure_folders()
+    _drop_regency_files(settings)
+    monkeypatch.setenv("SATUDATA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
+
+    run = airflow_dags["satudata_harmonise"].test()
+    assert "success" in str(run.state)
+    states: dict[str, list[str]] = {}
+    for ti in run.get_task_instances():
+        states.setdefault(ti.task_id, []).append(str(ti.state))
+    assert states["link_regency"] == ["success"] and states["build_regency"] == ["success"], "mapped per regency"
+    assert states["announce_harmonised"] == ["success"]
+    assert _links(settings) == EXPECTED_LINKS
+    assert len(_frame(settings, "SELECT * FROM core.individu_terpadu")) == len(DTKS) + 2

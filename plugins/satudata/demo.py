@@ -45,6 +45,27 @@ def _print_intake(settings: Settings) -> None:
         _say(f"   refused: {item['file']} ({item['reason']}) -> outbox/{item['report']}")
 
 
+def _print_harmonisation(settings: Settings, period: str) -> None:
+    from satudata.harmonise.run import period_summary
+
+    summary = period_summary(settings, period)
+    if not summary["kabupaten"]:
+        _say("   nothing harmonised")
+        return
+    _say(f"   people: {summary.get('individu', 0):>8}  in both registries {summary.get('individu_di_keduanya', 0):>8}"
+         f"  DTKS only {summary.get('individu_hanya_dtks', 0):>8}  P3KE only {summary.get('individu_hanya_p3ke', 0):>8}")
+    _say(f"   families: {summary.get('keluarga', 0):>6}  in both registries {summary.get('keluarga_di_keduanya', 0):>8}"
+         f"  DTKS only {summary.get('keluarga_hanya_dtks', 0):>8}  P3KE only {summary.get('keluarga_hanya_p3ke', 0):>8}")
+    _say("   person links (method/scope):")
+    for key, count in sorted(summary["padanan"].items()):
+        _say(f"     {key:<28} {count:>8}")
+    _say(f"   pairs waiting for review:     {summary.get('antrian_review', 0):>8}"
+         "   (outbox/<kode_kab>/review_padanan_<periode>.xlsx)")
+    _say("   conflicts (core.konflik_padanan):")
+    for kind, count in summary["konflik"].items():
+        _say(f"     {kind:<28} {count:>8}")
+
+
 def _warehouse_summary(url: str) -> dict[str, int]:
     import sqlalchemy as sa
 
@@ -63,6 +84,11 @@ def _warehouse_summary(url: str) -> dict[str, int]:
                     f"{table} (aktif)": conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE aktif")).scalar_one()
                     for table in ("staging.dtks", "staging.p3ke_keluarga", "staging.p3ke_anggota",
                                   "staging.intervensi")
+                },
+                **{
+                    table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+                    for table in ("core.padanan_individu", "core.individu_terpadu", "core.keluarga_terpadu",
+                                  "core.konflik_padanan", "core.antrian_review")
                 },
             }
     finally:
@@ -121,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     _say("\n4. Intake, per regency (from the ledger meta.submission):")
     _print_intake(settings)
 
-    _say("\n5. Warehouse:")
+    _say("\n5. Harmonisation DTKS <-> P3KE (core.individu_terpadu, core.keluarga_terpadu):")
+    _print_harmonisation(settings, args.period)
+
+    _say("\n6. Warehouse:")
     for table, rows in _warehouse_summary(settings.warehouse_url).items():
         _say(f"   {table:<28} {rows:>8} rows")
 

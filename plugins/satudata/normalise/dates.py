@@ -111,3 +111,23 @@ def parse_date(value: object) -> pd.Timestamp | None:
     """One value; convenience for tests and small inputs."""
     result = parse_dates(pd.Series([value], dtype="object"))["tanggal"].iloc[0]
     return None if pd.isna(result) else result
+
+
+# Day-month written when the real birth date is unknown (Ditjen Dukcapil, Permendagri 19/2010):
+# 31 December under Simduk (1970s to 2004), 1 July under SIAK (2004 on). 1 January is what
+# spreadsheets and entry forms make of a year alone ("1960" -> 01-01-1960). Not included: the 15th,
+# written when only the month is known, would also flag a thirtieth of all real birth dates.
+PLACEHOLDER_DAY_MONTHS = ((1, 1), (31, 12), (1, 7))
+
+
+def placeholder_dates(tanggal: pd.Series) -> pd.Series:
+    """True where a birth date falls on a placeholder day-month (`PLACEHOLDER_DAY_MONTHS`); NaT is False.
+
+    Such a date says little about the person: two records sharing 01-07-1950 agree on the year only.
+    """
+    tanggal = pd.to_datetime(tanggal, errors="coerce")
+    day, month = tanggal.dt.day, tanggal.dt.month
+    flagged = pd.Series(False, index=tanggal.index)
+    for d, m in PLACEHOLDER_DAY_MONTHS:
+        flagged |= (day == d) & (month == m)
+    return flagged.fillna(False).astype(bool)
