@@ -81,6 +81,67 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_atomic_csv(frame, path) -> None:
+    """Write `frame` as CSV (UTF-8 with BOM) to `path` via a temporary file in the same folder + rename."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Created with mode "x" (not mkstemp, whose 0600 would survive the rename): usual permissions.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8-sig", newline="") as handle:
+            frame.to_csv(handle, index=False, lineterminator="\r\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from satudata.harmonise.files import PersonListError
+    from satudata.harmonise.pairs import link_files
+
+    inputs = {Path(args.left).resolve(), Path(args.right).resolve()}
+    outputs = [Path(p) for p in (args.out, args.review) if p]
+    if any(p.resolve() in inputs for p in outputs):
+        print("satudata link: berkas hasil tidak boleh sama dengan berkas masukan.", file=sys.stderr)
+        return 2
+    if args.review and Path(args.review).resolve() == Path(args.out).resolve():
+        print("satudata link: --review harus berbeda dari --out.", file=sys.stderr)
+        return 2
+    try:
+        linkage = link_files(args.left, args.right, threshold=args.threshold)
+    except PersonListError as exc:
+        log.error("link refused (%s): %s", exc.code, exc)
+        print(f"satudata link: {exc}", file=sys.stderr)
+        return 1
+    _write_atomic_csv(linkage.pairs, args.out)
+    if args.review:
+        _write_atomic_csv(linkage.review, args.review)
+    _print_json({
+        "left": linkage.left.summary(), "right": linkage.right.summary(), "threshold": linkage.threshold,
+        **linkage.stats, "out": str(args.out), "review_out": str(args.review) if args.review else None,
+    })
+    return 0
+
+
+def _probability(value: str) -> float:
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        number = float("nan")
+    if not 0 < number <= 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"ambang harus lebih dari 0 dan paling besar 1, bukan {value!r}")
+    return number
+
+
 def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data folder (default: $SATUDATA_DATA_DIR or ./data)")
     parser.add_argument("--warehouse", help="warehouse SQLAlchemy URL (default: $SATUDATA_WAREHOUSE_URL)")
@@ -126,6 +187,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("jenis", choices=["dtks", "p3ke", "intervensi"])
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_template)
+
+    from satudata.harmonise.link import DEFAULT_THRESHOLD
+
+    p = sub.add_parser(
+        "link", help="link two person lists one-to-one (the DAG's linker): pairs CSV + JSON summary",
+        description=(
+            "Padankan dua daftar orang (CSV, XLSX/XLS atau Parquet, dikenali dari isinya) dengan mesin "
+            "padanan yang sama dengan DAG harmonisasi: NIK sama, lalu probabilistik. Kolom: id (wajib, "
+            "unik), nik, no_kk, nama, tanggal_lahir, jenis_kelamin, kode_desa, alamat, tempat_lahir; judul "
+            "lain seperti "
+            "'NIK', 'No. KK', 'Nama Lengkap', 'Tgl Lahir', 'JK', 'Kode Desa' dikenali. Hasil: satu baris per "
+            "pasangan (left_id, right_id, match_probability, match_method, match_reason), satu lawan satu, "
+            "urut left_id, CSV berpemisah koma dalam UTF-8 dengan BOM (Excel membaca huruf dengan benar)."),
+        epilog="Exit code: 0 selesai, 1 berkas masukan tidak dapat dipakai (pesan di stderr), "
+               "2 argumen salah.")
+    p.add_argument("left", metavar="LEFT", help="daftar kiri (CSV/XLSX/XLS/Parquet)")
+    p.add_argument("right", metavar="RIGHT", help="daftar kanan (CSV/XLSX/XLS/Parquet)")
+    p.add_argument("--out", required=True, metavar="PAIRS.csv",
+                   help="CSV pasangan yang ditulis (UTF-8 dengan BOM, pemisah koma; ditulis utuh "
+                        "atau tidak sama sekali)")
+    p.add_argument("--threshold", type=_probability, default=None, metavar="P",
+                   help=f"peluang minimal sebuah pasangan probabilistik, dalam (0, 1] "
+                        f"(bawaan {DEFAULT_THRESHOLD})")
+    p.add_argument("--review", metavar="REVIEW.csv", default=None,
+                   help="tulis juga pasangan yang ragu (di bawah ambang) untuk diperiksa, kolom sama")
+    p.set_defaults(func=cmd_link)
     return parser
 
 

@@ -30,29 +30,39 @@ def dtks_family_keys(rows: pd.DataFrame) -> pd.Series:
     kk = rows["no_kk"].astype("string").reset_index(drop=True)
     desa = rows["kode_desa"].astype("string").reset_index(drop=True)
     head = rows["hubungan_keluarga"].astype("string").reset_index(drop=True).str.strip().str.lower().eq(HEAD.lower())
-    head = head.fillna(False).astype(bool)
-    counts = kk.map(kk.value_counts())
-    number = pd.to_numeric(kk, errors="coerce").astype("float64")  # 16 digits fit a float64 within ±2
-    lonely_round = kk.str.endswith("0").fillna(False).astype(bool) & counts.eq(1).fillna(False).astype(bool)
-    for shift in (1, -1):
-        neighbour = kk.shift(shift)
-        close = lonely_round & neighbour.notna() & (number - number.shift(shift)).abs().le(10).fillna(False)
-        close &= desa.eq(desa.shift(shift)).fillna(False).astype(bool)
-        kk = kk.where(~close, neighbour)
-        lonely_round &= ~close
-    key = kk.copy()
-    missing = key.isna().to_numpy()
+    head = head.fillna(False).astype(bool).to_numpy()
+    counts = kk.value_counts()
+    lonely = frozenset(v for v, c in counts.items() if c == 1 and v.endswith("0"))
+    same_desa_above = desa.eq(desa.shift(1)).fillna(False).astype(bool).to_numpy()
+
+    def unround(kk: pd.Series) -> pd.Series:
+        """A lone KK ending in 0 within 10 of its neighbour's in the same desa is that KK, Excel-rounded."""
+        number = pd.to_numeric(kk, errors="coerce").astype("float64")  # 16 digits: exact to ±2 in float64
+        mapping: dict[str, str] = {}
+        for shift in (1, -1):
+            neighbour = kk.shift(shift)
+            close = (kk.isin(lonely).fillna(False).to_numpy() & neighbour.notna().to_numpy()
+                     & kk.ne(neighbour).fillna(False).to_numpy()
+                     & (number - number.shift(shift)).abs().le(10).fillna(False).to_numpy()
+                     & desa.eq(desa.shift(shift)).fillna(False).astype(bool).to_numpy())
+            for i in np.flatnonzero(close):
+                mapping.setdefault(kk.iloc[i], neighbour.iloc[i])
+        return kk.replace(mapping) if mapping else kk
+
+    kk = unround(kk)
+    # A row without a usable KK joins the family above it (same desa, not a head) or stands alone.
+    missing = kk.isna().to_numpy()
     if missing.any():
-        values = key.to_numpy(dtype=object)
-        desa_values = desa.to_numpy(dtype=object)
-        head_values = head.to_numpy()
+        values = kk.to_numpy(dtype=object)
         row_number = rows["baris"].to_numpy() if "baris" in rows else np.arange(1, n + 1)
         for i in np.flatnonzero(missing):
-            if i > 0 and not head_values[i] and desa_values[i] == desa_values[i - 1] and values[i - 1] is not pd.NA:
-                values[i] = values[i - 1]
+            above = values[i - 1] if i > 0 else None
+            if isinstance(above, str) and not head[i] and same_desa_above[i]:
+                values[i] = above
             else:
                 values[i] = f"baris-{row_number[i]}"
-        key = pd.Series(values, dtype="string")
+        kk = unround(pd.Series(values, dtype="string"))  # rows that inherited a rounded KK follow it
+    key = kk
     return key.set_axis(rows.index)
 
 

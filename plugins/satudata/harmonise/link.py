@@ -37,6 +37,11 @@ PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_probability", "match_weight
 # Levels (by label) that count as disagreement when a NIK agrees: the conflicts issue 5 asks for.
 _NAME_DIFFERS = {"nama agak mirip", "nama beda"}
 _DATE_DIFFERS = {"tahun lahir sama", "tahun lahir selisih 1-2 tahun", "tanggal lahir beda"}
+# A probabilistic pair whose names share little or nothing is never linked by the model alone, however much else
+# agrees (twins of one family share birth date, KK and desa): at most it goes to a reviewer.
+_NO_AUTO_LINK_NAME = {"nama beda", "nama agak mirip"}
+# Missing values named in the reason; other empty fields are left out (a list may simply not have them).
+_SAY_WHEN_EMPTY = {"nik", "nama", "tanggal_lahir"}
 
 
 @dataclass(frozen=True)
@@ -154,11 +159,13 @@ def _levels(scored: pd.DataFrame, model: LinkModel) -> pd.DataFrame:
 def _reason(levels: pd.DataFrame, prefix: str = "") -> pd.Series:
     descriptions = {"nik": "NIK", "nama": "nama", "tanggal_lahir": "tanggal lahir", "jenis_kelamin": "jenis kelamin",
                     "wilayah": "desa", "no_kk": "KK", "tempat_lahir": "tempat lahir"}
-    parts = [levels[c].fillna(f"{descriptions.get(c, c)} kosong") for c in levels.columns]
+    parts = [levels[c].fillna(f"{descriptions.get(c, c)} kosong") if c in _SAY_WHEN_EMPTY else levels[c]
+             for c in levels.columns]
     if not parts:
         return pd.Series(prefix, index=levels.index)
-    text = parts[0].str.cat(parts[1:], sep="; ")
-    return (prefix + text) if prefix else text
+    text = pd.Series([prefix + "; ".join(v for v in values if isinstance(v, str))
+                      for values in zip(*parts, strict=True)], index=levels.index, dtype=object)
+    return text
 
 
 def one_to_one(candidates: pd.DataFrame) -> pd.DataFrame:
@@ -254,6 +261,7 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
     rest_r = right[~right["unique_id"].isin(used_r)]
     stats["probabilistic_left"], stats["probabilistic_right"] = len(rest_l), len(rest_r)
     chosen = _empty_pairs()
+    chosen_name_differs = None
     duplicates = pd.DataFrame(columns=["side", "unique_id", "same_as", "via", "match_probability"])
     if len(rest_l) and len(rest_r):
         t0 = time.perf_counter()
@@ -275,6 +283,8 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
             best = one_to_one(predicted)
             duplicates = _possible_duplicates(predicted, best, options.threshold)
             levels = _levels(best, model)
+            if "nama" in levels:
+                chosen_name_differs = levels["nama"].isin(_NO_AUTO_LINK_NAME).to_numpy()
             chosen = pd.DataFrame({
                 "unique_id_l": best["unique_id_l"], "unique_id_r": best["unique_id_r"],
                 "match_probability": best["match_probability"].astype(float),
@@ -284,6 +294,8 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
         stats["seconds_probabilistic"] = round(time.perf_counter() - t0, 2)
 
     is_link = chosen["match_probability"] >= options.threshold
+    if chosen_name_differs is not None:
+        is_link &= ~chosen_name_differs
     links = pd.concat([forced, nik_links, chosen[is_link]], ignore_index=True)[list(PAIR_COLUMNS)]
     review = chosen[~is_link].assign(match_method="review_queue")[list(PAIR_COLUMNS)].reset_index(drop=True)
     stats["probabilistic_links"], stats["review_queue"] = int(is_link.sum()), len(review)
@@ -333,8 +345,8 @@ def _judge_nik_pairs(exact: pd.DataFrame, scored: pd.DataFrame, model: LinkModel
     kinds[both] = "nik_sama_identitas_beda"
     flagged = kinds.notna()
     explain = {
-        "nik_sama_nama_beda": "NIK sama di DTKS dan P3KE tetapi namanya berbeda; dipadankan lewat NIK",
-        "nik_sama_tanggal_lahir_beda": "NIK sama di DTKS dan P3KE tetapi tanggal lahirnya berbeda; dipadankan lewat NIK",
+        "nik_sama_nama_beda": "NIK sama di kedua daftar tetapi namanya berbeda; dipadankan lewat NIK",
+        "nik_sama_tanggal_lahir_beda": "NIK sama di kedua daftar tetapi tanggal lahirnya berbeda; dipadankan lewat NIK",
         "nik_sama_identitas_beda": "NIK sama tetapi nama dan tanggal lahir berbeda: kemungkinan NIK salah tulis, "
                                    "tidak dipadankan lewat NIK",
     }

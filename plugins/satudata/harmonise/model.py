@@ -42,6 +42,8 @@ def _null(columns: str) -> dict:
 
 
 _ELSE = "ELSE"
+_NAMES_ALIKE = ('"nama_fonetik_l" = "nama_fonetik_r" OR "nama_urut_l" = "nama_urut_r" OR '
+                'jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.87')
 
 # fmt: off
 COMPARISONS: list[dict] = [
@@ -124,7 +126,9 @@ COMPARISONS: list[dict] = [
         "comparison_description": "nomor KK",
         "comparison_levels": [
             _null("no_kk"),
-            _level('"no_kk_l" = "no_kk_r"', "KK sama"),
+            _level(f'"no_kk_l" = "no_kk_r" AND ({_NAMES_ALIKE})', "KK sama"),
+            # A KK names a family: with unlike names it only says the two are relatives (FIXED_WEIGHTS).
+            _level('"no_kk_l" = "no_kk_r"', "KK sama tetapi nama tidak mirip (anggota keluarga lain?)"),
             _level(_ELSE, "KK beda"),
         ],
     },
@@ -180,12 +184,14 @@ M_FLOORS: dict[str, float] = {
     "kecamatan beda, kabupaten sama": 0.02,
     "kabupaten beda": 0.01,
     "KK beda": 0.05,
+    "KK sama tetapi nama tidak mirip (anggota keluarga lain?)": 0.002,
     "tempat lahir beda": 0.1,
 }
 # Levels whose evidence the data cannot teach: their u from random pairs is tiny, but the pairs that
 # reach them already agree on what the level shares with other comparisons (a NIK's first 12 digits
 # are its kecamatan and birth date), so counting them again would count the same evidence twice.
 FIXED_WEIGHTS: dict[str, float] = {
+    "KK sama tetapi nama tidak mirip (anggota keluarga lain?)": 0.0,
     "NIK sama kecuali nomor urut (salah ketik, dibulatkan Excel, atau orang lain)": 0.0,
 }
 U_FLOOR = 1e-7  # a level random pairs never reached in sampling is rare, not impossible

@@ -127,7 +127,7 @@ def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------- caching
 
-PREPARE_VERSION = 1  # raise when load_sources/prepare_people change what they produce
+PREPARE_VERSION = 2  # raise when load_sources/prepare_people change what they produce
 
 
 def _cache_path(settings: Settings, src_key: str) -> pd.io.common.Path:
@@ -380,11 +380,6 @@ def _province_conflicts(pairs: pd.DataFrame, niks: pd.DataFrame, periode: str) -
 # ---------------------------------------------------------------------------------------------- step 3
 
 
-def _first_text(values: pd.Series) -> str | None:
-    values = values.dropna()
-    return str(values.iloc[0]) if len(values) else None
-
-
 def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: str | None = None,
                   model_version: str | None = None) -> dict:
     """Step 3: the regency's harmonised people and families, its conflicts and the review workbook."""
@@ -446,7 +441,8 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
         "kepala": (inside["id_dtks"].map(dtks.set_index("id")["hubungan_keluarga"]).eq(HEAD)
                    | inside["id_individu_p3ke"].map(p3ke_by_id["hubungan_keluarga"]).eq(HEAD)).fillna(False).values,
     }).dropna(subset=["keluarga_l", "keluarga_r"])
-    kk_l = dtks.groupby("keluarga", sort=False)["no_kk"].agg(_first_text).rename("no_kk").reset_index()
+    # groupby().first() takes each family's first non-missing KK
+    kk_l = dtks.groupby("keluarga", sort=False)["no_kk"].first().rename("no_kk").reset_index()
     kk_r = pd.DataFrame({"keluarga": "p3ke:" + src.keluarga["id_keluarga_p3ke"].astype(str),
                          "no_kk": _clean_kk(src.keluarga["no_kk"])})
     fam_links = link_families(members, kk_l, kk_r)
@@ -501,13 +497,13 @@ def _families(src: Sources, people: pd.DataFrame, fam_links: pd.DataFrame) -> pd
     kab, periode = src.kode_kab, src.periode
     dtks, kel = src.dtks, src.keluarga
     d_fam = dtks.groupby("keluarga", sort=False).agg(
-        jumlah_anggota_dtks=("id", "size"), kode_desa_dtks=("kode_desa", _first_text))
+        jumlah_anggota_dtks=("id", "size"), kode_desa_dtks=("kode_desa", "first"))
     heads = dtks[dtks["hubungan_keluarga"].eq(HEAD)].drop_duplicates("keluarga").set_index("keluarga")
     p_size = src.p3ke.groupby("keluarga").size()
     kel = kel.assign(keluarga="p3ke:" + kel["id_keluarga_p3ke"].astype(str)).set_index("keluarga")
     linked = fam_links.set_index("keluarga_l")
-    rows = pd.DataFrame({"keluarga_dtks": list(d_fam.index) + [k for k in kel.index if k not in
-                                                                set(fam_links["keluarga_r"])]})
+    linked_r = set(fam_links["keluarga_r"])
+    rows = pd.DataFrame({"keluarga_dtks": list(d_fam.index) + [k for k in kel.index if k not in linked_r]})
     rows["keluarga_p3ke"] = rows["keluarga_dtks"].map(linked["keluarga_r"])
     p3ke_only = rows["keluarga_dtks"].str.startswith("p3ke:")
     rows.loc[p3ke_only, "keluarga_p3ke"] = rows.loc[p3ke_only, "keluarga_dtks"]
