@@ -18,6 +18,10 @@ BENCHMARKS = [
     ("Intake end to end (generated NTB at 1 %, DuckDB)", ["-m", "benchmarks.bench_ingest", "--scale", "0.01"]),
     ("Intake end to end (generated NTB at 1 %, PostgreSQL)",
      ["-m", "benchmarks.bench_ingest", "--scale", "0.01", "--warehouse", "postgresql"]),
+    ("Harmonisation quality against the generator's truth (NTB at 5 %: generate, ingest, harmonise)",
+     ["-m", "benchmarks.bench_link", "quality", "--scale", "0.05"]),
+    ("Linkage speed, one regency ~300 k a side (Lombok Timur at 70 %)",
+     ["-m", "benchmarks.bench_link", "speed", "--scale", "0.7"]),
 ]
 
 

@@ -221,3 +221,30 @@ def test_harmonise_dag_runs_the_same_steps(airflow_dags, monkeypatch, tmp_path, 
     assert states["announce_harmonised"] == ["success"]
     assert _links(settings) == EXPECTED_LINKS
     assert len(_frame(settings, "SELECT * FROM core.individu_terpadu")) == len(DTKS) + 2
+
+
+def test_cli_harmonise_and_an_explicit_retrain(tmp_path, duckdb_warehouse_url, capsys):
+    import json
+
+    from satudata.cli import main
+    from satudata.harmonise.model import load_model, model_path
+
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings.ensure_folders()
+    _drop_regency_files(settings)
+    location = ["--data-dir", str(settings.data_dir), "--warehouse", duckdb_warehouse_url]
+    capsys.readouterr()
+    assert main(["harmonise", *location]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["periode"] == PERIODE and summary["padanan"]["nik/kabupaten"] == 4
+    assert summary["konflik"]["nik_sama_identitas_beda"] == 1
+
+    committed = model_path().read_bytes()
+    out = tmp_path / "model.json"
+    assert main(["link-model", "train", "--version", "test-1", "--out", str(out), "--max-pairs", "1e4",
+                 *location]) == 0
+    trained = load_model(out)
+    assert trained.version == "test-1" and trained.trained_on["regencies"] == [KAB]
+    assert model_path().read_bytes() == committed, "training never touches the committed model unless asked"
+    with pytest.raises(SystemExit):
+        main(["link-model", "train", *location])  # a version is required

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from satudata.config import Settings
 
@@ -142,6 +143,38 @@ def _probability(value: str) -> float:
     return number
 
 
+def cmd_harmonise(args: argparse.Namespace) -> int:
+    from satudata.harmonise.link import LinkOptions
+    from satudata.harmonise.run import harmonise, period_summary
+
+    settings = _settings(args)
+    settings.ensure_folders()
+    options = LinkOptions(threshold=args.threshold) if args.threshold is not None else None
+    result = harmonise(settings, args.period, options=options)
+    if result["periode"] is None:
+        _print_json({"periode": None, "pesan": "belum ada DTKS atau P3KE yang di-staging"})
+        return 0
+    _print_json(period_summary(settings, result["periode"]))
+    return 0
+
+
+def cmd_link_model(args: argparse.Namespace) -> int:
+    from satudata.harmonise.model import load_model, model_path
+
+    if args.action == "show":
+        model = load_model()
+        _print_json({"path": str(model_path()), "version": model.version, "trained_at": model.trained_at,
+                     "trained_on": model.trained_on,
+                     "comparisons": {name: labels for name, labels in model.labels().items()}})
+        return 0
+    from satudata.harmonise.run import train_from_warehouse
+
+    settings = _settings(args)
+    _print_json(train_from_warehouse(settings, args.period, version=args.version,
+                                     out_path=args.out, max_pairs=args.max_pairs))
+    return 0
+
+
 def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data folder (default: $SATUDATA_DATA_DIR or ./data)")
     parser.add_argument("--warehouse", help="warehouse SQLAlchemy URL (default: $SATUDATA_WAREHOUSE_URL)")
@@ -213,11 +246,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review", metavar="REVIEW.csv", default=None,
                    help="tulis juga pasangan yang ragu (di bawah ambang) untuk diperiksa, kolom sama")
     p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("harmonise", help="link staged DTKS and P3KE of a period into core (all DAG steps)")
+    _add_location_flags(p)
+    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest staged period)")
+    p.add_argument("--threshold", type=_probability, default=None, help=f"link threshold (default {DEFAULT_THRESHOLD})")
+    p.set_defaults(func=cmd_harmonise)
+
+    p = sub.add_parser("link-model", help="the linkage model file: show it, or retrain it on purpose")
+    p.add_argument("action", choices=["show", "train"])
+    _add_location_flags(p)
+    p.add_argument("--period", type=_period, default=None, help="train: staged period to learn from")
+    p.add_argument("--version", help="train: version to record in the file (e.g. 2027.01-1)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="train: where to write (default: the committed include/models/padanan_individu.json)")
+    p.add_argument("--max-pairs", type=float, default=5e6, help="train: random pairs for the u estimates")
+    p.set_defaults(func=cmd_link_model)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "link-model" and args.action == "train" and not args.version:
+        parser.error("link-model train needs --version")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
