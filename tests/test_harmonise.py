@@ -248,3 +248,30 @@ def test_cli_harmonise_and_an_explicit_retrain(tmp_path, duckdb_warehouse_url, c
     assert model_path().read_bytes() == committed, "training never touches the committed model unless asked"
     with pytest.raises(SystemExit):
         main(["link-model", "train", *location])  # a version is required
+
+
+@pytest.mark.parametrize("only", ["dtks", "p3ke"])
+def test_a_regency_with_one_registry_only_is_harmonised_without_links(tmp_path, duckdb_warehouse_url, only):
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings.ensure_folders()
+    inbox = settings.folder("inbox") / KAB
+    if only == "dtks":
+        write_csv(inbox / "dtks" / f"dtks_{KAB}_{PERIODE}.csv", DTKS_HEADER, DTKS)
+    else:
+        write_xlsx(inbox / "p3ke" / f"p3ke_{KAB}_{PERIODE}.xlsx", {
+            "Keluarga": (P3KE_KELUARGA_HEADER, P3KE_KELUARGA),
+            "Anggota Keluarga": (P3KE_ANGGOTA_HEADER, P3KE_ANGGOTA),
+        })
+    ingest_once(settings, options=INTAKE)
+    harmonise(settings, PERIODE)
+    assert _links(settings) == set()
+    people = _frame(settings, "SELECT * FROM core.individu_terpadu")
+    assert len(people) == (len(DTKS) if only == "dtks" else len(P3KE_ANGGOTA))
+    families = _frame(settings, "SELECT * FROM core.keluarga_terpadu")
+    assert (families["di_dtks"] == (only == "dtks")).all() and (families["di_p3ke"] == (only == "p3ke")).all()
+
+
+def test_nothing_staged_is_a_quiet_no_op(tmp_path, duckdb_warehouse_url):
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings.ensure_folders()
+    assert harmonise(settings)["periode"] is None

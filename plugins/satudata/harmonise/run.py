@@ -451,7 +451,7 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     # People: every DTKS person of the regency, then the P3KE people linked to no DTKS person anywhere.
     d = dtks.assign(id_individu_p3ke=dtks["id"].map(link_of["id_individu_p3ke"]))
     partner = d["id_individu_p3ke"].map(p3ke_by_id["keluarga"]).where(d["id"].map(link_of["kode_kab_p3ke"]) == kab)
-    d_keluarga = partner.fillna(d["keluarga"].map(lambda k: fam_of_dtks.get(k, k)))
+    d_keluarga = _first_of(partner, d["keluarga"].map(lambda k: fam_of_dtks.get(k, k)))
     p_linked = set(own["id_individu_p3ke"]) | p3ke_elsewhere
     p = p3ke[~p3ke["id"].isin(p_linked)]
     d_nik = d["nik"].where(d["nik_dipercaya"])
@@ -460,7 +460,7 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
         pd.DataFrame({
             "id_individu": "dtks:" + d["id"], "id_keluarga": d_keluarga, "id_dtks": d["id"],
             "id_individu_p3ke": d["id_individu_p3ke"], "di_dtks": True, "di_p3ke": d["id_individu_p3ke"].notna(),
-            "nik": d_nik.fillna(d["id_individu_p3ke"].map(p_nik_of)), "nama": d["nama"],
+            "nik": _first_of(d_nik, d["id_individu_p3ke"].map(p_nik_of)), "nama": d["nama"],
             "jenis_kelamin": d["jenis_kelamin"], "tanggal_lahir": d["tanggal_lahir"],
             "kode_desa": d["kode_desa"], "hubungan_keluarga": d["hubungan_keluarga"], "pekerjaan": d["pekerjaan"],
             "disabilitas": d["disabilitas"],
@@ -486,6 +486,14 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     return people, families, conflicts
 
 
+def _first_of(*candidates: pd.Series) -> pd.Series:
+    """Per row the first non-missing value of the candidates (object dtype: empty frames stay safe)."""
+    result = candidates[0].astype(object)
+    for other in candidates[1:]:
+        result = result.where(result.notna(), other.astype(object))
+    return result
+
+
 def _clean_kk(values: pd.Series) -> pd.Series:
     from satudata.normalise.nik import clean_number_text
 
@@ -504,15 +512,16 @@ def _families(src: Sources, people: pd.DataFrame, fam_links: pd.DataFrame) -> pd
     linked = fam_links.set_index("keluarga_l")
     linked_r = set(fam_links["keluarga_r"])
     rows = pd.DataFrame({"keluarga_dtks": list(d_fam.index) + [k for k in kel.index if k not in linked_r]})
-    rows["keluarga_p3ke"] = rows["keluarga_dtks"].map(linked["keluarga_r"])
+    rows["keluarga_p3ke"] = rows["keluarga_dtks"].map(linked["keluarga_r"]).astype(object)
+    rows["keluarga_dtks"] = rows["keluarga_dtks"].astype(object)
     p3ke_only = rows["keluarga_dtks"].str.startswith("p3ke:")
     rows.loc[p3ke_only, "keluarga_p3ke"] = rows.loc[p3ke_only, "keluarga_dtks"]
     rows.loc[p3ke_only, "keluarga_dtks"] = None
-    rows["id_keluarga"] = rows["keluarga_p3ke"].fillna(rows["keluarga_dtks"])
+    rows["id_keluarga"] = _first_of(rows["keluarga_p3ke"], rows["keluarga_dtks"])
     fd = rows["keluarga_dtks"]
     fp = rows["keluarga_p3ke"]
     size = people.groupby("id_keluarga").size()
-    kk_dtks = fd.str.split(":", n=1).str[1]  # the repaired family key (see families.dtks_family_keys)
+    kk_dtks = fd.astype("string").str.split(":", n=1).str[1]  # the repaired key (families.dtks_family_keys)
     kk_dtks = kk_dtks.where(kk_dtks.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool))
     out = pd.DataFrame({
         "periode": periode, "kode_kab": kab, "id_keluarga": rows["id_keluarga"],
@@ -524,11 +533,11 @@ def _families(src: Sources, people: pd.DataFrame, fam_links: pd.DataFrame) -> pd
         "jumlah_anggota_dtks": fd.map(d_fam["jumlah_anggota_dtks"]).fillna(0).astype(int),
         "jumlah_anggota_p3ke": fp.map(p_size).fillna(0).astype(int),
         "anggota_terpadan": fd.map(linked["anggota_terpadan"]).fillna(0).astype(int),
-        "kode_desa": fp.map(kel["kode_desa"]).fillna(fd.map(d_fam["kode_desa_dtks"])),
-        "nik_kepala_keluarga": fp.map(kel["nik_kepala_keluarga"]).fillna(fd.map(heads["nik_asli"])),
-        "nama_kepala_keluarga": fp.map(kel["nama_kepala_keluarga"]).fillna(fd.map(heads["nama"])),
-        "jenis_kelamin_kepala_keluarga": fp.map(kel["jenis_kelamin_kepala_keluarga"]).fillna(
-            fd.map(heads["jenis_kelamin"])),
+        "kode_desa": _first_of(fp.map(kel["kode_desa"]), fd.map(d_fam["kode_desa_dtks"])),
+        "nik_kepala_keluarga": _first_of(fp.map(kel["nik_kepala_keluarga"]), fd.map(heads["nik_asli"])),
+        "nama_kepala_keluarga": _first_of(fp.map(kel["nama_kepala_keluarga"]), fd.map(heads["nama"])),
+        "jenis_kelamin_kepala_keluarga": _first_of(fp.map(kel["jenis_kelamin_kepala_keluarga"]),
+                                                   fd.map(heads["jenis_kelamin"])),
         "match_method": fd.map(linked["match_method"]), "match_reason": fd.map(linked["match_reason"]),
     })
     # A DTKS KK rounded by Excel (last digit lost) is the linked P3KE family's KK when they differ by
