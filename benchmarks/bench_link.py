@@ -32,7 +32,11 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def quality(scale: float, workdir: Path, periode: str = "2026-11") -> dict:
+PERSON_DEFECTS = ("nik_excel_number", "nik_transposed", "nik_typo", "nik_missing", "date_day_month_swapped",
+                  "placeholder_birth_date", "name_title", "name_variant")
+
+
+def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multiplier: float = 1.0) -> dict:
     from satudata.config import Settings
     from satudata.generate import generate_province
     from satudata.harmonise.run import harmonise, period_summary
@@ -43,7 +47,10 @@ def quality(scale: float, workdir: Path, periode: str = "2026-11") -> dict:
     settings = Settings(data_dir=workdir / "data", warehouse_url=f"duckdb:///{workdir / 'data' / 'warehouse.duckdb'}")
     settings.ensure_folders()
     t0 = time.perf_counter()
-    generated = generate_province(settings.data_dir, scale=scale, period=periode)
+    from satudata.generate.params import DEFAULT_DEFECT_RATES
+
+    rates = {d: min(DEFAULT_DEFECT_RATES[d] * defect_multiplier, 0.5) for d in PERSON_DEFECTS}
+    generated = generate_province(settings.data_dir, scale=scale, period=periode, defect_rates=rates)
     t1 = time.perf_counter()
     ingest_once(settings, options=IntakeOptions(stable_seconds=0))
     t2 = time.perf_counter()
@@ -54,7 +61,7 @@ def quality(scale: float, workdir: Path, periode: str = "2026-11") -> dict:
     link_seconds = sum(r["seconds_total"] for r in result["link"].values())
     build_seconds = sum(r["seconds"] for r in result["build"].values())
     return {
-        "scale": scale, "true_people": generated.to_dict().get("totals", {}),
+        "scale": scale, "person_defect_rates": rates, "true_people": generated.to_dict().get("totals", {}),
         "seconds": {"generate": round(t1 - t0, 1), "ingest": round(t2 - t1, 1), "harmonise": round(t3 - t2, 1),
                     "link_regencies": round(link_seconds, 1),
                     "link_province": result["province"]["seconds_total"], "build": round(build_seconds, 1)},
@@ -125,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="mode", required=True)
     q = sub.add_parser("quality")
     q.add_argument("--scale", type=float, default=0.05)
+    q.add_argument("--defect-multiplier", type=float, default=1.0,
+                   help="multiply the generator's person-level defect rates (NIK, dates, names): a stress test")
     s = sub.add_parser("speed")
     s.add_argument("--scale", type=float, default=0.7)
     s.add_argument("--kab", default="5203", help="regency to link (default Lombok Timur, the largest of NTB)")
@@ -139,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="satudata-bench-link-") as tmp:
         if args.mode == "quality":
-            figures = quality(args.scale, Path(tmp))
+            figures = quality(args.scale, Path(tmp), defect_multiplier=args.defect_multiplier)
         else:
             figures = speed(args.scale, Path(tmp), args.kab)
     print(json.dumps(figures, indent=2, ensure_ascii=False, default=str))

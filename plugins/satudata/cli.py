@@ -83,24 +83,10 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def _write_atomic_csv(frame, path) -> None:
-    """Write `frame` as CSV (UTF-8 with BOM) to `path` via a temporary file in the same folder + rename."""
-    import os
-    import secrets
-    from pathlib import Path
+    """Write `frame` as CSV (UTF-8 with BOM, CRLF: what Excel opens right), whole or not at all."""
+    from satudata.fileio import write_atomically
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Created with mode "x" (not mkstemp, whose 0600 would survive the rename): usual permissions.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8-sig", newline="") as handle:
-            frame.to_csv(handle, index=False, lineterminator="\r\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
 
 def cmd_link(args: argparse.Namespace) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from satudata.harmonise.link import mutual_best
+
 HEAD = "Kepala Keluarga"
 
 
@@ -86,15 +88,7 @@ def link_families(members: pd.DataFrame, kk_left: pd.DataFrame | None = None,
                     .agg(anggota_terpadan=("kepala", "size"), kepala=("kepala", "any")).reset_index())
         strength = strength.sort_values(["anggota_terpadan", "kepala", "keluarga_l", "keluarga_r"],
                                         ascending=[False, False, True, True], kind="mergesort")
-        chosen = []
-        while not strength.empty:
-            best_l = strength.drop_duplicates("keluarga_l")
-            best_r = strength.drop_duplicates("keluarga_r")
-            mutual = best_l.merge(best_r[["keluarga_l", "keluarga_r"]], on=["keluarga_l", "keluarga_r"])
-            chosen.append(mutual)
-            strength = strength[~strength["keluarga_l"].isin(mutual["keluarga_l"])
-                                & ~strength["keluarga_r"].isin(mutual["keluarga_r"])]
-        linked = pd.concat(chosen, ignore_index=True)
+        linked = mutual_best(strength, "keluarga_l", "keluarga_r")
         linked["match_method"] = "anggota"
         linked["match_reason"] = (linked["anggota_terpadan"].astype(str) + " anggota terpadan"
                                   + np.where(linked["kepala"], ", termasuk kepala keluarga", ""))

@@ -37,7 +37,6 @@ import math
 import os
 import re
 import unicodedata
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -255,22 +254,12 @@ def _problems_frame(items: list[dict]) -> pd.DataFrame:
 
 
 def _atomic_write(path: Path, build: Callable[[io.BytesIO], None]) -> Path:
-    """Build a workbook in memory, write it to a temporary file beside `path`, fsync, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Build a workbook in memory, then write it whole or not at all."""
+    from satudata.fileio import write_atomically
+
     buffer = io.BytesIO()
     build(buffer)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, buffer.getvalue())
 
 
 def _new_book(buffer: io.BytesIO):
