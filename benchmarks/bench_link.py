@@ -41,6 +41,7 @@ def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multip
     from satudata.generate import generate_province
     from satudata.harmonise.run import harmonise, period_summary
     from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.warehouse.bootstrap import init_warehouse
 
     from benchmarks.link_quality import evaluate_url
 
@@ -52,6 +53,7 @@ def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multip
     rates = {d: min(DEFAULT_DEFECT_RATES[d] * defect_multiplier, 0.5) for d in PERSON_DEFECTS}
     generated = generate_province(settings.data_dir, scale=scale, period=periode, defect_rates=rates)
     t1 = time.perf_counter()
+    init_warehouse(settings.warehouse_url)
     ingest_once(settings, options=IntakeOptions(stable_seconds=0))
     t2 = time.perf_counter()
     result = harmonise(settings, periode)

@@ -275,3 +275,21 @@ def test_nothing_staged_is_a_quiet_no_op(tmp_path, duckdb_warehouse_url):
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
     settings.ensure_folders()
     assert harmonise(settings)["periode"] is None
+
+
+@pytest.mark.airflow
+def test_harmonise_dag_backfills_the_period_it_is_given(airflow_dags, monkeypatch, tmp_path, duckdb_warehouse_url):
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings.ensure_folders()
+    _drop_regency_files(settings)
+    monkeypatch.setenv("SATUDATA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
+    # Nothing was staged for 2026-10 or before: the run is asked for that period and harmonises nothing.
+    run = airflow_dags["satudata_harmonise"].test(run_conf={"periode": "2026-10"})
+    assert "success" in str(run.state)
+    assert _links(settings) == set()
+    run = airflow_dags["satudata_harmonise"].test(run_conf={"periode": PERIODE})
+    assert "success" in str(run.state)
+    assert _links(settings) == EXPECTED_LINKS
+    periods = _frame(settings, "SELECT DISTINCT periode FROM core.padanan_individu")["periode"].tolist()
+    assert periods == [PERIODE]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -152,9 +153,12 @@ def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> S
             log.warning("cache %s unreadable; preparing again", path)
     sources = load_sources(conn, kode_kab, periode)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     pd.to_pickle(sources, tmp)
     tmp.replace(path)
+    for stale in path.parent.glob(f"{kode_kab}_{periode}_*.pkl"):  # older submissions' preparations
+        if stale != path:
+            stale.unlink(missing_ok=True)
     return sources
 
 
