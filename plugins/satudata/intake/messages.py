@@ -589,10 +589,11 @@ _FILE_REASONS: tuple[FileReason, ...] = (
     ),
     FileReason(
         "unknown_jenis",
-        "Nama folder jenis data tidak dikenal ({folder}). Nama folder yang benar hanya: dtks, p3ke atau "
-        "intervensi.",
+        "Nama folder jenis data tidak dikenal ({folder}). Nama folder yang benar hanya: dtks, p3ke, "
+        "intervensi atau review.",
         "Pindahkan berkas ke folder yang benar, contoh inbox/5205/dtks/ untuk data DTKS, inbox/5205/p3ke/ untuk "
-        "P3KE, atau inbox/5205/intervensi/ untuk daftar penerima bantuan.",
+        "P3KE, inbox/5205/intervensi/ untuk daftar penerima bantuan, atau inbox/5205/review/ untuk berkas "
+        "review_padanan yang sudah diisi keputusannya.",
         "Folder jenis data tidak dikenal",
     ),
     FileReason(
