@@ -86,3 +86,15 @@ def aged(path: Path, seconds: float = 3600) -> Path:
     stamp = time.time() - seconds
     os.utime(path, (stamp, stamp))
     return path
+
+
+def query_rows(url: str, sql: str, **params) -> list[tuple]:
+    """Rows of a query on a warehouse URL, as tuples (same code on both engines)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
+    finally:
+        engine.dispose()

@@ -204,13 +204,19 @@ def test_review_decisions_override_the_model(settings, warehouse_url):
     assert not {"D009", "D008"} & set(queue["id_dtks"]), "decided pairs leave the queue"
 
 
-@pytest.mark.airflow
-def test_harmonise_dag_runs_the_same_steps(airflow_dags, monkeypatch, tmp_path, duckdb_warehouse_url):
-    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+def _staged_for_airflow(tmp_path, url: str, monkeypatch) -> Settings:
+    """The hand-made regency staged, and the environment an Airflow task reads its settings from."""
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=url)
     settings.ensure_folders()
     _drop_regency_files(settings)
     monkeypatch.setenv("SATUDATA_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
+    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", url)
+    return settings
+
+
+@pytest.mark.airflow
+def test_harmonise_dag_runs_the_same_steps(airflow_dags, monkeypatch, tmp_path, duckdb_warehouse_url):
+    settings = _staged_for_airflow(tmp_path, duckdb_warehouse_url, monkeypatch)
 
     run = airflow_dags["satudata_harmonise"].test()
     assert "success" in str(run.state)
@@ -279,11 +285,7 @@ def test_nothing_staged_is_a_quiet_no_op(tmp_path, duckdb_warehouse_url):
 
 @pytest.mark.airflow
 def test_harmonise_dag_backfills_the_period_it_is_given(airflow_dags, monkeypatch, tmp_path, duckdb_warehouse_url):
-    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
-    settings.ensure_folders()
-    _drop_regency_files(settings)
-    monkeypatch.setenv("SATUDATA_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
+    settings = _staged_for_airflow(tmp_path, duckdb_warehouse_url, monkeypatch)
     # Nothing was staged for 2026-10 or before: the run is asked for that period and harmonises nothing.
     run = airflow_dags["satudata_harmonise"].test(run_conf={"periode": "2026-10"})
     assert "success" in str(run.state)

@@ -13,7 +13,18 @@ from satudata.config import Settings
 from satudata.intake import process as intake
 from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
 
-from tests.builders import DESA, DTKS_HEADER, KAB, OTHER_KAB_DESA, aged, dtks_rows, nik, write_csv, write_xlsx
+from tests.builders import (
+    DESA,
+    DTKS_HEADER,
+    KAB,
+    OTHER_KAB_DESA,
+    aged,
+    dtks_rows,
+    nik,
+    query_rows,
+    write_csv,
+    write_xlsx,
+)
 
 OPTIONS = IntakeOptions(stable_seconds=0)
 
@@ -46,12 +57,7 @@ def scalar(settings: Settings, sql: str, **params):
 
 
 def rows(settings: Settings, sql: str, **params) -> list[tuple]:
-    engine = sa.create_engine(settings.warehouse_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
-    finally:
-        engine.dispose()
+    return query_rows(settings.warehouse_url, sql, **params)
 
 
 def only(settings: Settings, **match) -> dict:

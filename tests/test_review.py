@@ -24,7 +24,7 @@ from satudata.harmonise.review import (
 from satudata.intake.process import IntakeOptions, ingest_once, list_submissions, staged_in_run
 from satudata.warehouse.engine import bulk_insert
 
-from tests.builders import KAB, aged, nik
+from tests.builders import KAB, aged, nik, query_rows
 
 OPTIONS = IntakeOptions(stable_seconds=0)
 PERIODE = "2026-11"
@@ -92,12 +92,7 @@ def fill(source: Path, target: Path, answers: dict[str, tuple], extra_rows: list
 
 
 def rows_of(settings: Settings, sql: str, **params) -> list[tuple]:
-    engine = sa.create_engine(settings.warehouse_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
-    finally:
-        engine.dispose()
+    return query_rows(settings.warehouse_url, sql, **params)
 
 
 def latest(settings: Settings, kab: str | None = KAB) -> pd.DataFrame:
