@@ -79,25 +79,32 @@ def _empty_pairs() -> pd.DataFrame:
 
 
 class _Scorer:
-    """One Splink linker over the two lists; scores blocked pairs or registered pairs with the model."""
+    """One Splink linker over the two lists, scoring the pairs its blocking rules generate.
 
-    def __init__(self, left: pd.DataFrame, right: pd.DataFrame, model: LinkModel, threads: int, prior: float):
+    `blocking_rules` replaces the model's (the exact-NIK pass blocks on a pair number it adds as
+    `extra_columns`, so that exactly its pairs are scored).
+    """
+
+    def __init__(self, left: pd.DataFrame, right: pd.DataFrame, model: LinkModel, threads: int, prior: float,
+                 *, blocking_rules: list[str] | None = None, extra_columns: tuple[str, ...] = ()):
         import duckdb
         from splink import DuckDBAPI, Linker
 
+        columns = [*LINK_COLUMNS, *extra_columns]
+        settings = model.splink_settings(prior)
+        if blocking_rules is not None:
+            settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in blocking_rules]
         self.con = duckdb.connect(":memory:", config={"threads": threads})
-        self.db_api = DuckDBAPI(self.con)
-        self.left = self.db_api.register(left[list(LINK_COLUMNS)], table_name="kiri")
-        self.right = self.db_api.register(right[list(LINK_COLUMNS)], table_name="kanan")
-        self.model = model
-        self.linker = Linker([self.left, self.right], model.splink_settings(prior), log_level=logging.WARNING)
+        db_api = DuckDBAPI(self.con)
+        tables = [db_api.register(left[columns], table_name="kiri"), db_api.register(right[columns], table_name="kanan")]
+        self.linker = Linker(tables, settings, log_level=logging.WARNING)
 
     def count_comparisons(self) -> int:
         """Candidate pairs the blocking rules generate (computed once; predict reuses them)."""
         blocked = self.linker.inference.compute_blocked_pairs_for_predict()
         return int(self.con.sql(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0])
 
-    def predict(self, threshold: float) -> pd.DataFrame:
+    def predict(self, threshold: float | None) -> pd.DataFrame:
         return _oriented(self.linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe())
 
     def close(self) -> None:
@@ -131,21 +138,12 @@ def _score_pairs(left: pd.DataFrame, right: pd.DataFrame, pairs: pd.DataFrame, m
     l_side = left.set_index("unique_id").loc[pairs["unique_id_l"]].reset_index()
     r_side = right.set_index("unique_id").loc[pairs["unique_id_r"]].reset_index()
     l_side["pasangan"], r_side["pasangan"] = number.values, number.values
-    import duckdb
-    from splink import DuckDBAPI, Linker
-
-    con = duckdb.connect(":memory:", config={"threads": threads})
+    scorer = _Scorer(l_side, r_side, model, threads, 0.5, blocking_rules=['l."pasangan" = r."pasangan"'],
+                     extra_columns=("pasangan",))
     try:
-        db_api = DuckDBAPI(con)
-        columns = [*LINK_COLUMNS, "pasangan"]
-        tables = [db_api.register(l_side[columns], table_name="kiri"),
-                  db_api.register(r_side[columns], table_name="kanan")]
-        settings = model.splink_settings(0.5)
-        settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": 'l."pasangan" = r."pasangan"'}]
-        linker = Linker(tables, settings, log_level=logging.WARNING)
-        return _oriented(linker.inference.predict().as_pandas_dataframe())
+        return scorer.predict(None)
     finally:
-        con.close()
+        scorer.close()
 
 
 def _levels(scored: pd.DataFrame, model: LinkModel) -> pd.DataFrame:

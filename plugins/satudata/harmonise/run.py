@@ -88,9 +88,15 @@ def _dedupe(rows: pd.DataFrame, id_column: str, sumber: str) -> tuple[pd.DataFra
     return rows[~repeated].reset_index(drop=True), duplicates
 
 
-def load_sources(conn, kode_kab: str, periode: str) -> Sources:
-    sub_d, _ = _source_submission(conn, "staging.dtks", kode_kab, periode)
-    sub_p, _ = _source_submission(conn, "staging.p3ke_keluarga", kode_kab, periode)
+def source_submissions(conn, kode_kab: str, periode: str) -> tuple[int | None, int | None]:
+    """The DTKS and P3KE submissions a regency's harmonisation for the period reads."""
+    return (_source_submission(conn, "staging.dtks", kode_kab, periode)[0],
+            _source_submission(conn, "staging.p3ke_keluarga", kode_kab, periode)[0])
+
+
+def load_sources(conn, kode_kab: str, periode: str, submissions: tuple[int | None, int | None] | None = None
+                 ) -> Sources:
+    sub_d, sub_p = submissions or source_submissions(conn, kode_kab, periode)
     dtks = read_frame(conn, f"SELECT baris, id_dtks, kode_desa, alamat, no_kk, {_PERSON} FROM staging.dtks "
                             "WHERE submission_id = :s AND aktif ORDER BY baris", {"s": sub_d or -1})
     keluarga = read_frame(conn, "SELECT baris, id_keluarga_p3ke, kode_desa, alamat, no_kk, nik_kepala_keluarga, "
@@ -141,8 +147,7 @@ def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> S
     The submissions identify the content (a newer file is a new submission), so the cache cannot go
     stale; it is a speed-up only and may be deleted at any time.
     """
-    sub_d, _ = _source_submission(conn, "staging.dtks", kode_kab, periode)
-    sub_p, _ = _source_submission(conn, "staging.p3ke_keluarga", kode_kab, periode)
+    sub_d, sub_p = source_submissions(conn, kode_kab, periode)
     path = _cache_path(settings, f"{kode_kab}_{periode}_{sub_d}_{sub_p}_v{PREPARE_VERSION}")
     if path.exists():
         try:
@@ -151,7 +156,7 @@ def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> S
                 return cached
         except Exception:  # noqa: BLE001 - a damaged cache is rebuilt
             log.warning("cache %s unreadable; preparing again", path)
-    sources = load_sources(conn, kode_kab, periode)
+    sources = load_sources(conn, kode_kab, periode, (sub_d, sub_p))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     pd.to_pickle(sources, tmp)
@@ -323,7 +328,7 @@ def _link_one_province(settings, engine, periode, kabs, linked, decisions, optio
     def across(pairs: pd.DataFrame) -> pd.Series:
         return pairs["unique_id_l"].map(kab_of) != pairs["unique_id_r"].map(kab_of)
 
-    prov_decisions = decisions.assign(unique_id_l=decisions["unique_id_l"], unique_id_r=decisions["unique_id_r"])
+    prov_decisions = decisions.copy()
     if not prov_decisions.empty:  # decisions name ids without the regency prefix of this pass
         by_l = left.assign(u=left["unique_id"].str.split("|", n=1).str[1]).set_index("u")["unique_id"]
         by_r = right.assign(u=right["unique_id"].str.split("|", n=1).str[1]).set_index("u")["unique_id"]
