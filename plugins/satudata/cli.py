@@ -144,6 +144,25 @@ def cmd_harmonise(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_konvergensi(args: argparse.Namespace) -> int:
+    from satudata.konvergensi.rules import RuleError
+    from satudata.konvergensi.run import konvergensi
+
+    settings = _settings(args)
+    settings.ensure_folders()
+    try:
+        result = konvergensi(settings, args.period)
+    except RuleError as exc:
+        _print_json({"periode": args.period, "galat": f"aturan tidak dapat dipakai: {exc}"})
+        return 2
+    if result["periode"] is None:
+        _print_json({"periode": None, "pesan": "belum ada data DTKS/P3KE yang diharmonisasi"})
+        return 0
+    _print_json({**result["indikator"],
+                 "daftar_sasaran": {k: v["berkas"] for k, v in result["daftar_sasaran"].items()}})
+    return 0
+
+
 def cmd_link_model(args: argparse.Namespace) -> int:
     from satudata.harmonise.model import load_model, model_path
 
@@ -238,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest staged period)")
     p.add_argument("--threshold", type=_probability, default=None, help=f"link threshold (default {DEFAULT_THRESHOLD})")
     p.set_defaults(func=cmd_harmonise)
+
+    p = sub.add_parser("konvergensi", help="recipients matched, convergence indicators into mart, action lists "
+                                           "(all DAG steps)")
+    _add_location_flags(p)
+    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest harmonised period)")
+    p.set_defaults(func=cmd_konvergensi)
 
     p = sub.add_parser("link-model", help="the linkage model file: show it, or retrain it on purpose")
     p.add_argument("action", choices=["show", "train"])

@@ -66,6 +66,48 @@ def _print_harmonisation(settings: Settings, period: str) -> None:
         _say(f"     {kind:<28} {count:>8}")
 
 
+def _share(part, whole) -> str:
+    return f"{100 * part / whole:5.1f} %" if whole else "    - "
+
+
+def _print_konvergensi(settings: Settings, period: str) -> None:
+    from satudata.konvergensi.run import period_headline
+
+    summary = period_headline(settings, period)
+    if not summary["provinsi"]:
+        _say("   nothing computed")
+        return
+    for prov, h in summary["provinsi"].items():
+        d1 = h["keluarga_desil1"]
+        _say(f"   {h['nama_wilayah']} ({prov}), period {period}")
+        _say(f"   desil-1 families (P3KE)                    {d1:>8}")
+        _say(f"   ... with at least one core programme        {h['desil1_terintervensi']:>8}  "
+             f"{_share(h['desil1_terintervensi'], d1)}  (cakupan minimal satu program)")
+        _say(f"   ... with none (exclusion error)             {h['desil1_tanpa_program_inti']:>8}  "
+             f"{_share(h['desil1_tanpa_program_inti'], d1)}")
+        _say(f"   ... not registered in DTKS                  {h['desil1_tidak_di_dtks']:>8}  "
+             f"{_share(h['desil1_tidak_di_dtks'], d1)}")
+        _say(f"   recipient families                          {h['keluarga_penerima']:>8}")
+        _say(f"   ... above a programme's desil (inclusion)   {h['keluarga_penerima_di_atas_desil']:>8}  "
+             f"{_share(h['keluarga_penerima_di_atas_desil'], h['keluarga_penerima'])}")
+        _say(f"   recipients found in no registry             {h['penerima_tidak_ditemukan']:>8}")
+        for o in h["tumpang_tindih"]:
+            _say(f"   overlap {o['kode_aturan']:<22} ({o['tingkat_aturan']:<11}) {o['jumlah_keluarga']:>8} families")
+        for group in ("lansia_tunggal", "disabilitas", "kepala_keluarga_perempuan", "pekerja_migran"):
+            _say(f"   priority {group:<26} {h[group]:>8}  covered {_share(h[group + '_terintervensi'], h[group])}")
+        _say("   coverage per programme (eligible units, recipients, coverage, exclusion, inclusion, not found):")
+        for p in h["program"]:
+            cover = "-" if p["persen_cakupan"] is None else f"{p['persen_cakupan']:.1f} %"
+            _say(f"     {p['kode_program']:<14} {p['sasaran_layak']:>8} {p['penerima']:>8} {cover:>8} "
+                 f"{p['kesalahan_eksklusi']:>8} {p['kesalahan_inklusi']:>8} {p['penerima_tidak_ditemukan']:>6}")
+        _say(f"   poverty pockets: {h['jumlah_kantong']} desa; desa with the most uncovered desil-1 families:")
+        for p in h["desa_teratas"]:
+            _say(f"     {p['kode_desa']} {str(p['nama_desa'])[:24]:<24} kec. {str(p['nama_kecamatan'])[:18]:<18} "
+                 f"{p['desil1_tanpa_program_inti']:>4} of {p['keluarga_desil1']:>4} desil-1 families uncovered"
+                 f"{'  (kantong)' if p['kantong'] else ''}")
+    _say("   action lists: outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx")
+
+
 def _warehouse_summary(url: str) -> dict[str, int]:
     import sqlalchemy as sa
 
@@ -88,7 +130,8 @@ def _warehouse_summary(url: str) -> dict[str, int]:
                 **{
                     table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
                     for table in ("core.padanan_individu", "core.individu_terpadu", "core.keluarga_terpadu",
-                                  "core.konflik_padanan", "core.antrian_review")
+                                  "core.konflik_padanan", "core.antrian_review", "core.penerima_program",
+                                  "mart.konvergensi_desa", "mart.cakupan_program", "mart.kantong_kemiskinan")
                 },
             }
     finally:
@@ -150,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     _say("\n5. Harmonisation DTKS <-> P3KE (core.individu_terpadu, core.keluarga_terpadu):")
     _print_harmonisation(settings, args.period)
 
-    _say("\n6. Warehouse:")
+    _say("\n6. Convergence: do the programmes reach the poorest families? (mart.konvergensi_*)")
+    _print_konvergensi(settings, args.period)
+
+    _say("\n7. Warehouse:")
     for table, rows in _warehouse_summary(settings.warehouse_url).items():
         _say(f"   {table:<28} {rows:>8} rows")
 

@@ -210,3 +210,63 @@ def harmonise(periode: str | None = None, settings: Settings | None = None) -> d
     from satudata.harmonise.run import harmonise as run
 
     return run(settings or task_settings(), periode, run_id=_airflow_run_id())
+
+
+# ---------------------------------------------------------------------------------------------- konvergensi
+
+
+def konvergensi_period(periode: str | None = None, settings: Settings | None = None) -> str:
+    """The period to compute: the one asked for, else the newest harmonised one."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from satudata.konvergensi.run import choose_period
+
+    found = choose_period(settings or task_settings(), periode)
+    if not found:
+        raise AirflowSkipException("nothing harmonised yet: convergence needs harmonised DTKS/P3KE")
+    return found
+
+
+def konvergensi_regencies(periode: str, *, harmonised_only: bool = False, settings: Settings | None = None
+                          ) -> list[str]:
+    from satudata.konvergensi.run import list_regencies
+
+    found = list_regencies(settings or task_settings(), periode, harmonised_only=harmonised_only)
+    log.info("period %s: %d regencies: %s", periode, len(found), found)
+    return found
+
+
+def match_recipients(kode_kab: str, periode: str, settings: Settings | None = None) -> dict:
+    from satudata.konvergensi.recipients import match_recipients as run
+
+    _label_regency(kode_kab)
+    return run(settings or task_settings(), kode_kab, periode, run_id=_airflow_run_id())
+
+
+def build_indicators(periode: str, settings: Settings | None = None) -> dict:
+    from satudata.konvergensi.indicators import build_indicators as run
+
+    return run(settings or task_settings(), periode, run_id=_airflow_run_id())
+
+
+def write_action_list(kode_kab: str, periode: str, settings: Settings | None = None) -> dict:
+    from satudata.konvergensi.action_lists import write_action_list as run
+
+    _label_regency(kode_kab)
+    return run(settings or task_settings(), kode_kab, periode)
+
+
+def announce_konvergensi(periode: str, settings: Settings | None = None) -> dict:
+    """The period's headline figures (the Asset event's payload)."""
+    from satudata.konvergensi.run import period_headline
+
+    summary = period_headline(settings or task_settings(), periode)
+    log.info("convergence %s: %s", periode, summary)
+    return summary
+
+
+def konvergensi(periode: str | None = None, settings: Settings | None = None) -> dict:
+    """All convergence steps in one process (CLI and demo); the DAG runs the same steps as tasks."""
+    from satudata.konvergensi.run import konvergensi as run
+
+    return run(settings or task_settings(), periode, run_id=_airflow_run_id())

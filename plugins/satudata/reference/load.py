@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from satudata.config import reference_dir
-from satudata.reference.program import programme_files
+from satudata.reference.program import load_programmes, programme_files
 from satudata.reference.wilayah import LIST_YEARS, Wilayah, dotted, load_population
 from satudata.warehouse.engine import replace_rows
 
@@ -77,11 +77,10 @@ def penduduk_frame(directory: Path) -> pd.DataFrame:
 
 
 def program_frame(directory: Path) -> pd.DataFrame:
+    load_programmes(directory)  # the checks (a local file adds programmes, never redefines one) live there
     frames = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in programme_files(directory)]
-    # A local file may redefine a national code: the last definition wins, as in load_programmes().
     frame = pd.concat(frames, ignore_index=True)
     frame["kode_program"] = frame["kode_program"].str.strip().str.upper()
-    frame = frame.drop_duplicates("kode_program", keep="last").reset_index(drop=True)
     frame["desil_maks"] = pd.to_numeric(frame["desil_maks"].replace("", None)).astype("Int64")
     frame["program_inti"] = frame["program_inti"].str.strip().str.lower().eq("ya")
     for column in ("kode_wilayah", "keterangan", "penyelenggara", "sumber_dana", "strategi_inpres", "alias"):

@@ -25,6 +25,9 @@ class Programme:
     program_inti: bool
     kode_wilayah: str | None
     aliases: tuple[str, ...]
+    penyelenggara: str | None = None
+    sumber_dana: str | None = None
+    strategi_inpres: str | None = None  # beban | pendapatan | kantong (Inpres 4/2022)
 
 
 def _key(text: str) -> str:
@@ -41,22 +44,51 @@ def load_programmes(directory: Path | None = None) -> list[Programme]:
     return list(_load_cached(str(directory)))
 
 
+class ProgrammeFileError(ValueError):
+    """A programme file that cannot be used; the message names the file, the row and the problem."""
+
+
+def _desil(text: str, where: str) -> int | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"[1-4]", text):
+        raise ProgrammeFileError(f"{where}: desil_maks must be 1..4 or empty, not {text!r}")
+    return int(text)
+
+
 @lru_cache(maxsize=4)
 def _load_cached(directory: str) -> tuple[Programme, ...]:
     programmes: dict[str, Programme] = {}
+    origin: dict[str, str] = {}
     for path in programme_files(Path(directory)):
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                code = row["kode_program"].strip().upper()
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                where = f"{path.name} baris {line}"
+                code = (row.get("kode_program") or "").strip().upper()
+                if not re.fullmatch(r"[A-Z0-9_]{1,40}", code):
+                    raise ProgrammeFileError(f"{where}: kode_program must be letters, digits and _, not {code!r}")
+                if code in programmes:
+                    # A local file may add programmes, never redefine one (PKH is PKH in every regency).
+                    raise ProgrammeFileError(f"{where}: kode_program {code} is already defined in {origin[code]}")
+                unit = (row.get("unit") or "").strip().lower()
+                if unit not in ("individu", "keluarga"):
+                    raise ProgrammeFileError(f"{where}: unit must be individu or keluarga, not {unit!r}")
+                name = (row.get("nama_program") or "").strip()
+                if not name:
+                    raise ProgrammeFileError(f"{where}: nama_program is empty")
                 aliases = tuple(a.strip() for a in (row.get("alias") or "").split(";") if a.strip())
+                origin[code] = path.name
                 programmes[code] = Programme(
                     kode_program=code,
-                    nama_program=row["nama_program"].strip(),
-                    unit=row["unit"].strip().lower(),
-                    desil_maks=int(row["desil_maks"]) if (row.get("desil_maks") or "").strip() else None,
+                    nama_program=name,
+                    unit=unit,
+                    desil_maks=_desil((row.get("desil_maks") or "").strip(), where),
                     program_inti=(row.get("program_inti") or "").strip().lower() == "ya",
                     kode_wilayah=(row.get("kode_wilayah") or "").strip() or None,
                     aliases=aliases,
+                    penyelenggara=(row.get("penyelenggara") or "").strip() or None,
+                    sumber_dana=(row.get("sumber_dana") or "").strip() or None,
+                    strategi_inpres=(row.get("strategi_inpres") or "").strip().lower() or None,
                 )
     return tuple(programmes.values())
 

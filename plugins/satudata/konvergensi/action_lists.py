@@ -1,0 +1,233 @@
+"""Action lists for regencies: `outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx`.
+
+The desil-1 families of one regency that receive no core programme, by kecamatan and desa, with what
+they are eligible for and what to do first (register in DTKS when a programme requires it), plus the
+regency's recipients found in no registry. Only the regency's own rows are read, and the file lands in
+its own outbox folder, written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from satudata.config import Settings
+from satudata.fileio import write_atomically
+from satudata.konvergensi.rules import Rules, load_rules, period_end
+from satudata.warehouse.engine import make_engine, read_frame
+
+log = logging.getLogger(__name__)
+
+SHEET_SASARAN = "Sasaran"
+SHEET_DESA = "Ringkasan per Desa"
+SHEET_TIDAK_DITEMUKAN = "Penerima Tidak Ditemukan"
+SHEET_PETUNJUK = "Petunjuk"
+
+PRIORITY_LABELS = {
+    "lansia_tunggal": "Lansia tunggal",
+    "disabilitas": "Ada anggota disabilitas",
+    "kepala_keluarga_perempuan": "Kepala keluarga perempuan",
+    "pekerja_migran": "Ada pekerja migran",
+}
+STATUS_LABELS = {"tidak_ditemukan": "Tidak ditemukan di DTKS maupun P3KE",
+                 "perlu_review": "Mungkin cocok, perlu diperiksa"}
+
+_TARGETS_SQL = """
+SELECT k.kode_desa, substr(k.kode_desa, 1, 6) AS kode_kec, wd.nama AS nama_desa, wk.nama AS nama_kecamatan,
+       f.id_keluarga_p3ke, COALESCE(f.no_kk_p3ke, f.no_kk_dtks) AS no_kk, f.nik_kepala_keluarga,
+       f.nama_kepala_keluarga, k.jumlah_anggota, k.desil, k.di_dtks, k.lansia_tunggal, k.disabilitas,
+       k.kepala_keluarga_perempuan, k.pekerja_migran, k.program_diterima, k.program_layak_belum_diterima
+FROM core.konvergensi_keluarga k
+JOIN core.keluarga_terpadu f ON f.periode = k.periode AND f.kode_kab = k.kode_kab AND f.id_keluarga = k.id_keluarga
+LEFT JOIN core.wilayah wd ON wd.kode = k.kode_desa
+LEFT JOIN core.wilayah wk ON wk.kode = substr(k.kode_desa, 1, 6)
+WHERE k.periode = :p AND k.kode_kab = :k AND k.di_p3ke AND k.desil <= :desil AND k.jumlah_program_inti = 0
+ORDER BY k.kode_desa, f.nama_kepala_keluarga, f.id_keluarga_p3ke
+"""
+_DESA_SQL = """
+SELECT kode_kec, kode_desa, nama_wilayah, keluarga_desil1, desil1_terintervensi, desil1_tanpa_program_inti,
+       persen_cakupan_desil1, desil1_tidak_di_dtks
+FROM mart.konvergensi_desa WHERE periode = :p AND kode_kab = :k AND keluarga_desil1 > 0
+ORDER BY desil1_tanpa_program_inti DESC, kode_desa
+"""
+_NOT_FOUND_SQL = """
+SELECT r.kode_program, s.file_name, r.baris, r.nik, r.nama, r.kode_desa, r.status_padanan, r.match_reason,
+       CASE WHEN r.status_padanan = 'perlu_review' THEN i.nama END AS kandidat_nama,
+       CASE WHEN r.status_padanan = 'perlu_review' THEN i.nik END AS kandidat_nik
+FROM core.penerima_program r
+LEFT JOIN meta.submission s ON s.submission_id = r.submission_id
+LEFT JOIN core.individu_terpadu i ON i.periode = r.periode AND i.kode_kab = r.kode_kab AND i.id_individu = r.id_individu
+WHERE r.periode = :p AND r.kode_kab = :k AND r.status_padanan <> 'ditemukan'
+ORDER BY r.kode_program, s.file_name, r.baris
+"""
+
+
+def action_list_path(settings: Settings, kode_kab: str, periode: str) -> Path:
+    return settings.folder("outbox") / kode_kab / f"sasaran_belum_terintervensi_{periode}.xlsx"
+
+
+def _codes_to_names(codes: object, names: dict[str, str]) -> str:
+    if not isinstance(codes, str) or not codes:
+        return ""
+    return "; ".join(names.get(c, c) for c in codes.split(";"))
+
+
+def _advice(row, rules: Rules) -> str:
+    needs_dtks = {p.kode_program for p in rules.programmes if p.wajib_dtks}
+    eligible = set(str(row["program_layak_belum_diterima"] or "").split(";")) - {""}
+    blocked = sorted(eligible & needs_dtks)
+    if not row["di_dtks"] and blocked:
+        return f"Daftarkan ke DTKS terlebih dahulu agar dapat diusulkan untuk {', '.join(blocked)}."
+    if eligible:
+        return f"Usulkan sebagai penerima {', '.join(sorted(eligible))}."
+    return "Tidak ada program inti yang sesuai aturan periode ini; pertimbangkan program daerah."
+
+
+def action_list_frames(conn, rules: Rules, kode_kab: str, periode: str) -> dict[str, pd.DataFrame]:
+    """The three tables of the workbook, with Indonesian column names, from the warehouse."""
+    params = {"p": periode, "k": kode_kab, "desil": rules.desil_sasaran}
+    names = {p.kode_program: p.nama_program for p in rules.programmes}
+    t = read_frame(conn, _TARGETS_SQL, params)
+    priority = t[list(PRIORITY_LABELS)].astype(bool) if not t.empty else pd.DataFrame(columns=list(PRIORITY_LABELS))
+    targets = pd.DataFrame({
+        "No": range(1, len(t) + 1),
+        "Kode Kecamatan": t["kode_kec"], "Kecamatan": t["nama_kecamatan"],
+        "Kode Desa": t["kode_desa"], "Desa/Kelurahan": t["nama_desa"],
+        "ID Keluarga P3KE": t["id_keluarga_p3ke"], "No KK": t["no_kk"],
+        "NIK Kepala Keluarga": t["nik_kepala_keluarga"], "Nama Kepala Keluarga": t["nama_kepala_keluarga"],
+        "Jumlah Anggota": t["jumlah_anggota"], "Desil": t["desil"],
+        "Terdaftar di DTKS": t["di_dtks"].map({True: "Ya", False: "Tidak"}),
+        "Kelompok Prioritas": priority.apply(
+            lambda r: "; ".join(label for key, label in PRIORITY_LABELS.items() if r[key]), axis=1)
+        if not t.empty else pd.Series(dtype=object),
+        "Program yang Sudah Diterima": t["program_diterima"].map(lambda c: _codes_to_names(c, names)),
+        "Layak Menerima": t["program_layak_belum_diterima"].map(lambda c: _codes_to_names(c, names)),
+        "Saran Tindak Lanjut": t.apply(lambda r: _advice(r, rules), axis=1) if not t.empty else pd.Series(dtype=object),
+        "Tindak Lanjut (diisi operator)": "",
+    })
+    d = read_frame(conn, _DESA_SQL, params)
+    desa = pd.DataFrame({
+        "Kode Kecamatan": d["kode_kec"], "Kode Desa": d["kode_desa"], "Desa/Kelurahan": d["nama_wilayah"],
+        "Keluarga Desil 1": d["keluarga_desil1"], "Sudah Menerima Program Inti": d["desil1_terintervensi"],
+        "Belum Menerima Program Inti": d["desil1_tanpa_program_inti"],
+        "Cakupan (%)": d["persen_cakupan_desil1"], "Desil 1 Belum Terdaftar DTKS": d["desil1_tidak_di_dtks"],
+    })
+    n = read_frame(conn, _NOT_FOUND_SQL, params)
+    not_found = pd.DataFrame({
+        "Program": n["kode_program"], "Berkas": n["file_name"], "Baris": n["baris"], "NIK": n["nik"],
+        "Nama": n["nama"], "Kode Desa": n["kode_desa"], "Status": n["status_padanan"].map(STATUS_LABELS),
+        "Keterangan": n["match_reason"].fillna(""),
+        "Kemungkinan Sama Dengan (Nama)": n["kandidat_nama"], "Kemungkinan Sama Dengan (NIK)": n["kandidat_nik"],
+    })
+    return {SHEET_SASARAN: targets, SHEET_DESA: desa, SHEET_TIDAK_DITEMUKAN: not_found}
+
+
+def write_action_list(settings: Settings, kode_kab: str, periode: str) -> dict:
+    """Write the regency's action list for the period (atomically) and return what it holds."""
+    rules = load_rules(periode)
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            frames = action_list_frames(conn, rules, kode_kab, periode)
+            nama_kab = conn.execute(sa.text("SELECT nama FROM core.wilayah WHERE kode = :k"),
+                                    {"k": kode_kab}).scalar_one_or_none()
+    finally:
+        engine.dispose()
+    path = action_list_path(settings, kode_kab, periode)
+    write_atomically(path, _workbook(frames, rules, kode_kab, nama_kab, periode))
+    summary = {"kode_kab": kode_kab, "periode": periode, "berkas": str(path.relative_to(settings.data_dir)),
+               "keluarga_sasaran": len(frames[SHEET_SASARAN]),
+               "penerima_tidak_ditemukan": len(frames[SHEET_TIDAK_DITEMUKAN])}
+    _record(settings, kode_kab, periode, summary)
+    log.info("action list %s: %d desil-1 families without a core programme, %d recipients not found",
+             path, summary["keluarga_sasaran"], summary["penerima_tidak_ditemukan"])
+    return summary
+
+
+def _record(settings: Settings, kode_kab: str, periode: str, summary: dict) -> None:
+    from satudata.konvergensi.recipients import write_summary
+
+    engine = make_engine(settings.warehouse_url)
+    try:
+        write_summary(engine, periode, kode_kab, None, summary, step="daftar_sasaran")
+    finally:
+        engine.dispose()
+
+
+def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama_kab: str | None,
+              periode: str) -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                        "strings_to_formulas": False, "strings_to_urls": False})
+    end = period_end(periode)
+    # A fixed creation date keeps re-runs for the same period byte-identical.
+    book.set_properties({"title": f"Sasaran belum terintervensi {kode_kab} {periode}",
+                         "author": "Satu Data Kemiskinan", "created": datetime(end.year, end.month, end.day)})
+    title = book.add_format({"bold": True, "font_size": 14})
+    note = book.add_format({"italic": True, "font_color": "#595959"})
+    header = book.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
+    operator = book.add_format({"bold": True, "border": 1, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top"})
+    text = book.add_format({"num_format": "@"})
+    wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
+    intro = {
+        SHEET_SASARAN: f"Keluarga desil {rules.desil_sasaran} yang belum menerima program inti — {wilayah}, "
+                       f"periode {periode}",
+        SHEET_DESA: f"Ringkasan per desa/kelurahan — {wilayah}, periode {periode}",
+        SHEET_TIDAK_DITEMUKAN: f"Penerima program yang tidak ditemukan di DTKS/P3KE — {wilayah}, periode {periode}",
+    }
+    empty = {
+        SHEET_SASARAN: "Tidak ada keluarga sasaran yang belum menerima program inti pada periode ini.",
+        SHEET_DESA: "Belum ada keluarga desil 1 pada periode ini.",
+        SHEET_TIDAK_DITEMUKAN: "Semua penerima program ditemukan di DTKS atau P3KE.",
+    }
+    for name, frame in frames.items():
+        sheet = book.add_worksheet(name)
+        sheet.write(0, 0, intro[name], title)
+        sheet.write(1, 0, f"Aturan: {rules.judul} ({rules.berkas}). Data bersifat rahasia (UU 27/2022 PDP): "
+                          "hanya untuk petugas yang berwenang.", note)
+        for col, column in enumerate(frame.columns):
+            sheet.write(3, col, column, operator if "diisi operator" in column else header)
+            width = max([len(column)] + [len(str(v)) for v in frame[column].head(200)])
+            sheet.set_column(col, col, min(max(width + 2, 8), 60))
+        if frame.empty:
+            sheet.write(4, 0, empty[name], note)
+        for row, values in enumerate(frame.itertuples(index=False), start=4):
+            for col, value in enumerate(values):
+                if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(row, col, value, text)  # NIK/KK stay text, never numbers
+                else:
+                    sheet.write_number(row, col, float(value) if not hasattr(value, "item") else value.item())
+        sheet.freeze_panes(4, 0)
+        if not frame.empty:
+            sheet.autofilter(3, 0, 3 + len(frame), len(frame.columns) - 1)
+    guide = book.add_worksheet(SHEET_PETUNJUK)
+    lines: list[tuple[str, object]] = [
+        ("Petunjuk", title),
+        (f"Berkas ini dibuat otomatis oleh pipeline Satu Data Kemiskinan untuk {wilayah}, periode {periode}.", None),
+        ((f"Lembar '{SHEET_SASARAN}': keluarga desil {rules.desil_sasaran} (P3KE) yang belum menerima satu pun "
+          "program inti, diurutkan per kecamatan dan desa."), None),
+        (("Kolom 'Layak Menerima' menyebut program yang sesuai desil keluarga menurut aturan periode ini; "
+          "'Saran Tindak Lanjut' menyebut langkah pertama (misalnya mendaftarkan keluarga ke DTKS)."), None),
+        (f"Lembar '{SHEET_DESA}': jumlah keluarga desil 1 dan yang belum menerima program inti per desa.", None),
+        ((f"Lembar '{SHEET_TIDAK_DITEMUKAN}': baris daftar penerima yang orangnya tidak ditemukan di DTKS "
+          "maupun P3KE kabupaten/kota ini (atau perlu diperiksa). Periksa NIK dan nama pada berkas asal."), None),
+        (("Kolom 'Tindak Lanjut (diisi operator)' boleh diisi untuk catatan kerja; berkas ini tidak dibaca "
+          "kembali oleh pipeline."), None),
+        ("Berkas ini berisi data pribadi (NIK, nama). Jangan dibagikan di luar petugas yang berwenang.", note),
+    ]
+    for row, (line, fmt) in enumerate(lines):
+        guide.write(row, 0, line, fmt)
+    guide.set_column(0, 0, 120)
+    book.worksheets()[0].activate()
+    book.close()
+    return buffer.getvalue()
