@@ -22,6 +22,8 @@ BENCHMARKS = [
      ["-m", "benchmarks.bench_link", "quality", "--scale", "0.05"]),
     ("Linkage speed, one regency ~300 k a side (Lombok Timur at 70 %)",
      ["-m", "benchmarks.bench_link", "speed", "--scale", "0.7"]),
+    ("Konvergensi vs kebenaran generator (NTB at 1 %, two periods: generate, ingest, harmonise, konvergensi)",
+     ["-m", "benchmarks.bench_konvergensi", "--scale", "0.01"]),
 ]
 
 

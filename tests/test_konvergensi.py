@@ -13,7 +13,7 @@ Regency 5205, period 2026-11 (rules of 2023):
 | K3 | DTKS + P3KE | 1 | female head, blind son | Bantuan Beras (not a core programme) |
 | K4 | DTKS + P3KE | 3 | head, wife | BPNT (eligible only to desil 2), PBI-JK for the wife |
 | KK5 | DTKS only | - | two people | PKH for the head (not in P3KE) |
-| - | - | - | someone in no registry | PKH |
+| - | - | - | someone in no registry | PKH and BLT_DD (one person, counted once) |
 
 Regency 5206 has one desil-1 family with nothing (K7), so the province differs from the regency and
 the action lists can be checked for leaks.
@@ -85,6 +85,7 @@ LISTS = [
     ("PBI_JK", "k4_wife", "Nurul Hidayah", N["k4_wife"], date(1977, 7, 7), DESA[2], ""),
     ("PKH", "k5_head", "Amaq Sahnan", N["k5_head"], date(1960, 8, 8), DESA[3], KK["KK5"]),
     ("PKH", None, "Wayan Sudarma", N["stranger"], date(1990, 12, 12), DESA[3], ""),
+    ("BLT_DD", None, "WAYAN  SUDARMA", N["stranger"], date(1990, 12, 12), DESA[3], ""),  # the same stranger
 ]
 
 
@@ -182,6 +183,7 @@ def test_hand_made_regencies_give_the_known_indicators(scenario):
         ("PBI_JK", "ditemukan", "p3ke:K4", "nik"),
         ("PKH", "ditemukan", f"dtks:{KK['KK5']}", "nik"),
         ("PKH", "tidak_ditemukan", None, None),
+        ("BLT_DD", "tidak_ditemukan", None, None),
     ]
 
     kab = _one(url, "SELECT * FROM mart.konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=PERIODE, k=KAB)
@@ -219,7 +221,7 @@ def test_hand_made_regencies_give_the_known_indicators(scenario):
     assert programmes == {
         "PKH": ("keluarga", 3, 2, 1, 2, 1, 1, 33.3, 50.0),
         "BPNT": ("keluarga", 3, 1, 0, 3, 1, 0, 0.0, 100.0),
-        "BLT_DD": ("keluarga", 3, 1, 1, 2, 0, 0, 33.3, 0.0),
+        "BLT_DD": ("keluarga", 3, 1, 1, 2, 0, 1, 33.3, 0.0),
         "BANTUAN_BERAS": ("keluarga", 3, 1, 1, 2, 0, 0, 33.3, 0.0),
         "RTLH": ("keluarga", 3, 0, 0, 3, 0, 0, 0.0, None),
         "JPS_GEMILANG": ("keluarga", 3, 0, 0, 3, 0, 0, 0.0, None),  # a province programme of NTB: runs here
@@ -293,7 +295,7 @@ def test_action_lists_hold_only_their_regency(scenario):
     assert "Bantuan Pangan Beras" in k3["Program yang Sudah Diterima"]
     assert "Program Keluarga Harapan" in k3["Layak Menerima"]
     missing = list(book[SHEET_TIDAK_DITEMUKAN].iter_rows(min_row=5, values_only=True))
-    assert [(r[0], r[4]) for r in missing] == [("PKH", "Wayan Sudarma")]
+    assert [(r[0], r[4]) for r in missing] == [("BLT_DD", "WAYAN  SUDARMA"), ("PKH", "Wayan Sudarma")]
     book.close()
 
     other = openpyxl.load_workbook(action_list_path(scenario, KAB2, PERIODE), read_only=True)

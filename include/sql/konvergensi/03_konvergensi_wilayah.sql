@@ -4,8 +4,8 @@
 --   terintervensi = receiving at least one core programme (cakupan minimal satu program inti)
 --   tanpa_program_inti = the exclusion error; keluarga_penerima_di_atas_desil = the inclusion error
 --   priority groups count families with desil <= :prioritas_desil_maks
--- Recipients not found (or awaiting review) are counted once per person (NIK, name and desa on the
--- list), in the desa the list names. Parameters: :periode, :desil_sasaran, :prioritas_desil_maks.
+-- Recipients not found (or awaiting review) are counted once per person (kunci_penerima: the trusted
+-- NIK, else the cleaned name, birth date and desa), in the desa the list names. Parameters: :periode, :desil_sasaran, :prioritas_desil_maks.
 INSERT INTO mart.{table} (periode, {keys}, nama_wilayah, keluarga_terdata, keluarga_p3ke, keluarga_desil1,
     desil1_terintervensi, desil1_tanpa_program_inti, desil1_tidak_di_dtks, keluarga_penerima,
     keluarga_penerima_di_atas_desil, penerima_tidak_ditemukan, penerima_perlu_review,
@@ -36,7 +36,7 @@ WITH fakta AS (
            CASE WHEN kode_desa LIKE kode_kab || '%' THEN substr(kode_desa, 1, 6) END,
            CASE WHEN kode_desa LIKE kode_kab || '%' THEN kode_desa END,
            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-           status_padanan, COALESCE(nik, '') || '|' || COALESCE(nama, '') || '|' || COALESCE(kode_desa, '')
+           status_padanan, kunci_penerima
     FROM core.penerima_program WHERE periode = :periode AND status_padanan <> 'ditemukan'
 ),
 hitung AS (

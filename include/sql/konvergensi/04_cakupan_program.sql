@@ -2,7 +2,7 @@
 -- exclusion error (eligible, not receiving) and inclusion error (receiving, not eligible), in the
 -- programme's unit (families, or people for individu programmes), from core.sasaran_program.
 -- Every programme that runs in a regency has a row, also when nobody there receives it.
--- List rows found in no registry are counted once per person and programme. Parameters: :periode.
+-- Recipients found in no registry are counted once per person (kunci_penerima) and programme. Parameters: :periode.
 INSERT INTO mart.cakupan_program (periode, tingkat, kode_wilayah, nama_wilayah, kode_program, nama_program, unit,
     desil_maks, program_inti, sasaran_layak, penerima, penerima_layak, kesalahan_eksklusi, kesalahan_inklusi,
     penerima_tidak_ditemukan, persen_cakupan, persen_inklusi)
@@ -29,7 +29,7 @@ sasaran AS (
 ),
 tidak AS (
     SELECT kode_kab, kode_program,
-           COUNT(DISTINCT COALESCE(nik, '') || '|' || COALESCE(nama, '') || '|' || COALESCE(kode_desa, '')) AS n
+           COUNT(DISTINCT kunci_penerima) AS n
     FROM core.penerima_program WHERE periode = :periode AND status_padanan = 'tidak_ditemukan'
     GROUP BY kode_kab, kode_program
 ),

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 STATUSES = ("ditemukan", "perlu_review", "tidak_ditemukan")
 OUTPUT_COLUMNS = ("periode", "kode_kab", "submission_id", "baris", "kode_program", "nik", "nama", "kode_desa",
-                  "status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar", "match_method",
+                  "kunci_penerima", "status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar", "match_method",
                   "match_probability", "match_reason")
 
 _RECIPIENTS_SQL = """
@@ -58,9 +58,11 @@ def harmonised(conn, kode_kab: str, periode: str) -> bool:
 
 
 def _identity_keys(prepared: pd.DataFrame) -> pd.Series:
-    """Rows that are certainly the same recipient share a key: the trusted NIK, else every identity field."""
-    fields = prepared[["nama_bersih", "tanggal_lahir", "kode_desa", "no_kk", "nik"]].astype("string").fillna("")
+    """Rows that are certainly the same recipient share a key: the trusted NIK, else the cleaned name with
+    birth date and desa. A row without a name is a person of its own (never merged)."""
+    fields = prepared[["nama_bersih", "tanggal_lahir", "kode_desa"]].astype("string").fillna("")
     loose = "x|" + fields.agg("|".join, axis=1)
+    loose = loose.where(prepared["nama_bersih"].notna(), "baris|" + prepared["unique_id"].astype(str))
     return ("nik|" + prepared["nik"].astype("string")).where(prepared["nik_dipercaya"], loose)
 
 
@@ -80,7 +82,8 @@ def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_pro
                        index=rows.index)
     stats = {"baris": len(rows)}
     if rows.empty:
-        return out.assign(nik_dipercaya=pd.Series(dtype=bool), nik_bersih=pd.Series(dtype="string")), stats
+        return out.assign(nik_dipercaya=pd.Series(dtype=bool), nik_bersih=pd.Series(dtype="string"),
+                          kunci_penerima=pd.Series(dtype="string")), stats
     left_all = prepare_people(rows.assign(id=rows.index.astype(str)), nik_flagged=~rows["nik_valid"].astype(bool))
     key = _identity_keys(left_all)
     first = ~key.duplicated()
@@ -134,6 +137,7 @@ def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_pro
     stats["lewat_kk"] = int(by_kk.sum())
     out["nik_dipercaya"] = left_all["nik_dipercaya"].values
     out["nik_bersih"] = left_all["nik"].values
+    out["kunci_penerima"] = key.values
     return out, stats
 
 
@@ -177,7 +181,7 @@ def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id:
             "periode": periode, "kode_kab": kode_kab, "submission_id": rows["submission_id"].astype("int64"),
             "baris": rows["baris"].astype("int64"), "kode_program": rows["kode_program"],
             "nik": rows["nik"], "nama": rows["nama"], "kode_desa": rows["kode_desa"],
-            **{c: matched[c] for c in ("status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar",
+            **{c: matched[c] for c in ("kunci_penerima", "status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar",
                                        "match_method", "match_probability", "match_reason")},
         })[list(OUTPUT_COLUMNS)]
         counts = frame["status_padanan"].value_counts()

@@ -145,6 +145,8 @@ def upgrade() -> None:
         sa.Column("nik", TEXT),
         sa.Column("nama", TEXT),
         sa.Column("kode_desa", sa.String(10), comment="desa named on the list"),
+        sa.Column("kunci_penerima", TEXT, nullable=False,
+                  comment="one key per recipient across lists: trusted NIK, else cleaned name, birth date, desa"),
         sa.Column("status_padanan", sa.String(20), nullable=False,
                   comment="ditemukan | perlu_review | tidak_ditemukan"),
         sa.Column("id_individu", TEXT, comment="core.individu_terpadu.id_individu"),
