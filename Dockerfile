@@ -21,6 +21,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/opt/airflow \
     PATH=/opt/venv/bin:$PATH
 
+# Headless Chromium prints the forum's report to PDF (satudata.publish.report); DejaVu fonts for its text.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN pip install "uv==${UV_VERSION}"
 
 # Group 0 owns the writable folders, so the image also runs under another uid (compose's AIRFLOW_UID).

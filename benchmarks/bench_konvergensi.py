@@ -8,7 +8,7 @@ the stage). Then computes the province's convergence indicators of the second pe
 (`truth/<periode>/families.parquet`, `people.parquet`) with the definitions of the SQL in
 `include/sql/konvergensi/` and the rules in `include/rules/` + `include/reference/program.csv` (read here
 on their own, not through the pipeline's loader), and compares them with what the pipeline wrote:
-`mart.konvergensi_provinsi`, `mart.cakupan_program`, `mart.tumpang_tindih` and `mart.graduasi` (provinsi).
+`core.indikator_konvergensi_provinsi`, `core.indikator_cakupan_program`, `core.indikator_tumpang_tindih` and `core.indikator_graduasi` (provinsi).
 
 The truth is about true families and people; the pipeline sees registries. Recipients in no registry
 (kategori `tidak_terdaftar`) cannot be matched to a family: the pipeline counts them apart, as
@@ -291,13 +291,13 @@ def pipeline_indicators(url: str, periode: str, province: str) -> dict:
     params = {"p": periode, "v": province}
     try:
         with engine.connect() as conn:
-            head = read_frame(conn, "SELECT * FROM mart.konvergensi_provinsi WHERE periode = :p "
+            head = read_frame(conn, "SELECT * FROM core.indikator_konvergensi_provinsi WHERE periode = :p "
                                     "AND kode_provinsi = :v", params)
-            cover = read_frame(conn, "SELECT * FROM mart.cakupan_program WHERE periode = :p "
+            cover = read_frame(conn, "SELECT * FROM core.indikator_cakupan_program WHERE periode = :p "
                                      "AND tingkat = 'provinsi' AND kode_wilayah = :v", params)
-            overlaps = read_frame(conn, "SELECT kode_aturan, jumlah_keluarga FROM mart.tumpang_tindih "
+            overlaps = read_frame(conn, "SELECT kode_aturan, jumlah_keluarga FROM core.indikator_tumpang_tindih "
                                         "WHERE periode = :p AND tingkat = 'provinsi' AND kode_wilayah = :v", params)
-            grad = read_frame(conn, "SELECT status, SUM(jumlah_keluarga) AS n FROM mart.graduasi WHERE periode = :p "
+            grad = read_frame(conn, "SELECT status, SUM(jumlah_keluarga) AS n FROM core.indikator_graduasi WHERE periode = :p "
                                     "AND tingkat = 'provinsi' AND kode_wilayah = :v GROUP BY status", params)
     finally:
         engine.dispose()

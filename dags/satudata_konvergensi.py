@@ -16,7 +16,7 @@ backfill gives identical tables.
 | `build_indicators` | rules applied; coverage, exclusion/inclusion, overlaps, priority groups, pockets, graduation into `mart`, in one transaction |
 | `list_harmonised_regencies` | regencies that get an action list |
 | `write_action_list` (mapped) | `outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx` |
-| `announce_konvergensi` | emits the `mart_konvergensi` Asset with the headline figures |
+| `announce_konvergensi` | emits the `indikator_konvergensi` Asset with the headline figures |
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 from satudata.dag_support import (
     CORE_TERPADU,
-    MART_KONVERGENSI,
+    INDIKATOR_KONVERGENSI,
     STAGING_INTERVENSI,
     START_DATE,
     WAREHOUSE_POOL,
@@ -87,7 +87,7 @@ def satudata_konvergensi():
 
         return write_action_list(kode_kab, periode)
 
-    @task(outlets=[MART_KONVERGENSI])
+    @task(outlets=[INDIKATOR_KONVERGENSI])
     def announce_konvergensi(periode: str) -> dict:
         from satudata.pipeline import announce_konvergensi
 

@@ -115,12 +115,16 @@ def warehouse_url(request, tmp_path):
     """A ready warehouse (schema + reference data) for one test, on each engine in turn."""
     import shutil
 
-    import sqlalchemy as sa
-
     if request.param == "duckdb":
         target = tmp_path / "warehouse.duckdb"
         shutil.copyfile(request.getfixturevalue("_duckdb_template"), target)
         return f"duckdb:///{target}"
+    return _clone_pg_template(request)
+
+
+def _clone_pg_template(request) -> str:
+    import sqlalchemy as sa
+
     template = request.getfixturevalue("_pg_template")
     name = f"satudata_t_{secrets.token_hex(5)}"
     admin = _admin_engine()
@@ -131,6 +135,12 @@ def warehouse_url(request, tmp_path):
         conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     request.addfinalizer(lambda: _drop_database(name))
     return sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def pg_warehouse_url(request):
+    """A ready PostgreSQL warehouse for tests of what only PostgreSQL has (roles, row-level security)."""
+    return _clone_pg_template(request)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from satudata.config import Settings
 from satudata.konvergensi.action_lists import SHEET_SASARAN, SHEET_TIDAK_DITEMUKAN, action_list_path
-from satudata.konvergensi.indicators import MART_TABLES
+from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.konvergensi.rules import RuleError, load_rules, period_end
 from satudata.konvergensi.run import konvergensi
 from satudata.warehouse.engine import bulk_insert, make_engine
@@ -186,7 +186,7 @@ def test_hand_made_regencies_give_the_known_indicators(scenario):
         ("BLT_DD", "tidak_ditemukan", None, None),
     ]
 
-    kab = _one(url, "SELECT * FROM mart.konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=PERIODE, k=KAB)
+    kab = _one(url, "SELECT * FROM core.indikator_konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=PERIODE, k=KAB)
     expected = {
         "keluarga_terdata": 5, "keluarga_p3ke": 4, "keluarga_desil1": 3, "desil1_terintervensi": 1,
         "desil1_tanpa_program_inti": 2, "desil1_tidak_di_dtks": 1, "keluarga_penerima": 4,
@@ -200,23 +200,23 @@ def test_hand_made_regencies_give_the_known_indicators(scenario):
     assert {k: kab[k] for k in expected} == expected
     assert kab["nama_wilayah"] == "Kabupaten Dompu"
 
-    prov = _one(url, "SELECT * FROM mart.konvergensi_provinsi WHERE periode = :p", p=PERIODE)
+    prov = _one(url, "SELECT * FROM core.indikator_konvergensi_provinsi WHERE periode = :p", p=PERIODE)
     assert (prov["keluarga_desil1"], prov["desil1_tanpa_program_inti"], prov["persen_cakupan_desil1"]) == (4, 3, 25.0)
     assert prov["kepala_keluarga_perempuan"] == 3
 
     # The levels add up: desa -> kecamatan -> kabupaten -> provinsi.
     for table in ("konvergensi_desa", "konvergensi_kecamatan", "konvergensi_kabupaten"):
         total = query_rows(url, f"SELECT SUM(keluarga_desil1), SUM(desil1_tanpa_program_inti), "
-                                f"SUM(penerima_tidak_ditemukan) FROM mart.{table} WHERE periode = :p", p=PERIODE)
+                                f"SUM(penerima_tidak_ditemukan) FROM core.indikator_{table} WHERE periode = :p", p=PERIODE)
         assert total == [(4, 3, 1)], table
     desa = query_rows(url, "SELECT kode_desa, keluarga_desil1, desil1_tanpa_program_inti, penerima_tidak_ditemukan "
-                           "FROM mart.konvergensi_desa WHERE periode = :p AND kode_kab = :k ORDER BY kode_desa",
+                           "FROM core.indikator_konvergensi_desa WHERE periode = :p AND kode_kab = :k ORDER BY kode_desa",
                       p=PERIODE, k=KAB)
     assert desa == [(DESA[0], 2, 1, 0), (DESA[1], 1, 1, 0), (DESA[2], 0, 0, 0), (DESA[3], 0, 0, 1)]
 
     programmes = {r[0]: r[1:] for r in query_rows(
         url, "SELECT kode_program, unit, sasaran_layak, penerima, penerima_layak, kesalahan_eksklusi, "
-             "kesalahan_inklusi, penerima_tidak_ditemukan, persen_cakupan, persen_inklusi FROM mart.cakupan_program "
+             "kesalahan_inklusi, penerima_tidak_ditemukan, persen_cakupan, persen_inklusi FROM core.indikator_cakupan_program "
              "WHERE periode = :p AND tingkat = 'kabupaten' AND kode_wilayah = :k", p=PERIODE, k=KAB)}
     assert programmes == {
         "PKH": ("keluarga", 3, 2, 1, 2, 1, 1, 33.3, 50.0),
@@ -227,24 +227,24 @@ def test_hand_made_regencies_give_the_known_indicators(scenario):
         "JPS_GEMILANG": ("keluarga", 3, 0, 0, 3, 0, 0, 0.0, None),  # a province programme of NTB: runs here
         "PBI_JK": ("individu", 8, 1, 1, 7, 0, 0, 12.5, 0.0),  # people of P3KE families (desil <= 4)
     }
-    overlaps = query_rows(url, "SELECT kode_aturan, tingkat_aturan, jumlah_keluarga FROM mart.tumpang_tindih "
+    overlaps = query_rows(url, "SELECT kode_aturan, tingkat_aturan, jumlah_keluarga FROM core.indikator_tumpang_tindih "
                                "WHERE periode = :p AND tingkat = 'kabupaten' AND kode_wilayah = :k ORDER BY 1",
                           p=PERIODE, k=KAB)
     assert overlaps == [("blt_dd_dengan_bpnt", "audit", 0), ("blt_dd_dengan_pkh", "audit", 1)]
 
     pockets = query_rows(url, "SELECT kode_desa, desil1_tanpa_program_inti, persen_tanpa_program_inti, "
-                              "peringkat_provinsi, peringkat_kabupaten, kantong FROM mart.kantong_kemiskinan "
+                              "peringkat_provinsi, peringkat_kabupaten, kantong FROM core.indikator_kantong_kemiskinan "
                               "WHERE periode = :p ORDER BY peringkat_provinsi", p=PERIODE)
     # Ties on uncovered families are broken by the share, then by the desa code; 5 uncovered make a pocket.
     assert pockets == [(DESA[1], 1, 100.0, 1, 1, False), (DESA2, 1, 100.0, 2, 1, False),
                        (DESA[0], 1, 50.0, 3, 2, False)]
 
-    graduation = query_rows(url, "SELECT status, desil_sebelumnya, desil_sekarang, jumlah_keluarga FROM mart.graduasi "
+    graduation = query_rows(url, "SELECT status, desil_sebelumnya, desil_sekarang, jumlah_keluarga FROM core.indikator_graduasi "
                                  "WHERE periode = :p AND tingkat = 'kabupaten' AND kode_wilayah = :k ORDER BY 1",
                             p=PERIODE, k=KAB)
     assert graduation == [("baru", None, 1, 1), ("keluar", 2, None, 1), ("membaik", 2, 3, 1),
                           ("memburuk", 2, 1, 1), ("tetap", 1, 1, 1)]
-    assert query_rows(url, "SELECT DISTINCT periode_sebelumnya FROM mart.graduasi WHERE periode = :p",
+    assert query_rows(url, "SELECT DISTINCT periode_sebelumnya FROM core.indikator_graduasi WHERE periode = :p",
                       p=PERIODE) == [(BEFORE,)]
 
     family = _one(url, "SELECT * FROM core.konvergensi_keluarga WHERE periode = :p AND id_keluarga = 'p3ke:K3'",
@@ -259,16 +259,16 @@ def test_the_period_picks_its_rules_and_a_rerun_gives_identical_tables(scenario)
     _write(url, _frames(OLD))
     assert konvergensi(scenario, OLD)["indikator"]["aturan"] == "konvergensi_2020.yaml"
     old = _one(url, "SELECT keluarga_tumpang_tindih_pelanggaran AS v, keluarga_tumpang_tindih_audit AS a "
-                    "FROM mart.konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=OLD, k=KAB)
+                    "FROM core.indikator_konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=OLD, k=KAB)
     assert (old["v"], old["a"]) == (1, 0), "BLT DD with PKH was a violation under the 2020 rule"
     # 2020: BLT DD eligible up to desil 2, so the desil-3 family K4 is not; nothing else changes for it.
-    blt = query_rows(url, "SELECT sasaran_layak FROM mart.cakupan_program WHERE periode = :p AND tingkat = 'kabupaten' "
+    blt = query_rows(url, "SELECT sasaran_layak FROM core.indikator_cakupan_program WHERE periode = :p AND tingkat = 'kabupaten' "
                           "AND kode_wilayah = :k AND kode_program = 'BLT_DD'", p=OLD, k=KAB)
     assert blt == [(3,)]
 
     def snapshot() -> dict[str, list]:
-        return {t: sorted(query_rows(url, f"SELECT * FROM mart.{t} WHERE periode = :p", p=PERIODE), key=repr)
-                for t in MART_TABLES}
+        return {t: sorted(query_rows(url, f"SELECT * FROM core.indikator_{t} WHERE periode = :p", p=PERIODE), key=repr)
+                for t in INDICATOR_TABLES}
 
     konvergensi(scenario, PERIODE)
     first = snapshot()
@@ -278,7 +278,7 @@ def test_the_period_picks_its_rules_and_a_rerun_gives_identical_tables(scenario)
     assert snapshot() == first
     assert path.read_bytes() == first_bytes
     # Other periods are untouched by a re-run.
-    assert query_rows(url, "SELECT count(*) FROM mart.konvergensi_kabupaten WHERE periode = :p", p=OLD) == [(2,)]
+    assert query_rows(url, "SELECT count(*) FROM core.indikator_konvergensi_kabupaten WHERE periode = :p", p=OLD) == [(2,)]
 
 
 def test_action_lists_hold_only_their_regency(scenario):
@@ -404,14 +404,14 @@ def test_a_new_rule_and_a_local_programme_need_no_code(tmp_path, monkeypatch, du
     _write(duckdb_warehouse_url, _frames(PERIODE, lists=lists))
     konvergensi(settings, PERIODE)
     local = query_rows(duckdb_warehouse_url, "SELECT tingkat, kode_wilayah, sasaran_layak, penerima FROM "
-                                             "mart.cakupan_program WHERE kode_program = 'DOMPU_SEHAT' ORDER BY 1, 2")
+                                             "core.indikator_cakupan_program WHERE kode_program = 'DOMPU_SEHAT' ORDER BY 1, 2")
     assert local == [("kabupaten", KAB, 3, 1), ("provinsi", "52", 3, 1)], "runs in Dompu only"
-    violations = query_rows(duckdb_warehouse_url, "SELECT kode_wilayah, jumlah_keluarga FROM mart.tumpang_tindih "
+    violations = query_rows(duckdb_warehouse_url, "SELECT kode_wilayah, jumlah_keluarga FROM core.indikator_tumpang_tindih "
                                                   "WHERE kode_aturan = 'beras_dengan_bpnt' AND tingkat = 'kabupaten' "
                                                   "ORDER BY 1")
     assert violations == [(KAB, 1), (KAB2, 0)]
     # K3 now has BPNT, a core programme: covered.
-    kab = _one(duckdb_warehouse_url, "SELECT desil1_terintervensi FROM mart.konvergensi_kabupaten WHERE kode_kab = :k",
+    kab = _one(duckdb_warehouse_url, "SELECT desil1_terintervensi FROM core.indikator_konvergensi_kabupaten WHERE kode_kab = :k",
                k=KAB)
     assert kab["desil1_terintervensi"] == 2
 
@@ -467,7 +467,7 @@ def test_konvergensi_dag_runs_the_same_steps(airflow_dags, monkeypatch, tmp_path
     assert states["write_action_list"] == ["success"] * 2
     assert states["announce_konvergensi"] == ["success"]
     kab = _one(duckdb_warehouse_url, "SELECT keluarga_desil1, desil1_tanpa_program_inti FROM "
-                                     "mart.konvergensi_kabupaten WHERE kode_kab = :k", k=KAB)
+                                     "core.indikator_konvergensi_kabupaten WHERE kode_kab = :k", k=KAB)
     assert (kab["keluarga_desil1"], kab["desil1_tanpa_program_inti"]) == (3, 2)
     assert action_list_path(settings, KAB, PERIODE).exists()
     summary = json.loads(query_rows(duckdb_warehouse_url, "SELECT ringkasan FROM meta.konvergensi WHERE "

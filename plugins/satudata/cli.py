@@ -163,6 +163,37 @@ def cmd_konvergensi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from satudata.publish.publication import NothingToPublish
+    from satudata.publish.run import publish
+
+    settings = _settings(args)
+    settings.ensure_folders()
+    try:
+        result = publish(settings, args.period, disetujui_oleh=args.disetujui_oleh, cara_persetujuan="cli",
+                         run_id="cli")
+    except NothingToPublish as exc:
+        _print_json({"periode": args.period, "galat": str(exc)})
+        return 2
+    if result["periode"] is None:
+        _print_json({"periode": None, "pesan": "belum ada indikator konvergensi untuk diterbitkan"})
+        return 0
+    _print_json(result)
+    return 0
+
+
+def cmd_operator_role(args: argparse.Namespace) -> int:
+    from satudata.warehouse.access import create_operator_role
+    from satudata.warehouse.engine import transaction
+
+    settings = _settings(args)
+    with transaction(settings.warehouse_url) as conn:
+        create_operator_role(conn, args.role, args.kab)
+    _print_json({"role": args.role, "kode_kab": args.kab,
+                 "pesan": "peran dibuat; kata sandi diatur oleh DBA (ALTER ROLE ... PASSWORD), bukan di repositori"})
+    return 0
+
+
 def cmd_link_model(args: argparse.Namespace) -> int:
     from satudata.harmonise.model import load_model, model_path
 
@@ -263,6 +294,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(p)
     p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest harmonised period)")
     p.set_defaults(func=cmd_konvergensi)
+
+    p = sub.add_parser("publish", help="suppress small cells and switch a period into mart, exports, report "
+                                       "(the person named approves)")
+    _add_location_flags(p)
+    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest computed period)")
+    p.add_argument("--disetujui-oleh", required=True, metavar="NAMA",
+                   help="the walidata (data custodian) approving this publication; recorded in meta.publikasi")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("operator-role", help="PostgreSQL: a login role for a regency operator (reads only its "
+                                             "regencies' rows of core)")
+    _add_location_flags(p)
+    p.add_argument("--role", required=True, help="role name (lower case, e.g. operator_dompu)")
+    p.add_argument("--kab", required=True, action="append", help="kode_kab (repeat for several)")
+    p.set_defaults(func=cmd_operator_role)
 
     p = sub.add_parser("link-model", help="the linkage model file: show it, or retrain it on purpose")
     p.add_argument("action", choices=["show", "train"])

@@ -18,7 +18,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # `work` holds rebuildable intermediate artefacts (prepared linkage inputs); deleting it loses nothing.
-DATA_SUBDIRS = ("inbox", "outbox", "archive", "quarantine", "templates", "work")
+# `publikasi` holds what the forum may take away: exports and reports of each publication.
+DATA_SUBDIRS = ("inbox", "outbox", "archive", "quarantine", "templates", "work", "publikasi")
 
 
 def reference_dir() -> Path:

@@ -43,7 +43,9 @@ STAGING_INTERVENSI = Asset(
 )
 STAGING_BY_JENIS = {"dtks": STAGING_DTKS, "p3ke": STAGING_P3KE, "intervensi": STAGING_INTERVENSI}
 CORE_TERPADU = Asset(name="core_terpadu", uri="satudata://warehouse/core/terpadu", group="core")
-MART_KONVERGENSI = Asset(name="mart_konvergensi", uri="satudata://warehouse/mart/konvergensi", group="mart")
+# The exact indicators (restricted, in core); publication puts them in mart.
+INDIKATOR_KONVERGENSI = Asset(name="indikator_konvergensi", uri="satudata://warehouse/core/indikator_konvergensi",
+                              group="core")
 MART_PUBLIKASI = Asset(name="mart_publikasi", uri="satudata://warehouse/mart/publikasi", group="mart")
 
 

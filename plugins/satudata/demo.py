@@ -108,6 +108,32 @@ def _print_konvergensi(settings: Settings, period: str) -> None:
     _say("   action lists: outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx")
 
 
+def _print_publication(settings: Settings, period: str) -> dict:
+    from satudata.publish.exports import latest_dir
+    from satudata.warehouse.engine import make_engine, read_frame
+
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            rows = read_frame(conn, "SELECT * FROM meta.publikasi WHERE periode = :p AND status = 'terbit'",
+                              {"p": period})
+    finally:
+        engine.dispose()
+    if rows.empty:
+        _say("   nothing published")
+        return {}
+    record = rows.iloc[0]
+    summary = json.loads(record["ringkasan"])
+    folder = latest_dir(settings, period)
+    _say(f"   publication {record['publikasi_id']} of {period}, approved by {record['disetujui_oleh']} "
+         f"({record['cara_persetujuan']}), rules {record['aturan']}")
+    _say(f"   cells suppressed (counts below {record['ambang_sel_kecil']} and what would reveal them): "
+         f"{summary['sel_disensor_primer']} primary, {summary['sel_disensor_sekunder']} secondary")
+    for table, count in summary["sel_disensor"].items():
+        _say(f"     {table:<24} {summary['baris'][table]:>6} rows {count:>7} cells suppressed")
+    return {"folder": folder}
+
+
 def _warehouse_summary(url: str) -> dict[str, int]:
     import sqlalchemy as sa
 
@@ -131,7 +157,8 @@ def _warehouse_summary(url: str) -> dict[str, int]:
                     table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
                     for table in ("core.padanan_individu", "core.individu_terpadu", "core.keluarga_terpadu",
                                   "core.konflik_padanan", "core.antrian_review", "core.penerima_program",
-                                  "mart.konvergensi_desa", "mart.cakupan_program", "mart.kantong_kemiskinan")
+                                  "core.indikator_konvergensi_desa", "mart.konvergensi_desa", "mart.cakupan_program",
+                                  "mart.kantong_kemiskinan", "meta.publikasi", "meta.kamus_data")
                 },
             }
     finally:
@@ -149,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The generator has just written the files: nothing is still being copied, so no need to wait.
     os.environ.setdefault("SATUDATA_STABLE_SECONDS", "0")
+    # In production a walidata approves each publication in Airflow; the demo approves by configuration.
+    os.environ.setdefault("SATUDATA_PUBLISH_APPROVER", "Walidata (demo)")
     settings = Settings.from_env()
     settings.ensure_folders()
     airflow_home = Path(PROJECT_ROOT / ".airflow")
@@ -193,10 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     _say("\n5. Harmonisation DTKS <-> P3KE (core.individu_terpadu, core.keluarga_terpadu):")
     _print_harmonisation(settings, args.period)
 
-    _say("\n6. Convergence: do the programmes reach the poorest families? (mart.konvergensi_*)")
+    _say("\n6. Convergence: do the programmes reach the poorest families? (exact figures, core.indikator_*)")
     _print_konvergensi(settings, args.period)
 
-    _say("\n7. Warehouse:")
+    _say("\n7. Publication (mart, small cells suppressed; exports and report for the forum):")
+    published = _print_publication(settings, args.period)
+
+    _say("\n8. Warehouse:")
     for table, rows in _warehouse_summary(settings.warehouse_url).items():
         _say(f"   {table:<28} {rows:>8} rows")
 
@@ -209,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"   truth of the generator: {settings.data_dir / 'truth' / args.period}")
     _say(f"   warehouse (DuckDB):     {settings.warehouse_url.removeprefix('duckdb:///')}")
     _say(f"   Airflow home:           {airflow_home}  (UI: `make airflow-ui`)")
+    if published.get("folder"):
+        _say(f"   exports for the forum:  {published['folder']}  (CSV, XLSX, kamus_data, datapackage.json)")
+        _say(f"   report for the forum:   {published['folder'] / f'laporan_{args.period}.html'}")
     failed = [d for d, s in states.items() if "success" not in s]
     if failed:
         _say(f"\nFAILED: {failed}")

@@ -270,3 +270,89 @@ def konvergensi(periode: str | None = None, settings: Settings | None = None) ->
     from satudata.konvergensi.run import konvergensi as run
 
     return run(settings or task_settings(), periode, run_id=_airflow_run_id())
+
+
+# ---------------------------------------------------------------------------------------------- publish
+
+
+def publish_period_choice(periode: str | None = None, settings: Settings | None = None) -> str:
+    """The period to publish: the one asked for, else the newest with computed indicators."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from satudata.publish.run import choose_period
+
+    found = choose_period(settings or task_settings(), periode)
+    if not found:
+        raise AirflowSkipException("nothing to publish: no convergence indicators computed yet")
+    return found
+
+
+def plan_publication(periode: str, settings: Settings | None = None) -> dict:
+    """What publishing would change, with the Markdown the walidata reads (`ringkasan_md`)."""
+    from satudata.publish.publication import plan_publication as plan
+    from satudata.publish.run import plan_text
+
+    result = plan(settings or task_settings(), periode)
+    result["ringkasan_md"] = plan_text(result)
+    log.info("publication plan for %s: %s", periode, {k: v for k, v in result.items() if k != "ringkasan_md"})
+    return result
+
+
+def approval_route(requested: str | None = None) -> str:
+    """`approved_by_configuration` when a walidata is named by configuration, else `walidata_approval`."""
+    from satudata.publish.run import configured_approver
+
+    return "approved_by_configuration" if configured_approver(requested) else "walidata_approval"
+
+
+def configured_approval(requested: str | None = None) -> dict:
+    from satudata.publish.run import configured_approver
+
+    name = configured_approver(requested)
+    if not name:
+        raise ValueError("no walidata named by configuration")
+    log.info("publication approved by configuration, in the name of %s", name)
+    return {"disetujui_oleh": name, "cara_persetujuan": "konfigurasi"}
+
+
+def approval_from_hitl(response: dict | None) -> dict | None:
+    """The approver of the human-in-the-loop answer (None when the task did not run)."""
+    if not response:
+        return None
+    user = response.get("responded_by_user") or {}
+    name = user.get("name") or user.get("id") if isinstance(user, dict) else str(user)
+    if "Approve" not in (response.get("chosen_options") or []):
+        return None
+    return {"disetujui_oleh": name or "walidata", "cara_persetujuan": "hitl"}
+
+
+def publish_approved(periode: str, approval: dict, settings: Settings | None = None) -> dict:
+    from satudata.publish.publication import publish_period
+
+    return publish_period(settings or task_settings(), periode, disetujui_oleh=approval["disetujui_oleh"],
+                          cara_persetujuan=approval["cara_persetujuan"], run_id=_airflow_run_id())
+
+
+def write_exports(periode: str, settings: Settings | None = None) -> dict:
+    from satudata.publish.exports import write_exports as run
+
+    return run(settings or task_settings(), periode)
+
+
+def write_report(periode: str, settings: Settings | None = None) -> dict:
+    from satudata.publish.exports import latest_dir
+    from satudata.publish.report import write_report as run
+
+    settings = settings or task_settings()
+    folder = latest_dir(settings, periode)
+    if folder is None:
+        raise ValueError(f"no exports for {periode}: write_exports runs first")
+    return run(settings, periode, folder)
+
+
+def publish(periode: str | None = None, *, disetujui_oleh: str, settings: Settings | None = None) -> dict:
+    """All publication steps in one process for the CLI (the person named approves)."""
+    from satudata.publish.run import publish as run
+
+    return run(settings or task_settings(), periode, disetujui_oleh=disetujui_oleh, cara_persetujuan="cli",
+               run_id="cli")

@@ -1,4 +1,4 @@
--- mart.konvergensi_{level}: the convergence indicators of one region level, all defined here once and
+-- core.indikator_konvergensi_{level}: the convergence indicators of one region level, all defined here once and
 -- rendered for desa, kecamatan, kabupaten and provinsi ({keys} = that level's region columns).
 --   sasaran (the "desil1" columns) = P3KE families with desil <= :desil_sasaran (1 under the rules)
 --   terintervensi = receiving at least one core programme (cakupan minimal satu program inti)
@@ -6,7 +6,7 @@
 --   priority groups count families with desil <= :prioritas_desil_maks
 -- Recipients not found (or awaiting review) are counted once per person (kunci_penerima: the trusted
 -- NIK, else the cleaned name, birth date and desa), in the desa the list names. Parameters: :periode, :desil_sasaran, :prioritas_desil_maks.
-INSERT INTO mart.{table} (periode, {keys}, nama_wilayah, keluarga_terdata, keluarga_p3ke, keluarga_desil1,
+INSERT INTO core.indikator_{table} (periode, {keys}, nama_wilayah, keluarga_terdata, keluarga_p3ke, keluarga_desil1,
     desil1_terintervensi, desil1_tanpa_program_inti, desil1_tidak_di_dtks, keluarga_penerima,
     keluarga_penerima_di_atas_desil, penerima_tidak_ditemukan, penerima_perlu_review,
     keluarga_tumpang_tindih_pelanggaran, keluarga_tumpang_tindih_audit, lansia_tunggal,

@@ -1,9 +1,9 @@
--- mart.cakupan_program: per regency and province, each programme's eligible units, recipients, coverage,
+-- core.indikator_cakupan_program: per regency and province, each programme's eligible units, recipients, coverage,
 -- exclusion error (eligible, not receiving) and inclusion error (receiving, not eligible), in the
 -- programme's unit (families, or people for individu programmes), from core.sasaran_program.
 -- Every programme that runs in a regency has a row, also when nobody there receives it.
 -- Recipients found in no registry are counted once per person (kunci_penerima) and programme. Parameters: :periode.
-INSERT INTO mart.cakupan_program (periode, tingkat, kode_wilayah, nama_wilayah, kode_program, nama_program, unit,
+INSERT INTO core.indikator_cakupan_program (periode, tingkat, kode_wilayah, nama_wilayah, kode_program, nama_program, unit,
     desil_maks, program_inti, sasaran_layak, penerima, penerima_layak, kesalahan_eksklusi, kesalahan_inklusi,
     penerima_tidak_ditemukan, persen_cakupan, persen_inklusi)
 WITH program AS (

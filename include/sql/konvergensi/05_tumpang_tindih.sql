@@ -1,7 +1,7 @@
--- mart.tumpang_tindih: per regency and province, the families receiving each overlapping pair of
+-- core.indikator_tumpang_tindih: per regency and province, the families receiving each overlapping pair of
 -- programmes named by the period's rules (meta.aturan_tumpang_tindih), as a violation or an audit flag.
 -- Which family breaks which rule is decided once, in core.konvergensi_keluarga. Parameters: :periode.
-INSERT INTO mart.tumpang_tindih (periode, tingkat, kode_wilayah, nama_wilayah, kode_aturan, program_a, program_b,
+INSERT INTO core.indikator_tumpang_tindih (periode, tingkat, kode_wilayah, nama_wilayah, kode_aturan, program_a, program_b,
     tingkat_aturan, jumlah_keluarga)
 WITH aturan AS (
     SELECT * FROM meta.aturan_tumpang_tindih WHERE periode = :periode

@@ -1,10 +1,10 @@
--- mart.graduasi: how P3KE families moved between :periode_sebelumnya and :periode, per regency and
+-- core.indikator_graduasi: how P3KE families moved between :periode_sebelumnya and :periode, per regency and
 -- province: membaik (desil rose), tetap, memburuk (desil fell), keluar (no longer in P3KE: graduated,
 -- moved away or died; the data cannot tell which) and baru (new in P3KE).
 -- A family is followed by its P3KE family id, else by its KK; an id or KK held by two families on
 -- either side follows nobody. Only regencies with P3KE data in both periods are compared, so a missing
 -- submission is never read as mass graduation. Parameters: :periode, :periode_sebelumnya.
-INSERT INTO mart.graduasi (periode, periode_sebelumnya, tingkat, kode_wilayah, nama_wilayah, status,
+INSERT INTO core.indikator_graduasi (periode, periode_sebelumnya, tingkat, kode_wilayah, nama_wilayah, status,
     desil_sebelumnya, desil_sekarang, jumlah_keluarga)
 WITH kab_keduanya AS (
     SELECT DISTINCT kode_kab FROM core.keluarga_terpadu WHERE periode = :periode AND di_p3ke

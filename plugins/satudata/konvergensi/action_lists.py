@@ -53,7 +53,7 @@ ORDER BY k.kode_desa, f.nama_kepala_keluarga, f.id_keluarga_p3ke
 _DESA_SQL = """
 SELECT kode_kec, kode_desa, nama_wilayah, keluarga_desil1, desil1_terintervensi, desil1_tanpa_program_inti,
        persen_cakupan_desil1, desil1_tidak_di_dtks
-FROM mart.konvergensi_desa WHERE periode = :p AND kode_kab = :k AND keluarga_desil1 > 0
+FROM core.indikator_konvergensi_desa WHERE periode = :p AND kode_kab = :k AND keluarga_desil1 > 0
 ORDER BY desil1_tanpa_program_inti DESC, kode_desa
 """
 _NOT_FOUND_SQL = """

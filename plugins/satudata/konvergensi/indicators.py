@@ -1,8 +1,10 @@
 """The convergence indicators of a period: the rules applied, then the SQL of `include/sql/konvergensi/`.
 
-Each indicator is defined once, in SQL, and runs unchanged on DuckDB and PostgreSQL. Everything a
-period owns (`meta` rules, `core` facts, `mart` tables) is replaced in one transaction, so a reader sees
-the previous state or the new one, and a re-run for the same period gives identical tables.
+Each indicator is defined once, in SQL, and runs unchanged on DuckDB and PostgreSQL. The exact figures,
+small cells included, go to the restricted `core.indikator_<table>`; publication (`satudata.publish`)
+puts them in `mart` with small cells suppressed. Everything a period owns (`meta` rules, `core` facts
+and indicators) is replaced in one transaction, so a reader sees the previous state or the new one, and
+a re-run for the same period gives identical tables.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
 log = logging.getLogger(__name__)
 
-LEVELS = {  # mart table -> region columns of that level
+LEVELS = {  # indicator table -> region columns of that level
     "konvergensi_desa": ("kode_provinsi", "kode_kab", "kode_kec", "kode_desa"),
     "konvergensi_kecamatan": ("kode_provinsi", "kode_kab", "kode_kec"),
     "konvergensi_kabupaten": ("kode_provinsi", "kode_kab"),
     "konvergensi_provinsi": ("kode_provinsi",),
 }
-MART_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi")
+INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
 META_TABLES = ("aturan_konvergensi", "program_periode", "aturan_tumpang_tindih", "nilai_kategori")
 
@@ -89,7 +91,7 @@ def _categories(conn, rules: Rules, periode: str) -> pd.DataFrame:
 
 
 def build_indicators(settings: Settings, periode: str, *, run_id: str | None = None) -> dict:
-    """Apply the period's rules and rebuild its `core` facts and `mart` indicators in one transaction."""
+    """Apply the period's rules and rebuild its `core` facts and indicators in one transaction."""
     started = time.perf_counter()
     rules = load_rules(periode)
     engine = make_engine(settings.warehouse_url)
@@ -115,7 +117,7 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
             for table, frame in _rule_frames(rules, periode).items():
                 replace_rows(conn, f"meta.{table}", frame, scope, {"p": periode})
             replace_rows(conn, "meta.nilai_kategori", _categories(conn, rules, periode), scope, {"p": periode})
-            for table in (*CORE_TABLES, *(f"mart.{t}" for t in MART_TABLES)):
+            for table in (*CORE_TABLES, *(f"indikator_{t}" for t in INDICATOR_TABLES)):
                 name = table if "." in table else f"core.{table}"
                 conn.execute(sa.text(f"DELETE FROM {name} WHERE periode = :p"), {"p": periode})
             run("sasaran_program", sql_text("01_sasaran_program.sql"), params)
@@ -143,7 +145,7 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
 
 def headline(conn, periode: str, top: int = 5) -> dict:
     """The figures a coordination meeting asks for first, per province of the period."""
-    provinces = read_frame(conn, "SELECT * FROM mart.konvergensi_provinsi WHERE periode = :p ORDER BY kode_provinsi",
+    provinces = read_frame(conn, "SELECT * FROM core.indikator_konvergensi_provinsi WHERE periode = :p ORDER BY kode_provinsi",
                            {"p": periode})
     out: dict = {"periode": periode, "provinsi": {}}
     for row in provinces.to_dict("records"):
@@ -151,15 +153,15 @@ def headline(conn, periode: str, top: int = 5) -> dict:
         # The top of the ranking, pockets or not: at small scale no desa may reach the pocket minimum.
         pockets = read_frame(conn, "SELECT kode_desa, nama_desa, nama_kecamatan, kode_kab, keluarga_desil1, "
                                    "desil1_tanpa_program_inti, persen_tanpa_program_inti, kantong "
-                                   "FROM mart.kantong_kemiskinan WHERE periode = :p AND kode_provinsi = :v "
+                                   "FROM core.indikator_kantong_kemiskinan WHERE periode = :p AND kode_provinsi = :v "
                                    "AND desil1_tanpa_program_inti > 0 ORDER BY peringkat_provinsi LIMIT :n",
                              {"p": periode, "v": prov, "n": top})
-        overlaps = read_frame(conn, "SELECT kode_aturan, tingkat_aturan, jumlah_keluarga FROM mart.tumpang_tindih "
+        overlaps = read_frame(conn, "SELECT kode_aturan, tingkat_aturan, jumlah_keluarga FROM core.indikator_tumpang_tindih "
                                     "WHERE periode = :p AND tingkat = 'provinsi' AND kode_wilayah = :v "
                                     "ORDER BY kode_aturan", {"p": periode, "v": prov})
         programmes = read_frame(conn, "SELECT kode_program, sasaran_layak, penerima, persen_cakupan, "
                                       "kesalahan_eksklusi, kesalahan_inklusi, penerima_tidak_ditemukan "
-                                      "FROM mart.cakupan_program WHERE periode = :p AND tingkat = 'provinsi' "
+                                      "FROM core.indikator_cakupan_program WHERE periode = :p AND tingkat = 'provinsi' "
                                       "AND kode_wilayah = :v ORDER BY kode_program", {"p": periode, "v": prov})
         out["provinsi"][prov] = {
             **{k: (None if pd.isna(v) else v) for k, v in row.items() if k not in ("periode", "kode_provinsi")},
@@ -167,7 +169,7 @@ def headline(conn, periode: str, top: int = 5) -> dict:
             "program": programmes.to_dict("records"),
             "desa_teratas": pockets.to_dict("records"),
             "jumlah_kantong": conn.execute(sa.text(
-                "SELECT count(*) FROM mart.kantong_kemiskinan WHERE periode = :p AND kode_provinsi = :v AND kantong"),
+                "SELECT count(*) FROM core.indikator_kantong_kemiskinan WHERE periode = :p AND kode_provinsi = :v AND kantong"),
                 {"p": periode, "v": prov}).scalar_one(),
         }
     return _plain(out)

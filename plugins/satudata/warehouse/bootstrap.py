@@ -25,12 +25,14 @@ class InitResult:
 def init_warehouse(url: str) -> InitResult:
     """Idempotent: safe to run on every deploy and at the start of every ingest run."""
     from satudata.reference.load import load_reference
+    from satudata.warehouse.access import apply_access_control
 
     engine = make_engine(url)
     try:
         revision = upgrade(engine)
         with engine.begin() as conn:
             rows = load_reference(conn)
+            apply_access_control(conn)  # tables of newer migrations get the same grants and policies
         return InitResult(
             warehouse=engine.url.render_as_string(hide_password=True),
             dialect=engine.dialect.name,

@@ -1,0 +1,1 @@
+"""Publication of the Satu Data warehouse: suppression, versioned switch, dictionary, exports, report, access."""
