@@ -81,7 +81,10 @@ def _published_pockets(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _suppressed(exact: dict[str, pd.DataFrame], minimum: int):
     result = suppress(exact, minimum)
-    result.tables["kantong_kemiskinan"] = _published_pockets(result.tables["kantong_kemiskinan"])
+    pockets = result.tables["kantong_kemiskinan"]
+    listed = pockets["desil1_tanpa_program_inti"].notna().to_numpy()
+    result.tables["kantong_kemiskinan"] = _published_pockets(pockets)
+    result.masks["kantong_kemiskinan"] = result.masks["kantong_kemiskinan"][listed].reset_index(drop=True)
     return result
 
 
