@@ -395,3 +395,21 @@ def test_publish_dag_runs_with_configured_approval(airflow_dags, monkeypatch, tm
     folder = latest_dir(settings_, PERIODE)
     assert (folder / "datapackage.json").exists() and (folder / f"laporan_{PERIODE}.html").exists()
     assert np.isfinite(query_rows(duckdb_warehouse_url, "SELECT count(*) FROM mart.konvergensi_desa")[0][0])
+
+
+def test_cli_publish_records_the_person_who_approved(tmp_path, duckdb_warehouse_url, capsys):
+    from satudata.cli import main
+
+    settings_ = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings_.ensure_folders()
+    _write(duckdb_warehouse_url, _frames(PERIODE))
+    konvergensi(settings_, PERIODE)
+    capsys.readouterr()
+    code = main(["publish", "--data-dir", str(settings_.data_dir), "--warehouse", duckdb_warehouse_url,
+                 "--period", PERIODE, "--disetujui-oleh", "Bapak Walidata"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["berubah"] and out["laporan"]["html"].endswith(f"laporan_{PERIODE}.html")
+    assert query_rows(duckdb_warehouse_url, "SELECT disetujui_oleh, cara_persetujuan, run_id FROM meta.publikasi") == [
+        ("Bapak Walidata", "cli", "cli")]
+    assert main(["publish", "--data-dir", str(settings_.data_dir), "--warehouse", duckdb_warehouse_url,
+                 "--period", "2030-01", "--disetujui-oleh", "Bapak Walidata"]) == 2
