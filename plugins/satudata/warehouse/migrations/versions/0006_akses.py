@@ -36,11 +36,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        bind.execute(sa.text("DROP FUNCTION IF EXISTS meta.kabupaten_operator()"))
         tables = bind.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'core' AND rowsecurity")).scalars().all()
         for table in tables:
             bind.execute(sa.text(f"DROP POLICY IF EXISTS operator_kabupaten ON core.{table}"))
             bind.execute(sa.text(f"DROP POLICY IF EXISTS pipeline_semua ON core.{table}"))
             bind.execute(sa.text(f"ALTER TABLE core.{table} DISABLE ROW LEVEL SECURITY"))
+        bind.execute(sa.text("DROP FUNCTION IF EXISTS meta.kabupaten_operator()"))  # after the policies using it
     op.drop_table("operator_kabupaten", schema="meta")
