@@ -8,6 +8,11 @@ person and family links against the generator's truth (`benchmarks.link_quality`
 largest regency's two files with the intake reader (no validation, no warehouse) and times
 `prepare_people` and `link_people` in a fresh process, reporting its peak memory and the candidate
 pairs the blocking rules generate. Figures are printed; nothing is asserted.
+
+Both modes then run, on the same rows, the baselines a user would otherwise write
+(`benchmarks.baselines`: an exact-NIK `pd.merge`, and Splink set up as its documentation suggests)
+and print a table beside our figures: links, precision/recall/F1 against the same truth (quality),
+wall time, peak memory, and the ratio our time / their time. `--no-baselines` skips them.
 """
 
 from __future__ import annotations
@@ -72,6 +77,152 @@ def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multip
     }
 
 
+# ------------------------------------------------------------------------------------------- baselines
+
+
+def _staged_canonical(frame):
+    """The staged person rows behind one side of `Sources` (`load_sources` keeps them, `<column>_asli`
+    where a feature took the name): what `prepare_people` received."""
+    import pandas as pd
+    from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
+
+    out = {}
+    for column in (*PERSON_COLUMNS, *OPTIONAL_COLUMNS):
+        if column != "id" and f"{column}_asli" in frame:
+            out[column] = frame[f"{column}_asli"]
+        elif column in frame:
+            out[column] = frame[column]
+    return pd.DataFrame(out)
+
+
+def _ours_on_regency(src, model):
+    """Our linker on one regency's staged rows, as `link_regency` runs it: prepare both lists, link."""
+    from satudata.harmonise.link import link_people
+    from satudata.harmonise.records import prepare_people
+
+    left = prepare_people(_staged_canonical(src.dtks), id_prefix="dtks:",
+                          nik_flagged=~src.dtks["nik_valid"].astype(bool))
+    right = prepare_people(_staged_canonical(src.p3ke), id_prefix="p3ke:",
+                           nik_flagged=~src.p3ke["nik_valid"].astype(bool))
+    return link_people(left, right, model=model)
+
+
+def _fmt_row(cells: list, widths: list[int]) -> str:
+    return "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    text = [[str(c) for c in row] for row in [header, *rows]]
+    widths = [max(len(r[i]) for r in text) for i in range(len(header))]
+    lines = [_fmt_row(text[0], widths), "-" * (sum(widths) + 2 * (len(widths) - 1))]
+    return "\n".join([*lines, *(_fmt_row(r, widths) for r in text[1:])])
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}" if theirs > 0 else "-"
+
+
+def quality_baselines(workdir: Path, figures: dict, periode: str = "2026-11") -> str:
+    """Our linker and the baselines on the same staged rows of every regency, scored against the same truth.
+
+    Per regency, each method gets the staged DTKS and P3KE person rows `link_regency` gets
+    (`prepared_sources`, cached by the harmonise run): ours prepares and links them again here, timed
+    the same way as the baselines; the pipeline row is the warehouse's figure above (with the
+    province pass, which links across regencies).
+    """
+    import pandas as pd
+    import sqlalchemy as sa
+    from satudata.config import Settings
+    from satudata.harmonise.model import load_model
+    from satudata.harmonise.run import prepared_sources, regencies
+    from satudata.warehouse.engine import read_frame
+
+    from benchmarks.baselines import exact_nik_merge, person_rows, run_timed, splink_documented
+    from benchmarks.link_quality import Quality, person_truth
+
+    settings = Settings(data_dir=workdir / "data", warehouse_url=f"duckdb:///{workdir / 'data' / 'warehouse.duckdb'}")
+    model = load_model()
+    engine = sa.create_engine(settings.warehouse_url)
+    methods = ("ours", "merge", "splink", "splink_all")
+    pairs: dict[str, list] = {m: [] for m in methods}
+    seconds = dict.fromkeys(methods, 0.0)
+    peak_mb = dict.fromkeys(methods, 0.0)
+    splink_train = splink_predict = 0.0
+    rows_d = rows_p = 0
+    try:
+        with engine.connect() as conn:
+            truth = person_truth(conn, settings.data_dir / "truth" / periode, periode)
+            kabs = regencies(conn, periode)
+            pipeline_regency = read_frame(conn, "SELECT id_dtks, id_individu_p3ke FROM core.padanan_individu "
+                                                "WHERE periode = :p AND lingkup = 'kabupaten'", {"p": periode})
+            for kab in kabs:
+                src = prepared_sources(settings, conn, kab, periode)
+                rows_d, rows_p = rows_d + len(src.dtks), rows_p + len(src.p3ke)
+                timed = run_timed(lambda src=src: _ours_on_regency(src, model))
+                links = timed.value.links
+                pairs["ours"].append(pd.DataFrame({
+                    "id_dtks": links["unique_id_l"].str.split(":", n=1).str[1],
+                    "id_individu_p3ke": links["unique_id_r"].str.split(":", n=1).str[1]}))
+                seconds["ours"] += timed.seconds
+                peak_mb["ours"] = max(peak_mb["ours"], timed.peak_rss_added_mb or 0.0)
+                dtks, p3ke = person_rows(src.dtks), person_rows(src.p3ke)
+                timed = run_timed(lambda d=dtks, p=p3ke: exact_nik_merge(d, p))
+                pairs["merge"].append(timed.value)
+                seconds["merge"] += timed.seconds
+                peak_mb["merge"] = max(peak_mb["merge"], timed.peak_rss_added_mb or 0.0)
+                timed = run_timed(lambda d=dtks, p=p3ke: splink_documented(d, p))
+                pairs["splink"].append(timed.value.links)
+                pairs["splink_all"].append(timed.value.all_above_threshold)
+                seconds["splink"] += timed.seconds
+                peak_mb["splink"] = max(peak_mb["splink"], timed.peak_rss_added_mb or 0.0)
+                splink_train += timed.value.stats.get("seconds_train", 0.0)
+                splink_predict += timed.value.stats.get("seconds_predict", 0.0)
+    finally:
+        engine.dispose()
+
+    found = {m: pd.concat(pairs[m], ignore_index=True) for m in methods}
+    scores = {m: truth.score(found[m]) for m in methods}
+
+    def pair_set(frame: pd.DataFrame) -> set:
+        return set(zip(frame["id_dtks"].astype(str), frame["id_individu_p3ke"].astype(str), strict=True))
+
+    same = pair_set(found["ours"]) == pair_set(pipeline_regency)
+
+    def row(label: str, q, secs: str, mem: str, ratio: str) -> list:
+        return [label, f"{q.predicted:,}", f"{q.correct:,}", f"{q.precision:.5f}", f"{q.recall:.5f}", f"{q.f1:.5f}",
+                secs, mem, ratio]
+
+    people = figures["people"]
+    pipeline_q = Quality(predicted=people["predicted"], true=people["true"], correct=people["correct"],
+                         true_not_staged=people["true_not_staged"])
+    pipeline_secs = figures["seconds"]["link_regencies"] + figures["seconds"]["link_province"]
+    header = ["method (person links DTKS-P3KE)", "links", "correct", "precision", "recall", "F1", "seconds",
+              "peak MB", "ours/theirs"]
+    rows = [
+        row("ours: pipeline, regency + province pass", pipeline_q, f"{pipeline_secs:.1f}", "-", "-"),
+        row("ours: per regency (prepare + link)", scores["ours"], f"{seconds['ours']:.1f}", f"{peak_mb['ours']:.0f}",
+            "1.00"),
+        row("exact NIK merge (pandas)", scores["merge"], f"{seconds['merge']:.2f}", f"{peak_mb['merge']:.0f}",
+            _ratio(seconds["ours"], seconds["merge"])),
+        row("Splink as documented, one-to-one", scores["splink"], f"{seconds['splink']:.1f}",
+            f"{peak_mb['splink']:.0f}", _ratio(seconds["ours"], seconds["splink"])),
+        row("  same run, training not counted", scores["splink"], f"{seconds['splink'] - splink_train:.1f}", "",
+            _ratio(seconds["ours"], seconds["splink"] - splink_train)),
+        row("  same run, all pairs >= 0.9 (not one-to-one)", scores["splink_all"], "", "", ""),
+    ]
+    lines = [
+        (f"Baselines on the same staged rows: {len(kabs)} regencies, {rows_d:,} DTKS and {rows_p:,} P3KE person "
+         f"rows; {len(truth.staged_true):,} true pairs staged, {len(truth.across_regencies):,} of them across "
+         "regencies (only the province pass can find those)."),
+        _table(header, rows),
+        (f"Splink as documented: {splink_train:.1f} s training (prior, u, m; per regency), {splink_predict:.1f} s "
+         "predicting. Peak MB: resident memory added during the call, largest regency. Seconds exclude reading "
+         f"the staged rows; ours/theirs = {seconds['ours']:.1f} s / their seconds."),
+        f"Per-regency re-run reproduces the pipeline's regency links: {'yes' if same else 'NO'}.",
+    ]
+    return "\n".join(lines)
+
+
 def _canonical_lists(data_dir: Path, kab: str):
     """The regency's DTKS and P3KE files as canonical person frames (intake's reader, no validation)."""
     import pandas as pd
@@ -94,6 +245,10 @@ def _canonical_lists(data_dir: Path, kab: str):
     return left.reset_index(drop=True), right.reset_index(drop=True)
 
 
+OURS_SPEED_LINKS = "bench_ours_links.csv"
+SPEED_PERIODE = "2026-11"
+
+
 def speed_child(data_dir: Path, kab: str) -> dict:
     """Runs in its own process: read (not timed), prepare and link (timed)."""
     from satudata.harmonise.link import link_people
@@ -109,13 +264,82 @@ def speed_child(data_dir: Path, kab: str) -> dict:
     t1 = time.perf_counter()
     result = link_people(lp, rp, model=model)
     t2 = time.perf_counter()
+    # For the baselines' table (scored there against the generator's truth); not timed.
+    result.links[["unique_id_l", "unique_id_r"]].to_csv(data_dir / OURS_SPEED_LINKS, index=False)
     return {"kode_kab": kab, "left_rows": len(left), "right_rows": len(right),
             "seconds_prepare": round(t1 - t0, 1), "seconds_link": round(t2 - t1, 1),
             "seconds_total": round(t2 - t0, 1), "rss_gib_after_reading": round(rss_before, 2),
             **{k: v for k, v in result.stats.items() if k not in ("left", "right")}}
 
 
-def speed(scale: float, workdir: Path, kab: str, periode: str = "2026-11") -> dict:
+def speed_baseline_child(data_dir: Path, kab: str) -> dict:
+    """Runs in its own process: the same two lists as `speed_child` (read, not timed), then the baselines;
+    scores them and our links (written by `speed_child`) against the generator's truth."""
+    import pandas as pd
+
+    from benchmarks.baselines import exact_nik_merge, run_timed, splink_documented
+    from benchmarks.link_quality import person_truth_of_rows
+
+    left, right = _canonical_lists(data_dir, kab)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    merge = run_timed(lambda: exact_nik_merge(left, right))
+    splink = run_timed(lambda: splink_documented(left, right))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    truth = person_truth_of_rows(data_dir / "truth" / SPEED_PERIODE, left["id"].astype(str), right["id"].astype(str))
+    ours = pd.read_csv(data_dir / OURS_SPEED_LINKS, dtype=str)
+    ours = pd.DataFrame({"id_dtks": ours["unique_id_l"].str.split(":", n=1).str[1],
+                         "id_individu_p3ke": ours["unique_id_r"].str.split(":", n=1).str[1]})
+    quality = {"ours": truth.score(ours), "merge": truth.score(merge.value), "splink": truth.score(splink.value.links),
+               "splink_all": truth.score(splink.value.all_above_threshold)}
+    return {"left_rows": len(left), "right_rows": len(right), "rss_gib_after_reading": round(rss_before, 2),
+            "merge_seconds": round(merge.seconds, 2), "merge_links": len(merge.value),
+            "splink_seconds": round(splink.seconds, 1), "splink_links": len(splink.value.links),
+            "splink": splink.value.stats, "peak_rss_gib": round(peak, 2),
+            "merge_peak_added_mb": merge.peak_rss_added_mb, "splink_peak_added_mb": splink.peak_rss_added_mb,
+            "true_pairs": len(truth.staged_true), "true_pairs_other_regency": len(truth.across_regencies),
+            "quality": {k: q.to_dict() for k, q in quality.items()}}
+
+
+def speed_baselines(workdir: Path, kab: str, figures: dict) -> str:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_link", "_speed-baseline", str(workdir / "data"),
+                           kab], cwd=ROOT, capture_output=True, text=True, check=True)
+    base = json.loads(proc.stdout.strip().splitlines()[-1])
+    ours = figures["seconds_total"]
+    sp = base["splink"]
+    untrained = base["splink_seconds"] - sp.get("seconds_train", 0.0)
+    quality = base["quality"]
+
+    def row(label: str, method: str, secs: str, rss: str, ratio: str) -> list:
+        q = quality[method]
+        return [label, f"{q['predicted']:,}", f"{q['correct']:,}", f"{q['precision']:.5f}", f"{q['recall']:.5f}",
+                f"{q['f1']:.5f}", secs, rss, ratio]
+
+    header = ["method (one regency, same rows)", "links", "correct", "precision", "recall", "F1", "seconds",
+              "peak RSS GiB", "ours/theirs"]
+    rows = [
+        row("ours (prepare + link)", "ours", f"{ours:.1f}", f"{figures['peak_rss_gib']:.2f}", "1.00"),
+        row("exact NIK merge (pandas)", "merge", f"{base['merge_seconds']:.2f}", "",
+            _ratio(ours, base["merge_seconds"])),
+        row("Splink as documented, one-to-one", "splink", f"{base['splink_seconds']:.1f}",
+            f"{base['peak_rss_gib']:.2f}", _ratio(ours, base["splink_seconds"])),
+        row("  same run, training not counted", "splink", f"{untrained:.1f}", "", _ratio(ours, untrained)),
+        row("  same run, all pairs >= 0.9 (not one-to-one)", "splink_all", "", "", ""),
+    ]
+    return "\n".join([
+        (f"Baselines on regency {kab}: {base['left_rows']:,} DTKS x {base['right_rows']:,} P3KE rows "
+         f"(read by the intake reader, not timed, not validated); {base['true_pairs']:,} true pairs among them "
+         f"(+{base['true_pairs_other_regency']:,} with the partner in another regency)."),
+        _table(header, rows),
+        (f"Splink as documented: {sp.get('seconds_prepare', 0)} s input, {sp.get('seconds_train', 0)} s training "
+         f"(prior, u, m), {sp.get('seconds_predict', 0)} s predicting, {sp.get('pairs_above_threshold', 0):,} "
+         f"pairs >= 0.9. Peak RSS: each process's own, reading included ({figures['rss_gib_after_reading']:.2f} "
+         f"GiB after reading for ours; the baselines share one process, {base['rss_gib_after_reading']:.2f} GiB "
+         f"after reading; during the call resident memory rose by at most {base['merge_peak_added_mb']} MB for "
+         f"the merge, {base['splink_peak_added_mb']} MB for Splink)."),
+    ])
+
+
+def speed(scale: float, workdir: Path, kab: str, periode: str = SPEED_PERIODE) -> dict:
     from satudata.generate import generate_province
 
     data_dir = workdir / "data"
@@ -139,21 +363,35 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("speed")
     s.add_argument("--scale", type=float, default=0.7)
     s.add_argument("--kab", default="5203", help="regency to link (default Lombok Timur, the largest of NTB)")
-    child = sub.add_parser("_speed-child")
-    child.add_argument("data_dir", type=Path)
-    child.add_argument("kab")
+    for mode in (q, s):
+        mode.add_argument("--no-baselines", action="store_true", help="skip the exact-NIK and Splink baselines")
+    for name in ("_speed-child", "_speed-baseline"):
+        child = sub.add_parser(name)
+        child.add_argument("data_dir", type=Path)
+        child.add_argument("kab")
     args = parser.parse_args(argv)
     _quiet()
     os.environ.setdefault("SATUDATA_TASK_RETRIES", "0")
     if args.mode == "_speed-child":
         print(json.dumps(speed_child(args.data_dir, args.kab)))
         return 0
+    if args.mode == "_speed-baseline":
+        print(json.dumps(speed_baseline_child(args.data_dir, args.kab)))
+        return 0
+    baselines = None
     with tempfile.TemporaryDirectory(prefix="satudata-bench-link-") as tmp:
         if args.mode == "quality":
             figures = quality(args.scale, Path(tmp), defect_multiplier=args.defect_multiplier)
+            if not args.no_baselines:
+                baselines = quality_baselines(Path(tmp), figures)
         else:
             figures = speed(args.scale, Path(tmp), args.kab)
+            if not args.no_baselines:
+                baselines = speed_baselines(Path(tmp), args.kab, figures)
     print(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+    if baselines:
+        print()
+        print(baselines)
     return 0
 
 

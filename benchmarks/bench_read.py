@@ -1,10 +1,12 @@
-"""Throughput of `satudata.intake.read` (rows per second), and of the raw readers it was chosen between.
+"""Throughput of `satudata.intake.read` (rows per second), of the raw readers it was chosen between, and of
+what a pandas user would write instead (`pd.read_excel`, engine openpyxl or calamine, on the same xlsx).
 
     .venv/bin/python benchmarks/bench_read.py            # CSV 100k + 1M rows, xlsx 100k rows
     .venv/bin/python benchmarks/bench_read.py --quick    # smaller sizes
 
 Prints a table; makes no assertions. Files are generated in a temporary directory: a DTKS-like table of
-10 columns (NIK and KK as text, a dotted kode desa, a date as text ...) under a title row.
+10 columns (NIK and KK as text, a dotted kode desa, a date as text ...) under a title row. `ours/theirs`
+is our reader's time on the same file divided by the other reader's (below 1: ours is faster).
 """
 
 from __future__ import annotations
@@ -125,13 +127,22 @@ def raw_openpyxl(path: Path) -> Callable[[], int]:
     return run
 
 
+def pandas_read_excel(path: Path, engine: str) -> Callable[[], int]:
+    """What a pandas user writes: the sheet as text (NIK, KK), header on the third row (under the title)."""
+    def run() -> int:
+        frame = pd.read_excel(path, sheet_name="Data", header=2, dtype=str, engine=engine)
+        return len(frame)
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10k/100k CSV rows, 10k xlsx rows")
     args = parser.parse_args()
     csv_sizes = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
     xlsx_rows = 10_000 if args.quick else 100_000
-    results: list[tuple[str, str, int, float]] = []
+    results: list[tuple[str, str, int, float]] = []  # the first row of each file is our reader
     with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp:
         tmp_path = Path(tmp)
         for size in csv_sizes:
@@ -148,11 +159,17 @@ def main() -> None:
         results.append((label, "read_submission (calamine)", *timed(intake(path), 2)))
         results.append(("", "raw python-calamine iter_rows", *timed(raw_calamine(path), 2)))
         results.append(("", "raw openpyxl read_only iter_rows", *timed(raw_openpyxl(path), 1)))
+        results.append(("", "pandas read_excel engine=openpyxl", *timed(pandas_read_excel(path, "openpyxl"), 1)))
+        results.append(("", "pandas read_excel engine=calamine", *timed(pandas_read_excel(path, "calamine"), 2)))
     width = max(len(r[0]) for r in results)
-    print(f"{'file':<{width}}  {'reader':<34} {'rows':>10} {'seconds':>8} {'rows/s':>12}")
-    print("-" * (width + 68))
+    print(f"{'file':<{width}}  {'reader':<34} {'rows':>10} {'seconds':>8} {'rows/s':>12} {'ours/theirs':>12}")
+    print("-" * (width + 81))
+    ours = 0.0
     for label, reader, rows, seconds in results:
-        print(f"{label:<{width}}  {reader:<34} {rows:>10,} {seconds:>8.2f} {rows / seconds:>12,.0f}")
+        if label:  # a new file: its first row is our reader
+            ours = seconds
+        ratio = "" if label else f"{ours / seconds:.2f}"
+        print(f"{label:<{width}}  {reader:<34} {rows:>10,} {seconds:>8.2f} {rows / seconds:>12,.0f} {ratio:>12}")
 
 
 if __name__ == "__main__":

@@ -106,17 +106,54 @@ def _family_quality(conn, truth_dir: Path, periode: str) -> Quality:
                    true_not_staged=len(both_true - both_staged))
 
 
-def evaluate(conn, truth_dir: Path, periode: str) -> dict:
-    """Person and family link quality of the harmonised period in the warehouse."""
+@dataclass(frozen=True)
+class PersonTruth:
+    """True DTKS-P3KE person pairs (`id_dtks`, `id_individu_p3ke`), all and those whose two rows were staged."""
+
+    true: frozenset
+    staged_true: frozenset
+    across_regencies: frozenset  # staged true pairs whose two rows were staged by different regencies
+
+    def score(self, pairs) -> Quality:
+        """Quality of predicted pairs: an iterable of (id_dtks, id_individu_p3ke), or a frame with those columns."""
+        if isinstance(pairs, pd.DataFrame):
+            pairs = zip(pairs["id_dtks"].astype(str), pairs["id_individu_p3ke"].astype(str), strict=True)
+        return _score(set(pairs), self.true, self.staged_true)
+
+
+def person_truth(conn, truth_dir: Path, periode: str) -> PersonTruth:
     true_people = true_person_pairs(truth_dir)
     staged_d = set(read_frame(conn, "SELECT DISTINCT id_dtks FROM staging.dtks WHERE aktif AND periode = :p",
                               {"p": periode})["id_dtks"].astype(str))
     staged_p = set(read_frame(conn, "SELECT DISTINCT id_individu_p3ke FROM staging.p3ke_anggota "
                                     "WHERE aktif AND periode = :p", {"p": periode})["id_individu_p3ke"].astype(str))
-    links = read_frame(conn, "SELECT id_dtks, id_individu_p3ke, match_method, lingkup, match_probability "
-                             "FROM core.padanan_individu WHERE periode = :p", {"p": periode})
     true_set = set(zip(true_people["record_id_d"], true_people["record_id_p"], strict=True))
     staged_true = {(d, p) for d, p in true_set if d in staged_d and p in staged_p}
+    across = true_people[true_people["kode_kab_d"] != true_people["kode_kab_p"]]
+    across_set = set(zip(across["record_id_d"], across["record_id_p"], strict=True)) & staged_true
+    return PersonTruth(frozenset(true_set), frozenset(staged_true), frozenset(across_set))
+
+
+def person_truth_of_rows(truth_dir: Path, dtks_ids, p3ke_ids) -> PersonTruth:
+    """Truth for lists read straight from files (no warehouse): true pairs with a record among the rows
+    given; "staged" are those with both."""
+    true_people = true_person_pairs(truth_dir)
+    d_in = true_people["record_id_d"].isin(set(map(str, dtks_ids)))
+    p_in = true_people["record_id_p"].isin(set(map(str, p3ke_ids)))
+
+    def pairs(mask) -> frozenset:
+        kept = true_people[mask]
+        return frozenset(zip(kept["record_id_d"], kept["record_id_p"], strict=True))
+
+    return PersonTruth(pairs(d_in | p_in), pairs(d_in & p_in), pairs(d_in ^ p_in))
+
+
+def evaluate(conn, truth_dir: Path, periode: str) -> dict:
+    """Person and family link quality of the harmonised period in the warehouse."""
+    truth = person_truth(conn, truth_dir, periode)
+    true_set, staged_true = set(truth.true), set(truth.staged_true)
+    links = read_frame(conn, "SELECT id_dtks, id_individu_p3ke, match_method, lingkup, match_probability "
+                             "FROM core.padanan_individu WHERE periode = :p", {"p": periode})
     predicted = set(zip(links["id_dtks"].astype(str), links["id_individu_p3ke"].astype(str), strict=True))
     people = _score(predicted, true_set, staged_true)
     by_method = {}

@@ -1,0 +1,194 @@
+"""The whole pipeline at one or more scales, stage by stage, as the DAGs run it.
+
+Each scale runs in a process of its own (so peak memory is that scale's): generate a province, then the
+functions the DAG tasks call, in DAG order - intake, harmonisation (per-regency linkage, province pass,
+build), convergence (recipients per regency, indicators, action lists), publication (suppress and switch,
+exports, report). For every stage: rows in, wall time, rows per second, peak RSS, and for linkage the
+candidate comparisons. With several scales a growth table says how time and memory grow and which stage
+dominates.
+
+    python -m benchmarks.bench_pipeline --scales 0.01 0.1 [--province 52] [--warehouse duckdb|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.bench_konvergensi import Stage, _count, _quiet, measure
+
+PERIODE = "2026-11"
+
+
+def run_scale(scale: float, province: str, warehouse: str) -> dict:
+    """One scale in this process; returns the stages as dicts."""
+    _quiet()
+    os.environ.setdefault("SATUDATA_PUBLISH_APPROVER", "benchmark")
+    from satudata.config import Settings
+    from satudata.generate import generate_province
+    from satudata.harmonise.run import build_regency, link_province, link_regency, regencies
+    from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.konvergensi.action_lists import write_action_list
+    from satudata.konvergensi.indicators import build_indicators
+    from satudata.konvergensi.recipients import match_recipients
+    from satudata.publish.exports import publication_dir, write_exports
+    from satudata.publish.publication import publish_period
+    from satudata.publish.report import write_report
+    from satudata.warehouse.bootstrap import init_warehouse
+    from satudata.warehouse.engine import make_engine
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{scale}-"))
+    url = f"duckdb:///{workdir / 'warehouse.duckdb'}" if warehouse == "duckdb" else _fresh_pg()
+    settings = Settings(data_dir=workdir / "data", warehouse_url=url)
+    settings.ensure_folders()
+    init_warehouse(url)
+    stages: list[Stage] = []
+    comparisons = 0
+
+    with measure(stages, "generate", PERIODE) as st:
+        summary = generate_province(settings.data_dir, province=province, scale=scale, seed=2026, period=PERIODE)
+        totals = summary.to_dict().get("totals", {})
+        st.rows_in = int(totals.get("dtks", 0) + totals.get("p3ke", 0) + totals.get("p3ke_keluarga", 0)
+                         + totals.get("intervensi", 0))
+        st.what = f"rows written, {totals.get('files', 0)} files"
+    with measure(stages, "ingest", PERIODE) as st:
+        ingest_once(settings, options=IntakeOptions(stable_seconds=0))
+        st.rows_in = _count(url, "SELECT COALESCE(SUM(rows_total), 0) FROM meta.submission WHERE periode = :p", PERIODE)
+        st.what = "file rows (archive, read, GX, stage, report)"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        kabs = regencies(conn, PERIODE)
+    engine.dispose()
+    people = _count(url, "SELECT (SELECT count(*) FROM staging.dtks WHERE aktif AND periode = :p) + "
+                         "(SELECT count(*) FROM staging.p3ke_anggota WHERE aktif AND periode = :p)", PERIODE)
+    with measure(stages, "harmonise: link per regency", PERIODE) as st:
+        for kab in kabs:
+            comparisons += int(link_regency(settings, kab, PERIODE).get("comparisons", 0) or 0)
+        st.rows_in, st.what = people, "DTKS + P3KE people"
+    with measure(stages, "harmonise: province pass", PERIODE) as st:
+        link_province(settings, PERIODE)
+        st.rows_in, st.what = people, "DTKS + P3KE people (the unlinked are compared)"
+    with measure(stages, "harmonise: build", PERIODE) as st:
+        for kab in kabs:
+            build_regency(settings, kab, PERIODE)
+        st.rows_in, st.what = people, "people -> individu/keluarga_terpadu"
+    recipients = _count(url, "SELECT count(*) FROM staging.intervensi WHERE aktif AND periode = :p", PERIODE)
+    with measure(stages, "konvergensi: recipients", PERIODE) as st:
+        for kab in kabs:
+            match_recipients(settings, kab, PERIODE)
+        st.rows_in, st.what = recipients, "recipient-list rows"
+    families = _count(url, "SELECT count(*) FROM core.keluarga_terpadu WHERE periode = :p", PERIODE)
+    with measure(stages, "konvergensi: indicators", PERIODE) as st:
+        build_indicators(settings, PERIODE)
+        st.rows_in, st.what = families, "harmonised families"
+    with measure(stages, "konvergensi: action lists", PERIODE) as st:
+        for kab in kabs:
+            write_action_list(settings, kab, PERIODE)
+        st.rows_in, st.what = families, "harmonised families"
+    indicator_rows = _count(url, "SELECT count(*) FROM core.indikator_konvergensi_desa WHERE periode = :p", PERIODE)
+    with measure(stages, "publish: suppress + switch", PERIODE) as st:
+        published = publish_period(settings, PERIODE, disetujui_oleh="benchmark", cara_persetujuan="konfigurasi")
+        st.rows_in, st.what = indicator_rows, "desa indicator rows (+ other tables)"
+    with measure(stages, "publish: exports + report", PERIODE) as st:
+        write_exports(settings, PERIODE)
+        write_report(settings, PERIODE, publication_dir(settings, PERIODE, published["publikasi_id"]))
+        st.rows_in, st.what = indicator_rows, "desa indicator rows (+ other tables)"
+    return {"scale": scale, "province": province, "warehouse": warehouse, "regencies": len(kabs),
+            "comparisons": comparisons, "stages": [s.__dict__ for s in stages]}
+
+
+def _fresh_pg() -> str:
+    import secrets
+
+    import sqlalchemy as sa
+
+    admin_url = os.environ.get("SATUDATA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    name = f"satudata_bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def report(result: dict) -> str:
+    lines = [(f"scale {result['scale']} (province {result['province']}, {result['regencies']} regencies, "
+             f"{result['warehouse']})"),
+             f"  {'stage':<28} {'rows in':>10} {'seconds':>9} {'rows/s':>10} {'peak RSS':>9}  rows are"]
+    pipeline = 0.0
+    for s in result["stages"]:
+        rate = f"{s['rows_in'] / s['seconds']:,.0f}" if s["seconds"] else "-"
+        extra = f"; {result['comparisons']:,} candidate comparisons" if s["name"] == "harmonise: link per regency" \
+            else ""
+        lines.append(f"  {s['name']:<28} {s['rows_in']:>10,} {s['seconds']:>9.1f} {rate:>10} "
+                     f"{s['peak_rss_mb']:>6.0f} MB  {s['what']}{extra}")
+        if s["name"] != "generate":
+            pipeline += s["seconds"]
+    link = sum(s["seconds"] for s in result["stages"] if s["name"].startswith("harmonise: link")
+               or s["name"] == "harmonise: province pass")
+    peak = max(s["peak_rss_mb"] for s in result["stages"])
+    lines.append(f"  pipeline (all but generate): {pipeline:.1f} s = {pipeline / 60:.1f} min; linkage "
+                 f"{link:.1f} s; peak RSS {peak / 1024:.2f} GiB")
+    return "\n".join(lines)
+
+
+def growth(results: list[dict]) -> str:
+    if len(results) < 2:
+        return ""
+    names = [s["name"] for s in results[0]["stages"]]
+    head = "  " + f"{'stage':<28}" + "".join(f"{'s @' + str(r['scale']):>12}" for r in results) + \
+        f"{'x time':>9}{'x rows':>9}"
+    lines = ["growth (seconds per stage; x = last scale / first scale)", head]
+    for i, name in enumerate(names):
+        secs = [r["stages"][i]["seconds"] for r in results]
+        rows = [r["stages"][i]["rows_in"] for r in results]
+        ratio = f"{secs[-1] / secs[0]:.1f}" if secs[0] else "-"
+        rratio = f"{rows[-1] / rows[0]:.1f}" if rows[0] else "-"
+        lines.append(f"  {name:<28}" + "".join(f"{s:>12.1f}" for s in secs) + f"{ratio:>9}{rratio:>9}")
+    peaks = [max(s["peak_rss_mb"] for s in r["stages"]) for r in results]
+    lines.append("  peak RSS (MB)               " + "".join(f"{p:>12.0f}" for p in peaks))
+    last = results[-1]["stages"][1:]
+    top = max(last, key=lambda s: s["seconds"])
+    total = sum(s["seconds"] for s in last)
+    lines.append(f"  dominant stage at scale {results[-1]['scale']}: {top['name']} "
+                 f"({100 * top['seconds'] / total:.0f} % of the pipeline)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.01])
+    parser.add_argument("--province", default="52")
+    parser.add_argument("--warehouse", choices=["duckdb", "postgresql"], default="duckdb")
+    parser.add_argument("--one", type=float, help=argparse.SUPPRESS)  # internal: run one scale, print JSON
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(run_scale(args.one, args.province, args.warehouse)))
+        return 0
+    results = []
+    for scale in args.scales:
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_pipeline", "--one", str(scale),
+                               "--province", args.province, "--warehouse", args.warehouse],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            print(proc.stderr[-4000:], file=sys.stderr)
+            return proc.returncode
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(report(result), flush=True)
+        print(f"  (process wall {time.perf_counter() - started:.0f} s)\n", flush=True)
+    text = growth(results)
+    if text:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
