@@ -110,3 +110,61 @@ def test_table_names_are_validated(bad, fresh_duckdb_url):
     with engine.begin() as conn, pytest.raises(ValueError):
         bulk_insert(conn, bad, pd.DataFrame({"a": [1]}))
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_runs_starting_together_prepare_the_warehouse_one_at_a_time(pg_warehouse_url):
+    """Every DAG run starts with init_warehouse; runs of several provinces start together, beside ANALYZE.
+
+    Re-applying grants and policies each time took ACCESS EXCLUSIVE locks and failed with "deadlock
+    detected" or "tuple concurrently updated"; now an initialised warehouse is left as it is and
+    concurrent inits queue on an advisory lock.
+    """
+    import threading
+
+    from satudata.warehouse.access import access_in_place, apply_access_control
+
+    engine = make_engine(pg_warehouse_url)
+    with engine.begin() as conn:
+        assert access_in_place(conn)
+        assert apply_access_control(conn)["applied"] is False
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def analyze_loop() -> None:
+        with engine.connect() as conn:
+            while not stop.is_set():
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
+
+    def init() -> None:
+        try:
+            init_warehouse(pg_warehouse_url)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    analyzer = threading.Thread(target=analyze_loop)
+    analyzer.start()
+    try:
+        workers = [threading.Thread(target=init) for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+    finally:
+        stop.set()
+        analyzer.join(timeout=60)
+    assert not errors, errors
+
+    # A core table added later (as by a new migration) is not "in place" until it gets its policies.
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE core.uji_baru (kode_kab varchar(4), nilai int)"))
+        assert not access_in_place(conn)
+    init_warehouse(pg_warehouse_url)
+    with engine.connect() as conn:
+        assert access_in_place(conn)
+        policies = conn.execute(sa.text("SELECT count(*) FROM pg_policies WHERE schemaname = 'core' "
+                                        "AND tablename = 'uji_baru'")).scalar()
+    engine.dispose()
+    assert policies == 2

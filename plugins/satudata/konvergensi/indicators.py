@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from satudata.config import Settings, sql_dir
 from satudata.konvergensi.rules import Rules, load_rules
-from satudata.warehouse.engine import make_engine, read_frame, replace_rows
+from satudata.warehouse.engine import make_engine, read_frame, refresh_statistics, replace_rows
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ LEVELS = {  # indicator table -> region columns of that level
 INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
 META_TABLES = ("aturan_konvergensi", "program_periode", "aturan_tumpang_tindih", "nilai_kategori")
+# What the SQL of include/sql/konvergensi/ reads, filled by the tasks just before it.
+STATISTICS_TABLES = ("core.individu_terpadu", "core.keluarga_terpadu", "core.penerima_program",
+                     "meta.program_periode", "meta.aturan_tumpang_tindih", "meta.nilai_kategori")
 
 
 @cache
@@ -120,6 +123,8 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
             for table in (*CORE_TABLES, *(f"indikator_{t}" for t in INDICATOR_TABLES)):
                 name = table if "." in table else f"core.{table}"
                 conn.execute(sa.text(f"DELETE FROM {name} WHERE periode = :p"), {"p": periode})
+            # The mapped tasks have just loaded the period: plan on statistics that know it.
+            refresh_statistics(conn, STATISTICS_TABLES)
             run("sasaran_program", sql_text("01_sasaran_program.sql"), params)
             run("konvergensi_keluarga", sql_text("02_konvergensi_keluarga.sql"), params)
             for table in LEVELS:

@@ -41,10 +41,56 @@ def _ensure_role(conn: Connection, name: str, login: bool) -> None:
         conn.execute(sa.text(f"CREATE ROLE {name} {'LOGIN' if login else 'NOLOGIN'}"))
 
 
-def apply_access_control(conn: Connection) -> dict:
-    """Create the roles and (re)apply grants and policies; idempotent. No-op on other engines."""
+def _rls_tables(conn: Connection) -> list[str]:
+    return list(conn.execute(sa.text(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'core' AND column_name = 'kode_kab' "
+        "AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
+        "AND table_type = 'BASE TABLE') ORDER BY table_name")).scalars().all())
+
+
+def access_in_place(conn: Connection) -> bool:
+    """True when every role, grant, function and policy `apply_access_control` makes is already there.
+
+    Checked first because re-applying takes ACCESS EXCLUSIVE locks (ALTER TABLE, CREATE POLICY) on every
+    core table at the start of every DAG run: beside a running ANALYZE or another run's start that
+    deadlocks or fails with "tuple concurrently updated".
+    """
+    roles = set(conn.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname IN (:a, :b, :c)"),
+                             {"a": PIPELINE, "b": FORUM, "c": OPERATOR}).scalars())
+    if roles != {PIPELINE, FORUM, OPERATOR}:
+        return False
+    if not conn.execute(sa.text("SELECT to_regprocedure('meta.kabupaten_operator()') IS NOT NULL")).scalar():
+        return False
+    missing = conn.execute(sa.text("""
+        SELECT count(*) FROM pg_tables t
+        WHERE t.schemaname IN ('staging', 'core', 'mart', 'meta')
+          AND (NOT has_table_privilege(:pipeline, quote_ident(t.schemaname) || '.' || quote_ident(t.tablename),
+                                       'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
+               OR (t.schemaname = 'mart' AND NOT has_table_privilege(
+                       :forum, quote_ident(t.schemaname) || '.' || quote_ident(t.tablename), 'SELECT')))
+    """), {"pipeline": PIPELINE, "forum": FORUM}).scalar()
+    if missing:
+        return False
+    rls = _rls_tables(conn)
+    in_place = conn.execute(sa.text("""
+        SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'core' AND c.relname = ANY(:tables) AND c.relrowsecurity
+          AND has_table_privilege(:operator, c.oid, 'SELECT')
+          AND (SELECT count(*) FROM pg_policies p WHERE p.schemaname = 'core' AND p.tablename = c.relname
+               AND p.policyname IN ('operator_kabupaten', 'pipeline_semua')) = 2
+    """), {"tables": rls, "operator": OPERATOR}).scalar()
+    return in_place == len(rls)
+
+
+def apply_access_control(conn: Connection, *, force: bool = False) -> dict:
+    """Create the roles and (re)apply grants and policies; idempotent. No-op on other engines.
+
+    Does nothing when everything is already in place (`access_in_place`), unless `force`.
+    """
     if conn.dialect.name != "postgresql":
         return {"applied": False, "reason": f"{conn.dialect.name} has no roles"}
+    if not force and access_in_place(conn):
+        return {"applied": False, "reason": "already in place", "rls_tables": _rls_tables(conn)}
     for name, login in ((PIPELINE, True), (FORUM, True), (OPERATOR, False)):
         _ensure_role(conn, name, login)
 
@@ -79,10 +125,7 @@ def apply_access_control(conn: Connection) -> dict:
     run("REVOKE ALL ON FUNCTION meta.kabupaten_operator() FROM PUBLIC")
     run(f"GRANT EXECUTE ON FUNCTION meta.kabupaten_operator() TO {OPERATOR}")
     run(f"GRANT USAGE ON SCHEMA meta TO {OPERATOR}")
-    tables = conn.execute(sa.text(
-        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'core' AND column_name = 'kode_kab' "
-        "AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
-        "AND table_type = 'BASE TABLE') ORDER BY table_name")).scalars().all()
+    tables = _rls_tables(conn)
     for table in tables:
         run(f"ALTER TABLE core.{table} ENABLE ROW LEVEL SECURITY")
         run(f"GRANT SELECT ON core.{table} TO {OPERATOR}")

@@ -107,6 +107,20 @@ def replace_rows(conn: Connection, table: str, frame: pd.DataFrame, where: str =
     return bulk_insert(conn, table, frame)
 
 
+def refresh_statistics(conn: Connection, tables: Sequence[str]) -> None:
+    """ANALYZE tables a task has just filled, before set-based SQL plans against them (PostgreSQL).
+
+    Autovacuum's autoanalyze comes late (or never, when it is off): until then the planner believes a
+    freshly loaded period has a handful of rows and picks nested loops that take minutes instead of
+    seconds. DuckDB keeps its statistics up to date itself, so there it is a no-op.
+    """
+    if dialect_name(conn) != "postgresql":
+        return
+    for table in tables:
+        quote_table(table)
+        conn.execute(sa.text(f"ANALYZE {table}"))
+
+
 def read_frame(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
     """Run a query and return a DataFrame (same code on both engines)."""
     import pandas as pd

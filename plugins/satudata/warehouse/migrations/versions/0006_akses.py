@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("nama_role", "kode_kab"),
         schema="meta",
     )
-    apply_access_control(op.get_bind())
+    apply_access_control(op.get_bind(), force=True)
 
 
 def downgrade() -> None:
