@@ -7,7 +7,16 @@ exports, report). For every stage: rows in, wall time, rows per second, peak RSS
 candidate comparisons. With several scales a growth table says how time and memory grow and which stage
 dominates.
 
-    python -m benchmarks.bench_pipeline --scales 0.01 0.1 [--province 52] [--warehouse duckdb|postgresql]
+Side by side, at every scale and after the pipeline's stages (not counted in them): the baselines a
+user would otherwise pick, on the same data - the province's xlsx files read with pandas + openpyxl,
+and the staged people linked per regency with an exact NIK merge (pandas) and with Splink set up as its
+documentation suggests (`benchmarks/baselines.py`), each scored against the generator's truth like our
+links. Ratios are our time / their time. At the last scale the targets of a province on one machine
+are checked (whole pipeline <= 20 min, linkage <= 5 min, peak RSS <= 8 GiB, linkage F1 at least the
+best baseline's and faster than Splink).
+
+    python -m benchmarks.bench_pipeline --scales 0.01 0.1 1.0 [--province 52] [--warehouse duckdb|postgresql]
+                                        [--no-baselines]
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,7 +36,10 @@ from benchmarks.bench_konvergensi import Stage, _count, _quiet, measure
 PERIODE = "2026-11"
 
 
-def run_scale(scale: float, province: str, warehouse: str) -> dict:
+TARGETS = {"pipeline_s": 20 * 60, "linkage_s": 5 * 60, "peak_gib": 8.0}
+
+
+def run_scale(scale: float, province: str, warehouse: str, baselines: bool = True) -> dict:
     """One scale in this process; returns the stages as dicts."""
     _quiet()
     os.environ.setdefault("SATUDATA_PUBLISH_APPROVER", "benchmark")
@@ -99,8 +112,33 @@ def run_scale(scale: float, province: str, warehouse: str) -> dict:
         write_exports(settings, PERIODE)
         write_report(settings, PERIODE, publication_dir(settings, PERIODE, published["publikasi_id"]))
         st.rows_in, st.what = indicator_rows, "desa indicator rows (+ other tables)"
-    return {"scale": scale, "province": province, "warehouse": warehouse, "regencies": len(kabs),
-            "comparisons": comparisons, "stages": [s.__dict__ for s in stages]}
+    result = {"scale": scale, "province": province, "warehouse": warehouse, "regencies": len(kabs),
+              "comparisons": comparisons, "stages": [s.__dict__ for s in stages]}
+    if baselines:
+        result["side_by_side"] = side_by_side(settings, stages)
+    if not os.environ.get("SATUDATA_BENCH_KEEP"):
+        shutil.rmtree(workdir, ignore_errors=True)
+        if warehouse == "postgresql":
+            from satudata.celery_local import drop_database
+
+            drop_database(os.environ.get("SATUDATA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+                          url)
+    return result
+
+
+def side_by_side(settings, stages) -> dict:
+    """The baselines on this scale's files and staged people, scored like our links (not pipeline time)."""
+    from benchmarks.bench_link import baselines_side_by_side
+    from benchmarks.bench_read import read_side_by_side
+    from benchmarks.link_quality import evaluate_url
+
+    seconds = {s.name: s.seconds for s in stages}
+    scores = evaluate_url(settings.warehouse_url, settings.data_dir / "truth" / PERIODE, PERIODE)
+    figures = {"people": scores["people"],
+               "seconds": {"link_regencies": seconds["harmonise: link per regency"],
+                           "link_province": seconds["harmonise: province pass"]}}
+    linking = baselines_side_by_side(settings, figures, PERIODE, rerun_ours=False)
+    return {"reading": read_side_by_side(settings.data_dir / "archive"), "linking": linking}
 
 
 def _fresh_pg() -> str:
@@ -135,6 +173,39 @@ def report(result: dict) -> str:
     peak = max(s["peak_rss_mb"] for s in result["stages"])
     lines.append(f"  pipeline (all but generate): {pipeline:.1f} s = {pipeline / 60:.1f} min; linkage "
                  f"{link:.1f} s; peak RSS {peak / 1024:.2f} GiB")
+    sbs = result.get("side_by_side")
+    if sbs:
+        r = sbs["reading"]
+        lines += ["", (f"  reading the {r['files']} xlsx files ({r['megabytes']:,.0f} MB): ours {r['ours_seconds']:.1f} s "
+                       f"({r['ours_rows']:,} data rows), pandas + openpyxl {r['theirs_seconds']:.1f} s "
+                       f"({r['theirs_rows']:,} sheet rows); ours/theirs = {r['ratio']}"), ""]
+        lines += ["  " + line for line in sbs["linking"]["text"].splitlines()]
+    return "\n".join(lines)
+
+
+def targets(result: dict) -> str:
+    """The targets of one province on one machine, checked on one scale's figures."""
+    stages = [s for s in result["stages"] if s["name"] != "generate"]
+    pipeline = sum(s["seconds"] for s in stages)
+    link = sum(s["seconds"] for s in stages if s["name"] in ("harmonise: link per regency", "harmonise: province pass"))
+    peak = max(s["peak_rss_mb"] for s in result["stages"]) / 1024
+    checks = [
+        (f"whole pipeline {pipeline / 60:.1f} min <= {TARGETS['pipeline_s'] / 60:.0f} min",
+         pipeline <= TARGETS["pipeline_s"]),
+        (f"linkage {link / 60:.1f} min <= {TARGETS['linkage_s'] / 60:.0f} min", link <= TARGETS["linkage_s"]),
+        (f"peak RSS {peak:.2f} GiB <= {TARGETS['peak_gib']:.0f} GiB", peak <= TARGETS["peak_gib"]),
+    ]
+    sbs = result.get("side_by_side")
+    if sbs:
+        lk = sbs["linking"]
+        ours_f1 = lk["pipeline"]["f1"]
+        best = max(("merge", "splink"), key=lambda m: lk[m]["f1"])
+        checks.append((f"linkage F1 {ours_f1:.5f} >= best baseline's ({best} {lk[best]['f1']:.5f})",
+                       ours_f1 >= lk[best]["f1"]))
+        checks.append((f"linkage {link:.0f} s faster than Splink as documented ({lk['splink']['seconds']:.0f} s)",
+                       link < lk["splink"]["seconds"]))
+    lines = [f"targets at scale {result['scale']} (2 cores, 24 GiB):"]
+    lines += [f"  [{'met' if ok else 'MISSED'}] {text}" for text, ok in checks]
     return "\n".join(lines)
 
 
@@ -166,16 +237,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=[0.01])
     parser.add_argument("--province", default="52")
     parser.add_argument("--warehouse", choices=["duckdb", "postgresql"], default="duckdb")
+    parser.add_argument("--no-baselines", action="store_true", help="only our pipeline, no side-by-side baselines")
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)  # internal: run one scale, print JSON
     args = parser.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(run_scale(args.one, args.province, args.warehouse)))
+        print(json.dumps(run_scale(args.one, args.province, args.warehouse, not args.no_baselines), default=str))
         return 0
     results = []
     for scale in args.scales:
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_pipeline", "--one", str(scale),
-                               "--province", args.province, "--warehouse", args.warehouse],
+                               "--province", args.province, "--warehouse", args.warehouse,
+                               *(["--no-baselines"] if args.no_baselines else [])],
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             print(proc.stderr[-4000:], file=sys.stderr)
@@ -186,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  (process wall {time.perf_counter() - started:.0f} s)\n", flush=True)
     text = growth(results)
     if text:
-        print(text)
+        print(text + "\n")
+    print(targets(results[-1]))
     return 0
 
 
