@@ -14,6 +14,7 @@ linker compares and blocks on. Nothing here decides a link; it only says what ea
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from satudata.normalise.dates import parse_dates, placeholder_dates
@@ -52,9 +53,15 @@ def _birth_dates(frame: pd.DataFrame) -> pd.Series:
     values = frame["tanggal_lahir"]
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.astype("datetime64[ns]")
-    converted = pd.to_datetime(values.where(values.map(lambda v: hasattr(v, "year"))), errors="coerce")
-    as_text = parse_dates(values.where(converted.isna()).astype("string"))["tanggal"]
-    return converted.fillna(as_text).astype("datetime64[ns]")
+    # Millions of rows hold a few tens of thousands of distinct dates: convert each distinct value once.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=object)
+    converted = pd.to_datetime(distinct.where(distinct.map(lambda v: hasattr(v, "year"))), errors="coerce")
+    as_text = parse_dates(distinct.where(converted.isna()).astype("string"))["tanggal"]
+    by_code = converted.fillna(as_text).astype("datetime64[ns]").to_numpy()
+    out = by_code.take(codes, mode="clip") if len(by_code) else np.full(len(codes), np.datetime64("NaT"), "M8[ns]")
+    out[codes < 0] = np.datetime64("NaT")
+    return pd.Series(out, index=frame.index, dtype="datetime64[ns]")
 
 
 def _place(values: pd.Series) -> pd.Series:

@@ -122,11 +122,55 @@ def refresh_statistics(conn: Connection, tables: Sequence[str]) -> None:
 
 
 def read_frame(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
-    """Run a query and return a DataFrame (same code on both engines)."""
+    """Run a query and return a DataFrame: the same SQL and the same frame on both engines.
+
+    On DuckDB the rows come as Arrow, 20-40x faster than building the frame from Python row tuples
+    (which was 13 % of a regency's linkage at NTB scale), then are given the dtypes the tuple path gives.
+    """
     import pandas as pd
 
+    if dialect_name(conn) == "duckdb":
+        return _duckdb_frame(conn, sa.text(sql), params or {})
     result = conn.execute(sa.text(sql), params or {})
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _duckdb_frame(conn: Connection, statement, params: dict) -> pd.DataFrame:
+    import warnings
+
+    import pandas as pd
+    import pyarrow as pa
+
+    result = conn.execute(statement, params)
+    names = list(result.keys())
+    try:
+        with warnings.catch_warnings():  # "an extra copy of the rows": still 20-40x faster than tuples
+            warnings.simplefilter("ignore", UserWarning)
+            table = result.cursor.to_arrow_table()
+    finally:
+        result.close()
+    if table.num_rows == 0:
+        return pd.DataFrame([], columns=names)
+    frame = table.to_pandas(date_as_object=True)
+    frame.columns = names
+    for i in range(len(names)):
+        column, kind = table.column(i), table.schema.field(i).type
+        if column.null_count == table.num_rows:  # as from tuples: an all-NULL column holds None
+            frame.isetitem(i, pd.Series([None] * table.num_rows, dtype=object, index=frame.index))
+        elif pa.types.is_integer(kind) and column.null_count == 0:
+            frame.isetitem(i, frame.iloc[:, i].astype("int64"))
+        elif pa.types.is_floating(kind) or pa.types.is_integer(kind):  # integers with NULLs are float64
+            frame.isetitem(i, frame.iloc[:, i].astype("float64"))
+        elif pa.types.is_decimal(kind) and kind.scale == 0 and kind.precision == 38:
+            # HUGEINT (what DuckDB's sum() of integers gives) arrives as Python ints through the driver.
+            frame.isetitem(i, pd.Series([None if v is None else int(v) for v in column.to_pylist()],
+                                        index=frame.index))
+        elif pa.types.is_timestamp(kind) and kind.tz:
+            # The driver gives pytz zones; keep them, so values compare and print as before.
+            import pytz
+
+            frame.isetitem(i, frame.iloc[:, i].dt.tz_convert(pytz.timezone(kind.tz)))
+    return frame
 
 
 @contextmanager
