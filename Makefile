@@ -13,6 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export SATUDATA_DATA_DIR ?= $(CURDIR)/data
 
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help env demo test bench lint airflow-ui clean
 
@@ -36,7 +37,7 @@ test: env  ## the whole suite, including the PostgreSQL and Airflow tests
 	$(RUN)/python -m pytest $(PYTEST_ARGS)
 
 bench: env  ## benchmarks (figures printed and written to docs/benchmarks.md)
-	$(RUN)/python -m benchmarks.run
+	$(RUN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: env  ## ruff
 	$(RUN)/ruff check plugins dags tests benchmarks
