@@ -214,13 +214,17 @@ def exact_nik_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFram
 
 def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions | None = None,
                 model: LinkModel | None = None, decisions: pd.DataFrame | None = None,
-                pair_filter: Callable[[pd.DataFrame], pd.Series] | None = None) -> LinkResult:
+                pair_filter: Callable[[pd.DataFrame], pd.Series] | None = None,
+                only_pairs_where: tuple[str, str] | None = None) -> LinkResult:
     """Link prepared lists `left` and `right` (see the module docstring).
 
     `decisions`: reviewers' answers, columns `unique_id_l, unique_id_r, keputusan` ('sama'/'beda') and
     optionally `keterangan` (who and when, for the reason text).
     `pair_filter`: given candidate pairs (`unique_id_l`, `unique_id_r`), which may be linked at all
     (the province pass only allows pairs across regencies).
+    `only_pairs_where`: `(column, SQL condition on l./r.)` that `pair_filter` also checks, added to every
+    blocking rule so that the pairs it would drop are never generated (the province pass: pairs of one
+    regency were compared in that regency's pass, and generating them again took 8 GB at NTB 1.0).
     """
     options = options or LinkOptions()
     model = model or load_model()
@@ -273,7 +277,13 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
     if len(rest_l) and len(rest_r):
         t0 = time.perf_counter()
         prior = _prior(len(rest_l), len(rest_r), RESIDUAL_MATCH_SHARE)
-        scorer = _Scorer(rest_l, rest_r, model, options.threads, prior)
+        rules, extra = None, ()
+        if only_pairs_where is not None:
+            column, condition = only_pairs_where
+            rules = [f"({r['blocking_rule']}) AND ({condition})"
+                     for r in model.splink_settings(prior)["blocking_rules_to_generate_predictions"]]
+            extra = (column,)
+        scorer = _Scorer(rest_l, rest_r, model, options.threads, prior, blocking_rules=rules, extra_columns=extra)
         try:
             stats["comparisons"] = scorer.count_comparisons()
             predicted = scorer.predict(options.review_from)

@@ -338,7 +338,8 @@ def _link_one_province(settings, engine, periode, kabs, linked, decisions, optio
         prov_decisions["unique_id_l"] = prov_decisions["unique_id_l"].map(by_l[~by_l.index.duplicated()])
         prov_decisions["unique_id_r"] = prov_decisions["unique_id_r"].map(by_r[~by_r.index.duplicated()])
         prov_decisions = prov_decisions.dropna(subset=["unique_id_l", "unique_id_r"])
-    result = link_people(left, right, options=options, model=model, decisions=prov_decisions, pair_filter=across)
+    result = link_people(left, right, options=options, model=model, decisions=prov_decisions, pair_filter=across,
+                         only_pairs_where=("kab_berkas", 'l."kab_berkas" <> r."kab_berkas"'))
 
     def unprefixed(pairs: pd.DataFrame) -> pd.DataFrame:
         return pairs.assign(unique_id_l=pairs["unique_id_l"].str.split("|", n=1).str[1],
