@@ -31,6 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from satudata.celery_local import create_database, drop_database
+
+from benchmarks.bench_celery import ADMIN_URL
 from benchmarks.bench_konvergensi import Stage, _count, _quiet, measure
 
 PERIODE = "2026-11"
@@ -57,7 +60,7 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     from satudata.warehouse.engine import make_engine
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{scale}-"))
-    url = f"duckdb:///{workdir / 'warehouse.duckdb'}" if warehouse == "duckdb" else _fresh_pg()
+    url = f"duckdb:///{workdir / 'warehouse.duckdb'}" if warehouse == "duckdb" else create_database(ADMIN_URL, "satudata_bench")
     settings = Settings(data_dir=workdir / "data", warehouse_url=url)
     settings.ensure_folders()
     init_warehouse(url)
@@ -119,10 +122,7 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     if not os.environ.get("SATUDATA_BENCH_KEEP"):
         shutil.rmtree(workdir, ignore_errors=True)
         if warehouse == "postgresql":
-            from satudata.celery_local import drop_database
-
-            drop_database(os.environ.get("SATUDATA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-                          url)
+            drop_database(ADMIN_URL, url)
     return result
 
 
@@ -139,20 +139,6 @@ def side_by_side(settings, stages) -> dict:
                            "link_province": seconds["harmonise: province pass"]}}
     linking = baselines_side_by_side(settings, figures, PERIODE, rerun_ours=False)
     return {"reading": read_side_by_side(settings.data_dir / "archive"), "linking": linking}
-
-
-def _fresh_pg() -> str:
-    import secrets
-
-    import sqlalchemy as sa
-
-    admin_url = os.environ.get("SATUDATA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    name = f"satudata_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def report(result: dict) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from satudata.harmonise.model import LinkModel, load_model
+from satudata.harmonise.model import BLOCKING_RULES, LinkModel, load_model
 from satudata.harmonise.records import LINK_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -280,8 +280,7 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
         rules, extra = None, ()
         if only_pairs_where is not None:
             column, condition = only_pairs_where
-            rules = [f"({r['blocking_rule']}) AND ({condition})"
-                     for r in model.splink_settings(prior)["blocking_rules_to_generate_predictions"]]
+            rules = [f"({rule}) AND ({condition})" for rule in BLOCKING_RULES]
             extra = (column,)
         scorer = _Scorer(rest_l, rest_r, model, options.threads, prior, blocking_rules=rules, extra_columns=extra)
         try:
