@@ -21,9 +21,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/opt/airflow \
     PATH=/opt/venv/bin:$PATH
 
-# Headless Chromium prints the forum's report to PDF (satudata.publish.report); DejaVu fonts for its text.
+# DejaVu fonts for the text of the forum's report (Typst and Vega ship their own fallbacks; no browser).
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 RUN pip install "uv==${UV_VERSION}"

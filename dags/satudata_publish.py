@@ -14,7 +14,7 @@ Runs when the convergence indicators change (Asset `indikator_konvergensi`), or 
 | `approved_by_configuration` | the configured approval, recorded as such |
 | `publish` | the new `mart` state switched in one transaction; `meta.publikasi` records who, when, what, from which submissions |
 | `write_exports` | CSV + XLSX per table, data dictionary, Frictionless `datapackage.json` in `publikasi/<periode>/publikasi_<id>/` |
-| `write_report` | the forum's HTML report with charts (and PDF when Chromium is installed) in the same folder |
+| `write_report` | the forum's report in the same folder: HTML with interactive charts (Vega-Lite) and a PDF (Typst) |
 | `announce_publication` | emits the `mart_publikasi` Asset |
 """
 

@@ -162,3 +162,54 @@ def _drop_database(name: str) -> None:
         )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+# --- tools that a fresh machine may lack ---------------------------------------------------------------
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ARTIFACTS_DIR = Path(os.environ.get("SATUDATA_TEST_ARTIFACTS")
+                     or Path(__file__).resolve().parents[1] / "test-artifacts")
+
+
+def find_chromium() -> str | None:
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def require_tool(found: str | None, what: str, install: str) -> str:
+    """A tool the test needs: skipped with the reason on a developer's machine, a failure in CI."""
+    if found:
+        return found
+    message = f"{what} is not installed ({install}; .ci/run installs it)"
+    if IN_CI:
+        pytest.fail(f"{message}: CI must run this test")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system Chromium (Debian's `chromium`); the browser tests drive it through Playwright."""
+    return require_tool(find_chromium(), "Chromium", "apt-get install chromium")
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests keep what a person may want to look at afterwards (screenshots)."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI nothing may pass by skipping: a skipped test is reported as failed, with its reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {reason}"

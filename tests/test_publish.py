@@ -394,6 +394,7 @@ def test_publish_dag_runs_with_configured_approval(airflow_dags, monkeypatch, tm
         (APPROVER, "konfigurasi", "terbit")]
     folder = latest_dir(settings_, PERIODE)
     assert (folder / "datapackage.json").exists() and (folder / f"laporan_{PERIODE}.html").exists()
+    assert (folder / f"laporan_{PERIODE}.pdf").read_bytes().startswith(b"%PDF"), "typeset with no browser"
     assert np.isfinite(query_rows(duckdb_warehouse_url, "SELECT count(*) FROM mart.konvergensi_desa")[0][0])
 
 
@@ -409,6 +410,7 @@ def test_cli_publish_records_the_person_who_approved(tmp_path, duckdb_warehouse_
                  "--period", PERIODE, "--disetujui-oleh", "Bapak Walidata"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["berubah"] and out["laporan"]["html"].endswith(f"laporan_{PERIODE}.html")
+    assert out["laporan"]["pdf"].endswith(f"laporan_{PERIODE}.pdf")
     assert query_rows(duckdb_warehouse_url, "SELECT disetujui_oleh, cara_persetujuan, run_id FROM meta.publikasi") == [
         ("Bapak Walidata", "cli", "cli")]
     assert main(["publish", "--data-dir", str(settings_.data_dir), "--warehouse", duckdb_warehouse_url,

@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"   Airflow home:           {airflow_home}  (UI: `make airflow-ui`)")
     if published.get("folder"):
         _say(f"   exports for the forum:  {published['folder']}  (CSV, XLSX, kamus_data, datapackage.json)")
-        _say(f"   report for the forum:   {published['folder'] / f'laporan_{args.period}.html'}")
+        _say(f"   report for the forum:   {published['folder'] / f'laporan_{args.period}.html'}  (and .pdf)")
     failed = [d for d, s in states.items() if "success" not in s]
     if failed:
         _say(f"\nFAILED: {failed}")
