@@ -42,10 +42,8 @@ bench: env  ## benchmarks (figures printed and written to docs/benchmarks.md)
 lint: env  ## ruff
 	$(RUN)/ruff check plugins dags tests benchmarks
 
-airflow-ui: env  ## the Airflow UI on http://localhost:8080 with this project's DAGs (airflow standalone)
-	$(RUN)/python -c "from satudata import airflow_local as a; from pathlib import Path; \
-	  [print(f'export {k}={v}') for k, v in a.airflow_env(Path('$(CURDIR)/.airflow')).items()]" > .airflow.env
-	set -a; source .airflow.env; set +a; $(RUN)/airflow standalone
+airflow-ui: env  ## the Airflow UI on http://localhost:8080 with this project's DAGs (prints the login)
+	$(RUN)/python -m satudata.airflow_ui
 
 clean:  ## remove generated data, the embedded Airflow home and the environments
-	rm -rf data .airflow .airflow.env $(VENV) $(TOOLS)
+	rm -rf data .airflow .airflow.env test-artifacts $(VENV) $(TOOLS)
