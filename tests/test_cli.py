@@ -37,3 +37,27 @@ def test_settings_precedence(tmp_path, monkeypatch):
     assert Settings.from_env().warehouse_url == "postgresql+psycopg://x@y/z"
     with pytest.raises(ValueError):
         from_env.folder("secrets")
+
+
+def test_cli_leaves_a_clean_terminal(tmp_path):
+    """A newcomer reads 40 lines of 'nanobind: leaked instance' or a wall of deprecation warnings as a crash.
+
+    `satudata ingest` loads the whole stack (GX, duckdb-engine, SQLAlchemy, Airflow is not needed), which
+    is what made DuckDB print its exit report."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.builders import DTKS_HEADER, aged, dtks_rows, write_csv
+
+    data = tmp_path / "data"
+    cli = str(Path(sys.executable).parent / "satudata")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SATUDATA_")}
+    env.update(SATUDATA_DATA_DIR=str(data), SATUDATA_STABLE_SECONDS="0")
+    assert subprocess.run([cli, "init-db"], env=env, capture_output=True, timeout=300).returncode == 0
+    aged(write_csv(data / "inbox" / "5205" / "dtks" / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(30)))
+    done = subprocess.run([cli, "ingest"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["processed"], done.stdout
+    assert "leaked" not in done.stderr, done.stderr[-3000:]
+    assert "DeprecationWarning" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-3000:]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from satudata.config import Settings
+from satudata.quiet import quiet_third_party
 
 log = logging.getLogger("satudata")
 
@@ -333,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    quiet_third_party()
     return args.func(args)
 
 

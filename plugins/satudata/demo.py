@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from satudata.config import PROJECT_ROOT, Settings
+from satudata.quiet import quiet_third_party
 
 DAG_ORDER = ("satudata_ingest", "satudata_harmonise", "satudata_konvergensi", "satudata_publish")
 
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--province", default="52")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    quiet_third_party()
 
     # The generator has just written the files: nothing is still being copied, so no need to wait.
     os.environ.setdefault("SATUDATA_STABLE_SECONDS", "0")
