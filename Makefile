@@ -15,7 +15,7 @@ export SATUDATA_DATA_DIR ?= $(CURDIR)/data
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help env demo test bench lint airflow-ui clean
+.PHONY: help env demo test bench lint airflow-ui screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ lint: env  ## ruff
 
 airflow-ui: env  ## the Airflow UI on http://localhost:8080 with this project's DAGs (prints the login)
 	$(RUN)/python -m satudata.airflow_ui
+
+screenshots: env  ## refresh the README's pictures in docs/img/ (after `make demo`; needs Chromium)
+	$(RUN)/python docs/screenshots.py
 
 clean:  ## remove generated data, the embedded Airflow home and the environments
 	rm -rf data .airflow .airflow.env test-artifacts $(VENV) $(TOOLS)

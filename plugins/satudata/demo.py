@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _say("\n2. Airflow metadata DB (SQLite) and pools ...")
     airflow_local.prepare_metadata_db()
+    quiet_third_party()  # again: importing Airflow put its own warning filters in front of ours
     dags = airflow_local.load_dags()
 
     _say("\n3. Running the DAGs through Airflow (dag.test):")

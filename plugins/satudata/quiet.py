@@ -40,7 +40,11 @@ def release_duckdb_type_constants() -> None:
 
 
 def quiet_third_party() -> None:
-    """Install the warning filters and the exit hook (idempotent)."""
+    """Install the warning filters in front of all others, and the exit hook (idempotent).
+
+    Importing Airflow inserts `default` filters for its DeprecationWarnings in front; call this again
+    after Airflow is imported (the demo does) to put ours back in front.
+    """
     global _registered
     for message, module, _why in THIRD_PARTY_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=Warning, module=module)
