@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# `work` holds rebuildable intermediate artefacts (prepared linkage inputs); deleting it loses nothing.
 # `publikasi` holds what the forum may take away: exports and reports of each publication.
-DATA_SUBDIRS = ("inbox", "outbox", "archive", "quarantine", "templates", "work", "publikasi")
+DATA_SUBDIRS = ("inbox", "outbox", "archive", "quarantine", "templates", "publikasi")
 
 
 def reference_dir() -> Path:

@@ -15,9 +15,9 @@ period is not after P (registries are refreshed at different rhythms).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -135,35 +135,41 @@ def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------- caching
 
 PREPARE_VERSION = 2  # raise when load_sources/prepare_people change what they produce
+_PARTS = ("dtks", "p3ke", "keluarga", "duplicates")
 
 
-def _cache_path(settings: Settings, src_key: str) -> pd.io.common.Path:
-    return settings.folder("work") / "harmonisasi" / f"{src_key}.pkl"
+def _to_parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, engine="pyarrow")
+    return buffer.getvalue()
 
 
 def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> Sources:
-    """`load_sources`, kept on disk per (regency, submissions): the three steps prepare it once.
+    """`load_sources`, kept per (regency, period) in the restricted `core.persiapan_padanan`.
 
-    The submissions identify the content (a newer file is a new submission), so the cache cannot go
-    stale; it is a speed-up only and may be deleted at any time.
+    The three harmonisation steps (often separate Airflow tasks) prepare a regency once. The key names
+    the submissions (a newer file is a new submission) and the preparation's version, so the stored
+    preparation cannot go stale; it is a speed-up only and is rebuilt whenever it is missing. Stored as
+    Parquet, a data format: personal data stays in the warehouse, and reading it back runs no code.
     """
     sub_d, sub_p = source_submissions(conn, kode_kab, periode)
-    path = _cache_path(settings, f"{kode_kab}_{periode}_{sub_d}_{sub_p}_v{PREPARE_VERSION}")
-    if path.exists():
-        try:
-            cached = pd.read_pickle(path)
-            if isinstance(cached, Sources):
-                return cached
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt
-            log.warning("cache %s unreadable; preparing again", path)
+    key = f"{sub_d}_{sub_p}_v{PREPARE_VERSION}"
+    rows = conn.execute(sa.text("SELECT bagian, isi FROM core.persiapan_padanan "
+                                "WHERE periode = :p AND kode_kab = :k AND kunci = :key"),
+                        {"p": periode, "k": kode_kab, "key": key}).all()
+    stored = {bagian: bytes(isi) for bagian, isi in rows}
+    if set(stored) == set(_PARTS):
+        frames = {part: pd.read_parquet(io.BytesIO(stored[part]), engine="pyarrow") for part in _PARTS}
+        return Sources(kode_kab, periode, sub_d, sub_p, **frames)
     sources = load_sources(conn, kode_kab, periode, (sub_d, sub_p))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    pd.to_pickle(sources, tmp)
-    tmp.replace(path)
-    for stale in path.parent.glob(f"{kode_kab}_{periode}_*.pkl"):  # older submissions' preparations
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    now = datetime.now(UTC)
+    conn.execute(sa.text("DELETE FROM core.persiapan_padanan WHERE periode = :p AND kode_kab = :k"),
+                 {"p": periode, "k": kode_kab})
+    conn.execute(sa.text("INSERT INTO core.persiapan_padanan (periode, kode_kab, kunci, bagian, isi, dibuat_pada) "
+                         "VALUES (:p, :k, :key, :bagian, :isi, :t)"),
+                 [{"p": periode, "k": kode_kab, "key": key, "bagian": part, "isi": _to_parquet(getattr(sources, part)),
+                   "t": now} for part in _PARTS])
+    conn.commit()
     return sources
 
 
