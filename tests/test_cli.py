@@ -54,9 +54,9 @@ def test_cli_leaves_a_clean_terminal(tmp_path):
     cli = str(Path(sys.executable).parent / "satudata")
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SATUDATA_")}
     env.update(SATUDATA_DATA_DIR=str(data), SATUDATA_STABLE_SECONDS="0")
-    assert subprocess.run([cli, "init-db"], env=env, capture_output=True, timeout=300).returncode == 0
+    assert subprocess.run([cli, "init-db"], env=env, capture_output=True, timeout=300, check=False).returncode == 0
     aged(write_csv(data / "inbox" / "5205" / "dtks" / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(30)))
-    done = subprocess.run([cli, "ingest"], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([cli, "ingest"], env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout)["processed"], done.stdout
     assert "leaked" not in done.stderr, done.stderr[-3000:]

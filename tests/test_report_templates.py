@@ -20,7 +20,7 @@ from satudata.config import expectations_dir
 from satudata.intake import messages, report
 from satudata.intake.messages import COLUMN_LABELS, FILE_REASONS, RULES, STATUS, format_fix, format_message
 from satudata.intake.report import ReportSummary, write_report
-from satudata.templates import REQUIRED, TEMPLATE_SHEETS, load_programme_list, write_template
+from satudata.intake.templates import REQUIRED, TEMPLATE_SHEETS, load_programme_list, write_template
 
 # --------------------------------------------------------------------------------------------- catalogue
 

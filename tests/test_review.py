@@ -21,7 +21,8 @@ from satudata.harmonise.review import (
     store_decisions,
     write_review_workbook,
 )
-from satudata.intake.process import IntakeOptions, ingest_once, list_submissions, staged_in_run
+from satudata.intake.process import IntakeOptions, list_submissions, staged_in_run
+from satudata.pipeline import ingest_once
 from satudata.warehouse.engine import bulk_insert
 
 from tests.builders import KAB, aged, nik, query_rows

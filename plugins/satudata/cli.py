@@ -47,7 +47,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.intake.process import IntakeOptions
+    from satudata.pipeline import ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
 
     settings = _settings(args)
@@ -76,7 +77,7 @@ def cmd_submissions(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from satudata.templates import write_template
+    from satudata.intake.templates import write_template
 
     path = write_template(args.jenis, Path(args.out))
     _print_json({"template": str(path), "jenis": args.jenis})

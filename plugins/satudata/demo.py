@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"\n1. Generated a synthetic province in {time.perf_counter() - started:.1f} s:")
     _say(json.dumps(summary.get("totals", summary), indent=2, ensure_ascii=False, default=str))
 
-    from satudata.templates import write_template
+    from satudata.intake.templates import write_template
 
     for jenis in ("dtks", "p3ke", "intervensi"):
         write_template(jenis, settings.folder("templates") / f"template_{jenis}.xlsx")

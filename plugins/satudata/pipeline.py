@@ -72,13 +72,22 @@ def register_files(run_id: str | None = None, settings: Settings | None = None) 
     return register_new_files(settings or task_settings(), run_id=run_id or _airflow_run_id())
 
 
+def jenis_handlers() -> dict:
+    """Files of the inbox that are not registry rows, routed to the stage they belong to (intake itself never
+    imports a later stage): clerical-review answers go to harmonisation."""
+    from satudata.harmonise.review import process_review_submission
+    from satudata.intake.scan import REVIEW_JENIS
+
+    return {REVIEW_JENIS: process_review_submission}
+
+
 def process_submission(submission_id: int, run_id: str | None = None, settings: Settings | None = None) -> dict:
     """Process one submission. Inside Airflow, names the mapped task instance after the file."""
     from satudata.intake.process import process_submission as process
 
     settings = settings or task_settings()
     _label_map_index(settings, submission_id)
-    result = process(settings, submission_id, run_id=run_id or _airflow_run_id()).to_dict()
+    result = process(settings, submission_id, run_id=run_id or _airflow_run_id(), handlers=jenis_handlers()).to_dict()
     log.info("submission %s: %s", submission_id, result)
     return result
 
@@ -122,10 +131,11 @@ def announce_staged(jenis: str, run_id: str | None = None, settings: Settings | 
     return len(staged)
 
 
-def ingest_once(settings: Settings | None = None) -> dict:
+def ingest_once(settings: Settings | None = None, **options) -> dict:
+    """One scan of the inbox in this process (the CLI's `ingest`): every file, review answers included."""
     from satudata.intake.process import ingest_once as run
 
-    return run(settings or task_settings())
+    return run(settings or task_settings(), handlers=jenis_handlers(), **options)
 
 
 # ---------------------------------------------------------------------------------------------- harmonise

@@ -713,7 +713,7 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
     answer the regency. `accepted`: every filled decision was stored; `partial`: some rows had problems;
     `rejected`: the file is unusable or holds no usable decision (nothing stored)."""
     from satudata.intake import ledger
-    from satudata.intake.process import _finish_rejected, _result, period_from_name
+    from satudata.intake.process import finish_rejected, period_from_name, result_of
     from satudata.intake.scan import safe_name
 
     path = settings.folder("archive") / submission.archive_path
@@ -721,7 +721,7 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
     try:
         parsed = _read(path)
     except ReviewFileError as exc:
-        return _finish_rejected(settings, engine, submission, exc.code, exc.detail, None, None, (0, 0, 0, 0),
+        return finish_rejected(settings, engine, submission, exc.code, exc.detail, None, None, (0, 0, 0, 0),
                                 periode=periode)
     periode = periode or parsed.periode
     target = settings.folder("outbox") / submission.kode_kab / f"{safe_name(submission.file_name)}.laporan.xlsx"
@@ -754,14 +754,14 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
     log.info("review submission %d (%s, sheet %r, header row %d): %s, %d decision(s) stored, %d problem row(s), "
              "%d undecided", submission.submission_id, submission.inbox_path, parsed.sheet, parsed.header_row, status,
              stored, bad_rows, parsed.undecided)
-    return _result(final, ["core.keputusan_review"] if stored else [])
+    return result_of(final, ["core.keputusan_review"] if stored else [])
 
 
 def _write_answer(path: Path, submission: Submission, *, status: str, reason_code: str | None, counts: dict,
                   periode: str | None, problems: pd.DataFrame, decisions: pd.DataFrame) -> Path:
     """The answer to a review file: "Ringkasan", "Masalah" (rows whose decision was not used, how to fix them)
     and "Keputusan Dicatat" (what was recorded), in Bahasa Indonesia."""
-    from satudata.intake.report import _periode_text, _when
+    from satudata.intake.report import format_when, periode_text
 
     info = status_info(status)
     kode_kab = submission.kode_kab
@@ -801,8 +801,8 @@ def _write_answer(path: Path, submission: Submission, *, status: str, reason_cod
         row += 3
         pair("Nama berkas", submission.file_name)
         pair("Kabupaten/Kota", _kabupaten(kode_kab))
-        pair("Periode review", _periode_text(periode))
-        pair("Diterima pada", _when(submission.received_at, kode_kab))
+        pair("Periode review", periode_text(periode))
+        pair("Diterima pada", format_when(submission.received_at, kode_kab))
         row += 1
         sheet.write_string(row, 0, "STATUS", label)
         sheet.write_string(row, 1, info.label, add({"bold": True, "font_size": 22, "font_color": info.warna}))
@@ -820,7 +820,7 @@ def _write_answer(path: Path, submission: Submission, *, status: str, reason_cod
         pair("Langkah selanjutnya", _LANGKAH[status].format(kode_kab=kode_kab))
         row += 1
         pair("Kode sidik berkas (SHA-256)", submission.sha256 or "-", small)
-        pair("Laporan dibuat", _when(datetime.now(UTC), kode_kab), small)
+        pair("Laporan dibuat", format_when(datetime.now(UTC), kode_kab), small)
 
         masalah = book.add_worksheet("Masalah")
         heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("Kolom", 18), ("Nilai", 20),

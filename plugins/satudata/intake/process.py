@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -35,6 +36,8 @@ from satudata.warehouse.engine import make_engine
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Processes a submission that is not registry rows (a review answer): (settings, engine, submission) -> result.
+Handler = Callable[[Settings, Engine, "ledger.Submission"], "ProcessResult"]
 _PERIOD_NUMERIC = re.compile(r"(?<![0-9])(20[0-9]{2})[-_. ]?(0[1-9]|1[0-2])(?![0-9])")
 _PERIOD_MONTH_FIRST = re.compile(r"(?<![0-9])(0[1-9]|1[0-2])[-_. ](20[0-9]{2})(?![0-9])")
 
@@ -206,8 +209,14 @@ class _FileRefused(Exception):
 
 
 def process_submission(settings: Settings, submission_id: int, *, run_id: str | None = None,
-                       options: IntakeOptions | None = None) -> ProcessResult:
-    """Read, validate and stage one archived submission, and answer the regency. Idempotent."""
+                       options: IntakeOptions | None = None,
+                       handlers: Mapping[str, Handler] | None = None) -> ProcessResult:
+    """Read, validate and stage one archived submission, and answer the regency. Idempotent.
+
+    `handlers` process the kinds of file that are not registry rows to stage (clerical-review answers,
+    `jenis = review`): a later stage's business, so the orchestration layer passes its handler in
+    (`satudata.pipeline.JENIS_HANDLERS`) and intake never imports that stage.
+    """
     options = options or IntakeOptions.from_env()
     engine = make_engine(settings.warehouse_url)
     try:
@@ -215,28 +224,29 @@ def process_submission(settings: Settings, submission_id: int, *, run_id: str | 
             submission = ledger.get(conn, submission_id)
             if submission.status in ledger.FINISHED:
                 log.info("submission %d already %s: nothing to do", submission_id, submission.status)
-                return _result(submission, [])
+                return result_of(submission, [])
             ledger.update(conn, submission_id, status="processing", attempts=submission.attempts + 1, run_id=run_id)
         if submission.attempts + 1 > MAX_ATTEMPTS:
-            return _finish_rejected(settings, engine, submission, "internal_error",
+            return finish_rejected(settings, engine, submission, "internal_error",
                                     {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))
-        return _process(settings, engine, submission, options)
+        return _process(settings, engine, submission, options, handlers or {})
     finally:
         engine.dispose()
 
 
 def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
-             options: IntakeOptions) -> ProcessResult:
+             options: IntakeOptions, handlers: Mapping[str, Handler]) -> ProcessResult:
     from satudata.intake.read import FileRejected, ReadOptions, read_submission
     from satudata.intake.stage import SubmissionStager
 
     if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder", "unsupported_format"):
-        return _finish_rejected(settings, engine, submission, submission.reason_code,
+        return finish_rejected(settings, engine, submission, submission.reason_code,
                                 {"folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
-    if submission.jenis == REVIEW_JENIS:  # clerical-review answers: decisions, not rows to stage
-        from satudata.harmonise.review import process_review_submission
-
-        return process_review_submission(settings, engine, submission)
+    if submission.jenis in handlers:  # clerical-review answers: decisions, not rows to stage
+        return handlers[submission.jenis](settings, engine, submission)
+    if submission.jenis == REVIEW_JENIS:
+        raise RuntimeError(f"submission {submission.submission_id} is a review answer: process it through "
+                           "satudata.pipeline, which routes it to harmonisation")
     path = settings.folder("archive") / submission.archive_path
     read_options = ReadOptions(chunk_rows=options.chunk_rows, max_uncompressed_bytes=options.max_uncompressed_bytes)
     stager = SubmissionStager(settings, submission, options)
@@ -259,20 +269,20 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
         log.info("submission %d (%s): %s, %d/%d rows staged", submission.submission_id, submission.inbox_path,
                  verdict.status, verdict.counts[1], verdict.counts[0])
         with engine.connect() as conn:
-            return _result(ledger.get(conn, submission.submission_id), stager.staged_tables)
+            return result_of(ledger.get(conn, submission.submission_id), stager.staged_tables)
     except FileRejected as exc:
         detail = {"detail": exc.detail, "kolom": getattr(exc, "missing_columns", None) or []}
         code = exc.code
         if code == "missing_columns" and stager.looks_like_bps(exc):
             code = "bps_coding"
-        return _finish_rejected(settings, engine, submission, code, detail, None, None, (0, 0, 0, 0))
+        return finish_rejected(settings, engine, submission, code, detail, None, None, (0, 0, 0, 0))
     except _FileRefused as exc:
-        return _finish_rejected(settings, engine, submission, exc.code, exc.detail, stager.issues(),
+        return finish_rejected(settings, engine, submission, exc.code, exc.detail, stager.issues(),
                                 stager.all_rows_for_rejection(), stager.verdict().counts_rejected_file(),
                                 periode=stager.periode, stager=stager)
 
 
-def _finish_rejected(settings, engine, submission, code, detail, issues, rejected, counts, *, periode=None,
+def finish_rejected(settings, engine, submission, code, detail, issues, rejected, counts, *, periode=None,
                      stager=None) -> ProcessResult:
     total = counts[0]
     counts = (total, 0, total, 0) if total else counts
@@ -289,10 +299,10 @@ def _finish_rejected(settings, engine, submission, code, detail, issues, rejecte
         final = ledger.get(conn, submission.submission_id)
     log.warning("submission %d (%s) rejected: %s %s", submission.submission_id, submission.inbox_path, code,
                 json.dumps(detail, default=str, ensure_ascii=False)[:500])
-    return _result(final, [])
+    return result_of(final, [])
 
 
-def _result(submission: ledger.Submission, staged: list[str]) -> ProcessResult:
+def result_of(submission: ledger.Submission, staged: list[str]) -> ProcessResult:
     return ProcessResult(
         submission_id=submission.submission_id, file=submission.inbox_path, kode_kab=submission.kode_kab,
         jenis=submission.jenis, periode=submission.periode, status=submission.status,
@@ -340,14 +350,16 @@ def _empty_issues() -> pd.DataFrame:
 # --- one scan ----------------------------------------------------------------------------------
 
 
-def ingest_once(settings: Settings, *, run_id: str | None = None, options: IntakeOptions | None = None) -> dict:
+def ingest_once(settings: Settings, *, run_id: str | None = None, options: IntakeOptions | None = None,
+                handlers: Mapping[str, Handler] | None = None) -> dict:
     """One scan: register what is in the inbox, process every pending submission, build GX Data Docs."""
     options = options or IntakeOptions.from_env()
     pending = register_new_files(settings, run_id=run_id, options=options)
     results = []
     for submission_id in pending:
         try:
-            results.append(process_submission(settings, submission_id, run_id=run_id, options=options).to_dict())
+            results.append(process_submission(settings, submission_id, run_id=run_id, options=options,
+                                              handlers=handlers).to_dict())
         except Exception:
             log.exception("submission %d failed; it stays pending and is retried on the next scan", submission_id)
             results.append({"submission_id": submission_id, "status": "error"})

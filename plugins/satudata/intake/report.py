@@ -117,7 +117,7 @@ def local_zone(kode_kab: str | None) -> timezone:
     return timezone(timedelta(hours=7), "WIB")
 
 
-def _when(moment: datetime | None, kode_kab: str | None) -> str:
+def format_when(moment: datetime | None, kode_kab: str | None) -> str:
     if moment is None:
         return "-"
     if moment.tzinfo is None:
@@ -128,7 +128,7 @@ def _when(moment: datetime | None, kode_kab: str | None) -> str:
     return f"{local:%d-%m-%Y %H:%M} {zone.tzname(None)} ({utc:%d-%m-%Y %H:%M} UTC)"
 
 
-def _periode_text(periode: str | None) -> str:
+def periode_text(periode: str | None) -> str:
     if not periode:
         return "tidak diketahui"
     try:
@@ -534,8 +534,8 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
         kabupaten = f"{kabupaten} – {summary.nama_kab}"
     pair("Kabupaten/Kota", kabupaten)
     pair("Jenis data", JENIS_LABELS.get(summary.jenis, summary.jenis or "-"))
-    pair("Periode data", _periode_text(summary.periode))
-    pair("Diterima pada", _when(summary.received_at, summary.kode_kab))
+    pair("Periode data", periode_text(summary.periode))
+    pair("Diterima pada", format_when(summary.received_at, summary.kode_kab))
     row += 1
     sheet.write_string(row, 0, "STATUS", f.label)
     sheet.write_string(row, 1, status.label, f.status)
@@ -610,7 +610,7 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
     pair("Kolom yang tidak dikenali (diabaikan)", ", ".join(unmapped) if unmapped else "tidak ada")
     row += 1
     pair("Kode sidik berkas (SHA-256)", summary.sha256 or "-", f.small, height_chars=None)
-    pair("Laporan dibuat", _when(datetime.now(UTC), summary.kode_kab), f.small)
+    pair("Laporan dibuat", format_when(datetime.now(UTC), summary.kode_kab), f.small)
     sheet.freeze_panes(0, 0)
 
 
@@ -654,7 +654,7 @@ def _masalah(sheet, f: _Formats, prepared: pd.DataFrame, with_sheet: bool, splic
 
 
 def _template_columns(jenis: str, lembar: str) -> tuple[str, ...]:
-    from satudata.templates import TEMPLATE_SHEETS
+    from satudata.intake.templates import TEMPLATE_SHEETS
 
     sheets = TEMPLATE_SHEETS.get(jenis) or {}
     if lembar in sheets:
@@ -777,4 +777,4 @@ def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None
 
 
 __all__ = ["MAX_ISSUE_ROWS", "SHEET_DITOLAK", "SHEET_MASALAH", "SHEET_RINGKASAN", "ReportSummary",
-           "prepare_issues", "rule_counts", "write_report"]
+           "format_when", "periode_text", "prepare_issues", "rule_counts", "write_report"]

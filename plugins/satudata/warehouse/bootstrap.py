@@ -54,7 +54,7 @@ class InitResult:
 
 def init_warehouse(url: str) -> InitResult:
     """Idempotent: safe to run on every deploy and at the start of every ingest run."""
-    from satudata.reference.load import load_reference
+    from satudata.warehouse.reference_load import load_reference
     from satudata.warehouse.access import apply_access_control
 
     engine = make_engine(url)

@@ -1,4 +1,4 @@
-"""Load the reference data shipped in `include/reference/` into `core`, idempotently.
+"""Load the reference data of `include/reference/` (read by `satudata.reference`) into `core`, idempotently.
 
 Each dataset is reloaded only when its source files changed (their SHA-256 is kept in
 `meta.reference_load`); the delete and the insert share one transaction.
