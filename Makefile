@@ -31,7 +31,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 env: $(VENV)/.synced  ## create .venv with exactly the locked dependencies
 
 demo: env  ## generate a synthetic province and run it through the real DAGs (embedded Airflow + DuckDB)
-	$(RUN)/python -m satudata.demo
+	$(RUN)/python -m satudata_dev.demo
 
 test: env  ## the whole suite, including the PostgreSQL and Airflow tests
 	$(RUN)/python -m pytest $(PYTEST_ARGS)
@@ -40,10 +40,10 @@ bench: env  ## benchmarks (figures printed and written to docs/benchmarks.md)
 	$(RUN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: env  ## ruff
-	$(RUN)/ruff check plugins dags tests benchmarks
+	$(RUN)/ruff check plugins dev dags tests benchmarks docs
 
 airflow-ui: env  ## the Airflow UI on http://localhost:8080 with this project's DAGs (prints the login)
-	$(RUN)/python -m satudata.airflow_ui
+	$(RUN)/python -m satudata_dev.airflow_ui
 
 screenshots: env  ## refresh the README's pictures in docs/img/ (after `make demo`; needs Chromium)
 	$(RUN)/python docs/screenshots.py

@@ -5,7 +5,7 @@
 
 Setup (not timed by the comparison): a generated province in a fresh PostgreSQL warehouse, ingested
 in this process (`ingest_once`). Then the Airflow deployment of the `celery` profile of
-docker-compose.yaml runs as local subprocesses (`satudata.celery_local`): api-server, scheduler,
+docker-compose.yaml runs as local subprocesses (`satudata_dev.celery_local`): api-server, scheduler,
 dag-processor, a PostgreSQL metadata database and result backend, a Redis database of its own as the
 broker. For each concurrency N, one `airflow celery worker --concurrency N` is started, and
 `satudata_harmonise` then `satudata_konvergensi` are triggered for the period through the REST API.
@@ -144,11 +144,11 @@ def autovacuum_on(url: str) -> bool:
 
 def prepare_warehouse(workdir: Path, scale: float, province: str) -> tuple[str, Path, dict]:
     """Generate, then ingest into a fresh PostgreSQL warehouse; the data size of the period."""
-    from satudata.celery_local import create_database
     from satudata.config import Settings
-    from satudata.generate import generate_province
     from satudata.intake.process import IntakeOptions, ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
+    from satudata_dev.celery_local import create_database
+    from satudata_dev.generate import generate_province
 
     from benchmarks.bench_konvergensi import _count
 
@@ -192,7 +192,7 @@ def run_dag(cluster, dag_id: str, timeout: float) -> dict:
 
 def benchmark(scale: float, province: str, concurrencies: list[int], keep: bool, timeout: float,
               analyze_every: float) -> dict:
-    from satudata.celery_local import (
+    from satudata_dev.celery_local import (
         CeleryCluster,
         claim_redis_db,
         create_database,
@@ -328,8 +328,8 @@ HAVING count(DISTINCT left(kode_kab, 2)) > 1
 def nik_pass(rows: int) -> dict:
     """The country-wide NIK pass on `rows` synthetic people in a scratch database (dropped afterwards)."""
     import sqlalchemy as sa
-    from satudata.celery_local import create_database, drop_database
     from satudata.config import reference_dir
+    from satudata_dev.celery_local import create_database, drop_database
 
     with (reference_dir() / "penduduk_kab_kota_2025.csv").open(encoding="utf-8") as handle:
         provinces = sorted({line.split(",")[0] for line in handle.readlines()[1:] if len(line.split(",")[0]) == 2})

@@ -21,9 +21,9 @@ from pathlib import Path
 def run(scale: float, warehouse: str, seed: int = 7, keep: bool = False) -> dict:
     os.environ["SATUDATA_STABLE_SECONDS"] = "0"
     from satudata.config import Settings
-    from satudata.generate import generate_province
     from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
     from satudata.warehouse.bootstrap import init_warehouse
+    from satudata_dev.generate import generate_province
 
     root = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:

@@ -407,11 +407,11 @@ def run(scale: float = 0.02, province: str = "52", periods: tuple[str, str] = ("
         seed: int = 2026, workdir: Path | None = None) -> dict:
     """Generate, ingest, harmonise and converge two periods; return stage figures and the comparison."""
     from satudata.config import Settings
-    from satudata.generate import generate_province
     from satudata.harmonise.run import harmonise
     from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
     from satudata.konvergensi.run import konvergensi
     from satudata.warehouse.bootstrap import init_warehouse
+    from satudata_dev.generate import generate_province
 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="satudata-bench-konvergensi-") as tmp:

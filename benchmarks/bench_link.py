@@ -43,17 +43,17 @@ PERSON_DEFECTS = ("nik_excel_number", "nik_transposed", "nik_typo", "nik_missing
 
 def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multiplier: float = 1.0) -> dict:
     from satudata.config import Settings
-    from satudata.generate import generate_province
     from satudata.harmonise.run import harmonise, period_summary
     from satudata.intake.process import IntakeOptions, ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
+    from satudata_dev.generate import generate_province
 
     from benchmarks.link_quality import evaluate_url
 
     settings = Settings(data_dir=workdir / "data", warehouse_url=f"duckdb:///{workdir / 'data' / 'warehouse.duckdb'}")
     settings.ensure_folders()
     t0 = time.perf_counter()
-    from satudata.generate.params import DEFAULT_DEFECT_RATES
+    from satudata_dev.generate.params import DEFAULT_DEFECT_RATES
 
     rates = {d: min(DEFAULT_DEFECT_RATES[d] * defect_multiplier, 0.5) for d in PERSON_DEFECTS}
     generated = generate_province(settings.data_dir, scale=scale, period=periode, defect_rates=rates)
@@ -358,7 +358,7 @@ def speed_baselines(workdir: Path, kab: str, figures: dict) -> str:
 
 
 def speed(scale: float, workdir: Path, kab: str, periode: str = SPEED_PERIODE) -> dict:
-    from satudata.generate import generate_province
+    from satudata_dev.generate import generate_province
 
     data_dir = workdir / "data"
     t0 = time.perf_counter()

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from satudata.celery_local import create_database, drop_database
+from satudata_dev.celery_local import create_database, drop_database
 
 from benchmarks.bench_celery import ADMIN_URL
 from benchmarks.bench_konvergensi import Stage, _count, _quiet, measure
@@ -47,7 +47,6 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     _quiet()
     os.environ.setdefault("SATUDATA_PUBLISH_APPROVER", "benchmark")
     from satudata.config import Settings
-    from satudata.generate import generate_province
     from satudata.harmonise.run import build_regency, link_province, link_regency, regencies
     from satudata.intake.process import IntakeOptions, ingest_once
     from satudata.konvergensi.action_lists import write_action_list
@@ -58,6 +57,7 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     from satudata.publish.report import write_report
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata.warehouse.engine import make_engine
+    from satudata_dev.generate import generate_province
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{scale}-"))
     url = f"duckdb:///{workdir / 'warehouse.duckdb'}" if warehouse == "duckdb" else create_database(ADMIN_URL, "satudata_bench")

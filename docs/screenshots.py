@@ -62,7 +62,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = {**os.environ, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True"}
-    ui = subprocess.Popen([sys.executable, "-m", "satudata.airflow_ui", "--port", str(port)], env=env,
+    ui = subprocess.Popen([sys.executable, "-m", "satudata_dev.airflow_ui", "--port", str(port)], env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         with sync_playwright() as p:

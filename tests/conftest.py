@@ -20,7 +20,7 @@ os.environ["SATUDATA_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ.pop("SATUDATA_WAREHOUSE_URL", None)
 os.environ.setdefault("SATUDATA_TASK_RETRIES", "0")
 
-from satudata import airflow_local
+from satudata_dev import airflow_local
 
 airflow_local.configure(_SESSION_DIR / "airflow", override=True)
 

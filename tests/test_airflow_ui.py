@@ -45,7 +45,7 @@ def test_make_airflow_ui_serves_the_four_dags(tmp_path):
                                   if not p.startswith(os.path.dirname(sys.executable)))
     log = tmp_path / "airflow-ui.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "satudata.airflow_ui", "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "satudata_dev.airflow_ui", "--port", str(port),
                                  "--home", str(tmp_path / "airflow")], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -19,8 +19,13 @@ def test_init_db_prints_json_and_creates_folders(tmp_path, capsys, fresh_duckdb_
 
 
 def test_period_is_validated(capsys):
+    from satudata_dev.cli import main as dev_main
+
     with pytest.raises(SystemExit):
-        main(["generate", "--out", "x", "--period", "2026-13"])
+        main(["harmonise", "--period", "2026-13"])
+    assert "YYYY-MM" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        dev_main(["generate", "--out", "x", "--period", "2026-13"])
     assert "YYYY-MM" in capsys.readouterr().err
 
 

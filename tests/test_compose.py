@@ -499,3 +499,17 @@ def test_compose_config_is_valid(tmp_path):
         result = _run_compose(binary, partial, {}, "config", "-q")
         assert result.returncode != 0
         assert "AIRFLOW_FERNET_KEY" in result.stderr
+
+
+def test_production_image_ships_no_development_tooling():
+    """The generator, demo and local harnesses (dev/) never reach the image: .dockerignore drops dev/, the
+    Dockerfile copies only the product, and `uv sync --no-dev` leaves out the dev group's satudata-dev."""
+    assert _ignored("dev", _dockerignore_patterns())
+    copied = " ".join(rest for word, rest in _dockerfile_instructions() if word in ("COPY", "ADD"))
+    assert "dev/" not in copied.split()
+    syncs = [rest for word, rest in _dockerfile_instructions() if word == "RUN" and "uv sync" in rest]
+    assert syncs and all("--no-dev" in rest for rest in syncs)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = " ".join(project["project"]["dependencies"])
+    assert "satudata-dev" not in runtime and "psutil" not in runtime and "redis" not in runtime
+    assert project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == ["plugins/satudata"]

@@ -83,7 +83,7 @@ def test_dag_files_are_thin():
 
 
 def _run(dag, monkeypatch, warehouse_url: str) -> str:
-    from satudata.airflow_local import run_dag
+    from satudata_dev.airflow_local import run_dag
 
     monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", warehouse_url)
     return run_dag(dag)

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from satudata.generate import DEFAULT_DEFECT_RATES, generate_province
-from satudata.generate import names as gnames
-from satudata.generate.xlsx import DATE, EMPTY, NUM, STR, Column, Sheet, write_xlsx
 from satudata.reference.wilayah import Wilayah, load_population, normalise_kode
 from satudata.schema import P3KE_SHEETS, PEKERJAAN_PEKERJA_MIGRAN
+from satudata_dev.generate import DEFAULT_DEFECT_RATES, generate_province
+from satudata_dev.generate import names as gnames
+from satudata_dev.generate.xlsx import DATE, EMPTY, NUM, STR, Column, Sheet, write_xlsx
 
 PERIOD = "2026-11"
 SEED = 11
@@ -355,7 +355,7 @@ def test_generator_files_identical_with_the_xlsxwriter_engine(tmp_path):
 
 
 def test_sheets_beyond_the_excel_row_limit(tmp_path, monkeypatch):
-    from satudata.generate import params
+    from satudata_dev.generate import params
 
     monkeypatch.setattr(params, "EXCEL_MAX_ROWS", 300)
     generate_province(tmp_path, province="52", scale=0.002, seed=2, period=PERIOD)

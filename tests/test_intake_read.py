@@ -919,9 +919,9 @@ def test_clean_nik_cells_total_and_idempotent(values):
 def test_every_generated_file_is_read(tmp_path):
     """Every file of the synthetic province reads with all required columns; Excel-number NIK cells that the
     generator wrote into xlsx files (its truth/defects.csv) are all flagged at the right row."""
-    generate = pytest.importorskip("satudata.generate")
+    generate = pytest.importorskip("satudata_dev.generate")
     if not hasattr(generate, "generate_province"):
-        pytest.skip("satudata.generate.generate_province not available yet")
+        pytest.skip("satudata_dev.generate.generate_province not available yet")
     summary = generate.generate_province(tmp_path, province="52", scale=0.002, seed=7, period="2026-11")
     inbox = tmp_path / "inbox"
     files = sorted(p for p in inbox.rglob("*") if p.is_file())

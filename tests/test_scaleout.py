@@ -1,7 +1,7 @@
 """Scale-out, for real: `satudata_konvergensi` on a Celery worker, as the `celery` profile of docker-compose runs it.
 
 No containers and no mocks: the components of the profile run as subprocesses of this project's
-virtualenv (`satudata.celery_local`): `airflow api-server`, `scheduler`, `dag-processor` and
+virtualenv (`satudata_dev.celery_local`): `airflow api-server`, `scheduler`, `dag-processor` and
 `airflow celery worker --concurrency 2`, with
 
 - a fresh PostgreSQL database as Airflow's metadata database (`airflow db migrate`) and as the Celery
@@ -25,9 +25,9 @@ from datetime import date
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from satudata.celery_local import CeleryCluster, claim_redis_db, release_redis_db, with_driver
 from satudata.config import Settings
 from satudata.konvergensi.action_lists import action_list_path
+from satudata_dev.celery_local import CeleryCluster, claim_redis_db, release_redis_db, with_driver
 
 from tests.builders import query_rows
 from tests.test_konvergensi import DESA2, KAB, KAB2, KK, LISTS, PERIODE, N, _frames, _write

@@ -36,16 +36,6 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from satudata.generate import generate_province
-
-    summary = generate_province(
-        args.out, province=args.province, scale=args.scale, seed=args.seed, period=args.period
-    )
-    _print_json(summary.to_dict())
-    return 0
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     from satudata.intake.process import IntakeOptions
     from satudata.pipeline import ingest_once
@@ -218,7 +208,7 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", help="warehouse SQLAlchemy URL (default: $SATUDATA_WAREHOUSE_URL)")
 
 
-def _period(value: str) -> str:
+def period_argument(value: str) -> str:
     import re
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
@@ -234,14 +224,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init-db", help="create/upgrade the warehouse schema and load reference data")
     _add_location_flags(p)
     p.set_defaults(func=cmd_init_db)
-
-    p = sub.add_parser("generate", help="write a synthetic province inbox with its truth")
-    p.add_argument("--out", required=True, help="data folder to write (inbox/ and truth/)")
-    p.add_argument("--province", default="52", help="2-digit Kemendagri province code (default 52, NTB)")
-    p.add_argument("--scale", type=float, default=0.01, help="1.0 = real registry sizes (default 0.01)")
-    p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: current month)")
-    p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("ingest", help="one scan of the inbox: archive, validate, stage, answer (JSON summary)")
     _add_location_flags(p)
@@ -287,20 +269,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("harmonise", help="link staged DTKS and P3KE of a period into core (all DAG steps)")
     _add_location_flags(p)
-    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest staged period)")
+    p.add_argument("--period", type=period_argument, default=None, help="YYYY-MM (default: the newest staged period)")
     p.add_argument("--threshold", type=_probability, default=None, help=f"link threshold (default {DEFAULT_THRESHOLD})")
     p.set_defaults(func=cmd_harmonise)
 
     p = sub.add_parser("konvergensi", help="recipients matched, convergence indicators into mart, action lists "
                                            "(all DAG steps)")
     _add_location_flags(p)
-    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest harmonised period)")
+    p.add_argument("--period", type=period_argument, default=None, help="YYYY-MM (default: the newest harmonised period)")
     p.set_defaults(func=cmd_konvergensi)
 
     p = sub.add_parser("publish", help="suppress small cells and switch a period into mart, exports, report "
                                        "(the person named approves)")
     _add_location_flags(p)
-    p.add_argument("--period", type=_period, default=None, help="YYYY-MM (default: the newest computed period)")
+    p.add_argument("--period", type=period_argument, default=None, help="YYYY-MM (default: the newest computed period)")
     p.add_argument("--disetujui-oleh", required=True, metavar="NAMA",
                    help="the walidata (data custodian) approving this publication; recorded in meta.publikasi")
     p.set_defaults(func=cmd_publish)
@@ -315,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("link-model", help="the linkage model file: show it, or retrain it on purpose")
     p.add_argument("action", choices=["show", "train"])
     _add_location_flags(p)
-    p.add_argument("--period", type=_period, default=None, help="train: staged period to learn from")
+    p.add_argument("--period", type=period_argument, default=None, help="train: staged period to learn from")
     p.add_argument("--version", help="train: version to record in the file (e.g. 2027.01-1)")
     p.add_argument("--out", type=Path, default=None,
                    help="train: where to write (default: the committed include/models/padanan_individu.json)")

@@ -54,8 +54,8 @@ class InitResult:
 
 def init_warehouse(url: str) -> InitResult:
     """Idempotent: safe to run on every deploy and at the start of every ingest run."""
-    from satudata.warehouse.reference_load import load_reference
     from satudata.warehouse.access import apply_access_control
+    from satudata.warehouse.reference_load import load_reference
 
     engine = make_engine(url)
     try:

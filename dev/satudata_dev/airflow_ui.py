@@ -1,6 +1,6 @@
 """`make airflow-ui`: the Airflow UI on this project's DAGs and the demo's runs (`airflow standalone`).
 
-    python -m satudata.airflow_ui [--port 8080] [--home .airflow]
+    python -m satudata_dev.airflow_ui [--port 8080] [--home .airflow]
 
 Local use only: the Simple auth manager with one `admin` account, whose password is generated on first
 start, kept in `<home>/simple_auth_manager_passwords.json` and printed here. A deployment uses the
@@ -16,8 +16,9 @@ import secrets
 import sys
 from pathlib import Path
 
-from satudata.airflow_local import airflow_env
 from satudata.config import PROJECT_ROOT
+
+from satudata_dev.airflow_local import airflow_env
 
 ADMIN_USER = "admin"
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
@@ -58,7 +59,7 @@ def ui_env(home: Path, port: int = 8080) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m satudata.airflow_ui", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m satudata_dev.airflow_ui", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("SATUDATA_AIRFLOW_UI_PORT", "8080")))
     parser.add_argument("--home", type=Path, default=PROJECT_ROOT / ".airflow")
     args = parser.parse_args(argv)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from satudata.generate import names as _names
-from satudata.generate.params import DEFAULT_DEFECT_RATES
+from satudata_dev.generate import names as _names
+from satudata_dev.generate.params import DEFAULT_DEFECT_RATES
 
 
 def effective_rates(overrides: dict[str, float] | None) -> dict[str, float]:

@@ -46,7 +46,6 @@ def prepare_metadata_db() -> None:
     """`airflow db migrate` plus the pools the DAGs use."""
     from airflow.models.pool import Pool
     from airflow.utils.db import upgradedb
-
     from satudata.dag_support import WAREHOUSE_POOL
 
     upgradedb()

@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from satudata.schema import (
+    DTKS_COLUMNS,
+    INTERVENSI_COLUMNS,
+    P3KE_ANGGOTA_COLUMNS,
+    P3KE_KELUARGA_COLUMNS,
+    P3KE_SHEETS,
+    PEKERJAAN_PEKERJA_MIGRAN,
+)
 
-from satudata.generate import files as F
-from satudata.generate import params as P
-from satudata.generate.population import (
+from satudata_dev.generate import files as F
+from satudata_dev.generate import params as P
+from satudata_dev.generate.population import (
     CATEGORY_NAMES,
     HEAD,
     NIK_ORIGINS,
@@ -20,15 +28,7 @@ from satudata.generate.population import (
     crc,
     period_state,
 )
-from satudata.generate.programmes import draw_recipients
-from satudata.schema import (
-    DTKS_COLUMNS,
-    INTERVENSI_COLUMNS,
-    P3KE_ANGGOTA_COLUMNS,
-    P3KE_KELUARGA_COLUMNS,
-    P3KE_SHEETS,
-    PEKERJAAN_PEKERJA_MIGRAN,
-)
+from satudata_dev.generate.programmes import draw_recipients
 
 
 @dataclass

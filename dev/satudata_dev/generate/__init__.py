@@ -1,6 +1,6 @@
 """Synthetic province generator: the regencies' DTKS, P3KE and recipient-list files, with their truth.
 
-    from satudata.generate import generate_province
+    from satudata_dev.generate import generate_province
     summary = generate_province("data", province="52", scale=0.01, seed=2026, period="2026-11")
     print(summary.to_dict())
 
@@ -23,15 +23,15 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-
 from satudata.config import reference_dir
-from satudata.generate import params as P
-from satudata.generate import truth as T
-from satudata.generate.defects import effective_rates
-from satudata.generate.params import DEFAULT_DEFECT_RATES, GENERATOR_VERSION
-from satudata.generate.population import Programme, RegencyContext
-from satudata.generate.regency import RegencyJob, RegencyResult, run_regency
 from satudata.reference.wilayah import Wilayah, load_population
+
+from satudata_dev.generate import params as P
+from satudata_dev.generate import truth as T
+from satudata_dev.generate.defects import effective_rates
+from satudata_dev.generate.params import DEFAULT_DEFECT_RATES, GENERATOR_VERSION
+from satudata_dev.generate.population import Programme, RegencyContext
+from satudata_dev.generate.regency import RegencyJob, RegencyResult, run_regency
 
 __all__ = ["DEFAULT_DEFECT_RATES", "GenerationSummary", "generate_province", "parse_period"]
 

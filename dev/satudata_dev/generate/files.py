@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 from numpy.dtypes import StringDType
 
-from satudata.generate import defects as D
-from satudata.generate import headers as H
-from satudata.generate import params as P
-from satudata.generate.population import (
+from satudata_dev.generate import defects as D
+from satudata_dev.generate import headers as H
+from satudata_dev.generate import params as P
+from satudata_dev.generate.population import (
     STATUS_KAWIN,
     PeriodState,
     RegencyContext,
@@ -24,8 +24,8 @@ from satudata.generate.population import (
     crc,
     months_from_epoch,
 )
-from satudata.generate.programmes import Recipients
-from satudata.generate.xlsx import DATE, EMPTY, NUM, STR, Column, Sheet, write_csv, write_xlsx
+from satudata_dev.generate.programmes import Recipients
+from satudata_dev.generate.xlsx import DATE, EMPTY, NUM, STR, Column, Sheet, write_csv, write_xlsx
 
 NIK_COLUMNS = frozenset({"nik", "nik_kepala_keluarga"})
 NAME_COLUMNS = frozenset({"nama", "nama_kepala_keluarga"})

@@ -1,6 +1,6 @@
 """`make demo`: a synthetic province through the real DAGs, on an embedded Airflow and DuckDB.
 
-Run as `python -m satudata.demo [--scale S] [--seed N] [--period YYYY-MM]`.
+Run as `python -m satudata_dev.demo [--scale S] [--seed N] [--period YYYY-MM]`.
 """
 
 from __future__ import annotations
@@ -137,7 +137,6 @@ def _print_publication(settings: Settings, period: str) -> dict:
 
 def _warehouse_summary(url: str) -> dict[str, int]:
     import sqlalchemy as sa
-
     from satudata.warehouse.engine import make_engine
 
     engine = make_engine(url)
@@ -184,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     settings.ensure_folders()
     airflow_home = Path(PROJECT_ROOT / ".airflow")
 
-    from satudata import airflow_local
+    from satudata_dev import airflow_local
 
     airflow_local.configure(airflow_home)
 
@@ -192,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"   data folder: {settings.data_dir}")
     _say(f"   warehouse:   {settings.warehouse_url}")
 
-    from satudata.generate import generate_province
+    from satudata_dev.generate import generate_province
 
     started = time.perf_counter()
     summary = generate_province(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from satudata.generate import params as P
-from satudata.generate.population import OUTSIDER, PeriodState, Programme, RegencyContext, Universe, crc
+from satudata_dev.generate import params as P
+from satudata_dev.generate.population import OUTSIDER, PeriodState, Programme, RegencyContext, Universe, crc
 
 
 @dataclass

@@ -16,10 +16,10 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-
-from satudata.generate import names as _names
-from satudata.generate import params as P
 from satudata.schema import PEKERJAAN_PEKERJA_MIGRAN
+
+from satudata_dev.generate import names as _names
+from satudata_dev.generate import params as P
 
 EPOCH_DAY = np.datetime64("2025-01-01", "D")  # ages of the base population are ages on this day
 _DAY0 = np.datetime64("1970-01-01", "D")

@@ -284,7 +284,7 @@ class CeleryCluster:
             args += ["--queues", queues]
         env = self.env(**{
             WORKER_NAME_ENV: name,
-            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "satudata.celery_local.worker_hostname",
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "satudata_dev.celery_local.worker_hostname",
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         })
         proc = self.start(name, *args, env=env)
