@@ -145,7 +145,7 @@ def autovacuum_on(url: str) -> bool:
 def prepare_warehouse(workdir: Path, scale: float, province: str) -> tuple[str, Path, dict]:
     """Generate, then ingest into a fresh PostgreSQL warehouse; the data size of the period."""
     from satudata.config import Settings
-    from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.intake.run import IntakeOptions, ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata_dev.celery_local import create_database
     from satudata_dev.generate import generate_province

@@ -21,7 +21,7 @@ from pathlib import Path
 def run(scale: float, warehouse: str, seed: int = 7, keep: bool = False) -> dict:
     os.environ["SATUDATA_STABLE_SECONDS"] = "0"
     from satudata.config import Settings
-    from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
+    from satudata.intake.run import IntakeOptions, ingest_once, list_submissions
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata_dev.generate import generate_province
 
@@ -110,7 +110,7 @@ def run_big_csv(rows: int) -> dict:
     """One large DTKS CSV through intake: throughput and peak memory of a streamed file."""
     os.environ["SATUDATA_STABLE_SECONDS"] = "0"
     from satudata.config import Settings
-    from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
+    from satudata.intake.run import IntakeOptions, ingest_once, list_submissions
     from satudata.warehouse.bootstrap import init_warehouse
 
     root = Path(tempfile.mkdtemp(prefix="bench-big-"))

@@ -408,7 +408,7 @@ def run(scale: float = 0.02, province: str = "52", periods: tuple[str, str] = ("
     """Generate, ingest, harmonise and converge two periods; return stage figures and the comparison."""
     from satudata.config import Settings
     from satudata.harmonise.run import harmonise
-    from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
+    from satudata.intake.run import IntakeOptions, ingest_once, list_submissions
     from satudata.konvergensi.run import konvergensi
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata_dev.generate import generate_province

@@ -44,7 +44,7 @@ PERSON_DEFECTS = ("nik_excel_number", "nik_transposed", "nik_typo", "nik_missing
 def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multiplier: float = 1.0) -> dict:
     from satudata.config import Settings
     from satudata.harmonise.run import harmonise, period_summary
-    from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.intake.run import IntakeOptions, ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata_dev.generate import generate_province
 

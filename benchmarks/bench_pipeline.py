@@ -48,7 +48,7 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     os.environ.setdefault("SATUDATA_PUBLISH_APPROVER", "benchmark")
     from satudata.config import Settings
     from satudata.harmonise.run import build_regency, link_province, link_regency, regencies
-    from satudata.intake.process import IntakeOptions, ingest_once
+    from satudata.intake.run import IntakeOptions, ingest_once
     from satudata.konvergensi.action_lists import write_action_list
     from satudata.konvergensi.indicators import build_indicators
     from satudata.konvergensi.recipients import match_recipients

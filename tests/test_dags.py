@@ -112,7 +112,7 @@ def test_stage_dags_run(airflow_dags, monkeypatch, fresh_duckdb_url, dag_id):
 def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, monkeypatch, tmp_path,
                                                                  duckdb_warehouse_url):
     from satudata.config import Settings
-    from satudata.intake.process import list_submissions
+    from satudata.intake.run import list_submissions
 
     from tests.builders import DTKS_HEADER, aged, dtks_rows, write_csv
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.harmonise.link import LinkOptions
 from satudata.harmonise.run import harmonise
-from satudata.intake.process import IntakeOptions, list_submissions
+from satudata.intake.run import IntakeOptions, list_submissions
 from satudata.pipeline import ingest_once
 
 from tests.builders import DESA, DTKS_HEADER, KAB, aged, nik, write_csv, write_xlsx

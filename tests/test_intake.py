@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
-from satudata.intake import process as intake
-from satudata.intake.process import IntakeOptions, ingest_once, list_submissions
+from satudata.intake import run as intake
+from satudata.intake.run import IntakeOptions, ingest_once, list_submissions
 
 from tests.builders import (
     DESA,

@@ -40,11 +40,11 @@ from satudata.intake.read import (
     FileRejected,
     ReadOptions,
     clean_nik_cells,
-    parse_periode,
     read_submission,
     sheet_role,
 )
 from satudata.intake.sniff import cfb_entry_names
+from satudata.normalise.periode import parse_periode
 
 DTKS_HEADER = ["NIK", "Nama", "Kode Desa", "No KK"]
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from satudata.intake.process import period_from_name
 from satudata.intake.scan import archive_copy, find_candidates, is_ignored_name, remove_from_inbox, safe_name
+from satudata.normalise.periode import period_from_name
 from satudata.reference.program import ProgrammeMatcher
 
 OLD = time.time() - 3600

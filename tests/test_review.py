@@ -21,7 +21,7 @@ from satudata.harmonise.review import (
     store_decisions,
     write_review_workbook,
 )
-from satudata.intake.process import IntakeOptions, list_submissions, staged_in_run
+from satudata.intake.run import IntakeOptions, list_submissions, staged_in_run
 from satudata.pipeline import ingest_once
 from satudata.warehouse.engine import bulk_insert
 

@@ -26,7 +26,7 @@ def _say(message: str = "") -> None:
 def _print_intake(settings: Settings) -> None:
     from collections import defaultdict
 
-    from satudata.intake.process import list_submissions
+    from satudata.intake.run import list_submissions
     from satudata.reference.wilayah import Wilayah
 
     wilayah = Wilayah.load()

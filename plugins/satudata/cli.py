@@ -37,7 +37,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from satudata.intake.process import IntakeOptions
+    from satudata.intake.run import IntakeOptions
     from satudata.pipeline import ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
 
@@ -52,7 +52,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_submissions(args: argparse.Namespace) -> int:
-    from satudata.intake.process import list_submissions
+    from satudata.intake.run import list_submissions
 
     rows = list_submissions(_settings(args))
     if args.json:
@@ -209,9 +209,9 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def period_argument(value: str) -> str:
-    import re
+    from satudata.normalise.periode import is_periode
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+    if not is_periode(value):
         raise argparse.ArgumentTypeError(f"period must be YYYY-MM, got {value!r}")
     return value
 

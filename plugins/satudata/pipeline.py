@@ -67,7 +67,7 @@ def _airflow_run_id() -> str | None:
 
 def register_files(run_id: str | None = None, settings: Settings | None = None) -> list[int]:
     """Archive and record the inbox's ready files; the ids of the submissions to process."""
-    from satudata.intake.process import register_new_files
+    from satudata.intake.run import register_new_files
 
     return register_new_files(settings or task_settings(), run_id=run_id or _airflow_run_id())
 
@@ -83,7 +83,7 @@ def jenis_handlers() -> dict:
 
 def process_submission(submission_id: int, run_id: str | None = None, settings: Settings | None = None) -> dict:
     """Process one submission. Inside Airflow, names the mapped task instance after the file."""
-    from satudata.intake.process import process_submission as process
+    from satudata.intake.run import process_submission as process
 
     settings = settings or task_settings()
     _label_map_index(settings, submission_id)
@@ -111,7 +111,7 @@ def _label_map_index(settings: Settings, submission_id: int) -> None:
 
 
 def build_data_docs(settings: Settings | None = None) -> str | None:
-    from satudata.intake.process import build_data_docs as build
+    from satudata.intake.run import build_data_docs as build
 
     path = build(settings or task_settings())
     return str(path) if path else None
@@ -121,7 +121,7 @@ def announce_staged(jenis: str, run_id: str | None = None, settings: Settings | 
     """Count this run's newly staged submissions of a jenis; skip (no Asset event) when there are none."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from satudata.intake.process import staged_in_run
+    from satudata.intake.run import staged_in_run
 
     run_id = run_id or _airflow_run_id()
     staged = staged_in_run(settings or task_settings(), jenis, run_id)
@@ -133,7 +133,7 @@ def announce_staged(jenis: str, run_id: str | None = None, settings: Settings | 
 
 def ingest_once(settings: Settings | None = None, **options) -> dict:
     """One scan of the inbox in this process (the CLI's `ingest`): every file, review answers included."""
-    from satudata.intake.process import ingest_once as run
+    from satudata.intake.run import ingest_once as run
 
     return run(settings or task_settings(), handlers=jenis_handlers(), **options)
 

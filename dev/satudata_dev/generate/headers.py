@@ -9,6 +9,7 @@ header is the canonical snake_case name.
 from __future__ import annotations
 
 import numpy as np
+from satudata.normalise.periode import BULAN
 
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
     "id_dtks": ("id_dtks", "IDDTKS", "ID DTKS", "ID DTKS", "ID_DTKS", "IDARTBDT"),
@@ -56,10 +57,6 @@ TITLE_LINES = {
     ),
     "intervensi": ("DAFTAR PENERIMA {nama_program}", "DAFTAR KPM {kode_program}"),
 }
-BULAN = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-    "November", "Desember",
-)
 
 
 def choose_headers(columns: list[str], u: np.ndarray, enabled: bool) -> dict[str, str]:

@@ -54,7 +54,7 @@ from satudata.warehouse.engine import bulk_insert, read_frame
 if TYPE_CHECKING:
     from satudata.config import Settings
     from satudata.intake.ledger import Submission
-    from satudata.intake.process import ProcessResult
+    from satudata.intake.run import ProcessResult
 
 log = logging.getLogger(__name__)
 
@@ -713,8 +713,9 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
     answer the regency. `accepted`: every filled decision was stored; `partial`: some rows had problems;
     `rejected`: the file is unusable or holds no usable decision (nothing stored)."""
     from satudata.intake import ledger
-    from satudata.intake.process import finish_rejected, period_from_name, result_of
+    from satudata.intake.run import finish_rejected, result_of
     from satudata.intake.scan import safe_name
+    from satudata.normalise.periode import period_from_name
 
     path = settings.folder("archive") / submission.archive_path
     periode = period_from_name(submission.file_name)
@@ -761,7 +762,8 @@ def _write_answer(path: Path, submission: Submission, *, status: str, reason_cod
                   periode: str | None, problems: pd.DataFrame, decisions: pd.DataFrame) -> Path:
     """The answer to a review file: "Ringkasan", "Masalah" (rows whose decision was not used, how to fix them)
     and "Keputusan Dicatat" (what was recorded), in Bahasa Indonesia."""
-    from satudata.intake.report import format_when, periode_text
+    from satudata.intake.report import format_when
+    from satudata.normalise.periode import periode_text
 
     info = status_info(status)
     kode_kab = submission.kode_kab

@@ -57,6 +57,7 @@ import pandas as pd
 
 from satudata.intake import sniff as _sniff
 from satudata.intake.headers import HeaderMatch, cell_text, exact_canonical, find_header, header_key
+from satudata.normalise.periode import MONTH_PATTERN, parse_periode
 from satudata.reference.wilayah import normalise_kode
 from satudata.schema import P3KE_ANGGOTA_COLUMNS, P3KE_KELUARGA_COLUMNS
 
@@ -172,44 +173,6 @@ def missing_required(jenis: str, sheet: str, columns: set[str] | frozenset[str],
 
 # --------------------------------------------------------------------------------------------- periode
 
-_MONTHS = {
-    "januari": 1, "january": 1, "jan": 1, "februari": 2, "pebruari": 2, "february": 2, "feb": 2, "peb": 2,
-    "maret": 3, "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6, "june": 6, "jun": 6,
-    "juli": 7, "july": 7, "jul": 7, "agustus": 8, "august": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10,
-    "november": 11, "nopember": 11, "nov": 11, "nop": 11, "desember": 12, "december": 12, "des": 12, "dec": 12,
-}  # fmt: skip
-_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_P_MONTH_NAME = re.compile(rf"(?i)(?<![a-z])({_MONTH_ALT})\.?[\s,/-]*'?((?:19|20)[0-9]{{2}})(?![0-9])")
-_P_ISO = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[-/.](0?[1-9]|1[0-2])(?![0-9])")
-_P_MONTH_YEAR = re.compile(r"(?<![0-9/.\-])(0?[1-9]|1[0-2])[-/.]((?:19|20)[0-9]{2})(?![0-9])")
-_P_FULL_DATE = re.compile(r"(?<![0-9])(?:[0-2]?[0-9]|3[01])[-/.](0?[1-9]|1[0-2])[-/.]((?:19|20)[0-9]{2})(?![0-9])")
-_PERIOD_WORDS = re.compile(r"(?i)\b(periode|period|bulan|keadaan|posisi|kondisi|month|per)\b")
-
-
-def parse_periode(lines: list[str]) -> str | None:
-    """"YYYY-MM" from title lines ("Periode: November 2026", "Nov 2026", "2026-11", "11/2026"), or None.
-
-    Lines that say periode/bulan/keadaan/posisi are tried first; a full date (30/11/2026) counts only there.
-    """
-    keyed = [line for line in lines if _PERIOD_WORDS.search(line)]
-    others = [line for line in lines if line not in keyed]
-    for group, allow_full_date in ((keyed, True), (others, False)):
-        for line in group:
-            for pattern in (_P_MONTH_NAME, _P_ISO, _P_MONTH_YEAR) + ((_P_FULL_DATE,) if allow_full_date else ()):
-                m = pattern.search(line)
-                if not m:
-                    continue
-                if pattern is _P_MONTH_NAME:
-                    month, year = _MONTHS[m.group(1).lower()], int(m.group(2))
-                elif pattern is _P_ISO:
-                    year, month = int(m.group(1)), int(m.group(2))
-                else:
-                    month, year = int(m.group(1)), int(m.group(2))
-                return f"{year:04d}-{month:02d}"
-    return None
-
-
 # --------------------------------------------------------------------------------------------- cells
 
 class _ExcelError(str):
@@ -285,7 +248,7 @@ _SIGNATURE = re.compile(
     r"|sekretaris|plt|plh|a ?n bupati|an walikota|a ?n kepala|nip\b|pembina|penata|catatan|keterangan\s*:"
     r"|operator|petugas|pejabat|bupati|walikota|camat)"
 )
-_PLACE_DATE = re.compile(rf"(?i)^[a-z .'-]{{3,40}},\s*[0-9]{{1,2}}\s+({_MONTH_ALT})\.?\s+[0-9]{{4}}$")
+_PLACE_DATE = re.compile(rf"(?i)^[a-z .'-]{{3,40}},\s*[0-9]{{1,2}}\s+({MONTH_PATTERN})\.?\s+[0-9]{{4}}$")
 _NUMBERING_CELL = re.compile(r"^\(?[0-9]{1,3}\)?$")
 
 
@@ -1556,7 +1519,6 @@ __all__ = [
     "SheetMeta",
     "clean_nik_cells",
     "missing_required",
-    "parse_periode",
     "read_submission",
     "sheet_role",
 ]  # fmt: skip

@@ -57,6 +57,7 @@ from satudata.intake.messages import (
     rule_label,
     status_info,
 )
+from satudata.normalise.periode import periode_text
 
 SHEET_RINGKASAN = "Ringkasan"
 SHEET_MASALAH = "Masalah"
@@ -74,8 +75,6 @@ _SHEET_ORDER = {"Data": 0, "Keluarga": 1, "Anggota Keluarga": 2}
 _DITOLAK_NAMES = {"Keluarga": "Baris Ditolak Keluarga", "Anggota Keluarga": "Baris Ditolak Anggota"}
 _TEXT_KEYS = frozenset({"nik", "no_kk", "nik_kepala_keluarga", "kode_desa", "id_dtks", "id_keluarga_p3ke",
                         "id_individu_p3ke", "kode_desa_bps"})
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember")
 _UNKNOWN_PESAN = "Masalah pada data (kode: {code}). Hubungi tim data untuk penjelasan."
 
 # Indonesian time zones by province (first two digits of the Kemendagri code).
@@ -126,16 +125,6 @@ def format_when(moment: datetime | None, kode_kab: str | None) -> str:
     local = moment.astimezone(zone)
     utc = moment.astimezone(UTC)
     return f"{local:%d-%m-%Y %H:%M} {zone.tzname(None)} ({utc:%d-%m-%Y %H:%M} UTC)"
-
-
-def periode_text(periode: str | None) -> str:
-    if not periode:
-        return "tidak diketahui"
-    try:
-        year, month = periode.split("-")[:2]
-        return f"{_MONTHS[int(month) - 1]} {int(year)} ({periode})"
-    except (ValueError, IndexError):
-        return periode
 
 
 def _int(value) -> int:
@@ -777,4 +766,4 @@ def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None
 
 
 __all__ = ["MAX_ISSUE_ROWS", "SHEET_DITOLAK", "SHEET_MASALAH", "SHEET_RINGKASAN", "ReportSummary",
-           "format_when", "periode_text", "prepare_issues", "rule_counts", "write_report"]
+           "format_when", "prepare_issues", "rule_counts", "write_report"]

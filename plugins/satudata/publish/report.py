@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 from satudata.config import PROJECT_ROOT, Settings
 from satudata.fileio import write_atomically
+from satudata.normalise.periode import BULAN, is_periode, nama_periode
 from satudata.publish.charts import (
     DISENSOR,
     FORMAT_LOCALE,
@@ -55,9 +56,6 @@ from satudata.warehouse.engine import make_engine, read_frame
 log = logging.getLogger(__name__)
 
 TEMPLATE = PROJECT_ROOT / "include" / "report" / "laporan.typ"
-_PERIODE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")
 STATUS_GRADUASI = (("membaik", "Membaik (desil naik)", WARNA["hijau"]), ("tetap", "Tetap", WARNA["langit"]),
                    ("memburuk", "Memburuk (desil turun)", WARNA["merah"]),
                    ("keluar", "Keluar dari P3KE", WARNA["ungu"]), ("baru", "Baru masuk P3KE", WARNA["oranye"]))
@@ -75,11 +73,6 @@ def _e(text) -> str:
 
 
 # --------------------------------------------------------------------------------------------- formatting
-
-
-def nama_periode(periode: str) -> str:
-    year, month = periode.split("-")
-    return f"{BULAN[int(month) - 1]} {year}"
 
 
 def format_waktu(value) -> str:
@@ -814,7 +807,7 @@ def render_pdf(laporan: Laporan) -> bytes:
 
 def write_report(settings: Settings, periode: str, out_dir: Path) -> dict:
     """Write `laporan_<periode>.html` and `laporan_<periode>.pdf` for the period's current publication."""
-    if not _PERIODE.match(periode or ""):
+    if not is_periode(periode):
         raise ValueError(f"periode must be YYYY-MM, not {periode!r}")
     out_dir = Path(out_dir)
     started = time.monotonic()

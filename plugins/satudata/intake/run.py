@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +30,7 @@ from satudata.intake.scan import (
     find_candidates,
     remove_from_inbox,
 )
+from satudata.normalise.periode import period_from_name
 from satudata.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Processes a submission that is not registry rows (a review answer): (settings, engine, submission) -> result.
 Handler = Callable[[Settings, Engine, "ledger.Submission"], "ProcessResult"]
-_PERIOD_NUMERIC = re.compile(r"(?<![0-9])(20[0-9]{2})[-_. ]?(0[1-9]|1[0-2])(?![0-9])")
-_PERIOD_MONTH_FIRST = re.compile(r"(?<![0-9])(0[1-9]|1[0-2])[-_. ](20[0-9]{2})(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -87,24 +85,6 @@ def _known_regencies() -> set[str]:
     from satudata.reference.wilayah import Wilayah
 
     return {r.kode for r in Wilayah.load().regions() if r.level == "kabupaten"}
-
-
-def period_from_name(name: str) -> str | None:
-    """`dtks_5205_2026-11.xlsx`, `P3KE 202611.xlsx`, `pkh 11-2026.csv`, `DTKS November 2026.xlsx`."""
-    stem = Path(name).stem
-    match = _PERIOD_NUMERIC.search(stem)
-    if match:
-        return f"{match.group(1)}-{match.group(2)}"
-    match = _PERIOD_MONTH_FIRST.search(stem)
-    if match:
-        return f"{match.group(2)}-{match.group(1)}"
-    from satudata.normalise.dates import MONTHS
-
-    words = re.findall(r"[A-Za-z]+|[0-9]{4}", stem)
-    for month_word, year in pairwise(words):
-        if month_word.lower() in MONTHS and year.isdigit() and year.startswith("20"):
-            return f"{year}-{MONTHS[month_word.lower()]:02d}"
-    return None
 
 
 # --- registration ------------------------------------------------------------------------------
