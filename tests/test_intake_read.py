@@ -26,14 +26,6 @@ from fixtures_read import (
     xls_bytes,
     zip_bomb_xlsx,
 )
-from satudata.intake.headers import (
-    ALIASES,
-    exact_canonical,
-    find_header,
-    fuzzy_canonical,
-    header_key,
-    map_header,
-)
 from satudata.intake.read import (
     REQUIRED_COLUMNS,
     Chunk,
@@ -43,8 +35,16 @@ from satudata.intake.read import (
     read_submission,
     sheet_role,
 )
-from satudata.intake.sniff import cfb_entry_names
 from satudata.normalise.periode import parse_periode
+from satudata.sheets.headers import (
+    ALIASES,
+    exact_canonical,
+    find_header,
+    fuzzy_canonical,
+    header_key,
+    map_header,
+)
+from satudata.sheets.sniff import cfb_entry_names
 
 DTKS_HEADER = ["NIK", "Nama", "Kode Desa", "No KK"]
 

@@ -104,7 +104,7 @@ def test_status_words_and_next_steps():
 
 
 def test_column_labels_cover_the_schema_and_intake_reads_them_back():
-    from satudata.intake.headers import exact_canonical
+    from satudata.sheets.headers import exact_canonical
 
     columns = {*schema.DTKS_COLUMNS, *schema.P3KE_KELUARGA_COLUMNS, *schema.P3KE_ANGGOTA_COLUMNS,
                *schema.INTERVENSI_COLUMNS}

@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 
 from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
-from satudata.intake import sniff as _sniff
-from satudata.intake.headers import cell_text, exact_canonical, map_header
-from satudata.intake.read import cell_to_text, clean_nik_cells
+from satudata.intake.read import clean_nik_cells
 from satudata.reference.wilayah import normalise_kode
+from satudata.sheets import sniff as _sniff
+from satudata.sheets.headers import cell_text, exact_canonical, map_header
+from satudata.sheets.workbook import DELIMITERS, LINE, cell_to_text
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,6 @@ ID_ALIASES: tuple[tuple[str, ...], ...] = (
 _ID_CANONICALS = {"id_dtks": 1, "id_individu_p3ke": 1}
 
 HEADER_SEARCH_ROWS = 30
-_DELIMITERS = (",", ";", "\t", "|")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 PARQUET_MAGIC = b"PAR1"
 
 
@@ -256,7 +255,7 @@ def _read_text(path: Path, sniffed: _sniff.Sniffed) -> tuple[list[list[str]], li
     codec = sniffed.codec or "utf-8"
     errors = _sniff.FALLBACK_ERRORS if codec == "utf-8" else "replace"
     text = codecs.decode(raw, codec, errors).replace("\0", "").removeprefix("\ufeff")
-    lines = _LINE.findall(text)  # only \r, \n, \r\n end a line (not the other Unicode breaks)
+    lines = LINE.findall(text)  # only \r, \n, \r\n end a line (not the other Unicode breaks)
     forced, line_offset = None, 0
     declared = re.fullmatch(r"(?i) *sep=(.) *", lines[0].rstrip("\r\n")) if lines else None
     if declared:  # Excel's "sep=;" first line
@@ -280,7 +279,7 @@ def _read_text(path: Path, sniffed: _sniff.Sniffed) -> tuple[list[list[str]], li
         return records, numbers
 
     best: tuple[tuple, str] | None = None
-    for delimiter in (forced,) if forced else _DELIMITERS:
+    for delimiter in (forced,) if forced else DELIMITERS:
         sample, _ = parse(delimiter, HEADER_SEARCH_ROWS + 60)
         header = _find_header(sample)
         if header is None:

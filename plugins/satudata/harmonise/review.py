@@ -503,7 +503,7 @@ def _title_periode(rows: list[list]) -> str | None:
 
 def _csv_rows(raw: bytes, sniffed) -> list[list]:
     """Records of a CSV (row i = record i + 1, as Excel numbers them when it opens the file)."""
-    from satudata.intake import sniff
+    from satudata.sheets import sniff
 
     codec = sniffed.codec or "utf-8"
     if not codec.startswith("utf-16"):
@@ -528,8 +528,8 @@ def _csv_rows(raw: bytes, sniffed) -> list[list]:
 def _read(path: Path) -> _Parsed:
     """Sniff and open the file as intake does, and parse the first sheet holding the review header
     ("Review Padanan" is tried first)."""
-    from satudata.intake import read as intake_read
-    from satudata.intake import sniff
+    from satudata.sheets import sniff
+    from satudata.sheets.workbook import FileRejected, open_xls, open_xlsx
 
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, after the workbook reader is done with it
@@ -544,10 +544,10 @@ def _read(path: Path) -> _Parsed:
             return _parse(_csv_rows(handle.read(), sniffed), None)
         # Opened like intake opens a regency workbook: zip-bomb checks, encrypted/corrupt files recognised.
         if sniffed.format == "xlsx":
-            visible, load, book = intake_read._open_xlsx(handle, intake_read.ReadOptions())
+            visible, load, book = open_xlsx(handle)
             close = book.close
         else:
-            visible, load, book = intake_read._open_xls(handle)
+            visible, load, book = open_xls(handle)
             close = book.release_resources
         try:
             if not visible:
@@ -561,7 +561,7 @@ def _read(path: Path) -> _Parsed:
             raise first_error
         finally:
             close()
-    except intake_read.FileRejected as exc:
+    except FileRejected as exc:
         raise ReviewFileError(exc.code, exc.detail) from exc
     finally:
         handle.close()
