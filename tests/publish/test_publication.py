@@ -28,7 +28,7 @@ from satudata.publish.suppress import KONVERGENSI, recoverable, suppress
 from satudata.warehouse.engine import make_engine
 
 from tests.builders import DESA, query_rows
-from tests.test_konvergensi import BEFORE, KAB, KK, LISTS, OLD, PERIODE, N, _frames, _write
+from tests.konvergensi.test_run import BEFORE, KAB, KK, LISTS, OLD, PERIODE, N, _frames, _write
 
 APPROVER = "Ibu Walidata"
 

@@ -30,7 +30,7 @@ from satudata.konvergensi.action_lists import action_list_path
 from satudata_dev.celery_local import CeleryCluster, claim_redis_db, release_redis_db, with_driver
 
 from tests.builders import query_rows
-from tests.test_konvergensi import DESA2, KAB, KAB2, KK, LISTS, PERIODE, N, _frames, _write
+from tests.konvergensi.test_run import DESA2, KAB, KAB2, KK, LISTS, PERIODE, N, _frames, _write
 
 pytestmark = [pytest.mark.airflow, pytest.mark.celery, pytest.mark.postgres, pytest.mark.timeout(600)]
 

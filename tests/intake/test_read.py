@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import struct
-import sys
 import zipfile
 from pathlib import Path
 
@@ -13,19 +12,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fixtures_read import (
-    XlsError,
-    big_csv,
-    cfb_bytes,
-    encrypted_xlsx_bytes,
-    prefix_sheet_xml,
-    write_xlsx,
-    xls_bytes,
-    zip_bomb_xlsx,
-)
 from satudata.intake.read import (
     REQUIRED_COLUMNS,
     Chunk,
@@ -45,6 +31,17 @@ from satudata.sheets.headers import (
     map_header,
 )
 from satudata.sheets.sniff import cfb_entry_names
+
+from tests.fixtures_read import (
+    XlsError,
+    big_csv,
+    cfb_bytes,
+    encrypted_xlsx_bytes,
+    prefix_sheet_xml,
+    write_xlsx,
+    xls_bytes,
+    zip_bomb_xlsx,
+)
 
 DTKS_HEADER = ["NIK", "Nama", "Kode Desa", "No KK"]
 

@@ -36,7 +36,7 @@ from satudata.publish.publication import publish_period
 from satudata.publish.report import html_table, nilai, write_report
 from satudata.warehouse.engine import make_engine, read_frame
 
-from tests.test_konvergensi import BEFORE, KAB, KAB2, PERIODE, _frames, _previous_period, _write
+from tests.konvergensi.test_run import BEFORE, KAB, KAB2, PERIODE, _frames, _previous_period, _write
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script> & Bima'
