@@ -68,8 +68,12 @@ def load_dags() -> dict:
 
 
 def run_dag(dag, **conf) -> str:
-    """Run a DAG through Airflow (`dag.test()`: real scheduler logic, tasks in this process)."""
-    run = dag.test(run_conf=conf or None)
+    """Run a DAG through Airflow (`dag.test()`: real scheduler logic, tasks in this process).
+
+    Every declared param is passed, at its default unless given: in one process, a later `dag.test()`
+    without a conf was seen running with the params of an earlier run of the same DAG.
+    """
+    run = dag.test(run_conf={**dag.params.dump(), **conf})
     state = str(getattr(run, "state", run))
     log.info("DAG %s finished: %s", dag.dag_id, state)
     return state
