@@ -48,13 +48,22 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from satudata.fileio import write_atomically
+from satudata.intake import ledger
+from satudata.intake.ledger import Submission
 from satudata.intake.messages import RULES, format_fix, format_message, status_info
+from satudata.intake.report import format_when
+from satudata.intake.run import ProcessResult, finish_rejected, result_of
+from satudata.intake.scan import safe_name
+from satudata.normalise.periode import period_from_name, periode_text
+from satudata.reference.wilayah import Wilayah
+from satudata.sheets import sniff
+from satudata.sheets.style import HEADER, HEADER_OPERATOR, TITLE
+from satudata.sheets.workbook import FileRejected, open_xls, open_xlsx
 from satudata.warehouse.engine import bulk_insert, read_frame
 
 if TYPE_CHECKING:
     from satudata.config import Settings
-    from satudata.intake.ledger import Submission
-    from satudata.intake.run import ProcessResult
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +264,6 @@ def _problems_frame(items: list[dict]) -> pd.DataFrame:
 
 def _atomic_write(path: Path, build: Callable[[io.BytesIO], None]) -> Path:
     """Build a workbook in memory, then write it whole or not at all."""
-    from satudata.fileio import write_atomically
 
     buffer = io.BytesIO()
     build(buffer)
@@ -271,7 +279,6 @@ def _new_book(buffer: io.BytesIO):
 
 def _kabupaten(kode_kab: str) -> str:
     try:
-        from satudata.reference.wilayah import Wilayah
 
         name = Wilayah.load().name(kode_kab)
     except Exception:  # noqa: BLE001 - a missing name never stops the workbook
@@ -314,13 +321,13 @@ def write_review_workbook(path: Path, pairs: pd.DataFrame, *, kode_kab: str, per
                              "author": "Satu Data Kemiskinan"})
         add = book.add_format
         fmt = {
-            "title": add({"bold": True, "font_size": 14}),
+            "title": add(TITLE),
             "note": add({"italic": True, "font_color": "#595959"}),
             "group": add({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "bg_color": "#BDD7EE"}),
             "group_op": add({"bold": True, "align": "center", "valign": "vcenter", "border": 1,
                              "bg_color": "#FFE699"}),
-            "header": add({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"}),
-            "header_op": add({"bold": True, "border": 1, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top"}),
+            "header": add(HEADER),
+            "header_op": add(HEADER_OPERATOR),
             "id": add({"num_format": "@", "bg_color": "#F2F2F2"}),
             "text": add({"num_format": "@"}),
             "plain": add({}),
@@ -503,7 +510,6 @@ def _title_periode(rows: list[list]) -> str | None:
 
 def _csv_rows(raw: bytes, sniffed) -> list[list]:
     """Records of a CSV (row i = record i + 1, as Excel numbers them when it opens the file)."""
-    from satudata.sheets import sniff
 
     codec = sniffed.codec or "utf-8"
     if not codec.startswith("utf-16"):
@@ -528,8 +534,6 @@ def _csv_rows(raw: bytes, sniffed) -> list[list]:
 def _read(path: Path) -> _Parsed:
     """Sniff and open the file as intake does, and parse the first sheet holding the review header
     ("Review Padanan" is tried first)."""
-    from satudata.sheets import sniff
-    from satudata.sheets.workbook import FileRejected, open_xls, open_xlsx
 
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, after the workbook reader is done with it
@@ -712,10 +716,6 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
     """Intake of a file from `inbox/<kode_kab>/review/`: store its usable decisions, record the ledger status,
     answer the regency. `accepted`: every filled decision was stored; `partial`: some rows had problems;
     `rejected`: the file is unusable or holds no usable decision (nothing stored)."""
-    from satudata.intake import ledger
-    from satudata.intake.run import finish_rejected, result_of
-    from satudata.intake.scan import safe_name
-    from satudata.normalise.periode import period_from_name
 
     path = settings.folder("archive") / submission.archive_path
     periode = period_from_name(submission.file_name)
@@ -762,8 +762,6 @@ def _write_answer(path: Path, submission: Submission, *, status: str, reason_cod
                   periode: str | None, problems: pd.DataFrame, decisions: pd.DataFrame) -> Path:
     """The answer to a review file: "Ringkasan", "Masalah" (rows whose decision was not used, how to fix them)
     and "Keputusan Dicatat" (what was recorded), in Bahasa Indonesia."""
-    from satudata.intake.report import format_when
-    from satudata.normalise.periode import periode_text
 
     info = status_info(status)
     kode_kab = submission.kode_kab
@@ -776,7 +774,7 @@ def _write_answer(path: Path, submission: Submission, *, status: str, reason_cod
         label = add({"bold": True, "valign": "top"})
         value = add({"text_wrap": True, "valign": "top"})
         number = add({"num_format": "#,##0", "align": "left"})
-        header = add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+        header = add(HEADER)
         text = add({"num_format": "@", "valign": "top"})
         small = add({"font_color": "#7F7F7F"})
 

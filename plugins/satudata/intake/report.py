@@ -58,6 +58,7 @@ from satudata.intake.messages import (
     status_info,
 )
 from satudata.normalise.periode import periode_text
+from satudata.sheets.style import HEADER
 
 SHEET_RINGKASAN = "Ringkasan"
 SHEET_MASALAH = "Masalah"
@@ -480,7 +481,7 @@ class _Formats:
         self.number = add({"num_format": "#,##0", "align": "left"})
         self.number_bold = add({"num_format": "#,##0", "align": "left", "bold": True})
         self.section = add({"bold": True, "font_size": 12, "font_color": "#1F4E78", "bottom": 1})
-        self.header = add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+        self.header = add(HEADER)
         self.status = add({"bold": True, "font_size": 22, "font_color": status_colour, "valign": "vcenter"})
         self.galat = add({"font_color": "#C00000", "bold": True})
         self.peringatan = add({"font_color": "#C65911"})

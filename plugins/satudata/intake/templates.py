@@ -35,6 +35,7 @@ from satudata.schema import (
     P3KE_ANGGOTA_COLUMNS,
     P3KE_KELUARGA_COLUMNS,
 )
+from satudata.sheets.style import HEADER, TITLE
 
 TEMPLATE_ROWS = 10_000  # data rows pre-formatted cell by cell (the column format covers the rest)
 EXCEL_LAST_ROW = 1_048_575  # 0-based
@@ -379,10 +380,10 @@ def write_template(jenis: str, out: Path, programmes: list[dict] | None = None) 
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                               "strings_to_urls": False})
         formats = {
-            "title": book.add_format({"bold": True, "font_size": 14}),
+            "title": book.add_format(TITLE),
             "bold": book.add_format({"bold": True, "valign": "top"}),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-            "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "vcenter"}),
+            "header": book.add_format(HEADER),
             "header_required": book.add_format({"bold": True, "bg_color": "#9BC2E6", "border": 1,
                                                 "valign": "vcenter"}),
             "text": book.add_format({"num_format": "@"}),

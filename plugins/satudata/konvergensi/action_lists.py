@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.fileio import write_atomically
 from satudata.konvergensi.rules import Rules, load_rules, period_end
+from satudata.sheets.style import HEADER, HEADER_OPERATOR, TITLE
 from satudata.warehouse.engine import make_engine, read_frame
 
 log = logging.getLogger(__name__)
@@ -171,10 +172,10 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
     # A fixed creation date keeps re-runs for the same period byte-identical.
     book.set_properties({"title": f"Sasaran belum terintervensi {kode_kab} {periode}",
                          "author": "Satu Data Kemiskinan", "created": datetime(end.year, end.month, end.day)})
-    title = book.add_format({"bold": True, "font_size": 14})
+    title = book.add_format(TITLE)
     note = book.add_format({"italic": True, "font_color": "#595959"})
-    header = book.add_format({"bold": True, "border": 1, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
-    operator = book.add_format({"bold": True, "border": 1, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top"})
+    header = book.add_format(HEADER)
+    operator = book.add_format(HEADER_OPERATOR)
     text = book.add_format({"num_format": "@"})
     wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
     intro = {

@@ -23,6 +23,7 @@ from satudata.config import Settings
 from satudata.fileio import write_atomically
 from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.publication import restore_integers
+from satudata.sheets.style import HEADER
 from satudata.warehouse.engine import make_engine, read_frame
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _xlsx_bytes(frame: pd.DataFrame, title: str, note: str) -> bytes:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
     sheet = book.add_worksheet("data")
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    header = book.add_format(HEADER)
     for col, name in enumerate(frame.columns):
         sheet.write_string(0, col, str(name), header)
         sheet.set_column(col, col, max(10, min(40, len(str(name)) + 2)))
