@@ -17,10 +17,10 @@ from satudata.intake.read import (
     Chunk,
     FileRejected,
     ReadOptions,
-    clean_nik_cells,
     read_submission,
     sheet_role,
 )
+from satudata.normalise.nik import clean_nik_cells
 from satudata.normalise.periode import parse_periode
 from satudata.sheets.headers import (
     ALIASES,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from satudata.normalise.dates import parse_dates
-from satudata.normalise.nik import excel_damaged, kk_format_ok, nik_matches_birth_date, parse_nik
+from satudata.normalise.nik import clean_nik_cells, kk_format_ok, nik_matches_birth_date, parse_nik
 
 KEC = frozenset({"520501", "910101"})
 
@@ -48,8 +48,8 @@ def test_nik_matches_birth_date():
 
 
 def test_excel_damage_and_kk():
-    assert excel_damaged(pd.Series(["9.17101234567890E+15", "5205014507890000.0", "5205014507890001"])).tolist() == [
-        True, True, False]
+    cleaned, flagged = clean_nik_cells(pd.Series(["9.17101234567890E+15", "5205014507890000.0", "5205014507890001"]))
+    assert flagged.tolist() == [True, True, False] and cleaned.isna().tolist() == [True, True, False]
     assert kk_format_ok(pd.Series(["5205010101200001", "52050101012000", None, "5205010101200000"])).tolist() == [
         True, False, False, False]
 

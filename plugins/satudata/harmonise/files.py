@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
-from satudata.intake.read import clean_nik_cells
+from satudata.normalise.nik import clean_nik_cells
 from satudata.reference.wilayah import normalise_kode
 from satudata.sheets import sniff as _sniff
 from satudata.sheets.headers import cell_text, exact_canonical, map_header

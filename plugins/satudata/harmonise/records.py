@@ -19,7 +19,7 @@ import pandas as pd
 
 from satudata.normalise.dates import parse_dates, placeholder_dates
 from satudata.normalise.names import normalise_names
-from satudata.normalise.nik import clean_number_text, parse_nik
+from satudata.normalise.nik import clean_nik_cells, parse_nik
 
 PERSON_COLUMNS = ("id", "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "alamat")
 OPTIONAL_COLUMNS = ("tempat_lahir",)
@@ -95,7 +95,7 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
         trusted &= ~pd.Series(nik_flagged, dtype="boolean").reset_index(drop=True).fillna(False).astype(bool)
     out["nik"] = nik.astype("string")
     out["nik_dipercaya"] = trusted
-    kk = clean_number_text(_text(frame, "no_kk").fillna(""))
+    kk = clean_nik_cells(_text(frame, "no_kk").fillna(""))[0]
     out["no_kk"] = kk.where(kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)).astype("string")
 
     names = normalise_names(_text(frame, "nama"))

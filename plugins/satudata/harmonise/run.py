@@ -513,9 +513,9 @@ def _first_of(*candidates: pd.Series) -> pd.Series:
 
 
 def _clean_kk(values: pd.Series) -> pd.Series:
-    from satudata.normalise.nik import clean_number_text
+    from satudata.normalise.nik import clean_nik_cells
 
-    kk = clean_number_text(values.astype("string").fillna(""))
+    kk = clean_nik_cells(values.astype("string").fillna(""))[0]
     return kk.where(kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool))
 
 

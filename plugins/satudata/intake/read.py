@@ -50,6 +50,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from satudata.normalise.nik import ZERO_WIDTH, clean_nik_cells
 from satudata.normalise.periode import MONTH_PATTERN, parse_periode
 from satudata.reference.wilayah import normalise_kode
 from satudata.schema import P3KE_ANGGOTA_COLUMNS, P3KE_KELUARGA_COLUMNS
@@ -168,36 +169,6 @@ def missing_required(jenis: str, sheet: str, columns: set[str] | frozenset[str],
 
 # --------------------------------------------------------------------------------------------- cells
 
-_ZERO_WIDTH = r"[\x{200b}\x{200c}\x{200d}\x{2060}\x{feff}]"
-_NIK_SEPARATORS = r"[\x{09}-\x{0d}\x{1c}-\x{20}\x{85}\p{Z}.,\-'`\x{2019}\x{2018}\"_/]"
-_FLOAT_TEXT = r"[0-9]+[.,][0-9]*[eE][+]?[0-9]+|[0-9]+[.,]0+"
-_SCI_CLEANED = r"[0-9]+[eE][+]?[0-9]+"
-
-
-def clean_nik_cells(values: pd.Series, numeric: np.ndarray | None = None) -> tuple[pd.Series, pd.Series]:
-    """NIK/KK cells -> (digits-only text or <NA>, flagged).
-
-    Flagged (value set to <NA>): cells Excel stored as numbers (`numeric`), and text showing a float
-    rendering: scientific notation (`9.17101E+15`) or a zero decimal part (`5205014507890000.0`).
-    Otherwise spaces, dots, dashes, commas, slashes, underscores and quotes are removed
-    (`'5205 0145-0789.0001` -> `5205014507890001`). Total and idempotent on its own output.
-    """
-    text = values.astype("string").str.strip()
-    plain = (text.str.isascii() & text.str.isdecimal()).fillna(True).astype(bool)  # usual case: nothing to do
-    flagged = pd.Series(False, index=values.index)
-    cleaned = text.copy()
-    if not plain.all():
-        odd = text[~plain]
-        odd_flagged = odd.str.fullmatch(_FLOAT_TEXT)
-        odd_cleaned = odd.str.replace(_NIK_SEPARATORS, "", regex=True)
-        odd_flagged = (odd_flagged | odd_cleaned.str.fullmatch(_SCI_CLEANED)).fillna(False).astype(bool)
-        flagged[~plain] = odd_flagged.to_numpy()
-        cleaned[~plain] = odd_cleaned.where(odd_cleaned.str.len() > 0)
-    if numeric is not None:
-        flagged = flagged | pd.Series(numeric, index=values.index)
-    return cleaned.mask(flagged), flagged
-
-
 # --------------------------------------------------------------------------------------------- row filters
 
 _FOOTER = re.compile(
@@ -257,8 +228,8 @@ def _finish(raw: _RawChunk, state: _SheetState) -> tuple[pd.DataFrame, pd.DataFr
     for col, values in raw.columns.items():
         s = pd.Series(pd.array(values, dtype="string"), index=index, copy=False)
         wide = ~s.str.isascii().fillna(True).astype(bool)  # zero-width characters are never ASCII
-        if wide.any() and s[wide].str.contains(_ZERO_WIDTH, regex=True).any():
-            s = s.str.replace(_ZERO_WIDTH, "", regex=True)
+        if wide.any() and s[wide].str.contains(ZERO_WIDTH, regex=True).any():
+            s = s.str.replace(ZERO_WIDTH, "", regex=True)
         s = s.str.strip()
         data[col] = s.where(s.str.len() > 0)
     frame = pd.DataFrame(data, index=index)
@@ -1161,7 +1132,6 @@ __all__ = [
     "FileRejected",
     "ReadOptions",
     "SheetMeta",
-    "clean_nik_cells",
     "missing_required",
     "read_submission",
     "sheet_role",

@@ -25,7 +25,7 @@ import pandas as pd
 
 from satudata.config import expectations_dir
 from satudata.normalise.dates import parse_dates
-from satudata.normalise.nik import clean_number_text, parse_nik
+from satudata.normalise.nik import clean_nik_cells, parse_nik
 from satudata.reference.program import ProgrammeMatcher
 from satudata.reference.wilayah import Wilayah, normalise_kode
 from satudata.schema import HUBUNGAN_KELUARGA
@@ -197,7 +197,7 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         out[f"{column}_kemunculan"] = state.occurrence(f"{sheet_suite}:{column}", key)
 
     if "no_kk" in out:
-        out["no_kk"] = clean_number_text(out["no_kk"])
+        out["no_kk"] = clean_nik_cells(out["no_kk"])[0]
 
     if "kode_desa" in out:
         raw = out["kode_desa"]

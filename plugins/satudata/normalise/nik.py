@@ -10,18 +10,39 @@ Nothing here proves a NIK is *real* (only Dukcapil can); it tells whether it is 
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-_NOT_DIGIT = re.compile(r"[\s.\-'`’]")
+# Zero-width characters that copy-paste leaves inside cells (RE2 syntax: pandas strings are Arrow strings).
+ZERO_WIDTH = r"[\x{200b}\x{200c}\x{200d}\x{2060}\x{feff}]"
+# Separators people type inside NIK/KK (spaces of every kind, dots, commas, dashes, quotes, slashes ...).
+_NIK_SEPARATORS = r"[\x{09}-\x{0d}\x{1c}-\x{20}\x{85}\p{Z}.,\-'`\x{2019}\x{2018}\"_/]"
+_FLOAT_TEXT = r"[0-9]+[.,][0-9]*[eE][+]?[0-9]+|[0-9]+[.,]0+"
+_SCI_CLEANED = r"[0-9]+[eE][+]?[0-9]+"
 
 
-def clean_number_text(values: pd.Series) -> pd.Series:
-    """Strip the separators people type inside NIK/KK (spaces, dots, dashes, a leading apostrophe)."""
-    text = values.astype("string").str.replace(_NOT_DIGIT, "", regex=True)
-    return text.where(text.str.len() > 0)
+def clean_nik_cells(values: pd.Series, numeric: np.ndarray | None = None) -> tuple[pd.Series, pd.Series]:
+    """NIK/KK cells -> (digits-only text or <NA>, flagged).
+
+    Flagged (value set to <NA>): cells Excel stored as numbers (`numeric`), and text showing a float
+    rendering: scientific notation (`9.17101E+15`) or a zero decimal part (`5205014507890000.0`).
+    Otherwise spaces, dots, dashes, commas, slashes, underscores and quotes are removed
+    (`'5205 0145-0789.0001` -> `5205014507890001`). Total and idempotent on its own output.
+    """
+    text = values.astype("string").str.strip()
+    plain = (text.str.isascii() & text.str.isdecimal()).fillna(True).astype(bool)  # usual case: nothing to do
+    flagged = pd.Series(False, index=values.index)
+    cleaned = text.copy()
+    if not plain.all():
+        odd = text[~plain]
+        odd_flagged = odd.str.fullmatch(_FLOAT_TEXT)
+        odd_cleaned = odd.str.replace(_NIK_SEPARATORS, "", regex=True)
+        odd_flagged = (odd_flagged | odd_cleaned.str.fullmatch(_SCI_CLEANED)).fillna(False).astype(bool)
+        flagged[~plain] = odd_flagged.to_numpy()
+        cleaned[~plain] = odd_cleaned.where(odd_cleaned.str.len() > 0)
+    if numeric is not None:
+        flagged = flagged | pd.Series(numeric, index=values.index)
+    return cleaned.mask(flagged), flagged
 
 
 def parse_nik(values: pd.Series, known_kecamatan: set[str] | frozenset[str] | None = None) -> pd.DataFrame:
@@ -34,7 +55,7 @@ def parse_nik(values: pd.Series, known_kecamatan: set[str] | frozenset[str] | No
       `tanggal_ok` the embedded day/month form a real date in some century;
       `valid` all of the above hold.
     """
-    nik = clean_number_text(values)
+    nik = clean_nik_cells(values)[0]
     format_ok = nik.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool) & nik.str[12:].ne("0000").fillna(
         False
     ).astype(bool)
@@ -88,13 +109,9 @@ def nik_matches_birth_date(parsed: pd.DataFrame, tanggal_lahir: pd.Series) -> pd
 
 
 def kk_format_ok(values: pd.Series) -> pd.Series:
-    kk = clean_number_text(values)
+    kk = clean_nik_cells(values)[0]
     return kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool) & kk.str[12:].ne("0000").fillna(False).astype(
         bool
     )
 
 
-def excel_damaged(values: pd.Series) -> pd.Series:
-    """Values that show Excel turned the number into a float: scientific notation or a decimal part."""
-    text = values.astype("string").str.strip()
-    return text.str.fullmatch(r"[0-9]+(\.[0-9]*)?[eE][+]?[0-9]+|[0-9]{12,}\.[0-9]+").fillna(False).astype(bool)
