@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -37,12 +34,6 @@ def _newest_report(data_dir: Path) -> Path:
     return reports[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_http(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -56,38 +47,31 @@ def _wait_http(url: str, timeout: float) -> None:
 
 def main() -> int:
     from playwright.sync_api import sync_playwright
+    from satudata_dev.airflow_ui import started
+    from satudata_dev.celery_local import free_port
 
     data_dir = Path(os.environ.get("SATUDATA_DATA_DIR", ROOT / "data"))
     report = _newest_report(data_dir)
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True"}
-    ui = subprocess.Popen([sys.executable, "-m", "satudata_dev.airflow_ui", "--port", str(port)], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=_browser(), args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1100, "height": 1500})
-            page.goto(report.resolve().as_uri())
-            page.wait_for_function("document.querySelectorAll('.grafik.interaktif').length === "
-                                   "document.querySelectorAll('.grafik').length", timeout=30_000)
-            page.screenshot(path=str(OUT / "laporan.png"))
-            print(f"{OUT / 'laporan.png'}  <- {report}")
+    with started(port, env=env), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_browser(), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1500})
+        page.goto(report.resolve().as_uri())
+        page.wait_for_function("document.querySelectorAll('.grafik.interaktif').length === "
+                               "document.querySelectorAll('.grafik').length", timeout=30_000)
+        page.screenshot(path=str(OUT / "laporan.png"))
+        print(f"{OUT / 'laporan.png'}  <- {report}")
 
-            _wait_http(f"http://127.0.0.1:{port}/api/v2/monitor/health", 180)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(f"http://127.0.0.1:{port}/dags/satudata_ingest")
-            page.wait_for_selector("text=satudata_ingest", timeout=60_000)
-            page.wait_for_timeout(4000)  # the grid loads its task instances after the page
-            page.screenshot(path=str(OUT / "airflow_grid.png"))
-            print(OUT / "airflow_grid.png")
-            browser.close()
-    finally:
-        os.killpg(ui.pid, signal.SIGTERM)
-        try:
-            ui.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(ui.pid, signal.SIGKILL)
+        _wait_http(f"http://127.0.0.1:{port}/api/v2/monitor/health", 180)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/dags/satudata_ingest")
+        page.wait_for_selector("text=satudata_ingest", timeout=60_000)
+        page.wait_for_timeout(4000)  # the grid loads its task instances after the page
+        page.screenshot(path=str(OUT / "airflow_grid.png"))
+        print(OUT / "airflow_grid.png")
+        browser.close()
     return 0
 
 

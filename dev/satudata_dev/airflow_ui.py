@@ -13,7 +13,11 @@ import argparse
 import json
 import os
 import secrets
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from satudata.config import PROJECT_ROOT
@@ -56,6 +60,31 @@ def ui_env(home: Path, port: int = 8080) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
     })
     return env
+
+
+@contextmanager
+def started(port: int, *, home: Path | None = None, env: dict[str, str] | None = None,
+            log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """`make airflow-ui` in the background (the same command), stopped with its whole process group after."""
+    command = [sys.executable, "-m", "satudata_dev.airflow_ui", "--port", str(port)]
+    if home is not None:
+        command += ["--home", str(home)]
+    out = log.open("wb") if log is not None else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    finally:
+        if log is not None:
+            out.close()
+    try:
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:

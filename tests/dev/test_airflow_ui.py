@@ -6,25 +6,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from satudata_dev.airflow_ui import started
+from satudata_dev.celery_local import free_port
 
 pytestmark = pytest.mark.airflow
 
 DAG_IDS = {"satudata_ingest", "satudata_harmonise", "satudata_konvergensi", "satudata_publish"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, token: str | None = None, body: dict | None = None):
@@ -38,17 +31,13 @@ def _get(url: str, token: str | None = None, body: dict | None = None):
 
 
 def test_make_airflow_ui_serves_the_four_dags(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     # PATH without the venv: the command must put it there itself (a newcomer's shell has no venv active).
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
                                   if not p.startswith(os.path.dirname(sys.executable)))
     log = tmp_path / "airflow-ui.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "satudata_dev.airflow_ui", "--port", str(port),
-                                 "--home", str(tmp_path / "airflow")], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
+    with started(port, home=tmp_path / "airflow", env=env, log=log) as proc:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
         dags: dict = {}
@@ -72,10 +61,3 @@ def test_make_airflow_ui_serves_the_four_dags(tmp_path):
         assert {d["dag_id"] for d in dags.get("dags", [])} == DAG_IDS, text[-4000:]
         assert "FileNotFoundError" not in text
         assert f"http://localhost:{port}" in text and "Local use only" in text
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)

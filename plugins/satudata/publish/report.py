@@ -622,48 +622,6 @@ dl.publikasi dd { margin: 0; }
 .catatan { font-size: 8.5pt; color: #333; }
 .pengganti { font-style: italic; padding: 8px; border: 1px dashed #8C8C8C; }
 figure.wadah-grafik { margin: 6px 0; break-inside: avoid; page-break-inside: avoid; }
-svg.grafik { display: block; width: 100%; height: auto; }
-table.data { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 6px 0 4px; }
-table.data caption { text-align: left; font-weight: bold; padding: 2px 0; caption-side: top; }
-table.data th, table.data td { border: 1px solid #BFBFBF; padding: 2px 5px; vertical-align: top; }
-table.data thead th { background: #E8EEF4; }
-table.data thead th[scope="colgroup"] { text-align: center; }
-table.data tbody th { font-weight: normal; text-align: left; }
-table.data .angka { text-align: right; }
-table.data td.disensor { font-style: italic; color: #595959; }
-table.data thead { display: table-header-group; }
-table.data tr { break-inside: avoid; page-break-inside: avoid; }
-.legenda-sensor { border: 1px solid #BFBFBF; padding: 6px 10px; background: #FFFBEA; break-inside: avoid; }
-footer { margin-top: 18px; font-size: 8.5pt; color: #444; border-top: 1px solid #BFBFBF; padding-top: 4px; }
-@media print { body { padding: 0; max-width: none; } section.bagian { break-before: auto; } }
-"""
-
-# --------------------------------------------------------------------------------------------- page
-
-CSS = """
-@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif; font-size: 10.5pt;
-       line-height: 1.4; color: #111; margin: 0 auto; padding: 16px; max-width: 190mm; background: #fff; }
-h1 { font-size: 18pt; margin: 0 0 4px; color: #0B3D66; }
-h2 { font-size: 13pt; margin: 18px 0 6px; color: #0B3D66; border-bottom: 2px solid #0072B2; padding-bottom: 2px;
-     break-after: avoid; page-break-after: avoid; }
-.subjudul { font-size: 12pt; margin: 0 0 10px; }
-dl.publikasi { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0 12px;
-               padding: 8px 10px; border: 1px solid #BFBFBF; background: #F5F8FB; }
-dl.publikasi dt { font-weight: bold; }
-dl.publikasi dd { margin: 0; }
-.kartu-kartu { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
-.angka-utama { border: 1px solid #BFBFBF; border-left: 5px solid #0072B2; padding: 6px 8px; break-inside: avoid; }
-.angka-utama .label { font-size: 9pt; color: #333; }
-.angka-utama .nilai { font-size: 18pt; font-weight: bold; }
-.angka-utama .sub { font-size: 8.5pt; color: #444; }
-.nilai.disensor { font-style: italic; font-size: 13pt; color: #595959; }
-.keterangan, .catatan, .pengganti { margin: 4px 0 8px; }
-.catatan { font-size: 8.5pt; color: #333; }
-.pengganti { font-style: italic; padding: 8px; border: 1px dashed #8C8C8C; }
-figure.wadah-grafik { margin: 6px 0; break-inside: avoid; page-break-inside: avoid; }
 .grafik svg { display: block; max-width: 100%; height: auto; }
 table.data { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 6px 0 4px; }
 table.data caption { text-align: left; font-weight: bold; padding: 2px 0; caption-side: top; }
