@@ -32,6 +32,14 @@ def passwords_file(home: Path) -> Path:
     return home / "simple_auth_manager_passwords.json"
 
 
+def write_admin_password(home: Path, password: str) -> None:
+    """The Simple auth manager's passwords file, readable by its owner only."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = passwords_file(home)
+    path.write_text(json.dumps({ADMIN_USER: password}))
+    path.chmod(0o600)
+
+
 def admin_password(home: Path) -> str:
     """The local admin's password: generated once, then kept (mode 600) for the next start."""
     path = passwords_file(home)
@@ -39,11 +47,18 @@ def admin_password(home: Path) -> str:
         known = json.loads(path.read_text() or "{}")
         if known.get(ADMIN_USER):
             return known[ADMIN_USER]
-    home.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(12)
-    path.write_text(json.dumps({ADMIN_USER: password}))
-    path.chmod(0o600)
+    write_admin_password(home, password)
     return password
+
+
+def simple_auth_env(home: Path) -> dict[str, str]:
+    """Airflow's Simple auth manager with one admin whose password is in `home` (local use only)."""
+    return {
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file(home)),
+    }
 
 
 def ui_env(home: Path, port: int = 8080) -> dict[str, str]:
@@ -52,9 +67,7 @@ def ui_env(home: Path, port: int = 8080) -> dict[str, str]:
     env = {**os.environ, **airflow_env(home)}
     env.update({
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file(home)),
+        **simple_auth_env(home),
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",

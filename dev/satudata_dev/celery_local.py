@@ -41,10 +41,11 @@ from pathlib import Path
 
 from satudata.config import PROJECT_ROOT
 
+from satudata_dev.airflow_ui import ADMIN_USER, simple_auth_env, write_admin_password
+
 log = logging.getLogger(__name__)
 
 WORKER_NAME_ENV = "SATUDATA_CELERY_WORKER_NAME"
-ADMIN_USER = "admin"
 
 
 def worker_hostname() -> str:
@@ -182,9 +183,7 @@ class CeleryCluster:
         cluster = cls(home=home, metadata_url=metadata_url, broker_url=broker_url,
                       result_backend=result_backend or "db+" + metadata_url.replace("+psycopg2", ""),
                       api_port=free_port(), extra_env=dict(extra_env or {}))
-        passwords = home / "simple_auth_manager_passwords.json"
-        passwords.write_text(json.dumps({ADMIN_USER: cluster.password}))
-        passwords.chmod(0o600)
+        write_admin_password(home, cluster.password)
         return cluster
 
     # --- configuration ------------------------------------------------------------------------------
@@ -206,10 +205,7 @@ class CeleryCluster:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__CORE__FERNET_KEY": self.fernet_key,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
-            "AIRFLOW__CORE__AUTH_MANAGER":
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_manager_passwords.json"),
+            **simple_auth_env(self.home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.metadata_url,
             "AIRFLOW__API__BASE_URL": self.api_url,
             "AIRFLOW__API__HOST": "127.0.0.1",
