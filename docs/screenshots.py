@@ -10,7 +10,6 @@ Needs the system Chromium (`apt-get install chromium`), driven through Playwrigh
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 import urllib.request
@@ -20,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img"
 
 
-def _browser():
-    path = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+def _browser() -> str:
+    from satudata_dev.browser import find_chromium
+
+    path = find_chromium()
     if path is None:
         sys.exit("Chromium is needed for the screenshots: apt-get install chromium")
     return path

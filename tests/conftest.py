@@ -171,16 +171,6 @@ ARTIFACTS_DIR = Path(os.environ.get("SATUDATA_TEST_ARTIFACTS")
                      or Path(__file__).resolve().parents[1] / "test-artifacts")
 
 
-def find_chromium() -> str | None:
-    import shutil
-
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def require_tool(found: str | None, what: str, install: str) -> str:
     """A tool the test needs: skipped with the reason on a developer's machine, a failure in CI."""
     if found:
@@ -194,6 +184,8 @@ def require_tool(found: str | None, what: str, install: str) -> str:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """The system Chromium (Debian's `chromium`); the browser tests drive it through Playwright."""
+    from satudata_dev.browser import find_chromium
+
     return require_tool(find_chromium(), "Chromium", "apt-get install chromium")
 
 
