@@ -40,7 +40,6 @@ from satudata.normalise.periode import BULAN, is_periode, nama_periode
 from satudata.publish.charts import (
     DISENSOR,
     FORMAT_LOCALE,
-    PALET,
     WARNA,
     Value,
     bar_chart,
@@ -64,7 +63,7 @@ STATUS_KIRIMAN = (("accepted", "diterima"), ("partial", "diterima sebagian"), ("
 CARA_PERSETUJUAN = {"hitl": "persetujuan di Airflow", "konfigurasi": "konfigurasi", "cli": "baris perintah"}
 NO_PROVINCE = "Publikasi ini tidak memuat baris provinsi."
 
-__all__ = ["DISENSOR", "PALET", "Bagian", "Data", "Tabel", "format_nilai", "headline", "html_table", "nilai",
+__all__ = ["DISENSOR", "Bagian", "Data", "Tabel", "format_nilai", "headline", "html_table", "nilai",
            "read_data", "render_html", "render_pdf", "write_report"]
 
 
