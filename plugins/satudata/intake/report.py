@@ -58,7 +58,7 @@ from satudata.intake.messages import (
     status_info,
 )
 from satudata.normalise.periode import periode_text
-from satudata.sheets.style import HEADER
+from satudata.sheets.writer import StyledWorkbook
 
 SHEET_RINGKASAN = "Ringkasan"
 SHEET_MASALAH = "Masalah"
@@ -472,23 +472,23 @@ class _Splicer:
 
 
 class _Formats:
-    def __init__(self, book, status_colour: str):
-        add = book.add_format
+    def __init__(self, workbook: StyledWorkbook, status_colour: str):
+        add, style = workbook.add_format, workbook.style
         self.title = add({"bold": True, "font_size": 16})
-        self.subtitle = add({"italic": True, "font_color": "#595959"})
-        self.label = add({"bold": True, "valign": "top"})
-        self.value = add({"valign": "top", "text_wrap": True})
-        self.number = add({"num_format": "#,##0", "align": "left"})
+        self.subtitle = style("note")
+        self.label = style("label")
+        self.value = style("wrap")
+        self.number = style("number")
         self.number_bold = add({"num_format": "#,##0", "align": "left", "bold": True})
         self.section = add({"bold": True, "font_size": 12, "font_color": "#1F4E78", "bottom": 1})
-        self.header = add(HEADER)
+        self.header = style("header")
         self.status = add({"bold": True, "font_size": 22, "font_color": status_colour, "valign": "vcenter"})
         self.galat = add({"font_color": "#C00000", "bold": True})
         self.peringatan = add({"font_color": "#C65911"})
-        self.wrap = add({"text_wrap": True, "valign": "top"})
-        self.text = add({"num_format": "@"})
+        self.wrap = style("wrap")
+        self.text = style("text")
         self.note = add({"italic": True, "font_color": "#C00000", "bold": True})
-        self.small = add({"font_color": "#7F7F7F"})
+        self.small = style("small")
 
 
 def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame, issues_shown: int,
@@ -716,8 +716,6 @@ def _ditolak(sheet, f: _Formats, jenis: str, lembar: str, rows: pd.DataFrame, pr
 def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None,
                  rejected_rows: pd.DataFrame | None) -> Path:
     """Write the report workbook to `path` atomically (temp file in the same folder, then os.replace)."""
-    import xlsxwriter
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = prepare_issues(issues)
@@ -732,16 +730,9 @@ def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None
 
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(buffer, {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        })
-        book.set_properties({"title": f"Laporan {summary.file_name}", "author": "Satu Data Kemiskinan",
-                             "subject": status.label})
-        f = _Formats(book, status.warna)
+        workbook = StyledWorkbook(title=f"Laporan {summary.file_name}", subject=status.label)
+        book = workbook.book
+        f = _Formats(workbook, status.warna)
         splicer = _Splicer(book)
         ringkasan = book.add_worksheet(SHEET_RINGKASAN)
         masalah = book.add_worksheet(SHEET_MASALAH)
@@ -755,8 +746,7 @@ def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None
                       for sheet, lembar, rows in ditolak)
         _ringkasan(ringkasan, f, summary, counts, shown, len(prepared), rejected_sheets, written)
         ringkasan.activate()
-        book.close()
-        splicer.assemble(buffer.getvalue(), tmp)
+        splicer.assemble(workbook.getvalue(), tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,7 +33,7 @@ from satudata.schema import (
     P3KE_ANGGOTA_COLUMNS,
     P3KE_KELUARGA_COLUMNS,
 )
-from satudata.sheets.style import HEADER, TITLE
+from satudata.sheets.writer import StyledWorkbook
 
 TEMPLATE_ROWS = 10_000  # data rows pre-formatted cell by cell (the column format covers the rest)
 EXCEL_LAST_ROW = 1_048_575  # 0-based
@@ -365,46 +363,33 @@ def _write_programmes(sheet, programmes: list[dict], formats: dict) -> None:
 
 def write_template(jenis: str, out: Path, programmes: list[dict] | None = None) -> Path:
     """Write the operator template for `jenis` (dtks | p3ke | intervensi) to `out`, atomically."""
-    import xlsxwriter
-
     if jenis not in TEMPLATE_SHEETS:
         raise ValueError(f"unknown jenis {jenis!r}; expected one of {', '.join(TEMPLATE_SHEETS)}")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if programmes is None:
         programmes = load_programme_list()
     programmes = [p | {"kode_program": str(p["kode_program"]).strip().upper()} for p in programmes
                   if str(p.get("kode_program") or "").strip()]
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                              "strings_to_urls": False})
-        formats = {
-            "title": book.add_format(TITLE),
-            "bold": book.add_format({"bold": True, "valign": "top"}),
-            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-            "header": book.add_format(HEADER),
-            "header_required": book.add_format({"bold": True, "bg_color": "#9BC2E6", "border": 1,
+    workbook = StyledWorkbook(title=f"Template {JENIS_LABELS[jenis]}", comments="Isi sesuai lembar Petunjuk.")
+    book = workbook.book
+    formats = {
+        "title": workbook.style("title"),
+        "bold": workbook.style("label"),
+        "wrap": workbook.style("wrap"),
+        "header": workbook.style("header"),
+        "header_required": workbook.add_format({"bold": True, "bg_color": "#9BC2E6", "border": 1,
                                                 "valign": "vcenter"}),
-            "text": book.add_format({"num_format": "@"}),
-            "date": book.add_format({"num_format": DATE_FORMAT}),
-        }
-        book.set_properties({"title": f"Template {JENIS_LABELS[jenis]}", "author": "Satu Data Kemiskinan",
-                             "comments": "Isi sesuai lembar Petunjuk."})
-        petunjuk = book.add_worksheet("Petunjuk")
-        _write_petunjuk(petunjuk, jenis, formats)
-        lists = _Lists(book)
-        for name, columns in TEMPLATE_SHEETS[jenis].items():
-            _write_data_sheet(book, name, jenis, columns, programmes, lists, formats)
-        if jenis == "intervensi":
-            _write_programmes(book.add_worksheet("Daftar Program"), programmes, formats)
-        petunjuk.activate()
-        book.close()
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
+        "text": workbook.style("text"),
+        "date": workbook.add_format({"num_format": DATE_FORMAT}),
+    }
+    petunjuk = book.add_worksheet("Petunjuk")
+    _write_petunjuk(petunjuk, jenis, formats)
+    lists = _Lists(book)
+    for name, columns in TEMPLATE_SHEETS[jenis].items():
+        _write_data_sheet(book, name, jenis, columns, programmes, lists, formats)
+    if jenis == "intervensi":
+        _write_programmes(book.add_worksheet("Daftar Program"), programmes, formats)
+    petunjuk.activate()
+    return workbook.save(out)
 
 
 __all__ = ["REQUIRED", "TEMPLATE_ROWS", "TEMPLATE_SHEETS", "TEXT_COLUMNS", "load_programme_list", "write_template"]

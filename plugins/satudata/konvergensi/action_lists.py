@@ -8,9 +8,7 @@ its own outbox folder, written whole or not at all.
 
 from __future__ import annotations
 
-import io
 import logging
-import math
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.fileio import write_atomically
 from satudata.konvergensi.rules import Rules, load_rules, period_end
-from satudata.sheets.style import HEADER, HEADER_OPERATOR, TITLE
+from satudata.sheets.writer import StyledWorkbook
 from satudata.warehouse.engine import make_engine, read_frame
 
 log = logging.getLogger(__name__)
@@ -163,20 +161,10 @@ def _record(settings: Settings, kode_kab: str, periode: str, summary: dict) -> N
 
 def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama_kab: str | None,
               periode: str) -> bytes:
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                        "strings_to_formulas": False, "strings_to_urls": False})
     end = period_end(periode)
-    # A fixed creation date keeps re-runs for the same period byte-identical.
-    book.set_properties({"title": f"Sasaran belum terintervensi {kode_kab} {periode}",
-                         "author": "Satu Data Kemiskinan", "created": datetime(end.year, end.month, end.day)})
-    title = book.add_format(TITLE)
-    note = book.add_format({"italic": True, "font_color": "#595959"})
-    header = book.add_format(HEADER)
-    operator = book.add_format(HEADER_OPERATOR)
-    text = book.add_format({"num_format": "@"})
+    book = StyledWorkbook(title=f"Sasaran belum terintervensi {kode_kab} {periode}",
+                          created=datetime(end.year, end.month, end.day))
+    title, note = book.style("title"), book.style("note")
     wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
     intro = {
         SHEET_SASARAN: f"Keluarga desil {rules.desil_sasaran} yang belum menerima program inti — {wilayah}, "
@@ -194,23 +182,8 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
         sheet.write(0, 0, intro[name], title)
         sheet.write(1, 0, f"Aturan: {rules.judul} ({rules.berkas}). Data bersifat rahasia (UU 27/2022 PDP): "
                           "hanya untuk petugas yang berwenang.", note)
-        for col, column in enumerate(frame.columns):
-            sheet.write(3, col, column, operator if "diisi operator" in column else header)
-            width = max([len(column)] + [len(str(v)) for v in frame[column].head(200)])
-            sheet.set_column(col, col, min(max(width + 2, 8), 60))
-        if frame.empty:
-            sheet.write(4, 0, empty[name], note)
-        for row, values in enumerate(frame.itertuples(index=False), start=4):
-            for col, value in enumerate(values):
-                if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(row, col, value, text)  # NIK/KK stay text, never numbers
-                else:
-                    sheet.write_number(row, col, float(value) if not hasattr(value, "item") else value.item())
-        sheet.freeze_panes(4, 0)
-        if not frame.empty:
-            sheet.autofilter(3, 0, 3 + len(frame), len(frame.columns) - 1)
+        book.write_table(sheet, frame, top=3, operator_columns=[c for c in frame.columns if "diisi operator" in c],
+                         empty_note=empty[name])
     guide = book.add_worksheet(SHEET_PETUNJUK)
     lines: list[tuple[str, object]] = [
         ("Petunjuk", title),
@@ -229,6 +202,5 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
     for row, (line, fmt) in enumerate(lines):
         guide.write(row, 0, line, fmt)
     guide.set_column(0, 0, 120)
-    book.worksheets()[0].activate()
-    book.close()
-    return buffer.getvalue()
+    book.book.worksheets()[0].activate()
+    return book.getvalue()

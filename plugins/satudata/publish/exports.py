@@ -8,10 +8,8 @@ publications stay where they are, so a link once shared keeps working.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import math
 import secrets
 import shutil
 from datetime import UTC, datetime
@@ -23,7 +21,7 @@ from satudata.config import Settings
 from satudata.fileio import write_atomically
 from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.publication import restore_integers
-from satudata.sheets.style import HEADER
+from satudata.sheets.writer import StyledWorkbook
 from satudata.warehouse.engine import make_engine, read_frame
 
 log = logging.getLogger(__name__)
@@ -62,33 +60,13 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def _xlsx_bytes(frame: pd.DataFrame, title: str, note: str) -> bytes:
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    sheet = book.add_worksheet("data")
-    header = book.add_format(HEADER)
-    for col, name in enumerate(frame.columns):
-        sheet.write_string(0, col, str(name), header)
-        sheet.set_column(col, col, max(10, min(40, len(str(name)) + 2)))
-    for row, values in enumerate(frame.itertuples(index=False), start=1):
-        for col, value in enumerate(values):
-            if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-                continue
-            if isinstance(value, bool):
-                sheet.write_boolean(row, col, value)
-            elif isinstance(value, str):
-                sheet.write_string(row, col, value)
-            else:
-                sheet.write_number(row, col, float(value))
-    sheet.freeze_panes(1, 0)
+    book = StyledWorkbook(title=title)
+    book.write_table(book.add_worksheet("data"), frame, max_width=40)
     about = book.add_worksheet("keterangan")
-    about.write(0, 0, title, book.add_format({"bold": True, "font_size": 13}))
-    about.write(1, 0, note)
+    about.write_string(0, 0, title, book.style("title"))
+    about.write_string(1, 0, note)
     about.set_column(0, 0, 120)
-    book.close()
-    return buffer.getvalue()
+    return book.getvalue()
 
 
 def write_exports(settings: Settings, periode: str) -> dict:

@@ -1,0 +1,109 @@
+"""The one way we write workbooks: in memory with our styles, strings never read as formulas, numbers or
+links, and saved whole or not at all.
+
+    book = StyledWorkbook(title="Sasaran belum terintervensi 5205 2026-11")
+    sheet = book.add_worksheet("Data")
+    book.write_table(sheet, frame, top=3)          # header in our style, values typed, NIK/KK as text
+    book.save(path)                                # temporary file + rename: readers never see half a file
+
+Intake answers, templates, review files, action lists and the forum's exports are all made this way. A
+name an operator typed such as `=HYPERLINK(...)` stays text in every one of them (`WORKBOOK_OPTIONS`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from satudata.fileio import write_atomically
+from satudata.sheets.style import STYLES
+
+AUTHOR = "Satu Data Kemiskinan"
+# Text we write stays text: no formula, number or URL is made of it (formula injection, NIKs as numbers).
+WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+
+
+def is_missing(value: object) -> bool:
+    """None, pandas' NA/NaT, float NaN and NumPy's NaT: cells we leave empty."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, np.datetime64) and bool(np.isnat(value))
+
+
+class StyledWorkbook:
+    """An XlsxWriter workbook in memory with the shared styles by name (`sheets.style.STYLES`)."""
+
+    def __init__(self, *, title: str, subject: str | None = None, comments: str | None = None,
+                 created: datetime | None = None):
+        import xlsxwriter
+
+        self.buffer = io.BytesIO()
+        self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True, **WORKBOOK_OPTIONS})
+        properties = {"title": title, "author": AUTHOR}
+        if subject:
+            properties["subject"] = subject
+        if comments:
+            properties["comments"] = comments
+        if created is not None:  # a fixed date keeps re-runs for the same period byte-identical
+            properties["created"] = created
+        self.book.set_properties(properties)
+        self._styles: dict[str, object] = {}
+
+    def style(self, name: str):
+        """A shared style by name ("header", "title", "text" ...), created once per workbook."""
+        if name not in self._styles:
+            self._styles[name] = self.book.add_format(STYLES[name])
+        return self._styles[name]
+
+    def add_format(self, properties: Mapping):
+        return self.book.add_format(dict(properties))
+
+    def add_worksheet(self, name: str):
+        return self.book.add_worksheet(name)
+
+    def write_table(self, sheet, frame: pd.DataFrame, *, top: int = 0, operator_columns: Iterable[str] = (),
+                    empty_note: str | None = None, max_width: int = 60) -> None:
+        """`frame` as a table from row `top`: header in our style (operator columns in yellow), widths from
+        the content, strings as text, numbers as numbers, missing values empty, header frozen, a filter."""
+        operator = set(operator_columns)
+        text = self.style("text")
+        for col, column in enumerate(frame.columns):
+            name = str(column)
+            sheet.write_string(top, col, name, self.style("header_operator" if name in operator else "header"))
+            width = max([len(name)] + [len(str(v)) for v in frame[column].head(200)])
+            sheet.set_column(col, col, min(max(width + 2, 8), max_width))
+        if frame.empty and empty_note:
+            sheet.write_string(top + 1, 0, empty_note, self.style("note"))
+        for row, values in enumerate(frame.itertuples(index=False), start=top + 1):
+            for col, value in enumerate(values):
+                if is_missing(value):
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(row, col, value)
+                elif isinstance(value, str):
+                    sheet.write_string(row, col, value, text)
+                else:
+                    sheet.write_number(row, col, value.item() if hasattr(value, "item") else float(value))
+        sheet.freeze_panes(top + 1, 0)
+        if not frame.empty:
+            sheet.autofilter(top, 0, top + len(frame), len(frame.columns) - 1)
+
+    def getvalue(self) -> bytes:
+        """Close the workbook and return the xlsx bytes."""
+        self.book.close()
+        return self.buffer.getvalue()
+
+    def save(self, path: str | Path) -> Path:
+        """Close the workbook and write it to `path` atomically."""
+        return write_atomically(path, self.getvalue())
+
+
+__all__ = ["AUTHOR", "WORKBOOK_OPTIONS", "StyledWorkbook", "is_missing"]
