@@ -87,7 +87,7 @@ def _staged_canonical(frame):
     from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
 
     out = {}
-    for column in (*PERSON_COLUMNS, *OPTIONAL_COLUMNS):
+    for column in (*PERSON_COLUMNS, *OPTIONAL_COLUMNS, "nik_valid", "nik_angka_excel"):
         if column != "id" and f"{column}_asli" in frame:
             out[column] = frame[f"{column}_asli"]
         elif column in frame:
@@ -100,10 +100,8 @@ def _ours_on_regency(src, model):
     from satudata.harmonise.link import link_people
     from satudata.harmonise.records import prepare_people
 
-    left = prepare_people(_staged_canonical(src.dtks), id_prefix="dtks:",
-                          nik_flagged=~src.dtks["nik_valid"].astype(bool))
-    right = prepare_people(_staged_canonical(src.p3ke), id_prefix="p3ke:",
-                           nik_flagged=~src.p3ke["nik_valid"].astype(bool))
+    left = prepare_people(_staged_canonical(src.dtks), id_prefix="dtks:")
+    right = prepare_people(_staged_canonical(src.p3ke), id_prefix="p3ke:")
     return link_people(left, right, model=model)
 
 

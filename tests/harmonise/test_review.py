@@ -13,14 +13,12 @@ import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.harmonise.review import (
-    SHEET_PETUNJUK,
-    SHEET_REVIEW,
     ReviewFileError,
     latest_decisions,
     read_review_decisions,
     store_decisions,
-    write_review_workbook,
 )
+from satudata.harmonise.review_workbook import SHEET_PETUNJUK, SHEET_REVIEW, write_review_workbook
 from satudata.intake.run import IntakeOptions, list_submissions, staged_in_run
 from satudata.pipeline import ingest_once
 from satudata.warehouse.engine import bulk_insert

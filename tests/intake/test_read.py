@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from satudata.intake.read import (
     REQUIRED_COLUMNS,
     Chunk,
@@ -20,15 +18,8 @@ from satudata.intake.read import (
     read_submission,
     sheet_role,
 )
-from satudata.normalise.nik import clean_nik_cells
-from satudata.normalise.periode import parse_periode
 from satudata.sheets.headers import (
     ALIASES,
-    exact_canonical,
-    find_header,
-    fuzzy_canonical,
-    header_key,
-    map_header,
 )
 from satudata.sheets.sniff import cfb_entry_names
 
@@ -534,81 +525,10 @@ def test_intervensi_needs_nik_or_kk(tmp_path):
     assert rejected(neither, "intervensi").missing_columns == ["nik|no_kk"]
 
 
-@pytest.mark.parametrize(
-    ("header", "canonical"),
-    [
-        ("No. NIK", "nik"), ("NOMOR NIK", "nik"), ("n i k", "nik"), ("NIK ART", "nik"),
-        ("No. Induk Kependudukan", "nik"), ("NOKK", "no_kk"), ("Nomor Kartu Keluarga", "no_kk"), ("KK", "no_kk"),
-        ("NAMA_ART", "nama"), ("Nama KPM", "nama"), ("NIK KRT", "nik_kepala_keluarga"),
-        ("NIK KK", "nik_kepala_keluarga"), ("NAMA_KK", "nama_kepala_keluarga"), ("JNS_KEL", "jenis_kelamin"),
-        ("L/P", "jenis_kelamin"), ("TGL_LHR", "tanggal_lahir"), ("Tgl. Lahir", "tanggal_lahir"),
-        ("TMPT_LHR", "tempat_lahir"), ("KDDESA", "kode_desa"), ("KODE_DESA_KEMENDAGRI", "kode_desa"),
-        ("Kode Desa/Kel", "kode_desa"), ("Kd. Desa", "kode_desa"), ("SHDK", "hubungan_keluarga"),
-        ("Hubungan dengan KK", "hubungan_keluarga"), ("Peringkat Desil", "desil"), ("IDDTKS", "id_dtks"),
-        ("IDKELUARGA", "id_keluarga_p3ke"), ("ID ART", "id_individu_p3ke"), ("Jenis Bantuan", "kode_program"),
-        ("Jumlah Bantuan", "nilai_bantuan"), ("Tgl Penyaluran", "tanggal_salur"), ("STA_KAWIN", "status_kawin"),
-        ("Penyandang Disabilitas", "disabilitas"), ("Jml Anggota Keluarga", "jumlah_anggota"),
-        ("Jenis Kelamin KRT", "jenis_kelamin_kepala_keluarga"), ("Provinsi", "nama_provinsi"),
-        ("Kab/Kota", "nama_kabupaten"), ("Kecamatan", "nama_kecamatan"), ("Desa/Kelurahan", "nama_desa"),
-        ("KODE BPS", "kode_desa_bps"), ("kode_desa_bps", "kode_desa_bps"), ("KDBPS", "kode_desa_bps"),
-        ("Kode Desa (BPS)", "kode_desa_bps"), ("NIK (16 digit)", "nik"), ("Nilai Bantuan (Rp)", "nilai_bantuan"),
-        ("  Nama\nLengkap ", "nama"), ("Tgl_Lhr_ART", "tanggal_lahir"),
-    ],
-)  # fmt: skip
-def test_header_variants(header, canonical):
-    assert exact_canonical(header) == canonical
-
-
-@pytest.mark.parametrize(
-    ("header", "canonical"),
-    [("Tangal Lahirr", "tanggal_lahir"), ("Tempat Lhir", "tempat_lahir"), ("Pekrjaan Utama", "pekerjaan"),
-     ("Hubungn Keluarga", "hubungan_keluarga"), ("Disabilitass", "disabilitas")],
-)
-def test_fuzzy_header_typos(header, canonical):
-    assert exact_canonical(header) is None
-    assert fuzzy_canonical(header) == canonical
-
-
-@pytest.mark.parametrize("header", ["Kode Dusun", "Nama Dusun", "Pekerjaan Ibu", "Jenis Kelamin Ibu", "RT", "No",
-                                    "No Urut", "Keterangan", "Nama Ibu Kandung"])
-def test_unrelated_headers_stay_unmapped(header):
-    assert exact_canonical(header) is None and fuzzy_canonical(header) is None
-
-
-def test_one_canonical_per_header_first_wins():
-    match = map_header(["NIK", "Nama", "Nama Lengkap", "NIK ART", "Tgl Lahir", "Tanggal Lahirr"])
-    assert match.columns == {0: "nik", 1: "nama", 4: "tanggal_lahir"}
-    assert match.unmapped == ["Nama Lengkap", "NIK ART", "Tanggal Lahirr"]
-
-
-def test_find_header_prefers_best_then_earliest():
-    rows = [["Data NIK dan Nama"], ["NIK", "Nama"], ["NIK", "Nama"], ["NIK", "Nama", "Kode Desa"], ["x"]]
-    assert find_header(rows, 30).row == 3
-    assert find_header(rows[:3], 30).row == 1
-    assert find_header([["NIK"], ["a", "b"]], 30) is None
-
-
-def test_alias_table_is_consistent():
-    for canonical, variants in ALIASES.items():
-        for variant in variants:
-            assert exact_canonical(variant) == canonical, variant
+def test_required_columns_are_known_headers():
     for jenis_sheet, groups in REQUIRED_COLUMNS.items():
         for group in groups:
             assert all(c in ALIASES for c in group), jenis_sheet
-
-
-@pytest.mark.parametrize(
-    ("lines", "expected"),
-    [
-        (["Periode: November 2026"], "2026-11"), (["Data bulan Nop 2026"], "2026-11"),
-        (["Keadaan 30 September 2026"], "2026-09"), (["Period: March 2027"], "2027-03"),
-        (["2026-11"], "2026-11"), (["Periode 11/2026"], "2026-11"), (["Periode: 30/11/2026"], "2026-11"),
-        (["Dicetak 05/12/2026", "Kabupaten X"], None), (["Bulan Mei 2026"], "2026-05"), (["Agt-2026"], "2026-08"),
-        (["Laporan", "Periode: Desember 2026"], "2026-12"), ([], None), (["Kecamatan Praya"], None),
-    ],
-)  # fmt: skip
-def test_parse_periode(lines, expected):
-    assert parse_periode(lines) == expected
 
 
 # --------------------------------------------------------------------------------------------- xlsx cells
@@ -875,39 +795,6 @@ def test_sheet_role_names():
 
 
 # --------------------------------------------------------------------------------------------- properties
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(max_size=60))
-def test_header_key_total_and_idempotent(text):
-    key = header_key(text)
-    assert header_key(key) == key
-    assert key == key.strip() and "  " not in key
-    exact_canonical(text)
-    fuzzy_canonical(text)
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.one_of(st.text(max_size=20), st.sampled_from(["NIK", "Nama", "No KK", "Kode Desa", ""])),
-                         max_size=8), max_size=8))
-def test_find_header_total(rows):
-    match = find_header(rows, 30)
-    if match is not None:
-        assert match.score >= 2 and 0 <= match.first_row <= match.row < len(rows)
-        assert len(set(match.columns.values())) == len(match.columns)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(st.none(), st.text(max_size=25),
-                          st.from_regex(r"['\s]*[0-9][0-9 .,\-eE+]{0,22}", fullmatch=True)), max_size=30))
-def test_clean_nik_cells_total_and_idempotent(values):
-    series = pd.Series(values, dtype="string")
-    cleaned, flagged = clean_nik_cells(series)
-    assert len(cleaned) == len(series) and flagged.dtype == bool
-    assert cleaned[flagged].isna().all()
-    again, flagged_again = clean_nik_cells(cleaned)
-    assert again.fillna("<NA>").tolist() == cleaned.fillna("<NA>").tolist()
-    assert not flagged_again.any()
 
 
 # --------------------------------------------------------------------------------------------- generator

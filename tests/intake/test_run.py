@@ -424,3 +424,13 @@ def test_a_file_that_keeps_failing_is_finally_refused_with_an_answer(duck_settin
     assert (sub["status"], sub["reason"]) == ("rejected", "internal_error")
     assert (settings.folder("outbox") / sub["report"]).exists(), "the regency is told, not left waiting"
     assert list(settings.folder("archive").rglob("*dtks_5205_2026-11.csv")), "the original is kept"
+
+
+def test_the_nik_damage_flag_travels_in_staging(duck_settings):
+    settings = duck_settings
+    write_xlsx(inbox(settings) / "dtks_5205_2026-11.xlsx", {"DTKS": (DTKS_HEADER, dtks_rows(20))},
+               numeric_nik_rows={3, 7})
+    ingest_once(settings, options=OPTIONS)
+    flagged = rows(settings, "SELECT baris, nik, nik_valid FROM staging.dtks WHERE nik_angka_excel ORDER BY baris")
+    assert flagged == [(5, None, False), (9, None, False)]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE NOT nik_angka_excel") == 18

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from satudata.normalise.dates import parse_dates
-from satudata.normalise.nik import clean_nik_cells, kk_format_ok, nik_matches_birth_date, parse_nik
+from satudata.normalise.nik import (
+    clean_id_cells,
+    clean_nik_cells,
+    embedded_sex,
+    kk_format_ok,
+    kk_or_none,
+    nik_matches_birth_date,
+    parse_nik,
+)
 
 KEC = frozenset({"520501", "910101"})
 
@@ -76,3 +84,35 @@ def test_every_well_formed_nik_round_trips(kec, born, serial, female):
     assert parsed["valid"]
     assert parsed["jenis_kelamin"] == ("P" if female else "L")
     assert (parsed["hari"], parsed["bulan"], parsed["tahun2"]) == (born.day, born.month, born.year % 100)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.none(), st.text(max_size=25),
+                          st.from_regex(r"['\s]*[0-9][0-9 .,\-eE+]{0,22}", fullmatch=True)), max_size=30))
+def test_clean_nik_cells_total_and_idempotent(values):
+    series = pd.Series(values, dtype="string")
+    cleaned, flagged = clean_nik_cells(series)
+    assert len(cleaned) == len(series) and flagged.dtype == bool
+    assert cleaned[flagged].isna().all()
+    again, flagged_again = clean_nik_cells(cleaned)
+    assert again.fillna("<NA>").tolist() == cleaned.fillna("<NA>").tolist()
+    assert not flagged_again.any()
+
+
+def test_clean_id_cells_flags_only_ids_excel_rounded():
+    values = pd.Series(["'DTKS-0001", "123.0", "5.20501E+15", "5205014507890001.0", "5205014507890000", None],
+                       dtype="string")
+    numeric = [False, False, False, False, True, False]
+    cleaned, flagged = clean_id_cells(values, numeric)
+    assert cleaned.tolist()[:2] == ["DTKS-0001", "123"]
+    assert flagged.tolist() == [False, False, True, True, True, False]
+    assert cleaned[flagged].isna().all()
+
+
+def test_embedded_sex_and_kk_without_parsing_again():
+    niks = pd.Series(["5205015507900001", "5205011507900001", "5205019907900001", None], dtype="string")
+    assert embedded_sex(niks).tolist()[:2] == ["P", "L"]
+    assert embedded_sex(niks).isna().tolist()[2:] == [True, True]
+    assert kk_or_none(pd.Series(["5205010101200001", "5205 0101", None], dtype="string")).tolist()[0] \
+        == "5205010101200001"
+    assert kk_or_none(pd.Series(["5205 0101"], dtype="string")).isna().all()

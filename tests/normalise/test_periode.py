@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from satudata.normalise import periode
@@ -25,3 +26,17 @@ def test_one_month_table_serves_dates_and_periods():
     assert dates.MONTHS is periode.MONTHS
     assert not periode.is_periode("2026-13") and not periode.is_periode("../2026-11")
     assert periode.periode_text(None) == "tidak diketahui"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Periode: November 2026"], "2026-11"), (["Data bulan Nop 2026"], "2026-11"),
+        (["Keadaan 30 September 2026"], "2026-09"), (["Period: March 2027"], "2027-03"),
+        (["2026-11"], "2026-11"), (["Periode 11/2026"], "2026-11"), (["Periode: 30/11/2026"], "2026-11"),
+        (["Dicetak 05/12/2026", "Kabupaten X"], None), (["Bulan Mei 2026"], "2026-05"), (["Agt-2026"], "2026-08"),
+        (["Laporan", "Periode: Desember 2026"], "2026-12"), ([], None), (["Kecamatan Praya"], None),
+    ],
+)  # fmt: skip
+def test_parse_periode(lines, expected):
+    assert periode.parse_periode(lines) == expected

@@ -18,13 +18,10 @@ for the regency operator (the command prints it as is); logs stay in English.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import logging
 import os
 import re
 import stat
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +33,16 @@ from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
 from satudata.normalise.nik import clean_nik_cells
 from satudata.reference.wilayah import normalise_kode
 from satudata.sheets import sniff as _sniff
-from satudata.sheets.headers import cell_text, exact_canonical, map_header
-from satudata.sheets.workbook import DELIMITERS, LINE, cell_to_text
+from satudata.sheets.delimited import (
+    LINE,
+    RecordError,
+    choose_delimiter,
+    decode_text,
+    parse_records,
+    record_starts,
+)
+from satudata.sheets.headers import ALIASES, REGISTRY, Vocabulary, compact_key, exact_canonical
+from satudata.sheets.workbook import cell_to_text
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +62,6 @@ ID_ALIASES: tuple[tuple[str, ...], ...] = (
     ),
     ("kode", "no", "nomor", "no urut", "nomor urut", "no.", "nr", "urut", "nourut", "no_urut"),
 )  # fmt: skip
-# Canonical intake columns that identify a person record: any header intake maps there is an id too.
-_ID_CANONICALS = {"id_dtks": 1, "id_individu_p3ke": 1}
-
 HEADER_SEARCH_ROWS = 30
 PARQUET_MAGIC = b"PAR1"
 
@@ -101,26 +103,27 @@ class PersonList:
 # ---------------------------------------------------------------------------------------------- headers
 
 
-def _id_key(text: object) -> str:
-    value = unicodedata.normalize("NFKD", cell_text(text))
-    value = "".join(ch for ch in value if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "", value)
-
-
+# The person list's own vocabulary: every id header (any tier) names the column `id`; the person columns
+# are the regency files' (`sheets.headers.ALIASES`), so "NIK", "No. KK", "Tgl Lahir" ... read the same.
+PERSON_VOCABULARY = Vocabulary({
+    "id": [*(alias for tier in ID_ALIASES for alias in tier), *ALIASES["id_dtks"], *ALIASES["id_individu_p3ke"]],
+    **{column: ALIASES[column] for column in _DATA_COLUMNS if column in ALIASES},
+})
 _ID_TIER: dict[str, int] = {}
 for _tier, _aliases in enumerate(ID_ALIASES):
     for _alias in _aliases:
-        _ID_TIER.setdefault(_id_key(_alias), _tier)
+        _ID_TIER.setdefault(compact_key(_alias), _tier)
 
 
 def id_tier(text: object) -> int | None:
     """How specific an id header is (0 best), or None when the header does not name a record id."""
-    key = _id_key(text)
+    key = compact_key(text)
     if not key:
         return None
     if key in _ID_TIER:
         return _ID_TIER[key]
-    return _ID_CANONICALS.get(exact_canonical(text) or "")
+    # A header the regency files' vocabulary reads as a person record id ("ID DTKS", "ID Individu").
+    return 1 if exact_canonical(text) in ("id_dtks", "id_individu_p3ke") else None
 
 
 @dataclass
@@ -131,50 +134,25 @@ class _Header:
     columns: dict[int, str]  # position -> canonical person column (id excluded)
     texts: dict[int, str]
 
-    @property
-    def score(self) -> tuple[int, int]:
-        return (1 if self.id_candidates else 0, len(self.columns))
 
-
-def _map_row(cells: list[str], *, fuzzy: bool) -> _Header:
-    tiers = {pos: id_tier(c) for pos, c in enumerate(cells) if cell_text(c)}
-    tiers = {p: t for p, t in tiers.items() if t is not None}
+def _person_header(rows: list[list[str]]) -> _Header | None:
+    """The row, among the first rows, that names an id column and the most person columns (one- or
+    two-row headers, as `sheets.headers` finds them); the id is the most specific id header in it."""
+    match = PERSON_VOCABULARY.find_header(rows, HEADER_SEARCH_ROWS, required=("id",), min_score=1)
+    if match is None:
+        return None
+    named = [p for p, c in match.columns.items() if c == "id"] + match.repeated.get("id", [])
+    tiers = {p: t for p in named if (t := id_tier(match.texts[p])) is not None}
     best = min(tiers.values(), default=None)
     candidates = sorted(p for p, t in tiers.items() if t == best)
-    # The id column is kept out of the person columns (an "ID Individu" maps to intake's id columns).
-    rest = [c if pos not in candidates else "" for pos, c in enumerate(cells)]
-    match = map_header(rest, fuzzy=fuzzy)
-    columns = {p: c for p, c in match.columns.items() if c in _DATA_COLUMNS}
-    texts = {p: cell_text(c) for p, c in enumerate(cells) if cell_text(c)}
-    return _Header(-1, candidates[0] if len(candidates) == 1 else None, candidates, columns, texts)
-
-
-def _find_header(rows: list[list[str]]) -> _Header | None:
-    """The row, among the first rows, that names an id column and the most person columns."""
-    best: _Header | None = None
-    for r, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if not any(cells):
-            continue
-        header = _map_row(cells, fuzzy=False)
-        header.row = r
-        if header.id_candidates and (best is None or header.score > best.score):
-            best = header
-    if best is None:
-        return None
-    full = _map_row(rows[best.row], fuzzy=True)
-    full.row = best.row
-    return full
+    columns = {p: c for p, c in match.columns.items() if c != "id"}
+    return _Header(match.row, candidates[0] if len(candidates) == 1 else None, candidates, columns, match.texts)
 
 
 def _header_texts(rows: list[list[str]]) -> list[str]:
     """The header the operator probably meant (the row naming the most known columns), for messages."""
-    best: list[str] = []
-    best_score = 0
-    for cells in rows[:HEADER_SEARCH_ROWS]:
-        score = len(map_header(cells, fuzzy=False).columns)
-        if score > best_score:
-            best, best_score = [c for c in cells if c], score
-    return best
+    match = REGISTRY.best_effort(rows, HEADER_SEARCH_ROWS)
+    return [t for _, t in sorted(match.texts.items())]
 
 
 # ---------------------------------------------------------------------------------------------- grids
@@ -251,48 +229,19 @@ def _clean(frame: pd.DataFrame, nik_numeric: np.ndarray,
 
 def _read_text(path: Path, sniffed: _sniff.Sniffed) -> tuple[list[list[str]], list[int], str]:
     """All records of a delimited text file (cells stripped), their line numbers, the delimiter."""
-    raw = path.read_bytes()
-    codec = sniffed.codec or "utf-8"
-    errors = _sniff.FALLBACK_ERRORS if codec == "utf-8" else "replace"
-    text = codecs.decode(raw, codec, errors).replace("\0", "").removeprefix("\ufeff")
-    lines = LINE.findall(text)  # only \r, \n, \r\n end a line (not the other Unicode breaks)
-    forced, line_offset = None, 0
-    declared = re.fullmatch(r"(?i) *sep=(.) *", lines[0].rstrip("\r\n")) if lines else None
-    if declared:  # Excel's "sep=;" first line
-        forced, lines, line_offset = declared.group(1), lines[1:], 1
-
-    def parse(delimiter: str, limit: int | None) -> tuple[list[list[str]], list[int]]:
-        chosen = lines if limit is None else lines[:limit]
-        reader = csv.reader(iter(chosen), delimiter=delimiter, strict=False)
-        records, numbers = [], []
-        start = 1
-        try:
-            for record in reader:
-                records.append([c.strip() for c in record])
-                numbers.append(start + line_offset)
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            if limit is not None:  # a wrong delimiter candidate: keep what was parsed
-                return records, numbers
-            raise PersonListError("tidak_terbaca", f"Berkas {path.name} tidak dapat dibaca sebagai CSV "
-                                  f"(baris {start + line_offset}): {exc}.") from exc
-        return records, numbers
-
-    best: tuple[tuple, str] | None = None
-    for delimiter in (forced,) if forced else DELIMITERS:
-        sample, _ = parse(delimiter, HEADER_SEARCH_ROWS + 60)
-        header = _find_header(sample)
-        if header is None:
-            score: tuple = (0, 0, 0)
-        else:
-            width = len(sample[header.row])
-            consistent = sum(1 for rec in sample[header.row + 1 :] if len(rec) == width)
-            score = (*header.score, consistent)
-        if best is None or score > best[0]:
-            best = (score, delimiter)
-    assert best is not None
-    records, numbers = parse(best[1], None)
-    return records, numbers, best[1]
+    lines = LINE.findall(decode_text(path.read_bytes(), sniffed))
+    choice = choose_delimiter(
+        lines, lambda cells: PERSON_VOCABULARY.find_header(cells, HEADER_SEARCH_ROWS, required=("id",), min_score=1),
+        HEADER_SEARCH_ROWS + 60)
+    try:
+        records, ends = parse_records(lines, choice.delimiter, strict=True)
+    except RecordError as exc:
+        raise PersonListError("tidak_terbaca", f"Berkas {path.name} tidak dapat dibaca sebagai CSV "
+                              f"(baris {exc.line}): {exc.message}.") from exc
+    cells = [[c.strip() for c in record] for record in records]
+    if choice.declared and cells:
+        cells[0] = []
+    return cells, record_starts(ends), choice.delimiter
 
 
 def _grid_person_list(path: Path, rows: list[list[Any]], row_numbers: list[int], *, typed: bool = True,
@@ -302,7 +251,7 @@ def _grid_person_list(path: Path, rows: list[list[Any]], row_numbers: list[int],
         texts = [[cell_to_text(v).strip() if v is not None else "" for v in row] for row in rows]
     else:
         texts = rows  # CSV records: already stripped text
-    header = _find_header(texts)
+    header = _person_header(texts)
     if header is None:
         return None
     _check_id(path, header)
@@ -385,7 +334,7 @@ def _read_parquet(path: Path) -> PersonList:
         raise PersonListError("tidak_terbaca", f"Berkas Parquet {path.name} rusak atau tidak dapat dibaca "
                               f"({exc}).") from exc
     names = [str(n) for n in table.column_names]
-    header = _find_header([names])
+    header = _person_header([names])
     if header is None:
         raise _no_id_error(path, [names])
     _check_id(path, header)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from satudata.normalise.dates import parse_dates, placeholder_dates
 from satudata.normalise.names import normalise_names
-from satudata.normalise.nik import clean_nik_cells, parse_nik
+from satudata.normalise.nik import clean_nik_cells, embedded_sex, kk_or_none, nik_format_ok, parse_nik
 
 PERSON_COLUMNS = ("id", "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "alamat")
 OPTIONAL_COLUMNS = ("tempat_lahir",)
@@ -40,6 +40,12 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
     values = frame[column].astype("string").str.strip()
     return values.where(values.str.len() > 0)
+
+
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame[column].astype("boolean").fillna(False).astype(bool)
 
 
 def _sex(values: pd.Series) -> pd.Series:
@@ -74,8 +80,9 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     """Linkage features of a canonical person frame; one row per input row, same order, fresh index.
 
     `id_prefix` keeps the two sides' ids apart when they may collide (`dtks:` / `p3ke:`).
-    `nik_flagged`, aligned with `frame`, marks NIKs the caller already distrusts (intake's `nik_valid`
-    false: Excel-damaged cells, wrong length ...).
+    A frame of staged rows carries intake's flags (`nik_valid`, `nik_angka_excel`), which decide trust; any
+    other frame's NIKs are parsed here by `normalise.nik`. `nik_flagged`, aligned with `frame`, marks NIKs the
+    caller distrusts besides (a person list's cells that Excel stored as numbers).
     """
     frame = frame.reset_index(drop=True)
     if "id" not in frame:
@@ -88,15 +95,25 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     out["id"] = ids.astype(str)
 
     raw_nik = _text(frame, "nik")
-    parsed = parse_nik(raw_nik.fillna(""))
-    nik = parsed["nik"].where(parsed["format_ok"])
-    trusted = parsed["valid"].astype(bool)
+    kk = _text(frame, "no_kk")
+    if "nik_valid" in frame:
+        # Staged rows: intake parsed each NIK once and its flags travel with it (`nik_valid`; a NIK Excel
+        # damaged was emptied and `nik_angka_excel` says so); nothing is parsed again here.
+        nik = raw_nik.where(nik_format_ok(raw_nik))
+        trusted = _flag(frame, "nik_valid") & nik.notna()
+        nik_sex = embedded_sex(nik)
+        kk = kk_or_none(kk)
+    else:  # a list that did not come through intake (`satudata link`, tests): parse it here, the same way
+        parsed = parse_nik(raw_nik.fillna(""))
+        nik = parsed["nik"].where(parsed["format_ok"])
+        trusted = parsed["valid"].astype(bool)
+        nik_sex = parsed["jenis_kelamin"].where(parsed["valid"])
+        kk = kk_or_none(clean_nik_cells(kk.fillna(""))[0])
     if nik_flagged is not None:
         trusted &= ~pd.Series(nik_flagged, dtype="boolean").reset_index(drop=True).fillna(False).astype(bool)
     out["nik"] = nik.astype("string")
     out["nik_dipercaya"] = trusted
-    kk = clean_nik_cells(_text(frame, "no_kk").fillna(""))[0]
-    out["no_kk"] = kk.where(kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)).astype("string")
+    out["no_kk"] = kk.astype("string")
 
     names = normalise_names(_text(frame, "nama"))
     for column in ("nama_bersih", "nama_fonetik", "nama_depan", "nama_urut"):
@@ -108,7 +125,7 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     out["tanggal_placeholder"] = placeholder_dates(born).astype(bool)
 
     sex = _sex(_text(frame, "jenis_kelamin"))
-    out["jenis_kelamin"] = sex.fillna(parsed["jenis_kelamin"].where(parsed["valid"])).astype("string")
+    out["jenis_kelamin"] = sex.fillna(nik_sex).astype("string")
 
     desa = _text(frame, "kode_desa").str.replace(r"[.\s]", "", regex=True)
     desa = desa.where(desa.str.fullmatch(r"[0-9]{10}").fillna(False).astype(bool))

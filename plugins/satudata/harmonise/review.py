@@ -1,45 +1,33 @@
 """Clerical review: uncertain pairs go to the regency as a workbook, its decisions come back and override the model.
 
-    write_review_workbook(outbox/<kode_kab>/review_padanan_<periode>.xlsx, pairs, kode_kab=..., periode=...)
-    # the operator fills `keputusan` (SAMA / BEDA) and drops the file in inbox/<kode_kab>/review/
+    write_review_workbook(...)            # harmonise.review_workbook: the file the regency fills in
     decisions, problems = read_review_decisions(path)
     store_decisions(conn, decisions, kode_kab=..., submission_id=..., decided_at=..., periode_review=...)
     latest_decisions(conn, kode_kab)  # what the linker applies on its next run
 
-The workbook ("Review Padanan" + "Petunjuk", in Bahasa Indonesia) has title rows, a row of merged group
-cells (PASANGAN / DTKS / P3KE / HASIL PENCOCOKAN / DIISI OPERATOR) and one real header row whose cells are
-the machine names (`id_dtks`, `id_individu_p3ke`, `nik_dtks` ... `keputusan`, `diperiksa_oleh`, `catatan`).
-NIK, KK, ids and region codes are text cells (Excel keeps only 15 significant digits of a number).
-
-The reader finds that header row by its names (case, spaces, punctuation and a parenthetical ignored, plus
-the variants operators type, `ALIASES`), in xlsx/xls (opened like intake does, with its zip-bomb checks)
-and in CSV re-saves (intake's sniffing: UTF-8, UTF-8 with BOM, Windows-1252, UTF-16; `,` `;` tab `|`).
-Row numbers (`baris`) are the ones the operator sees in Excel. A blank decision is no decision; an
-unreadable one, a row without its ids, and a pair decided both ways in one file are problems (rule codes
-of `intake.messages.RULES`). A file without the id/decision columns raises `ReviewFileError`.
+The reader finds the header row by its names (`REVIEW_VOCABULARY`: the machine names and the variants
+operators type, found by `sheets.headers` like every header), in xlsx/xls (opened by `sheets.workbook`,
+zip-bomb checks included) and in CSV re-saves (`sheets.delimited`: UTF-8, UTF-8 with BOM, Windows-1252,
+UTF-16; `,` `;` tab `|`). Row numbers (`baris`) are the ones the operator sees in Excel. A blank decision is
+no decision; an unreadable one, a row without its ids, and a pair decided both ways in one file are problems
+(rule codes of `intake.messages.RULES`). A file without the id/decision columns raises `ReviewFileError`.
 
 History is append-only (`core.keputusan_review`); the newest decision per (kode_kab, pair) wins. Only
 pairs queued for that regency (`core.antrian_review`, any periode) are stored.
 
-Intake hands every file of `inbox/<kode_kab>/review/` to `process_review_submission`, which stores the
+Orchestration hands every file of `inbox/<kode_kab>/review/` to `process_review_submission`, which stores the
 usable decisions and records the ledger status in one transaction, and answers the regency in
 `outbox/<kode_kab>/<file>.laporan.xlsx`.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import itertools
 import logging
-import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,18 +36,19 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from satudata.fileio import write_atomically
+from satudata.harmonise.review_workbook import ID_COLUMNS, SHEET_REVIEW, display, write_review_answer
 from satudata.intake import ledger
 from satudata.intake.ledger import Submission
-from satudata.intake.messages import RULES, format_fix, format_message, status_info
-from satudata.intake.report import format_when
+from satudata.intake.messages import RULES, format_message
 from satudata.intake.run import ProcessResult, finish_rejected, result_of
 from satudata.intake.scan import safe_name
-from satudata.normalise.periode import period_from_name, periode_text
-from satudata.reference.wilayah import Wilayah
+from satudata.normalise.nik import clean_id_cells
+from satudata.normalise.periode import parse_periode, period_from_name
 from satudata.sheets import sniff
-from satudata.sheets.style import HEADER, HEADER_OPERATOR, TITLE
-from satudata.sheets.workbook import FileRejected, open_xls, open_xlsx
+from satudata.sheets.delimited import LINE, choose_delimiter, decode_text, parse_records
+from satudata.sheets.headers import Vocabulary, compact_key, title_lines
+from satudata.sheets.workbook import FileRejected, cell_to_text, open_xls, open_xlsx
+from satudata.sheets.writer import is_missing
 from satudata.warehouse.engine import bulk_insert, read_frame
 
 if TYPE_CHECKING:
@@ -67,13 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SHEET_REVIEW = "Review Padanan"
-SHEET_PETUNJUK = "Petunjuk"
-SIDES = ("dtks", "p3ke")
-SIDE_FIELDS = ("nik", "no_kk", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "hubungan_keluarga",
-               "kode_desa", "alamat")
-ID_COLUMNS = ("id_dtks", "id_individu_p3ke")
-OPERATOR_COLUMNS = ("keputusan", "diperiksa_oleh", "catatan")
 REQUIRED_COLUMNS = ("id_dtks", "id_individu_p3ke", "keputusan")
 SAMA, BEDA = "sama", "beda"
 HEADER_SEARCH_ROWS = 30
@@ -87,7 +69,7 @@ SAMA_WORDS = frozenset({"SAMA", "S", "YA", "Y", "IYA", "COCOK", "BENAR", "SAMAOR
 BEDA_WORDS = frozenset({"BEDA", "B", "BERBEDA", "TIDAK", "T", "TDK", "TIDAKCOCOK", "TIDAKSAMA", "BUKAN", "SALAH",
                         "BEDAORANG", "ORANGBEDA", "0", "FALSE"})
 
-# canonical column -> header variants operators produce (normalised by `_header_key`).
+# canonical column -> header variants operators produce (normalised like every header, `sheets.headers`).
 ALIASES: dict[str, tuple[str, ...]] = {
     "id_dtks": ("id_dtks", "ID DTKS", "IDDTKS", "ID Individu DTKS", "ID ART DTKS"),
     "id_individu_p3ke": ("id_individu_p3ke", "ID Individu P3KE", "ID P3KE", "ID Individu", "ID ART P3KE",
@@ -98,60 +80,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
                        "Nama Petugas", "Verifikator", "Diputuskan Oleh", "Reviewer"),
     "catatan": ("catatan", "Catatan", "Keterangan", "Ket", "Catatan Pemeriksa", "Catatan Operator"),
 }
-
-# What the operator reads on the workbook.
-_SIDE_GROUP = {"dtks": "DTKS", "p3ke": "P3KE"}
-_WIDTHS = {"id_dtks": 18, "id_individu_p3ke": 18, "nik": 19, "no_kk": 19, "nama": 26, "jenis_kelamin": 8,
-           "tempat_lahir": 15, "tanggal_lahir": 13, "hubungan_keluarga": 18, "kode_desa": 12, "alamat": 30,
-           "kemiripan": 11, "alasan": 46, "keputusan": 13, "diperiksa_oleh": 20, "catatan": 34}
-_TEXT_FIELDS = frozenset({"nik", "no_kk", "kode_desa"})
-_PAIR_COLUMNS = "id_dtks dan id_individu_p3ke"  # a problem of the pair as a whole
-_PETUNJUK = {
-    "Apa isi berkas ini": (
-        "Berkas ini berisi pasangan data DTKS dan P3KE yang mungkin adalah orang yang sama, tetapi sistem tidak "
-        "cukup yakin. Setiap baris di lembar 'Review Padanan' memuat satu pasangan: data DTKS di kiri, data P3KE di "
-        "kanan, lalu 'kemiripan' (perkiraan sistem bahwa keduanya orang yang sama; 100% = pasti sama) dan 'alasan' "
-        "(bagian data yang sama atau berbeda). Sel P3KE yang isinya berbeda dengan DTKS diberi warna kuning. "
-        "Pasangan diurutkan dari kemiripan tertinggi."),
-    "Cara mengisi": (
-        "Periksa kedua data (bila perlu cocokkan dengan KTP, Kartu Keluarga, atau tanyakan kepada petugas desa), "
-        "lalu isi kolom 'keputusan' (pilih dari daftar pada sel):\n"
-        "  SAMA  = kedua data adalah orang yang sama.\n"
-        "  BEDA  = kedua data adalah dua orang yang berbeda.\n"
-        "  kosong = belum diputuskan; pasangan tetap menunggu dan boleh diputuskan kemudian.\n"
-        "Isi 'diperiksa_oleh' dengan nama petugas yang memeriksa, dan 'catatan' bila perlu (misalnya: NIK di P3KE "
-        "salah ketik)."),
-    "Yang tidak boleh diubah": (
-        "Jangan mengubah atau menghapus isi kolom id_dtks dan id_individu_p3ke, dan jangan mengganti judul kolom: "
-        "dengan kedua ID itulah keputusan Anda dikenali. Menyaring (filter) dan mengurutkan seluruh tabel boleh. "
-        "Jangan menambah baris pasangan baru: hanya pasangan yang ada di berkas ini yang dapat diputuskan."),
-    "Mengirim kembali": (
-        "Simpan sebagai Excel Workbook (.xlsx), boleh dengan nama yang sama, lalu letakkan di folder "
-        "inbox/{kode_kab}/review/. Tidak perlu menunggu semua pasangan selesai: berkas boleh dikirim beberapa kali, "
-        "dan untuk setiap pasangan yang dipakai adalah keputusan yang terakhir diterima. Jawaban otomatis (laporan) "
-        "muncul di folder outbox/{kode_kab}/."),
-    "Kapan keputusan berlaku": (
-        "Keputusan dipakai pada harmonisasi berikutnya (proses padanan DTKS–P3KE): SAMA menghubungkan kedua data "
-        "sebagai satu orang, BEDA memisahkannya, walaupun penilaian sistem berbeda. Setiap keputusan dicatat "
-        "bersama nama pemeriksa dan waktu diterimanya."),
-    "Data pribadi": (
-        "Berkas ini berisi NIK dan nama (data pribadi, UU 27/2022 tentang Pelindungan Data Pribadi). Jangan "
-        "mengirimnya melalui surel atau aplikasi pesan; simpan hanya di folder bersama yang disediakan."),
-}
-_LANGKAH = {
-    "accepted": "Semua keputusan yang diisi sudah dicatat dan akan dipakai pada proses harmonisasi berikutnya. "
-                "Pasangan yang belum diputuskan boleh diputuskan kemudian: isi kolom keputusan di berkas review "
-                "yang sama, lalu letakkan lagi di folder inbox/{kode_kab}/review/.",
-    "partial": "Keputusan yang benar sudah dicatat dan akan dipakai pada proses harmonisasi berikutnya. Keputusan "
-               "pada baris yang tercantum di lembar 'Masalah' tidak dipakai: perbaiki baris itu di berkas review "
-               "Anda (lihat kolom 'Cara memperbaiki'), lalu letakkan lagi berkasnya di folder "
-               "inbox/{kode_kab}/review/. Mengirim ulang seluruh berkas tidak apa-apa: keputusan yang sama "
-               "dicatat lagi, dan yang terakhir diterima yang dipakai.",
-    "rejected": "Tidak ada keputusan dari berkas ini yang dicatat. Baca alasan dan cara memperbaikinya di atas, "
-                "perbaiki berkas, lalu letakkan lagi di folder inbox/{kode_kab}/review/. Keputusan yang sudah "
-                "diterima sebelumnya tetap berlaku.",
-}
-
 
 class ReviewFileError(Exception):
     """The file cannot be used at all. `code` is a file reason of `intake.messages.FILE_REASONS`; `detail`
@@ -167,69 +95,18 @@ class ReviewFileError(Exception):
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, np.datetime64) and np.isnat(value)
-
-
-def _ascii_lower(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-
-
-def _header_key(value) -> str:
-    """'Keputusan (SAMA/BEDA)' -> 'keputusan', 'ID DTKS' / 'id_dtks' -> 'iddtks'."""
-    if _missing(value):
-        return ""
-    text = _ascii_lower(str(value))
-    key = re.sub(r"[^a-z0-9]+", "", re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text))
-    return key or re.sub(r"[^a-z0-9]+", "", text)
-
-
-_HEADER_INDEX: dict[str, str] = {_header_key(v): c for c, variants in ALIASES.items() for v in variants}
+REVIEW_VOCABULARY = Vocabulary(ALIASES)
 
 
 def _decision_key(value) -> str:
-    return re.sub(r"[^A-Z0-9]+", "", _ascii_lower(str(value)).upper())
-
-
-def _display(value) -> str | None:
-    """A cell as the operator sees it (for messages)."""
-    if _missing(value):
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else repr(value)
-    if isinstance(value, (datetime, date)):
-        return value.strftime("%d-%m-%Y")
-    text = str(value).strip()
-    return text or None
-
-
-_SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$")
-
-
-def _id_text(value) -> tuple[str | None, bool]:
-    """(id as text, damaged): a 16+ digit id stored by Excel as a number has lost its last digits."""
-    if _missing(value):
-        return None, False
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and not value.is_integer():
-            return repr(value), False
-        return f"{value:.0f}", abs(value) >= 1e15
-    text = str(value).strip()
-    if not text:
-        return None, False
-    return text, bool(_SCIENTIFIC.match(text))
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^A-Z0-9]+", "", text.upper())
 
 
 def _decision(value) -> str | None:
     """'sama', 'beda', None (blank: not decided) or '?' (not readable)."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, bool):
         return SAMA if value else BEDA
@@ -246,7 +123,7 @@ def _decision(value) -> str | None:
 
 
 def _optional_text(value) -> str | None:
-    text = _display(value)
+    text = display(value)
     return text[:2000] if text else None
 
 
@@ -260,207 +137,6 @@ def _problems_frame(items: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(items, columns=PROBLEM_COLUMNS, dtype=object)
     frame["baris"] = frame["baris"].astype("int64")
     return frame.sort_values(["baris", "kolom"], kind="stable", na_position="first").reset_index(drop=True)
-
-
-def _atomic_write(path: Path, build: Callable[[io.BytesIO], None]) -> Path:
-    """Build a workbook in memory, then write it whole or not at all."""
-
-    buffer = io.BytesIO()
-    build(buffer)
-    return write_atomically(path, buffer.getvalue())
-
-
-def _new_book(buffer: io.BytesIO):
-    import xlsxwriter
-
-    return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                        "strings_to_formulas": False, "strings_to_urls": False})
-
-
-def _kabupaten(kode_kab: str) -> str:
-    try:
-
-        name = Wilayah.load().name(kode_kab)
-    except Exception:  # noqa: BLE001 - a missing name never stops the workbook
-        name = None
-    return f"{name} ({kode_kab})" if name else kode_kab
-
-
-# --------------------------------------------------------------------------------------------- workbook
-
-
-def _layout() -> list[tuple[str, str, str | None]]:
-    """[(column name in the header row, group, field)] in sheet order."""
-    columns = [("id_dtks", "PASANGAN (jangan diubah)", None), ("id_individu_p3ke", "PASANGAN (jangan diubah)", None)]
-    for side in SIDES:
-        columns += [(f"{f}_{side}", _SIDE_GROUP[side], f) for f in SIDE_FIELDS]
-    columns += [("kemiripan", "HASIL PENCOCOKAN", None), ("alasan", "HASIL PENCOCOKAN", None)]
-    columns += [(c, "DIISI OPERATOR", None) for c in OPERATOR_COLUMNS]
-    return columns
-
-
-def write_review_workbook(path: Path, pairs: pd.DataFrame, *, kode_kab: str, periode: str) -> Path:
-    """Write `outbox/<kode_kab>/review_padanan_<periode>.xlsx` for the regency (atomically). Returns the path.
-
-    `pairs`: id_dtks, id_individu_p3ke, match_probability (0..1), match_reason and, per side s in (dtks, p3ke),
-    nik_s, no_kk_s, nama_s, jenis_kelamin_s, tempat_lahir_s, tanggal_lahir_s, hubungan_keluarga_s, kode_desa_s,
-    alamat_s (any side column may be missing or null). Rows are written by probability, highest first.
-    """
-    pairs = pairs.copy() if pairs is not None else pd.DataFrame(columns=list(ID_COLUMNS))
-    for column in (*ID_COLUMNS, "match_probability", "match_reason"):
-        if column not in pairs:
-            pairs[column] = None
-    pairs["_p"] = pd.to_numeric(pairs["match_probability"], errors="coerce")
-    pairs = pairs.sort_values(["_p", "id_dtks", "id_individu_p3ke"], ascending=[False, True, True],
-                              kind="stable", na_position="last").reset_index(drop=True)
-    layout = _layout()
-
-    def build(buffer: io.BytesIO) -> None:
-        book = _new_book(buffer)
-        book.set_properties({"title": f"Review padanan DTKS-P3KE {kode_kab} {periode}",
-                             "author": "Satu Data Kemiskinan"})
-        add = book.add_format
-        fmt = {
-            "title": add(TITLE),
-            "note": add({"italic": True, "font_color": "#595959"}),
-            "group": add({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "bg_color": "#BDD7EE"}),
-            "group_op": add({"bold": True, "align": "center", "valign": "vcenter", "border": 1,
-                             "bg_color": "#FFE699"}),
-            "header": add(HEADER),
-            "header_op": add(HEADER_OPERATOR),
-            "id": add({"num_format": "@", "bg_color": "#F2F2F2"}),
-            "text": add({"num_format": "@"}),
-            "plain": add({}),
-            "date": add({"num_format": "dd-mm-yyyy", "align": "left"}),
-            "percent": add({"num_format": "0.0%", "align": "center"}),
-            "wrap": add({"text_wrap": True, "valign": "top"}),
-            "operator": add({"num_format": "@", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}),
-            "differs": add({"bg_color": "#FFEB9C"}),
-            "sama": add({"bg_color": "#C6EFCE", "font_color": "#006100", "bold": True}),
-            "beda": add({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True}),
-        }
-        sheet = book.add_worksheet(SHEET_REVIEW)
-        _review_sheet(sheet, fmt, layout, pairs, kode_kab, periode)
-        _petunjuk_sheet(book.add_worksheet(SHEET_PETUNJUK), fmt, kode_kab, periode)
-        sheet.activate()
-        book.close()
-
-    written = _atomic_write(path, build)
-    log.info("review workbook %s: %d pair(s) for %s %s", written, len(pairs), kode_kab, periode)
-    return written
-
-
-def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, periode: str) -> None:
-    from xlsxwriter.utility import xl_col_to_name
-
-    group_row, header_row = 3, 4
-    first = header_row + 1
-    n = len(pairs)
-    sheet.write_string(0, 0, f"REVIEW PADANAN DTKS – P3KE · {_kabupaten(kode_kab)} · Periode: {periode}",
-                       fmt["title"])
-    sheet.write_string(1, 0, "Isi kolom 'keputusan': SAMA jika kedua data adalah orang yang sama, BEDA jika orang "
-                             "yang berbeda, kosongkan jika belum yakin. Baca lembar 'Petunjuk' sebelum mengisi.",
-                       fmt["note"])
-    sheet.write_string(2, 0, f"Jumlah pasangan yang perlu direview: {n}." if n else
-                       "Tidak ada pasangan yang perlu direview untuk periode ini.", fmt["note"])
-    position = {name: i for i, (name, _, _) in enumerate(layout)}
-    start = 0
-    for i in range(1, len(layout) + 1):  # merged group cells over each run of columns of one group
-        if i == len(layout) or layout[i][1] != layout[start][1]:
-            group = layout[start][1]
-            style = fmt["group_op"] if group == "DIISI OPERATOR" else fmt["group"]
-            if i - 1 > start:
-                sheet.merge_range(group_row, start, group_row, i - 1, group, style)
-            else:
-                sheet.write_string(group_row, start, group, style)
-            start = i
-    for col, (name, group, field_name) in enumerate(layout):
-        operator = group == "DIISI OPERATOR"
-        sheet.write_string(header_row, col, name, fmt["header_op"] if operator else fmt["header"])
-        width = _WIDTHS.get(field_name or name, 14)
-        if name in ID_COLUMNS:
-            style = fmt["id"]
-        elif operator:
-            style = fmt["operator"]
-        elif field_name in _TEXT_FIELDS:
-            style = fmt["text"]
-        else:
-            style = None
-        sheet.set_column(col, col, width, style)
-    sheet.set_row(group_row, 20)
-
-    columns = {name: (pairs[name].tolist() if name in pairs else [None] * n) for name, _, _ in layout
-               if name not in ("kemiripan", "alasan", *OPERATOR_COLUMNS)}
-    probability = pairs["_p"].tolist()
-    reasons = pairs["match_reason"].tolist()
-    for r in range(n):
-        row = first + r
-        for col, (name, _group, field_name) in enumerate(layout):
-            if name == "kemiripan":
-                p = probability[r]
-                if not _missing(p):
-                    sheet.write_number(row, col, float(p), fmt["percent"])
-                continue
-            if name == "alasan":
-                text = _display(reasons[r])
-                if text:
-                    sheet.write_string(row, col, text[:32_767], fmt["wrap"])
-                continue
-            if name in OPERATOR_COLUMNS:
-                continue
-            value = columns[name][r]
-            if _missing(value):
-                continue
-            if field_name == "tanggal_lahir" and isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
-                stamp = pd.Timestamp(value)
-                sheet.write_datetime(row, col, stamp.to_pydatetime().replace(tzinfo=None), fmt["date"])
-                continue
-            style = fmt["id"] if name in ID_COLUMNS else fmt["text"] if field_name in _TEXT_FIELDS else fmt["plain"]
-            text = _display(value) if not isinstance(value, str) else value.strip()
-            if text:
-                sheet.write_string(row, col, text[:32_767], style)
-
-    last_col = len(layout) - 1
-    sheet.freeze_panes(first, 2)
-    sheet.autofilter(header_row, 0, header_row + max(n, 1), last_col)
-    if n:
-        last = first + n - 1
-        decision = position["keputusan"]
-        sheet.data_validation(first, decision, last, decision, {
-            "validate": "list", "source": ["SAMA", "BEDA"], "ignore_blank": True,
-            "input_title": "Keputusan", "input_message": "SAMA = orang yang sama\nBEDA = orang berbeda\n"
-                                                         "kosong = belum diputuskan",
-            "error_title": "Pilih SAMA atau BEDA", "error_type": "stop",
-            "error_message": "Isi hanya SAMA atau BEDA (pilih dari daftar), atau kosongkan sel jika belum yakin.",
-        })
-        sheet.conditional_format(first, decision, last, decision,
-                                 {"type": "cell", "criteria": "==", "value": '"SAMA"', "format": fmt["sama"]})
-        sheet.conditional_format(first, decision, last, decision,
-                                 {"type": "cell", "criteria": "==", "value": '"BEDA"', "format": fmt["beda"]})
-        for field_name in SIDE_FIELDS:  # a P3KE cell that differs from its DTKS counterpart is highlighted
-            a = xl_col_to_name(position[f"{field_name}_dtks"])
-            b = xl_col_to_name(position[f"{field_name}_p3ke"])
-            col = position[f"{field_name}_p3ke"]
-            top = first + 1
-            sheet.conditional_format(first, col, last, col, {
-                "type": "formula", "format": fmt["differs"],
-                "criteria": f'=AND(${a}{top}<>"",${b}{top}<>"",${a}{top}<>${b}{top})',
-            })
-
-
-def _petunjuk_sheet(sheet, fmt: dict, kode_kab: str, periode: str) -> None:
-    sheet.set_column(0, 0, 28)
-    sheet.set_column(1, 1, 110)
-    sheet.write_string(0, 0, "PETUNJUK REVIEW PADANAN DTKS – P3KE", fmt["title"])
-    sheet.write_string(1, 0, f"{_kabupaten(kode_kab)} · Periode: {periode}", fmt["note"])
-    row = 3
-    for title, text in _PETUNJUK.items():
-        body = text.format(kode_kab=kode_kab)
-        sheet.write_string(row, 0, title, fmt["header"])
-        sheet.write_string(row, 1, body, fmt["wrap"])
-        lines = sum(max(1, math.ceil(len(part) / 105)) for part in body.split("\n"))
-        sheet.set_row(row, 15 * lines + 3)
-        row += 1
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -477,58 +153,24 @@ class _Parsed:
     sheet: str | None  # worksheet read (None for CSV)
 
 
-def _header_positions(cells: list) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for pos, value in enumerate(cells):
-        canonical = _HEADER_INDEX.get(_header_key(value))
-        if canonical and canonical not in found:
-            found[canonical] = pos
-    return found
-
-
-def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | tuple[None, dict[str, int]]:
-    """(row index, canonical -> position) of the first row naming every required column; else (None, best)."""
-    best: dict[str, int] = {}
-    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = _header_positions(cells)
-        if all(c in found for c in REQUIRED_COLUMNS):
-            return index, found
-        if len(found) > len(best):
-            best = found
-    return None, best
-
-
-def _title_periode(rows: list[list]) -> str | None:
-    for cells in rows:
-        for value in cells:
-            text = _display(value) or ""
-            match = re.search(r"(?i)periode\D{0,20}(20[0-9]{2})-(0[1-9]|1[0-2])(?![0-9])", text)
-            if match:
-                return f"{match.group(1)}-{match.group(2)}"
-    return None
+def _review_header(rows: list[list]):
+    """The review header: every required column named; a ReviewFileError naming the missing ones otherwise."""
+    match = REVIEW_VOCABULARY.find_header(rows, HEADER_SEARCH_ROWS, required=REQUIRED_COLUMNS, min_score=1)
+    return match
 
 
 def _csv_rows(raw: bytes, sniffed) -> list[list]:
     """Records of a CSV (row i = record i + 1, as Excel numbers them when it opens the file)."""
+    lines = LINE.findall(decode_text(raw, sniffed))
 
-    codec = sniffed.codec or "utf-8"
-    if not codec.startswith("utf-16"):
-        raw = raw.replace(b"\0", b"")
-    text = codecs.decode(raw, codec, sniff.FALLBACK_ERRORS if codec == "utf-8" else "replace")
-    text = text.removeprefix("\ufeff")
-    forced = re.fullmatch(r"(?i)sep=(.)", text.split("\n", 1)[0].strip())
-    if forced:
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-    best: tuple[tuple[int, int], str] | None = None
-    for delimiter in ((forced.group(1),) if forced else (",", ";", "\t", "|")):
-        head = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
-                                     HEADER_SEARCH_ROWS + 30))
-        index, found = _find_header(head)
-        score = (len(found) + (10 if index is not None else 0), len(head[index]) if index is not None else 0)
-        if best is None or score > best[0]:
-            best = (score, delimiter)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=best[1])) if best else []
-    return ([[]] + rows) if forced else rows  # the sep= line stays row 1
+    def find(cells):
+        return _review_header(cells) or REVIEW_VOCABULARY.find_header(cells, HEADER_SEARCH_ROWS, min_score=1)
+
+    choice = choose_delimiter(lines, find, HEADER_SEARCH_ROWS + 30)
+    rows, _ = parse_records(lines, choice.delimiter)
+    if choice.declared and rows:
+        rows[0] = []  # the sep= line stays row 1
+    return rows
 
 
 def _read(path: Path) -> _Parsed:
@@ -557,7 +199,7 @@ def _read(path: Path) -> _Parsed:
             if not visible:
                 raise ReviewFileError("empty_file", "workbook without a visible worksheet")
             first_error: ReviewFileError | None = None
-            for name in sorted(visible, key=lambda name: _header_key(name) != _header_key(SHEET_REVIEW)):
+            for name in sorted(visible, key=lambda name: compact_key(name) != compact_key(SHEET_REVIEW)):
                 try:
                     return _parse(list(load(name).rows()), name)
                 except ReviewFileError as exc:
@@ -572,25 +214,42 @@ def _read(path: Path) -> _Parsed:
 
 
 def _parse(rows: list[list], sheet: str | None) -> _Parsed:
-    index, positions = _find_header(rows)
-    if index is None:
-        missing = [c for c in REQUIRED_COLUMNS if c not in positions]
+    match = _review_header(rows)
+    if match is None:
+        found = REVIEW_VOCABULARY.best_effort(rows, HEADER_SEARCH_ROWS).canonicals
+        missing = [c for c in REQUIRED_COLUMNS if c not in found]
         raise ReviewFileError("review_missing_columns", {"kolom": missing, "detail": f"sheet {sheet!r}"})
-    periode = _title_periode(rows[:index])
+    index = match.row
+    positions = {c: p for p, c in match.columns.items()}
+    periode = parse_periode(title_lines(rows, match.first_row))
+    body = rows[index + 1 :]
 
-    def cell(cells: list, column: str):
-        pos = positions.get(column)
-        return cells[pos] if pos is not None and pos < len(cells) else None
+    def column(name: str) -> list:
+        pos = positions.get(name)
+        return [cells[pos] if pos is not None and pos < len(cells) else None for cells in body]
+
+    ids = {}
+    for name in ID_COLUMNS:  # one cleaner for ids: a 16-digit id Excel stored as a number has lost digits
+        values = column(name)
+        text = pd.Series([None if is_missing(v) else cell_to_text(v) for v in values], dtype="string")
+        numeric = np.fromiter((isinstance(v, int | float) and not isinstance(v, bool) for v in values), dtype=bool,
+                              count=len(values))
+        cleaned, damaged = clean_id_cells(text, numeric)
+        ids[name] = (text.str.strip().where(text.str.strip().str.len() > 0).tolist(), cleaned.tolist(),
+                     damaged.tolist())
+    decisions_raw, reviewers, notes = column("keputusan"), column("diperiksa_oleh"), column("catatan")
 
     candidates: list[dict] = []
     problems: list[dict] = []
     answered: set[int] = set()
     undecided = 0
-    for offset, cells in enumerate(rows[index + 1 :]):
+    for offset in range(len(body)):
         baris = index + 2 + offset
-        raw_decision = cell(cells, "keputusan")
-        id_dtks, dtks_damaged = _id_text(cell(cells, "id_dtks"))
-        id_p3ke, p3ke_damaged = _id_text(cell(cells, "id_individu_p3ke"))
+        raw_decision = decisions_raw[offset]
+        shown_d, clean_d, damaged_d = (part[offset] for part in ids["id_dtks"])
+        shown_p, clean_p, damaged_p = (part[offset] for part in ids["id_individu_p3ke"])
+        id_dtks = shown_d if damaged_d else None if is_missing(clean_d) else clean_d
+        id_p3ke = shown_p if damaged_p else None if is_missing(clean_p) else clean_p
         decision = _decision(raw_decision)
         if decision is None:
             if id_dtks or id_p3ke:
@@ -598,22 +257,20 @@ def _parse(rows: list[list], sheet: str | None) -> _Parsed:
             continue
         answered.add(baris)
         row_problems = []
-        for column, value, damaged in (("id_dtks", id_dtks, dtks_damaged),
-                                       ("id_individu_p3ke", id_p3ke, p3ke_damaged)):
+        for name, value, damaged in (("id_dtks", id_dtks, damaged_d), ("id_individu_p3ke", id_p3ke, damaged_p)):
             if value is None:
-                row_problems.append(_problem(baris, column, None, "id_pasangan_kosong", id_dtks, id_p3ke))
+                row_problems.append(_problem(baris, name, None, "id_pasangan_kosong", id_dtks, id_p3ke))
             elif damaged:
-                row_problems.append(_problem(baris, column, value, "id_angka_excel", id_dtks, id_p3ke))
+                row_problems.append(_problem(baris, name, value, "id_angka_excel", id_dtks, id_p3ke))
         if decision == "?":
-            row_problems.append(_problem(baris, "keputusan", _display(raw_decision), "keputusan_tidak_dikenal",
+            row_problems.append(_problem(baris, "keputusan", display(raw_decision), "keputusan_tidak_dikenal",
                                          id_dtks, id_p3ke))
         if row_problems:
             problems += row_problems
             continue
         candidates.append({"baris": baris, "id_dtks": id_dtks, "id_individu_p3ke": id_p3ke, "keputusan": decision,
-                           "diperiksa_oleh": _optional_text(cell(cells, "diperiksa_oleh")),
-                           "catatan": _optional_text(cell(cells, "catatan")),
-                           "nilai_asli": _display(raw_decision)})
+                           "diperiksa_oleh": _optional_text(reviewers[offset]),
+                           "catatan": _optional_text(notes[offset]), "nilai_asli": display(raw_decision)})
     frame = pd.DataFrame(candidates, columns=[*DECISION_COLUMNS, "nilai_asli"], dtype=object)
     if len(frame):
         answers = frame.groupby(["id_dtks", "id_individu_p3ke"])["keputusan"].transform("nunique")
@@ -743,7 +400,7 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
             code = "review_no_usable_decisions" if bad_rows else "review_no_decisions"
         else:
             status, code = ("partial", None) if bad_rows else ("accepted", None)
-        _write_answer(target, submission, status=status, reason_code=code, counts=counts, periode=periode,
+        write_review_answer(target, submission, status=status, reason_code=code, counts=counts, periode=periode,
                       problems=problems, decisions=usable)
         ledger.update(
             conn, submission.submission_id, status=status, reason_code=code, reason_detail=counts,
@@ -758,113 +415,7 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
     return result_of(final, ["core.keputusan_review"] if stored else [])
 
 
-def _write_answer(path: Path, submission: Submission, *, status: str, reason_code: str | None, counts: dict,
-                  periode: str | None, problems: pd.DataFrame, decisions: pd.DataFrame) -> Path:
-    """The answer to a review file: "Ringkasan", "Masalah" (rows whose decision was not used, how to fix them)
-    and "Keputusan Dicatat" (what was recorded), in Bahasa Indonesia."""
-
-    info = status_info(status)
-    kode_kab = submission.kode_kab
-
-    def build(buffer: io.BytesIO) -> None:
-        book = _new_book(buffer)
-        book.set_properties({"title": f"Laporan {submission.file_name}", "author": "Satu Data Kemiskinan",
-                             "subject": info.label})
-        add = book.add_format
-        label = add({"bold": True, "valign": "top"})
-        value = add({"text_wrap": True, "valign": "top"})
-        number = add({"num_format": "#,##0", "align": "left"})
-        header = add(HEADER)
-        text = add({"num_format": "@", "valign": "top"})
-        small = add({"font_color": "#7F7F7F"})
-
-        sheet = book.add_worksheet("Ringkasan")
-        sheet.set_column(0, 0, 40)
-        sheet.set_column(1, 1, 100)
-        row = 0
-
-        def pair(name: str, content, fmt=value) -> None:
-            nonlocal row
-            sheet.write_string(row, 0, name, label)
-            if isinstance(content, int):
-                sheet.write_number(row, 1, content, number)
-            else:
-                body = str(content) if content not in (None, "") else "-"
-                sheet.write_string(row, 1, body, fmt)
-                if len(body) > 100:
-                    sheet.set_row(row, 15 * math.ceil(len(body) / 100) + 3)
-            row += 1
-
-        sheet.write_string(row, 0, "LAPORAN BERKAS REVIEW PADANAN", add({"bold": True, "font_size": 16}))
-        sheet.write_string(row + 1, 0, "Satu Data Kemiskinan — jawaban otomatis atas hasil review padanan DTKS–P3KE "
-                                        "yang dikirim kabupaten/kota.", add({"italic": True, "font_color": "#595959"}))
-        row += 3
-        pair("Nama berkas", submission.file_name)
-        pair("Kabupaten/Kota", _kabupaten(kode_kab))
-        pair("Periode review", periode_text(periode))
-        pair("Diterima pada", format_when(submission.received_at, kode_kab))
-        row += 1
-        sheet.write_string(row, 0, "STATUS", label)
-        sheet.write_string(row, 1, info.label, add({"bold": True, "font_size": 22, "font_color": info.warna}))
-        sheet.set_row(row, 36)
-        row += 2
-        pair("Keputusan dicatat", int(counts["keputusan_dicatat"]))
-        pair("   SAMA (orang yang sama)", int(counts["sama"]))
-        pair("   BEDA (orang berbeda)", int(counts["beda"]))
-        pair("Baris bermasalah (keputusan tidak dipakai)", int(counts["ditolak"]))
-        pair("Pasangan belum diputuskan (keputusan kosong)", int(counts["belum_diputuskan"]))
-        row += 1
-        if reason_code:
-            pair("Alasan", format_message(reason_code, **counts))
-            pair("Cara memperbaiki", format_fix(reason_code, **counts))
-        pair("Langkah selanjutnya", _LANGKAH[status].format(kode_kab=kode_kab))
-        row += 1
-        pair("Kode sidik berkas (SHA-256)", submission.sha256 or "-", small)
-        pair("Laporan dibuat", format_when(datetime.now(UTC), kode_kab), small)
-
-        masalah = book.add_worksheet("Masalah")
-        heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("Kolom", 18), ("Nilai", 20),
-                 ("Masalah", 70), ("Cara memperbaiki", 70)]
-        for col, (name, width) in enumerate(heads):
-            masalah.set_column(col, col, width, value if name in ("Masalah", "Cara memperbaiki") else None)
-            masalah.write_string(0, col, name, header)
-        masalah.freeze_panes(1, 0)
-        masalah.autofilter(0, 0, max(len(problems), 1), len(heads) - 1)
-        if problems.empty:
-            masalah.write_string(1, 0, "Tidak ada masalah yang ditemukan.")
-        for r, item in enumerate(problems.itertuples(index=False), start=1):
-            masalah.write_number(r, 0, int(item.baris))
-            for col, content in ((1, item.id_dtks), (2, item.id_individu_p3ke),
-                                 (3, item.kolom or _PAIR_COLUMNS), (4, item.nilai)):
-                if not _missing(content) and str(content):
-                    masalah.write_string(r, col, str(content)[:32_767], text)
-            masalah.write_string(r, 5, str(item.pesan), value)
-            masalah.write_string(r, 6, format_fix(item.aturan), value)
-
-        dicatat = book.add_worksheet("Keputusan Dicatat")
-        heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("keputusan", 12), ("diperiksa_oleh", 24),
-                 ("catatan", 40)]
-        for col, (name, width) in enumerate(heads):
-            dicatat.set_column(col, col, width)
-            dicatat.write_string(0, col, name, header)
-        dicatat.freeze_panes(1, 0)
-        if decisions.empty:
-            dicatat.write_string(1, 0, "Tidak ada keputusan yang dicatat dari berkas ini.")
-        for r, item in enumerate(decisions.itertuples(index=False), start=1):
-            dicatat.write_number(r, 0, int(item.baris))
-            who = item.diperiksa_oleh if isinstance(item.diperiksa_oleh, str) else f"operator {kode_kab} (tanpa nama)"
-            for col, content in ((1, item.id_dtks), (2, item.id_individu_p3ke), (3, str(item.keputusan).upper()),
-                                 (4, who), (5, item.catatan)):
-                if not _missing(content) and str(content):
-                    dicatat.write_string(r, col, str(content)[:32_767], text)
-        sheet.activate()
-        book.close()
-
-    return _atomic_write(path, build)
-
-
 __all__ = [
-    "ALIASES", "BEDA", "BEDA_WORDS", "REQUIRED_COLUMNS", "SAMA", "SAMA_WORDS", "SHEET_PETUNJUK", "SHEET_REVIEW",
-    "ReviewFileError", "check_decisions", "latest_decisions", "process_review_submission", "read_review_decisions",
-    "store_decisions", "write_review_workbook",
+    "ALIASES", "BEDA", "BEDA_WORDS", "REQUIRED_COLUMNS", "REVIEW_VOCABULARY", "SAMA", "SAMA_WORDS", "ReviewFileError",
+    "check_decisions", "latest_decisions", "process_review_submission", "read_review_decisions", "store_decisions",
 ]

@@ -31,11 +31,12 @@ from satudata.harmonise.families import HEAD, dtks_family_keys, link_families
 from satudata.harmonise.link import LinkOptions, link_people
 from satudata.harmonise.model import LinkModel, load_model
 from satudata.harmonise.records import LINK_COLUMNS, prepare_people
+from satudata.normalise.nik import kk_or_none
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
 log = logging.getLogger(__name__)
 
-_PERSON = ("nik, nik_valid, nama, jenis_kelamin, tempat_lahir, tanggal_lahir, hubungan_keluarga, "
+_PERSON = ("nik, nik_valid, nik_angka_excel, nama, jenis_kelamin, tempat_lahir, tanggal_lahir, hubungan_keluarga, "
            "pekerjaan, disabilitas")
 
 
@@ -115,8 +116,8 @@ def load_sources(conn, kode_kab: str, periode: str, submissions: tuple[int | Non
     p3ke = anggota.merge(family, on="id_keluarga_p3ke", how="left")
     p3ke["no_kk"] = p3ke["no_kk"].where(p3ke["no_kk"].notna(), p3ke.pop("no_kk_anggota"))
 
-    dtks_features = prepare_people(dtks, id_prefix="dtks:", nik_flagged=~dtks["nik_valid"].astype(bool))
-    p3ke_features = prepare_people(p3ke, id_prefix="p3ke:", nik_flagged=~p3ke["nik_valid"].astype(bool))
+    dtks_features = prepare_people(dtks, id_prefix="dtks:")
+    p3ke_features = prepare_people(p3ke, id_prefix="p3ke:")
     dtks = _with_features(dtks, dtks_features)
     dtks["keluarga"] = "dtks:" + dtks_family_keys(dtks).astype(str)
     p3ke = _with_features(p3ke, p3ke_features)
@@ -134,7 +135,7 @@ def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------- caching
 
-PREPARE_VERSION = 2  # raise when load_sources/prepare_people change what they produce
+PREPARE_VERSION = 3  # raise when load_sources/prepare_people change what they produce
 _PARTS = ("dtks", "p3ke", "keluarga", "duplicates")
 
 
@@ -462,7 +463,7 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     # groupby().first() takes each family's first non-missing KK
     kk_l = dtks.groupby("keluarga", sort=False)["no_kk"].first().rename("no_kk").reset_index()
     kk_r = pd.DataFrame({"keluarga": "p3ke:" + src.keluarga["id_keluarga_p3ke"].astype(str),
-                         "no_kk": _clean_kk(src.keluarga["no_kk"])})
+                         "no_kk": kk_or_none(src.keluarga["no_kk"])})
     fam_links = link_families(members, kk_l, kk_r)
     fam_of_dtks = dict(zip(fam_links["keluarga_l"], fam_links["keluarga_r"], strict=True))
 
@@ -512,13 +513,6 @@ def _first_of(*candidates: pd.Series) -> pd.Series:
     return result
 
 
-def _clean_kk(values: pd.Series) -> pd.Series:
-    from satudata.normalise.nik import clean_nik_cells
-
-    kk = clean_nik_cells(values.astype("string").fillna(""))[0]
-    return kk.where(kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool))
-
-
 def _families(src: Sources, people: pd.DataFrame, fam_links: pd.DataFrame) -> pd.DataFrame:
     kab, periode = src.kode_kab, src.periode
     dtks, kel = src.dtks, src.keluarga
@@ -544,7 +538,7 @@ def _families(src: Sources, people: pd.DataFrame, fam_links: pd.DataFrame) -> pd
     out = pd.DataFrame({
         "periode": periode, "kode_kab": kab, "id_keluarga": rows["id_keluarga"],
         "no_kk_dtks": kk_dtks, "id_keluarga_p3ke": fp.map(kel["id_keluarga_p3ke"]),
-        "no_kk_p3ke": _clean_kk(fp.map(kel["no_kk"])), "di_dtks": fd.notna(), "di_p3ke": fp.notna(),
+        "no_kk_p3ke": kk_or_none(fp.map(kel["no_kk"])), "di_dtks": fd.notna(), "di_p3ke": fp.notna(),
         "desil": fp.map(kel["desil"]).astype("Int64"),
         "status_dtks": np.where(fd.notna(), "terdaftar", "tidak_terdaftar"),
         "jumlah_anggota": rows["id_keluarga"].map(size).fillna(0).astype(int),
@@ -635,7 +629,7 @@ def _write_review(settings: Settings, src: Sources, review: pd.DataFrame, kab: s
     path = settings.folder("outbox") / kab / f"review_padanan_{periode}.xlsx"
     if review.empty:
         return None
-    from satudata.harmonise.review import write_review_workbook
+    from satudata.harmonise.review_workbook import write_review_workbook
 
     show = {"nik_asli": "nik", "no_kk_asli": "no_kk", "nama": "nama", "jenis_kelamin_asli": "jenis_kelamin",
             "tempat_lahir_asli": "tempat_lahir", "tanggal_lahir": "tanggal_lahir",

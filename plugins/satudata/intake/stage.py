@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from satudata.config import Settings
 from satudata.intake import ledger
+from satudata.intake.rows import EXCEL_NIK
 from satudata.intake.validate import (
     ISSUE_COLUMNS,
     STAGING_TABLE,
@@ -34,7 +35,7 @@ from satudata.warehouse.engine import bulk_insert
 log = logging.getLogger(__name__)
 
 SHEET_LABEL = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Keluarga"}
-_PERSON = ["nik", "nik_valid", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "tanggal_lahir_teks",
+_PERSON = ["nik", "nik_valid", "nik_angka_excel", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "tanggal_lahir_teks",
            "hubungan_keluarga", "status_kawin", "pekerjaan", "disabilitas"]
 STAGING_COLUMNS = {
     "dtks": ["id_dtks", "kode_desa", "alamat", "no_kk", *_PERSON],
@@ -42,7 +43,7 @@ STAGING_COLUMNS = {
                       "nik_kepala_keluarga_valid", "nama_kepala_keluarga", "jenis_kelamin_kepala_keluarga", "desil",
                       "jumlah_anggota"],
     "p3ke_anggota": ["id_keluarga_p3ke", "id_individu_p3ke", "no_kk", *_PERSON],
-    "intervensi": ["kode_program", "nik", "nik_valid", "no_kk", "nama", "tanggal_lahir", "tanggal_lahir_teks",
+    "intervensi": ["kode_program", "nik", "nik_valid", "nik_angka_excel", "no_kk", "nama", "tanggal_lahir", "tanggal_lahir_teks",
                    "kode_desa", "alamat", "nilai_bantuan", "tanggal_salur"],
 }
 
@@ -163,13 +164,13 @@ class SubmissionStager:
         good = checked.loc[~rejected_mask]
         if not good.empty:
             table = STAGING_TABLE[suite]
-            bulk_insert(conn, table, self._staging_frame(suite, good))
+            bulk_insert(conn, table, self._staging_frame(suite, good, frame))
             if table not in self.staged_tables:
                 self.staged_tables.append(table)
             if suite == "intervensi":
                 self._programmes_seen.update(good["kode_program"].dropna().unique().tolist())
         if rejected_mask.any():
-            original = frame.loc[rejected_mask].copy()
+            original = frame.loc[rejected_mask, [c for c in frame.columns if not c.startswith("_")]].copy()
             original.insert(0, "baris", original.index.astype("int64"))
             self._rejected.append(original.assign(lembar=SHEET_LABEL.get(chunk.sheet, chunk.sheet)))
         if not issues.empty:
@@ -195,7 +196,7 @@ class SubmissionStager:
         # where a Kemendagri desa code has 1, 2 or 3 (kelurahan / desa / desa adat).
         self._bps_like += int(codes.str.fullmatch(r"[0-9]{6}0[0-9]{3}").fillna(False).sum())
 
-    def _staging_frame(self, suite: str, good: pd.DataFrame) -> pd.DataFrame:
+    def _staging_frame(self, suite: str, good: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(index=good.index)
         out["submission_id"] = self.submission.submission_id
         out["kode_kab"] = self.submission.kode_kab
@@ -205,6 +206,9 @@ class SubmissionStager:
         for column in STAGING_COLUMNS[suite]:
             if column in ("nik_valid", "nik_kepala_keluarga_valid"):
                 out[column] = good.get(column, pd.Series(False, index=good.index)).fillna(False).astype(bool)
+            elif column == "nik_angka_excel":  # the damage flag (the NIK itself was emptied at reading)
+                flag = frame[EXCEL_NIK].reindex(good.index) if EXCEL_NIK in frame else None
+                out[column] = flag.fillna(False).astype(bool) if flag is not None else False
             elif column in ("tanggal_lahir", "tanggal_salur"):
                 out[column] = good.get(f"{column}_iso")
             elif column == "tanggal_lahir_teks":

@@ -38,7 +38,7 @@ OUTPUT_COLUMNS = ("periode", "kode_kab", "submission_id", "baris", "kode_program
                   "match_probability", "match_reason")
 
 _RECIPIENTS_SQL = """
-SELECT submission_id, baris, kode_program, nik, nik_valid, no_kk, nama, tanggal_lahir, kode_desa, alamat
+SELECT submission_id, baris, kode_program, nik, nik_valid, nik_angka_excel, no_kk, nama, tanggal_lahir, kode_desa, alamat
 FROM staging.intervensi WHERE periode = :p AND kode_kab = :k AND aktif
 ORDER BY submission_id, baris
 """
@@ -85,7 +85,7 @@ def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_pro
     if rows.empty:
         return out.assign(nik_dipercaya=pd.Series(dtype=bool), nik_bersih=pd.Series(dtype="string"),
                           kunci_penerima=pd.Series(dtype="string")), stats
-    left_all = prepare_people(rows.assign(id=rows.index.astype(str)), nik_flagged=~rows["nik_valid"].astype(bool))
+    left_all = prepare_people(rows.assign(id=rows.index.astype(str)))
     key = _identity_keys(left_all)
     first = ~key.duplicated()
     left = left_all[first]

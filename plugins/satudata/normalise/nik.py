@@ -45,6 +45,37 @@ def clean_nik_cells(values: pd.Series, numeric: np.ndarray | None = None) -> tup
     return cleaned.mask(flagged), flagged
 
 
+def clean_id_cells(values: pd.Series, numeric: np.ndarray | None = None) -> tuple[pd.Series, pd.Series]:
+    """Record ids (ID DTKS, ID Keluarga P3KE ...) -> (text or <NA>, flagged).
+
+    Quotes typed in front are dropped and a zero decimal part of a short number removed (`123.0` -> `123`).
+    Flagged (value set to <NA>): ids of 16 or more digits Excel stored as numbers (`numeric`) or shows as a
+    float (`5.2e+15`, `5205014507890001.0`): their last digits are lost. Other ids are kept as written.
+    """
+    text = values.astype("string").str.lstrip("'`\u2018\u2019\"").str.strip()
+    sci = text.str.fullmatch(r"[0-9]+([.,][0-9]*)?[eE][+]?[0-9]+").fillna(False).astype(bool)
+    whole = text.str.extract(r"^([0-9]+)[.,]0+$", expand=False)
+    long_float = whole.str.len().ge(16).fillna(False).astype(bool)
+    flagged = sci | long_float
+    if numeric is not None:
+        flagged |= pd.Series(numeric, index=values.index) & text.str.len().ge(16).fillna(False).astype(bool)
+    text = whole.where(whole.notna() & ~long_float, text)
+    return text.where(text.str.len() > 0).mask(flagged), flagged
+
+
+def nik_format_ok(nik: pd.Series) -> pd.Series:
+    """16 ASCII digits and a serial other than 0000 (cleaned text in, booleans out)."""
+    return (nik.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
+            & nik.str[12:].ne("0000").fillna(False).astype(bool))
+
+
+def embedded_sex(nik: pd.Series) -> pd.Series:
+    """L/P from the day digits of well-formed NIKs (women have 40 added), <NA> elsewhere."""
+    day = pd.to_numeric(nik.where(nik_format_ok(nik)).str[6:8], errors="coerce").astype("float64")
+    sex = pd.Series(np.where(day > 40, "P", "L"), index=nik.index, dtype="string")
+    return sex.where(day.between(1, 31) | day.between(41, 71))
+
+
 def parse_nik(values: pd.Series, known_kecamatan: set[str] | frozenset[str] | None = None) -> pd.DataFrame:
     """Take NIKs apart. One row per input value, same index.
 
@@ -56,9 +87,7 @@ def parse_nik(values: pd.Series, known_kecamatan: set[str] | frozenset[str] | No
       `valid` all of the above hold.
     """
     nik = clean_nik_cells(values)[0]
-    format_ok = nik.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool) & nik.str[12:].ne("0000").fillna(
-        False
-    ).astype(bool)
+    format_ok = nik_format_ok(nik)
     digits = nik.where(format_ok)
     kecamatan = digits.str[:6]
     day_raw = pd.to_numeric(digits.str[6:8], errors="coerce").astype("float64")
@@ -109,9 +138,12 @@ def nik_matches_birth_date(parsed: pd.DataFrame, tanggal_lahir: pd.Series) -> pd
 
 
 def kk_format_ok(values: pd.Series) -> pd.Series:
-    kk = clean_nik_cells(values)[0]
-    return kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool) & kk.str[12:].ne("0000").fillna(False).astype(
-        bool
-    )
+    return nik_format_ok(clean_nik_cells(values)[0])
+
+
+def kk_or_none(values: pd.Series) -> pd.Series:
+    """A KK number as 16 digits, <NA> where it is not (cleaned once at intake; later stages only check)."""
+    kk = values.astype("string").str.strip()
+    return kk.where(kk.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool))
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -189,6 +190,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 def header_key(text: object, *, keep_parens: bool = False) -> str:
     """Normalised header: ASCII lower-case words, abbreviations expanded, filler words dropped.
 
+    A header made of filler words only ("No", "Nomor") keeps them: it names a row-number column.
     Total (never raises) and idempotent: `header_key(header_key(x)) == header_key(x)`.
     """
     if text is None:
@@ -202,83 +204,12 @@ def header_key(text: object, *, keep_parens: bool = False) -> str:
     value = value.encode("ascii", "ignore").decode("ascii")
     # camelCase / digits glued to words are rare in headers; split only on non-alphanumerics.
     words = [TOKEN_SYNONYMS.get(w, w) for w in _NON_ALNUM.split(value) if w]
-    return " ".join(w for w in words if w not in STOP_WORDS)
+    kept = [w for w in words if w not in STOP_WORDS]
+    return " ".join(kept or words)
 
 
 def compact_key(text: object) -> str:
     return header_key(text).replace(" ", "")
-
-
-def _build_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for canonical, variants in ALIASES.items():
-        for variant in (canonical, *variants):
-            key = header_key(variant, keep_parens=True).replace(" ", "")
-            if not key:
-                continue
-            other = index.get(key)
-            if other is not None and other != canonical:
-                raise ValueError(f"alias {variant!r} of {canonical} collides with {other} (key {key!r})")
-            index[key] = canonical
-    return index
-
-
-ALIAS_INDEX: dict[str, str] = _build_index()
-_FUZZY_KEYS: list[tuple[str, str, list[str]]] = [
-    (k, c, k.split())
-    for k, c in sorted({(header_key(v, keep_parens=True), c) for c, vs in ALIASES.items() for v in (c, *vs)})
-    if len(k) >= 5
-]
-
-
-def exact_canonical(text: object) -> str | None:
-    """The canonical column a header names exactly (after normalisation), or None.
-
-    The text with its parenthetical is tried first ("Kode Desa (BPS)"), then without ("NIK (16 digit)").
-    """
-    if text is None:
-        return None
-    with_parens = header_key(text, keep_parens=True).replace(" ", "")
-    hit = ALIAS_INDEX.get(with_parens) if with_parens else None
-    if hit is None:
-        key = compact_key(text)
-        if key and key != with_parens:
-            hit = ALIAS_INDEX.get(key)
-    return hit
-
-
-def fuzzy_canonical(text: object, exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
-    """Best alias within difflib ratio 0.85 (typos like "Tangal Lahir"), or None when unsure."""
-    key = header_key(text)
-    if len(key) < 5 or len(key) > 60:
-        return None
-    words = key.split()
-    best: tuple[float, str | None] = (0.0, None)
-    runner_up = 0.0
-    matcher = difflib.SequenceMatcher(None, "", key, autojunk=False)
-    for alias_key, canonical, alias_words in _FUZZY_KEYS:
-        if canonical in exclude:
-            continue
-        matcher.set_seq1(alias_key)
-        if matcher.real_quick_ratio() < 0.85 or matcher.quick_ratio() < 0.85:
-            continue
-        ratio = matcher.ratio()
-        if ratio < 0.85:
-            continue
-        if len(alias_words) == len(words):
-            if any(difflib.SequenceMatcher(None, a, b).ratio() < 0.6 for a, b in zip(alias_words, words)):
-                continue
-        elif difflib.SequenceMatcher(None, alias_key.replace(" ", ""), key.replace(" ", "")).ratio() < 0.9:
-            continue
-        if ratio > best[0]:
-            if best[1] is not None and best[1] != canonical:
-                runner_up = max(runner_up, best[0])
-            best = (ratio, canonical)
-        elif canonical != best[1]:
-            runner_up = max(runner_up, ratio)
-    if best[1] is None or best[0] - runner_up < 0.02:
-        return None
-    return best[1]
 
 
 def cell_text(value: object) -> str:
@@ -299,6 +230,8 @@ class HeaderMatch:
     columns: dict[int, str] = field(default_factory=dict)  # column position -> canonical
     texts: dict[int, str] = field(default_factory=dict)  # column position -> original header text
     unmapped: list[str] = field(default_factory=list)
+    # canonical -> further positions naming it exactly, after the leftmost one that took it
+    repeated: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def score(self) -> int:
@@ -308,110 +241,246 @@ class HeaderMatch:
     def canonicals(self) -> set[str]:
         return set(self.columns.values())
 
+    def position(self, canonical: str) -> int | None:
+        return next((p for p, c in self.columns.items() if c == canonical), None)
 
-def map_header(cells: list[str], *, fuzzy: bool = True) -> HeaderMatch:
-    """Map one header row. Exact matches first (leftmost wins a canonical), then fuzzy for the rest."""
-    match = HeaderMatch(row=-1, first_row=-1)
-    used: set[str] = set()
-    pending: list[int] = []
-    unmapped: list[int] = []
-    for pos, raw in enumerate(cells):
-        text = cell_text(raw)
-        if not text:
-            continue
-        match.texts[pos] = text
-        canonical = exact_canonical(text)
-        if canonical is None:
-            pending.append(pos)
-        elif canonical in used:
-            unmapped.append(pos)
+
+class Vocabulary:
+    """The header texts of one kind of table: canonical column -> the variants people write.
+
+    The regency files' vocabulary is `REGISTRY` (`ALIASES`); review answers and person lists have their own,
+    and all of them are found by the one `find_header`. Aliases go through `header_key`, so each is written
+    once, as people write it.
+    """
+
+    def __init__(self, aliases: Mapping[str, Sequence[str]]):
+        self.aliases = {canonical: list(variants) for canonical, variants in aliases.items()}
+        index: dict[str, str] = {}
+        for canonical, variants in self.aliases.items():
+            for variant in (canonical, *variants):
+                key = header_key(variant, keep_parens=True).replace(" ", "")
+                if not key:
+                    continue
+                other = index.get(key)
+                if other is not None and other != canonical:
+                    raise ValueError(f"alias {variant!r} of {canonical} collides with {other} (key {key!r})")
+                index[key] = canonical
+        self.index = index
+        self._fuzzy_keys = [
+            (k, c, k.split())
+            for k, c in sorted({(header_key(v, keep_parens=True), c)
+                                for c, vs in self.aliases.items() for v in (c, *vs)})
+            if len(k) >= 5
+        ]
+
+    @property
+    def canonical_columns(self) -> tuple[str, ...]:
+        return tuple(self.aliases)
+
+    def exact(self, text: object) -> str | None:
+        """The canonical column a header names exactly (after normalisation), or None.
+
+        The text with its parenthetical is tried first ("Kode Desa (BPS)"), then without ("NIK (16 digit)").
+        """
+        if text is None:
+            return None
+        with_parens = header_key(text, keep_parens=True).replace(" ", "")
+        hit = self.index.get(with_parens) if with_parens else None
+        if hit is None:
+            key = compact_key(text)
+            if key and key != with_parens:
+                hit = self.index.get(key)
+        return hit
+
+    def fuzzy(self, text: object, exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
+        """Best alias within difflib ratio 0.85 (typos like "Tangal Lahir"), or None when unsure."""
+        key = header_key(text)
+        if len(key) < 5 or len(key) > 60:
+            return None
+        words = key.split()
+        best: tuple[float, str | None] = (0.0, None)
+        runner_up = 0.0
+        matcher = difflib.SequenceMatcher(None, "", key, autojunk=False)
+        for alias_key, canonical, alias_words in self._fuzzy_keys:
+            if canonical in exclude:
+                continue
+            matcher.set_seq1(alias_key)
+            if matcher.real_quick_ratio() < 0.85 or matcher.quick_ratio() < 0.85:
+                continue
+            ratio = matcher.ratio()
+            if ratio < 0.85:
+                continue
+            if len(alias_words) == len(words):
+                if any(difflib.SequenceMatcher(None, a, b).ratio() < 0.6 for a, b in zip(alias_words, words)):
+                    continue
+            elif difflib.SequenceMatcher(None, alias_key.replace(" ", ""), key.replace(" ", "")).ratio() < 0.9:
+                continue
+            if ratio > best[0]:
+                if best[1] is not None and best[1] != canonical:
+                    runner_up = max(runner_up, best[0])
+                best = (ratio, canonical)
+            elif canonical != best[1]:
+                runner_up = max(runner_up, ratio)
+        if best[1] is None or best[0] - runner_up < 0.02:
+            return None
+        return best[1]
+
+    def map_header(self, cells: Sequence[object], *, fuzzy: bool = True) -> HeaderMatch:
+        """Map one header row. Exact matches first (leftmost wins a canonical), then fuzzy for the rest."""
+        match = HeaderMatch(row=-1, first_row=-1)
+        used: set[str] = set()
+        pending: list[int] = []
+        unmapped: list[int] = []
+        for pos, raw in enumerate(cells):
+            text = cell_text(raw)
+            if not text:
+                continue
+            match.texts[pos] = text
+            canonical = self.exact(text)
+            if canonical is None:
+                pending.append(pos)
+            elif canonical in used:
+                unmapped.append(pos)
+                match.repeated.setdefault(canonical, []).append(pos)
+            else:
+                used.add(canonical)
+                match.columns[pos] = canonical
+        for pos in pending:
+            canonical = self.fuzzy(match.texts[pos], exclude=used) if fuzzy else None
+            if canonical is None:
+                unmapped.append(pos)
+            else:
+                used.add(canonical)
+                match.columns[pos] = canonical
+        match.columns = dict(sorted(match.columns.items()))
+        match.unmapped = [match.texts[p] for p in sorted(unmapped)]
+        return match
+
+    def combine_rows(self, upper: Sequence[object], lower: Sequence[object]) -> list[str]:
+        """Cell-by-cell header of a two-row header.
+
+        A group title carries to the right over the cells it spans (merged or not) and is tried together with
+        each name under it: "NIK" under "Kepala Keluarga" is "NIK Kepala Keluarga"; "Tempat" / "Tanggal" under
+        "Tempat/Tanggal Lahir" are "Tempat Lahir" / "Tanggal Lahir". Otherwise the lower name wins when it is
+        known, the upper one when only it is known.
+        """
+        out: list[str] = []
+        group = ""
+        for c in range(max(len(upper), len(lower))):
+            lo = cell_text(lower[c]) if c < len(lower) else ""
+            up = cell_text(upper[c]) if c < len(upper) else ""
+            if up:
+                group = up
+            choice = None
+            if lo and group and group != lo:
+                last = header_key(group).rsplit(" ", 1)[-1]
+                for candidate in (f"{lo} {group}", f"{group} {lo}", f"{lo} {last}"):
+                    if self.exact(candidate) is not None:
+                        choice = candidate
+                        break
+            if choice is None:
+                if lo and (self.exact(lo) is not None or not up or self.exact(up) is None):
+                    choice = lo
+                else:
+                    choice = up or lo
+            out.append(choice)
+        return out
+
+    def find_header(self, rows: Sequence[Sequence[object]], search_rows: int = 30, *,
+                    required: Sequence[str] = (), min_score: int = 2) -> HeaderMatch | None:
+        """Best header among the first `search_rows` rows.
+
+        Score = distinct canonical columns named exactly; a row qualifies with at least `min_score` of them,
+        every `required` one among them. The best qualifying row wins, the earliest on a tie. A two-row
+        header (a group title row above the names, or names split over two rows) is considered as the pair
+        (r, r+1) combined cell by cell (`combine_rows`); it wins only when it names strictly more columns than
+        either row alone and the lower row does not look like data (long digit runs, dates). The winner is
+        mapped again with fuzzy matching to place typos too.
+        """
+        limit = min(len(rows), search_rows)
+        needed = set(required)
+
+        def qualifies(m: HeaderMatch) -> bool:
+            return m.score >= min_score and needed <= m.canonicals
+
+        texts = [[cell_text(c) for c in row] for row in rows[:limit]]
+        best: HeaderMatch | None = None
+        singles: list[HeaderMatch] = []
+        for r in range(limit):
+            m = self.map_header(texts[r], fuzzy=False)
+            m.row = m.first_row = r
+            singles.append(m)
+            if qualifies(m) and (best is None or m.score > best.score):
+                best = m
+        for r in range(limit - 1):
+            upper, lower = texts[r], texts[r + 1]
+            if not any(upper) or not any(lower) or _looks_like_data(lower):
+                continue
+            m = self.map_header(self.combine_rows(upper, lower), fuzzy=False)
+            m.row, m.first_row = r + 1, r
+            if qualifies(m) and m.score > max(singles[r].score, singles[r + 1].score) and (
+                best is None or m.score > best.score
+            ):
+                best = m
+        if best is None:
+            return None
+        if best.first_row == best.row:
+            cells = texts[best.row]
         else:
-            used.add(canonical)
-            match.columns[pos] = canonical
-    for pos in pending:
-        canonical = fuzzy_canonical(match.texts[pos], exclude=used) if fuzzy else None
-        if canonical is None:
-            unmapped.append(pos)
-        else:
-            used.add(canonical)
-            match.columns[pos] = canonical
-    match.columns = dict(sorted(match.columns.items()))
-    match.unmapped = [match.texts[p] for p in sorted(unmapped)]
-    return match
+            cells = self.combine_rows(texts[best.first_row], texts[best.row])
+        full = self.map_header(cells, fuzzy=True)
+        full.row, full.first_row = best.row, best.first_row
+        return full
+
+    def best_effort(self, rows: Sequence[Sequence[object]], search_rows: int = 30) -> HeaderMatch:
+        """The row naming the most known columns (none required), for messages about a header not found."""
+        found = self.find_header(rows, search_rows, min_score=1)
+        return found if found is not None else HeaderMatch(row=-1, first_row=-1)
+
+
+def title_lines(rows: Sequence[Sequence[object]], upto: int) -> list[str]:
+    """The non-empty rows above a header (row index `upto`), each as one line of text: where a period
+    ("Periode: November 2026") or a region is written."""
+    lines = []
+    for row in rows[:upto]:
+        parts = [text for text in (cell_text(c) for c in row) if text]
+        if parts:
+            lines.append(" ".join(parts))
+    return lines
 
 
 _DATA_LIKE = re.compile(r"[0-9]{5,}|^[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}$")
 
 
-def _looks_like_data(cells: list[str]) -> bool:
+def _looks_like_data(cells: Sequence[str]) -> bool:
     return any(_DATA_LIKE.search(c) for c in cells if c)
 
 
-def combine_rows(upper: list[str], lower: list[str]) -> list[str]:
-    """Cell-by-cell header of a two-row header.
-
-    A group title carries to the right over the cells it spans (merged or not) and is tried together with
-    each name under it: "NIK" under "Kepala Keluarga" is "NIK Kepala Keluarga"; "Tempat" / "Tanggal" under
-    "Tempat/Tanggal Lahir" are "Tempat Lahir" / "Tanggal Lahir". Otherwise the lower name wins when it is
-    known, the upper one when only it is known.
-    """
-    out: list[str] = []
-    group = ""
-    for c in range(max(len(upper), len(lower))):
-        lo = lower[c].strip() if c < len(lower) and lower[c] else ""
-        up = upper[c].strip() if c < len(upper) and upper[c] else ""
-        if up:
-            group = up
-        choice = None
-        if lo and group and group != lo:
-            last = header_key(group).rsplit(" ", 1)[-1]
-            for candidate in (f"{lo} {group}", f"{group} {lo}", f"{lo} {last}"):
-                if exact_canonical(candidate) is not None:
-                    choice = candidate
-                    break
-        if choice is None:
-            if lo and (exact_canonical(lo) is not None or not up or exact_canonical(up) is None):
-                choice = lo
-            else:
-                choice = up or lo
-        out.append(choice)
-    return out
+REGISTRY = Vocabulary(ALIASES)  # the regency files' columns
+ALIAS_INDEX: dict[str, str] = REGISTRY.index
 
 
-def find_header(rows: list[list[str]], search_rows: int) -> HeaderMatch | None:
-    """Best header among the first `search_rows` rows (cells already as text).
+def exact_canonical(text: object) -> str | None:
+    return REGISTRY.exact(text)
 
-    Score = distinct canonical columns named exactly. The best row with >= 2 wins, the earliest on a tie.
-    A two-row header (a group title row above the names, or names split over two rows) is considered as
-    the pair (r, r+1) combined cell by cell (`combine_rows`); it wins only when it names strictly more
-    columns than either row alone and the lower row does not look like data (long digit runs, dates).
-    """
-    limit = min(len(rows), search_rows)
-    best: HeaderMatch | None = None
-    singles: list[HeaderMatch] = []
-    for r in range(limit):
-        m = map_header(rows[r], fuzzy=False)
-        m.row = m.first_row = r
-        singles.append(m)
-        if m.score >= 2 and (best is None or m.score > best.score):
-            best = m
-    for r in range(limit - 1):
-        upper, lower = rows[r], rows[r + 1]
-        if not any(c for c in upper) or not any(c for c in lower) or _looks_like_data(lower):
-            continue
-        m = map_header(combine_rows(upper, lower), fuzzy=False)
-        m.row, m.first_row = r + 1, r
-        if m.score >= 2 and m.score > max(singles[r].score, singles[r + 1].score) and (
-            best is None or m.score > best.score
-        ):
-            best = m
-    if best is None:
-        return None
-    # Re-map the winner with fuzzy matching to place typos too.
-    if best.first_row == best.row:
-        cells = rows[best.row]
-    else:
-        cells = combine_rows(rows[best.first_row], rows[best.row])
-    full = map_header(cells, fuzzy=True)
-    full.row, full.first_row = best.row, best.first_row
-    return full
+
+def fuzzy_canonical(text: object, exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
+    return REGISTRY.fuzzy(text, exclude)
+
+
+def map_header(cells: Sequence[object], *, fuzzy: bool = True) -> HeaderMatch:
+    return REGISTRY.map_header(cells, fuzzy=fuzzy)
+
+
+def combine_rows(upper: Sequence[object], lower: Sequence[object]) -> list[str]:
+    return REGISTRY.combine_rows(upper, lower)
+
+
+def find_header(rows: Sequence[Sequence[object]], search_rows: int = 30) -> HeaderMatch | None:
+    """The regency files' header (`Vocabulary.find_header` with `REGISTRY`)."""
+    return REGISTRY.find_header(rows, search_rows)
+
+
+__all__ = ["ALIASES", "ALIAS_INDEX", "CANONICAL_COLUMNS", "REGISTRY", "STOP_WORDS", "TOKEN_SYNONYMS", "HeaderMatch",
+           "Vocabulary", "cell_text", "combine_rows", "compact_key", "exact_canonical", "find_header",
+           "fuzzy_canonical", "header_key", "map_header", "title_lines"]

@@ -8,8 +8,7 @@
 xlsx: declared and *actual* uncompressed sizes are checked before python-calamine opens the package (zip
 bombs); the same streaming pass notes Excel error cells (`t="e"`, which calamine returns as empty) and
 formulas saved without a cached value. Everything that makes a file unusable is a `FileRejected` with a
-stable code (intake maps the codes to Bahasa Indonesia). CSV lines end only at \\r, \\n or \\r\\n (`LINE`),
-and the delimiters offices use are `DELIMITERS`.
+stable code (intake maps the codes to Bahasa Indonesia). Delimited text is `sheets.delimited`.
 """
 
 from __future__ import annotations
@@ -381,10 +380,6 @@ def open_xls(handle: BinaryIO):
 
     return visible, load, book
 
-LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-DELIMITERS = (",", ";", "\t", "|")
-
-
-__all__ = ["DELIMITERS", "LINE", "MAX_MEMBER_RATIO", "MAX_RATIO_MEMBER_BYTES", "MAX_UNCOMPRESSED_BYTES",
+__all__ = ["MAX_MEMBER_RATIO", "MAX_RATIO_MEMBER_BYTES", "MAX_UNCOMPRESSED_BYTES",
            "NUMBER_TYPES", "CalamineGrid", "ExcelError", "FileRejected", "Grid", "XlrdGrid", "cell_to_text", "check_and_scan_xlsx",
            "open_xls", "open_xlsx", "xlsx_members"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -86,3 +87,19 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
+
+
+@contextmanager
+def without_indexes(table: str, schema: str, indexes: dict[str, list[str]]):
+    """DuckDB cannot drop or change a column of a table an index depends on: inside this block the named
+    indexes (name -> columns) are gone, and they are created again after it. PostgreSQL needs nothing."""
+    from alembic import op
+
+    duckdb = op.get_bind().dialect.name == "duckdb"
+    if duckdb:
+        for name in indexes:
+            op.drop_index(name, table_name=table, schema=schema)
+    yield
+    if duckdb:
+        for name, columns in indexes.items():
+            op.create_index(name, table, columns, schema=schema)
