@@ -74,7 +74,10 @@ def _iso_dates(values: pd.Series) -> pd.Series:
     elif values.dropna().map(lambda v: hasattr(v, "year")).all():  # dates, as staged
         dates = pd.to_datetime(values, errors="coerce")
     else:  # text as read from a file, day first in Indonesian registries: what a pandas user writes
-        dates = pd.to_datetime(values.astype("string"), errors="coerce", dayfirst=True)
+        text = values.astype("string")
+        compact = text.str.fullmatch(r"(19|20)[0-9]{6}").fillna(False).astype(bool)  # YYYYMMDD (FEBRL)
+        dates = pd.to_datetime(text.where(~compact), errors="coerce", dayfirst=True).fillna(
+            pd.to_datetime(text.where(compact), errors="coerce", format="%Y%m%d"))
     return dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
 
 
@@ -83,29 +86,32 @@ def _splink_input(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column].astype("string").str.strip()
         return values.where(values.str.len() > 0).astype(object).where(values.notna(), None)
 
+    frame = frame.reindex(columns=sorted({*frame.columns, "nik", "nama", "tanggal_lahir", "jenis_kelamin", "alamat"}))
     return pd.DataFrame({"id": frame["id"].astype(str).values, "nik": _plain_nik(frame["nik"]).astype(object).values,
                          "nama": text("nama").values, "tanggal_lahir": _iso_dates(frame["tanggal_lahir"]).values,
-                         "jenis_kelamin": text("jenis_kelamin").values})
+                         "jenis_kelamin": text("jenis_kelamin").values, "alamat": text("alamat").str.upper().values})
 
 
-def splink_settings():
+def splink_settings(present: set[str] | None = None):
+    """The documented person-linkage settings, on the columns the lists carry (`present`; all by default)."""
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    present = {"nik", "nama", "tanggal_lahir", "jenis_kelamin"} if present is None else present
+    comparisons = [c for name, c in (
+        ("nama", cl.NameComparison("nama").configure(term_frequency_adjustments=True)),
+        ("tanggal_lahir", cl.DateOfBirthComparison("tanggal_lahir", input_is_string=True)),
+        ("nik", cl.DamerauLevenshteinAtThresholds("nik", [1, 2])),
+        ("jenis_kelamin", cl.ExactMatch("jenis_kelamin")),
+        ("alamat", cl.JaroWinklerAtThresholds("alamat", [0.9, 0.7])),  # a free-text address, as the docs compare one
+    ) if name in present]
+    rules = [r for name, r in (("nik", block_on("nik")), ("tanggal_lahir", block_on("tanggal_lahir")),
+                               ("nama", block_on("nama", "substr(tanggal_lahir, 1, 4)"))) if name in present]
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="id",
-        comparisons=[
-            cl.NameComparison("nama").configure(term_frequency_adjustments=True),
-            cl.DateOfBirthComparison("tanggal_lahir", input_is_string=True),
-            cl.DamerauLevenshteinAtThresholds("nik", [1, 2]),
-            cl.ExactMatch("jenis_kelamin"),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("nik"),
-            block_on("tanggal_lahir"),
-            block_on("nama", "substr(tanggal_lahir, 1, 4)"),
-        ],
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
         retain_intermediate_calculation_columns=False,
     )
 
@@ -148,16 +154,24 @@ def splink_documented(dtks: pd.DataFrame, p3ke: pd.DataFrame, *, threshold: floa
     stats: dict = {"left": len(left), "right": len(right)}
     if left.empty or right.empty:
         return SplinkBaseline(_empty_pairs(), _empty_pairs(), stats)
+    present = {c for c in ("nik", "nama", "tanggal_lahir", "jenis_kelamin", "alamat")
+               if left[c].notna().any() and right[c].notna().any()}
     con = duckdb.connect(":memory:", config={"threads": threads})
     try:
         db_api = DuckDBAPI(con)
         tables = [db_api.register(left, table_name="dtks"), db_api.register(right, table_name="p3ke")]
-        linker = Linker(tables, splink_settings(), log_level=log_level)
+        linker = Linker(tables, splink_settings(present), log_level=log_level)
         t1 = time.perf_counter()
+        deterministic = [r for name, r in (("nik", block_on("nik")),) if name in present]
         linker.training.estimate_probability_two_random_records_match(
-            [block_on("nik"), block_on("nama", "tanggal_lahir")], recall=0.8)
+            [*deterministic, block_on("nama", "tanggal_lahir")], recall=0.8)
         linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-        for rule in (block_on("nik"), block_on("tanggal_lahir")):
+        # EM on the documented rules the lists can feed (NIK, birth date); the name when one of them is missing.
+        em_rules = [r for name, r in (("nik", block_on("nik")), ("tanggal_lahir", block_on("tanggal_lahir")))
+                    if name in present]
+        if len(em_rules) < 2:
+            em_rules.append(block_on("nama"))
+        for rule in em_rules:
             linker.training.estimate_parameters_using_expectation_maximisation(rule,
                                                                               estimate_without_term_frequencies=True)
         t2 = time.perf_counter()

@@ -254,8 +254,9 @@ def _canonical_lists(data_dir: Path, kab: str):
     inbox = data_dir / "inbox" / kab
     dtks = read_all(next((inbox / "dtks").iterdir()), "dtks")["utama"]
     p3ke = read_all(next((inbox / "p3ke").iterdir()), "p3ke")
-    members = p3ke["anggota"].merge(p3ke["keluarga"][["id_keluarga_p3ke", "kode_desa", "no_kk"]].drop_duplicates(
-        "id_keluarga_p3ke"), on="id_keluarga_p3ke", how="left", suffixes=("_anggota", ""))
+    family = [c for c in ("id_keluarga_p3ke", "kode_desa", "no_kk", "alamat") if c in p3ke["keluarga"]]
+    members = p3ke["anggota"].merge(p3ke["keluarga"][family].drop_duplicates("id_keluarga_p3ke"),
+                                    on="id_keluarga_p3ke", how="left", suffixes=("_anggota", ""))
     left = dtks.rename(columns={"id_dtks": "id"}).drop_duplicates("id")
     right = members.rename(columns={"id_individu_p3ke": "id"}).drop_duplicates("id")
     return left.reset_index(drop=True), right.reset_index(drop=True)

@@ -1,6 +1,6 @@
 """`satudata-dev`: the development commands (the product's CLI is `satudata`).
 
-    satudata-dev generate --out data --province 52 --scale 0.01 --seed 2026 --period 2026-11
+    satudata-dev generate --out data --province 52 --scale 0.01 --seed 2026 --period 2026-11 [--defect-profile berat]
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from satudata.cli import period_argument
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from satudata_dev.generate import generate_province
+    from satudata_dev.generate.params import DEFECT_PROFILES
 
     summary = generate_province(args.out, province=args.province, scale=args.scale, seed=args.seed,
-                                period=args.period)
+                                period=args.period, defect_rates=DEFECT_PROFILES[args.defect_profile])
     print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False, default=str))
     return 0
 
@@ -32,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.01, help="1.0 = real registry sizes (default 0.01)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--period", type=period_argument, default=None, help="YYYY-MM (default: current month)")
+    p.add_argument("--defect-profile", choices=["biasa", "berat"], default="biasa",
+                   help="defects injected: biasa (default) or berat (harsher: names short or by nickname, "
+                        "missing NIKs, birth dates off by days or months)")
     p.set_defaults(func=cmd_generate)
     return parser
 

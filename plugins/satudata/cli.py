@@ -104,9 +104,16 @@ def cmd_link(args: argparse.Namespace) -> int:
     _write_atomic_csv(linkage.pairs, args.out)
     if args.review:
         _write_atomic_csv(linkage.review, args.review)
+    from satudata.fileio import write_atomically
+
+    # The model this run fitted, beside the pairs: every link can be explained with the weights that made it
+    # (`satudata link-model show --fitted <file>`).
+    model_out = Path(args.model_out) if args.model_out else Path(f"{args.out}.model.json")
+    write_atomically(model_out, linkage.result.model.to_json().encode("utf-8"))
     _print_json({
         "left": linkage.left.summary(), "right": linkage.right.summary(), "threshold": linkage.threshold,
         **linkage.stats, "out": str(args.out), "review_out": str(args.review) if args.review else None,
+        "model_out": str(model_out),
     })
     return 0
 
@@ -190,10 +197,29 @@ def cmd_link_model(args: argparse.Namespace) -> int:
     from satudata.harmonise.model import load_model, model_path
 
     if args.action == "show":
-        model = load_model()
-        _print_json({"path": str(model_path()), "version": model.version, "trained_at": model.trained_at,
-                     "trained_on": model.trained_on,
-                     "comparisons": {name: labels for name, labels in model.labels().items()}})
+        from satudata.harmonise.model_report import side_by_side
+
+        shipped = load_model()
+        fitted = []
+        if args.fitted:
+            from satudata.harmonise.model import read_model_file
+
+            fitted = [read_model_file(Path(args.fitted))]
+        elif args.period or args.kab:
+            from satudata.harmonise.model_store import stored_models
+            from satudata.warehouse.engine import make_engine
+
+            engine = make_engine(_settings(args).warehouse_url)
+            try:
+                with engine.connect() as conn:
+                    fitted = stored_models(conn, args.period, args.kab)
+            finally:
+                engine.dispose()
+        if args.json:
+            _print_json({"path": str(model_path()), "shipped": json.loads(shipped.to_json()),
+                         "fitted": [json.loads(m.to_json()) | {"run": m.trained_on} for m in fitted]})
+        else:
+            print(side_by_side(shipped, fitted))
         return 0
     from satudata.harmonise.run import train_from_warehouse
 
@@ -265,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(bawaan {DEFAULT_THRESHOLD})")
     p.add_argument("--review", metavar="REVIEW.csv", default=None,
                    help="tulis juga pasangan yang ragu (di bawah ambang) untuk diperiksa, kolom sama")
+    p.add_argument("--model-out", metavar="MODEL.json", default=None,
+                   help="model yang dipasang pada kedua daftar ini (bawaan: PAIRS.csv.model.json)")
     p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("harmonise", help="link staged DTKS and P3KE of a period into core (all DAG steps)")
@@ -294,10 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kab", required=True, action="append", help="kode_kab (repeat for several)")
     p.set_defaults(func=cmd_operator_role)
 
-    p = sub.add_parser("link-model", help="the linkage model file: show it, or retrain it on purpose")
+    p = sub.add_parser("link-model", help="the linkage model: show the shipped and fitted ones, or retrain it")
     p.add_argument("action", choices=["show", "train"])
     _add_location_flags(p)
-    p.add_argument("--period", type=period_argument, default=None, help="train: staged period to learn from")
+    p.add_argument("--period", type=period_argument, default=None,
+                   help="show: the models fitted for this period (warehouse); train: staged period to learn from")
+    p.add_argument("--kab", default=None, help="show: only this regency's fitted models")
+    p.add_argument("--fitted", default=None, help="show: a model file written by `satudata link` (--model-out)")
+    p.add_argument("--json", action="store_true", help="show: JSON instead of the table")
     p.add_argument("--version", help="train: version to record in the file (e.g. 2027.01-1)")
     p.add_argument("--out", type=Path, default=None,
                    help="train: where to write (default: the committed include/models/padanan_individu.json)")

@@ -289,7 +289,11 @@ def test_link_command_finds_exactly_the_true_pairs(lists, capsys):
     assert "tertukar" in reasons[LEFT_ID["P11"]]  # swapped day/month is named as such
     assert reasons[LEFT_ID["P12"]].startswith("NIK ") and "nama sama; tanggal lahir sama" in reasons[LEFT_ID["P12"]]
     assert list(read_pairs(review).columns) == list(OUTPUT_COLUMNS)
-    assert sorted(p.name for p in out.parent.iterdir()) == ["pasangan.csv", "ragu.csv"]  # no temp files left
+    # No temp files left; the model the run fitted is kept beside the pairs, to explain them later.
+    assert sorted(p.name for p in out.parent.iterdir()) == ["pasangan.csv", "pasangan.csv.model.json", "ragu.csv"]
+    fitted = json.loads((out.parent / "pasangan.csv.model.json").read_text(encoding="utf-8"))
+    assert fitted["splink_settings"]["comparisons"] and "perbandingan_tidak_ada" in fitted["fit"]
+    assert summary["model_out"] == str(out.parent / "pasangan.csv.model.json")
 
 
 def test_link_as_a_subprocess_on_parquet(lists):

@@ -122,6 +122,11 @@ def swap_day_month(dates: np.ndarray) -> np.ndarray:
     return (y.astype("datetime64[M]") + (day - 1)).astype("datetime64[D]") + (month - 1)
 
 
+def shift_dates(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Dates moved by a number of days (a clerk's slip, or a date remembered a few weeks off)."""
+    return dates.astype("datetime64[D]") + days.astype("timedelta64[D]")
+
+
 def placeholder_dates(dates: np.ndarray, last_day: np.ndarray) -> np.ndarray:
     """01-01 or 31-12 of the same year (what is written when the real date is unknown)."""
     y = dates.astype("datetime64[Y]")
@@ -135,15 +140,23 @@ def name_defects(rng: np.random.Generator, names: np.ndarray, female: np.ndarray
     """Titles and spelling variants in a name column; returns the names as written (file case applied)."""
     u = rng.random(len(names))
     choice = rng.integers(0, 1000, len(names))
-    title, variant = partition(u, [rates["name_title"], rates["name_variant"]])
+    title, variant, short, nickname = partition(
+        u, [rates["name_title"], rates["name_variant"], rates["name_short"], rates["name_nickname"]])
     out = names.copy()
     if title.any():
         out[title] = _names.add_titles(rng, names[title], female[title])
     if variant.any():
         out[variant] = _names.spelling_variants(names[variant], choice[variant])
+    if short.any():
+        out[short] = _names.shortened(names[short], choice[short])
+    if nickname.any():
+        out[nickname] = _names.nicknamed(names[nickname])
+    short &= out != names
+    nickname &= out != names
     clean = case(names)
     written = case(out)
-    for mask, defect in ((title, "name_title"), (variant, "name_variant")):
+    for mask, defect in ((title, "name_title"), (variant, "name_variant"), (short, "name_short"),
+                         (nickname, "name_nickname")):
         idx = np.flatnonzero(mask)
         log.add(idx, column, defect, clean[idx], written[idx])
     return written

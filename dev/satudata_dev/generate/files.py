@@ -307,7 +307,8 @@ def render(table: Table, canonical: tuple[str, ...], style: FileStyle, rates: di
             text[c], kind[c] = out, k
         elif c == "tanggal_lahir":
             u = rng.random(n)
-            swap, holder = D.partition(u, [rates["date_day_month_swapped"], rates["placeholder_birth_date"]])
+            swap, holder, shift = D.partition(
+                u, [rates["date_day_month_swapped"], rates["placeholder_birth_date"], rates["date_shifted"]])
             d = values.astype("datetime64[D]")
             dd = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
             mm = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -316,9 +317,14 @@ def render(table: Table, canonical: tuple[str, ...], style: FileStyle, rates: di
             written[swap] = D.swap_day_month(d[swap])
             written[holder] = D.placeholder_dates(d[holder], rng.random(int(holder.sum())) < 0.3)
             holder &= written != d
+            # Off by days (half) or by one to three months (the other half), either way.
+            days = np.where(rng.random(n) < 0.5, rng.integers(1, 15, n), rng.integers(28, 95, n))
+            days = np.where(rng.random(n) < 0.5, days, -days)
+            written[shift] = D.shift_dates(d[shift], days[shift])
             clean_text, k = format_dates(d, style.date_format)
             out_text, _ = format_dates(written, style.date_format)
-            for mask, defect in ((swap, "date_day_month_swapped"), (holder, "placeholder_birth_date")):
+            for mask, defect in ((swap, "date_day_month_swapped"), (holder, "placeholder_birth_date"),
+                                 (shift, "date_shifted")):
                 idx = np.flatnonzero(mask)
                 log.add(idx, c, defect, clean_text[idx], out_text[idx])
             text[c], kind[c] = out_text, k

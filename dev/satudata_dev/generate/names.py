@@ -314,3 +314,32 @@ def spelling_variants(names: np.ndarray, choice: np.ndarray) -> np.ndarray:
             new = name + name[-1].lower()
         out[i] = new
     return out
+
+
+def shortened(names: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """Names written short: only the first word ("Hamzah" for "Hamzah Wulandari"), or a middle word dropped
+    ("Siti Aminah" for "Siti Nur Aminah"). A one-word name is left as it is."""
+    out = names.copy()
+    for i, (name, c) in enumerate(zip(names, choice, strict=True)):
+        words = name.split()
+        if len(words) < 2:
+            continue
+        out[i] = words[0] if c % 2 == 0 or len(words) < 3 else " ".join(words[:1] + words[2:])
+    return out
+
+
+def nicknamed(names: np.ndarray) -> np.ndarray:
+    """The first word replaced by a listed short form it may be called by (Wawan for Hermawan), where the
+    product's list (`include/reference/nama_panggilan.csv`) has one; else the name as it is."""
+    from satudata.normalise.names import listed_short_forms
+
+    out = names.copy()
+    for i, name in enumerate(names):
+        words = name.split()
+        for k, word in enumerate(words):
+            forms = listed_short_forms(word.upper())
+            if forms:
+                words[k] = forms[0].title()
+                out[i] = " ".join(words)
+                break
+    return out

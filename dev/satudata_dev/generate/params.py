@@ -118,6 +118,9 @@ DEFAULT_DEFECT_RATES: dict[str, float] = {
     "placeholder_birth_date": 0.01,  # tanggal_lahir written 01-01-YYYY or 31-12-YYYY
     "name_title": 0.02,  # H., Hj., Drs., S.Pd, A.Md ... added
     "name_variant": 0.03,  # Muhammad/Moh., Zainal/Jainal, Saprudin/Safrudin, oe/u, dj/j ...
+    "name_short": 0.0,  # only the first word ("Hamzah" for "Hamzah Wulandari"), or a middle word dropped
+    "name_nickname": 0.0,  # the first word replaced by a listed short form (Wawan for Hermawan)
+    "date_shifted": 0.0,  # tanggal_lahir off by 1-14 days or 1-3 months
     "kode_dotted_row": 0.10,  # in files of the "mixed" code format: rows whose kode_desa is dotted
     # files
     "title_rows": 0.40,  # title lines above the header
@@ -129,8 +132,20 @@ DEFAULT_DEFECT_RATES: dict[str, float] = {
 }
 CELL_DEFECTS = (
     "nik_excel_number", "nik_transposed", "nik_typo", "nik_missing", "date_day_month_swapped",
-    "placeholder_birth_date", "name_title", "name_variant", "kode_dotted_row",
+    "placeholder_birth_date", "name_title", "name_variant", "name_short", "name_nickname", "date_shifted",
+    "kode_dotted_row",
 )
+# Defect profiles a benchmark or a developer names (`satudata-dev generate --defect-profile berat`):
+# "biasa" is DEFAULT_DEFECT_RATES; "berat" is what a harder held-out set looked like (rounded NIKs on one
+# side, names written short or by a nickname, missing NIKs with birth dates off by days or months).
+DEFECT_PROFILES: dict[str, dict[str, float]] = {
+    "biasa": {},
+    "berat": {
+        "nik_excel_number": 0.05, "nik_transposed": 0.015, "nik_typo": 0.015, "nik_missing": 0.10,
+        "date_day_month_swapped": 0.03, "placeholder_birth_date": 0.03, "date_shifted": 0.06,
+        "name_title": 0.05, "name_variant": 0.08, "name_short": 0.05, "name_nickname": 0.03,
+    },
+}
 ROW_DEFECTS = ("duplicate_row", "other_regency_row")
 FILE_DEFECTS = (
     "title_rows", "header_variant", "kode_format_variant", "csv_dialect_variant", "date_format_variant",

@@ -108,6 +108,9 @@ class PersonList:
 PERSON_VOCABULARY = Vocabulary({
     "id": [*(alias for tier in ID_ALIASES for alias in tier), *ALIASES["id_dtks"], *ALIASES["id_individu_p3ke"]],
     **{column: ALIASES[column] for column in _DATA_COLUMNS if column in ALIASES},
+    # Registries do not stage it, but a list may carry it: evidence the linker uses when both lists have it.
+    "nama_ibu_kandung": ["Nama Ibu Kandung", "Ibu Kandung", "Nama Ibu", "NAMA_IBU_KANDUNG", "Mother's Name",
+                         "Mother Name", "Nama Ibu Kandung ART"],
 })
 _ID_TIER: dict[str, int] = {}
 for _tier, _aliases in enumerate(ID_ALIASES):

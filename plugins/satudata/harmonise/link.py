@@ -6,9 +6,11 @@ Order of trust:
 2. **Exact NIK**: a well-formed NIK that occurs once in each list links on its own, unless the rest of the
    record contradicts it (name *and* birth date different): then it is a conflict, not a link. A NIK
    shared by two people of one list, or one the caller distrusts (Excel-rounded), never links alone.
-3. **Probabilistic** (Fellegi-Sunter, Splink on DuckDB) for everyone left, with the trained model.
-   Candidate pairs are resolved one-to-one by mutual best probability; the chosen pairs at or above
-   `threshold` are links, those in `[review_from, threshold)` go to the review queue.
+3. **Probabilistic** (Fellegi-Sunter, Splink on DuckDB) for everyone left, with the shipped model fitted to
+   the two lists in hand (`harmonise.fitting`: the comparisons the lists can feed, u, m and the prior from
+   their data, the shipped model as prior and fallback). Candidate pairs are resolved one-to-one by mutual
+   best probability; the chosen pairs at or above `threshold` are links, those in `[review_from, threshold)`
+   go to the review queue.
 
 Both lists are prepared with `records.prepare_people`. The result names ids as the caller gave them
 (`unique_id` of each side).
@@ -24,8 +26,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from satudata.harmonise.model import BLOCKING_RULES, LinkModel, load_model
-from satudata.harmonise.records import LINK_COLUMNS
+from satudata.harmonise.fitting import FitOptions, fit_model, prior_for
+from satudata.harmonise.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
+from satudata.harmonise.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +45,12 @@ PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_probability", "match_weight
 # Levels (by label) that count as disagreement when a NIK agrees: the conflicts issue 5 asks for.
 _NAME_DIFFERS = {"nama agak mirip", "nama beda"}
 _DATE_DIFFERS = {"tahun lahir sama", "tahun lahir selisih 1-2 tahun", "tanggal lahir beda"}
-# A probabilistic pair whose names share little or nothing is never linked by the model alone, however much else
-# agrees (twins of one family share birth date, KK and desa): at most it goes to a reviewer.
+# Where a list groups people in households (a KK or an address shared by several records), a probabilistic
+# pair whose names share little or nothing is never linked by the model alone, however much else agrees:
+# there it is most often two members of one family (twins share birth date, KK and address). At most it goes
+# to a reviewer. Lists of one record per household (most programme lists, FEBRL) leave it to the model.
 _NO_AUTO_LINK_NAME = {"nama beda", "nama agak mirip"}
+HOUSEHOLD_SHARE = 0.2  # share of a list's records sharing a KK or an address with another: households
 # Missing values named in the reason; other empty fields are left out (a list may simply not have them).
 _SAY_WHEN_EMPTY = {"nik", "nama", "tanggal_lahir"}
 
@@ -54,6 +60,7 @@ class LinkOptions:
     threshold: float = DEFAULT_THRESHOLD
     review_from: float = DEFAULT_REVIEW_FROM
     threads: int = 2
+    fit: FitOptions = field(default_factory=FitOptions)
 
     def __post_init__(self):
         if not 0 < self.threshold <= 1:
@@ -71,6 +78,7 @@ class LinkResult:
     # list: probably the same person entered twice. Columns: side ('l'/'r'), unique_id, same_as, via.
     possible_duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
     stats: dict = field(default_factory=dict)
+    model: LinkModel | None = None  # the model this run used: the shipped one fitted to the two lists
 
 
 def _empty_pairs() -> pd.DataFrame:
@@ -90,13 +98,14 @@ class _Scorer:
         import duckdb
         from splink import DuckDBAPI, Linker
 
-        columns = [*LINK_COLUMNS, *extra_columns]
+        columns = [*LINK_COLUMNS, *ADDRESS_COLUMNS, *extra_columns]
         settings = model.splink_settings(prior)
         if blocking_rules is not None:
             settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in blocking_rules]
         self.con = duckdb.connect(":memory:", config={"threads": threads})
         db_api = DuckDBAPI(self.con)
-        tables = [db_api.register(left[columns], table_name="kiri"), db_api.register(right[columns], table_name="kanan")]
+        tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
+                  db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
         self.linker = Linker(tables, settings, log_level=logging.WARNING)
 
     def count_comparisons(self) -> int:
@@ -147,21 +156,30 @@ def _score_pairs(left: pd.DataFrame, right: pd.DataFrame, pairs: pd.DataFrame, m
 
 
 def _levels(scored: pd.DataFrame, model: LinkModel) -> pd.DataFrame:
-    """The label of the level each pair reached, per comparison (None where a value was missing)."""
+    """The label of the level each pair reached, per comparison (None where a value was missing). A NIK, name
+    or birth date the lists lack altogether is a column of None too: the reason says it was empty."""
     out = pd.DataFrame(index=scored.index)
-    for name, labels in model.labels().items():
-        gamma = scored.get(f"gamma_{name}")
-        if gamma is None:
+    labels = model.labels()
+    absent = set((model.fit or {}).get("perbandingan_tidak_ada") or ())
+    for name in [c["output_column_name"] for c in COMPARISONS]:
+        if name in absent and name in _SAY_WHEN_EMPTY:
+            out[name] = None
             continue
-        top = len(labels) - 1
-        out[name] = gamma.map(lambda g, lab=labels, t=top: None if g is None or pd.isna(g) or g < 0
+        gamma = scored.get(f"gamma_{name}")
+        if name not in labels or gamma is None:
+            continue
+        level_labels = labels[name]
+        top = len(level_labels) - 1
+        out[name] = gamma.map(lambda g, lab=level_labels, t=top: None if g is None or pd.isna(g) or g < 0
                               else lab[t - int(g)])
     return out
 
 
 def _reason(levels: pd.DataFrame, prefix: str = "") -> pd.Series:
     descriptions = {"nik": "NIK", "nama": "nama", "tanggal_lahir": "tanggal lahir", "jenis_kelamin": "jenis kelamin",
-                    "wilayah": "desa", "no_kk": "KK", "tempat_lahir": "tempat lahir"}
+                    "wilayah": "desa", "no_kk": "KK", "tempat_lahir": "tempat lahir", "alamat": "alamat",
+                    "rt_rw": "RT/RW", "nomor_rumah": "nomor rumah", "kode_pos": "kode pos",
+                    "nama_ibu": "nama ibu kandung"}
     parts = [levels[c].fillna(f"{descriptions.get(c, c)} kosong") if c in _SAY_WHEN_EMPTY else levels[c]
              for c in levels.columns]
     if not parts:
@@ -195,11 +213,20 @@ def one_to_one(candidates: pd.DataFrame) -> pd.DataFrame:
     return mutual_best(ordered, "unique_id_l", "unique_id_r")
 
 
-def _prior(n_left: int, n_right: int, share: float) -> float:
-    """Probability that two random records match: `share` of the smaller list has a partner."""
-    if n_left == 0 or n_right == 0:
-        return 1e-9
-    return max(min(share * min(n_left, n_right) / (n_left * n_right), 0.5), 1e-12)
+def household_share(side: pd.DataFrame) -> float:
+    """Share of a list's records that share their KK, or their full address, with another record of the list."""
+    if side.empty:
+        return 0.0
+    shared = pd.Series(False, index=side.index)
+    if "no_kk" in side:
+        kk = side["no_kk"]
+        shared |= kk.notna() & kk.duplicated(keep=False)
+    if "alamat_kata" in side:
+        words = side["alamat_kata"].astype("string")  # the list as text: comparable, hashable
+        address = words.str.cat([side[c].astype("string").fillna("") for c in ("rt_rw", "nomor_rumah")
+                                 if c in side], sep="|")
+        shared |= words.notna() & address.duplicated(keep=False)
+    return float(shared.mean())
 
 
 def exact_nik_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
@@ -227,13 +254,19 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
     regency were compared in that regency's pass, and generating them again took 8 GB at NTB 1.0).
     """
     options = options or LinkOptions()
-    model = model or load_model()
+    shipped = model or load_model()
     started = time.perf_counter()
     stats: dict = {"left": len(left), "right": len(right)}
     for name, side in (("left", left), ("right", right)):
         duplicated = side["unique_id"].duplicated()
         if duplicated.any():
             raise ValueError(f"{name} list: ids are not unique, e.g. {side.loc[duplicated, 'unique_id'].iloc[0]!r}")
+    left, right = with_address_weights(left, right)
+    model = fit_model(left, right, shipped, options=options.fit, threads=options.threads)
+    stats["model"] = {"versi": model.version, "perkiraan_pasangan_benar": model.fit.get("perkiraan_pasangan_benar"),
+                      "perbandingan_tidak_ada": model.fit.get("perbandingan_tidak_ada"),
+                      "kembali_ke_model_dasar": len(model.fit.get("kembali_ke_model_dasar", [])),
+                      "detik": model.fit.get("seconds")}
 
     known_l, known_r = set(left["unique_id"]), set(right["unique_id"])
     forced = _empty_pairs()
@@ -276,7 +309,8 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
     duplicates = pd.DataFrame(columns=["side", "unique_id", "same_as", "via", "match_probability"])
     if len(rest_l) and len(rest_r):
         t0 = time.perf_counter()
-        prior = _prior(len(rest_l), len(rest_r), RESIDUAL_MATCH_SHARE)
+        prior = prior_for(model, len(rest_l), len(rest_r), len(nik_links) + len(forced), RESIDUAL_MATCH_SHARE)
+        stats["prior"] = prior
         rules, extra = None, ()
         if only_pairs_where is not None:
             column, condition = only_pairs_where
@@ -299,7 +333,7 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
             best = one_to_one(predicted)
             duplicates = _possible_duplicates(predicted, best, options.threshold)
             levels = _levels(best, model)
-            if "nama" in levels:
+            if "nama" in levels and max(household_share(left), household_share(right)) >= HOUSEHOLD_SHARE:
                 chosen_name_differs = levels["nama"].isin(_NO_AUTO_LINK_NAME).to_numpy()
             chosen = pd.DataFrame({
                 "unique_id_l": best["unique_id_l"], "unique_id_r": best["unique_id_r"],
@@ -318,7 +352,7 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
     stats["links"], stats["seconds"] = len(links), round(time.perf_counter() - started, 2)
     log.info("linked %d of %d/%d records (%s)", len(links), len(left), len(right), stats)
     return LinkResult(links=links, review=review, nik_conflicts=conflicts, possible_duplicates=duplicates,
-                      stats=stats)
+                      stats=stats, model=model)
 
 
 def _possible_duplicates(predicted: pd.DataFrame, best: pd.DataFrame, threshold: float) -> pd.DataFrame:

@@ -16,7 +16,6 @@ import copy
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from satudata.config import reference_dir
@@ -35,15 +34,36 @@ def _level(sql: str, label: str, **extra) -> dict:
     return {"sql_condition": sql, "label_for_charts": label, **extra}
 
 
-def _null(columns: str) -> dict:
+def _null(columns: str, *, also: str = "") -> dict:
     cols = columns.split()
     sql = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in cols)
-    return _level(sql, "kosong", is_null_level=True)
+    return _level(f"{sql} OR ({also})" if also else sql, "kosong", is_null_level=True)
+
+
+# Where both records have a village code and the codes differ, the `wilayah` comparison has said the two
+# live apart; their street, RT/RW, house number and postcode then say nothing new, and counting them again
+# would count one move four times (a family that moved has another desa, address and RT/RW at once).
+_OTHER_DESA = '"kode_desa_l" <> "kode_desa_r"'
+
 
 
 _ELSE = "ELSE"
 _NAMES_ALIKE = ('"nama_fonetik_l" = "nama_fonetik_r" OR "nama_urut_l" = "nama_urut_r" OR '
                 'jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.87')
+# Address words shared, weighted by rarity (inverse frequency over both lists: the term-frequency
+# adjustment of a token set), over the weight of all words of both: 1 = the same words.
+_ALAMAT_SHARED = ('list_sum(list_transform(list_intersect("alamat_kata_l", "alamat_kata_r"), '
+                  'lambda t: list_extract("alamat_bobot_l", list_position("alamat_kata_l", t))))')
+_ALAMAT_SIM = f'coalesce({_ALAMAT_SHARED}, 0) / ("alamat_total_l" + "alamat_total_r" - coalesce({_ALAMAT_SHARED}, 0))'
+_DATE_DIGITS = 'strftime("tanggal_lahir_{side}", \'%Y%m%d\')'
+# One given name the short form of the other: listed (WAWAN / HERMAWAN), a prefix (BUDI / BUDIMAN) or a
+# suffix (YANTI / SURYANTI) of at least four letters.
+_SHORT_FORM = ('list_contains("nama_panggilan_l", "nama_depan_r") OR list_contains("nama_panggilan_r", "nama_depan_l") '
+               'OR (length("nama_depan_l") >= 4 AND length("nama_depan_r") > length("nama_depan_l") AND '
+               '(starts_with("nama_depan_r", "nama_depan_l") OR ends_with("nama_depan_r", "nama_depan_l"))) '
+               'OR (length("nama_depan_r") >= 4 AND length("nama_depan_l") > length("nama_depan_r") AND '
+               '(starts_with("nama_depan_l", "nama_depan_r") OR ends_with("nama_depan_l", "nama_depan_r")))')
+_TOKENS_L, _TOKENS_R = 'string_split("nama_fonetik_l", \' \')', 'string_split("nama_fonetik_r", \' \')'
 
 # fmt: off
 COMPARISONS: list[dict] = [
@@ -53,11 +73,14 @@ COMPARISONS: list[dict] = [
         "comparison_levels": [
             _null("nik"),
             _level('"nik_l" = "nik_r"', "NIK sama"),
+            # Excel keeps 15 significant digits: the 16th of a NIK typed as a number becomes 0.
+            _level('substr("nik_l", 1, 15) = substr("nik_r", 1, 15) AND (right("nik_l", 1) = \'0\' OR '
+                   'right("nik_r", 1) = \'0\')', "NIK sama 15 angka pertama (angka terakhir dibulatkan Excel)"),
             # A typo in the kecamatan or birth-date part, serial intact: the serial makes it telling.
             _level('damerau_levenshtein("nik_l", "nik_r") <= 1 AND substr("nik_l", 13, 4) = substr("nik_r", 13, 4)',
                    "NIK beda satu angka (salah ketik/tertukar), nomor urut sama"),
-            # Same kecamatan and birth date, another serial: a typo in the serial, an Excel-rounded NIK, or
-            # simply another person born that day there (twins). Neither for nor against (FIXED_WEIGHTS).
+            # Same kecamatan and birth date, another serial: a typo in the serial, or simply another person
+            # born that day there (twins). Neither for nor against (FIXED_WEIGHTS).
             _level('substr("nik_l", 1, 12) = substr("nik_r", 1, 12)',
                    "NIK sama kecuali nomor urut (salah ketik, dibulatkan Excel, atau orang lain)"),
             _level(_ELSE, "NIK beda"),
@@ -74,10 +97,11 @@ COMPARISONS: list[dict] = [
             _level('"nama_urut_l" = "nama_urut_r"', "nama sama (urutan kata lain)"),
             _level('jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.94', "nama sangat mirip"),
             _level('jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.87', "nama mirip"),
-            _level("""contains(' ' || "nama_fonetik_l" || ' ', ' ' || "nama_fonetik_r" || ' ')
-                   OR contains(' ' || "nama_fonetik_r" || ' ', ' ' || "nama_fonetik_l" || ' ')""",
+            # "HAMZAH" / "HAMZAH WULANDARI", "SITI AMINAH" / "SITI NUR AMINAH": every word of one in the other.
+            _level(f"list_has_all({_TOKENS_L}, {_TOKENS_R}) OR list_has_all({_TOKENS_R}, {_TOKENS_L})",
                    "nama satu memuat yang lain"),
-            _level('"nama_depan_l" = "nama_depan_r" OR '
+            _level(_SHORT_FORM, "nama panggilan atau bentuk pendek (Wawan/Hermawan, Yanti/Suryanti)"),
+            _level('"nama_depan_l" = "nama_depan_r" OR "nama_belakang_l" = "nama_belakang_r" OR '
                    'jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.75', "nama agak mirip"),
             _level(_ELSE, "nama beda"),
         ],
@@ -92,8 +116,12 @@ COMPARISONS: list[dict] = [
             _level('day("tanggal_lahir_l") = month("tanggal_lahir_r") AND month("tanggal_lahir_l") = '
                    'day("tanggal_lahir_r") AND year("tanggal_lahir_l") = year("tanggal_lahir_r")',
                    "tanggal lahir sama tetapi hari dan bulan tertukar"),
+            _level(f'damerau_levenshtein({_DATE_DIGITS.format(side="l")}, {_DATE_DIGITS.format(side="r")}) <= 1',
+                   "tanggal lahir beda satu angka (salah ketik/tertukar)"),
             _level('("tanggal_placeholder_l" OR "tanggal_placeholder_r") AND '
                    '"tahun_lahir_l" = "tahun_lahir_r"', "tahun lahir sama, satu tanggal pengganti"),
+            _level('abs(datediff(\'day\', "tanggal_lahir_l", "tanggal_lahir_r")) <= 7',
+                   "tanggal lahir selisih seminggu atau kurang"),
             _level('abs(datediff(\'day\', "tanggal_lahir_l", "tanggal_lahir_r")) <= 31',
                    "tanggal lahir selisih sebulan atau kurang"),
             _level('"tahun_lahir_l" = "tahun_lahir_r"', "tahun lahir sama"),
@@ -141,11 +169,66 @@ COMPARISONS: list[dict] = [
             _level(_ELSE, "tempat lahir beda"),
         ],
     },
+    {
+        "output_column_name": "alamat",
+        "comparison_description": "alamat (kata-kata, ditimbang menurut kelangkaannya)",
+        "comparison_levels": [
+            # The weights are named here too: Splink selects a comparison's columns from its SQL, and does
+            # not look inside the lambda of the similarity.
+            _null("alamat_kata alamat_bobot alamat_total", also=_OTHER_DESA),
+            _level('"alamat_kata_l" = "alamat_kata_r"', "alamat sama"),
+            _level(f"{_ALAMAT_SIM} >= 0.7", "alamat sangat mirip"),
+            _level(f"{_ALAMAT_SIM} >= 0.4", "alamat mirip"),
+            _level('jaro_winkler_similarity(array_to_string("alamat_kata_l", \' \'), '
+                   'array_to_string("alamat_kata_r", \' \')) >= 0.9', "alamat mirip (salah ketik)"),
+            _level(f"{_ALAMAT_SIM} > 0", "alamat sebagian sama"),
+            _level(_ELSE, "alamat beda"),
+        ],
+    },
+    {
+        "output_column_name": "rt_rw",
+        "comparison_description": "RT/RW",
+        "comparison_levels": [
+            _null("rt_rw", also=_OTHER_DESA),
+            _level('"rt_rw_l" = "rt_rw_r"', "RT/RW sama"),
+            _level(_ELSE, "RT/RW beda"),
+        ],
+    },
+    {
+        "output_column_name": "nomor_rumah",
+        "comparison_description": "nomor rumah",
+        "comparison_levels": [
+            _null("nomor_rumah", also=_OTHER_DESA),
+            _level('"nomor_rumah_l" = "nomor_rumah_r"', "nomor rumah sama"),
+            _level(_ELSE, "nomor rumah beda"),
+        ],
+    },
+    {
+        "output_column_name": "kode_pos",
+        "comparison_description": "kode pos",
+        "comparison_levels": [
+            _null("kode_pos", also=_OTHER_DESA),
+            _level('"kode_pos_l" = "kode_pos_r"', "kode pos sama"),
+            _level(_ELSE, "kode pos beda"),
+        ],
+    },
+    {
+        "output_column_name": "nama_ibu",
+        "comparison_description": "nama ibu kandung",
+        "comparison_levels": [
+            _null("nama_ibu"),
+            _level('"nama_ibu_l" = "nama_ibu_r"', "nama ibu sama"),
+            _level('jaro_winkler_similarity("nama_ibu_l", "nama_ibu_r") >= 0.9', "nama ibu mirip"),
+            _level(_ELSE, "nama ibu beda"),
+        ],
+    },
 ]
 
 # Pairs are only scored inside these blocks (their union). Each tolerates a different error: a NIK typo
 # keeps one half of the NIK; a wrong or missing NIK still leaves name + birth year, birth date + desa,
-# name + kecamatan; a moved family keeps its names, dates and often its KK.
+# name + kecamatan; a moved family keeps its names, dates and often its KK. Lists with names and dates
+# only (no NIK, KK or village code) still meet through a given name or last name and the birth year, the
+# birth date and the first letter, and the rarest address word with the birth year or a name.
 BLOCKING_RULES: list[str] = [
     'l."nik" = r."nik"',
     'substr(l."nik", 1, 8) = substr(r."nik", 1, 8)',
@@ -156,6 +239,22 @@ BLOCKING_RULES: list[str] = [
     'l."nama_urut" = r."nama_urut" AND l."kode_kec" = r."kode_kec"',
     'l."no_kk" = r."no_kk" AND l."nama_depan" = r."nama_depan"',
     'l."nama_depan" = r."nama_depan" AND l."kode_desa" = r."kode_desa" AND l."jenis_kelamin" = r."jenis_kelamin"',
+    'l."nama_depan" = r."nama_depan" AND l."tahun_lahir" = r."tahun_lahir"',
+    'l."nama_belakang" = r."nama_belakang" AND l."tahun_lahir" = r."tahun_lahir"',
+    'l."tanggal_lahir" = r."tanggal_lahir" AND substr(l."nama_fonetik", 1, 1) = substr(r."nama_fonetik", 1, 1)',
+    'l."alamat_kunci" = r."alamat_kunci" AND l."tahun_lahir" = r."tahun_lahir"',
+    'l."alamat_kunci" = r."alamat_kunci" AND l."nama_depan" = r."nama_depan"',
+    'l."alamat_kunci" = r."alamat_kunci" AND l."nama_belakang" = r."nama_belakang"',
+    'l."kode_pos" = r."kode_pos" AND l."nomor_rumah" = r."nomor_rumah"',
+    'l."alamat_kunci" = r."alamat_kunci" AND l."kode_pos" = r."kode_pos"',
+    'l."nama_urut" = r."nama_urut" AND l."tahun_lahir" = r."tahun_lahir"',
+    'l."nama_depan" = r."nama_depan" AND l."nomor_rumah" = r."nomor_rumah"',
+    'l."nama_belakang" = r."nama_belakang" AND l."nomor_rumah" = r."nomor_rumah"',
+    'l."alamat_kunci" = r."alamat_kunci" AND l."nomor_rumah" = r."nomor_rumah"',
+    'l."tanggal_lahir" = r."tanggal_lahir" AND l."kode_pos" = r."kode_pos"',
+    'l."tanggal_lahir" = r."tanggal_lahir" AND l."nomor_rumah" = r."nomor_rumah"',
+    # The same name of two words or more, whatever the birth date (missing, or a typo in the year).
+    'l."nama_fonetik" = r."nama_fonetik" AND l."nama_depan" <> l."nama_fonetik"',
 ]
 # fmt: on
 
@@ -186,6 +285,20 @@ M_FLOORS: dict[str, float] = {
     "KK beda": 0.05,
     "KK sama tetapi nama tidak mirip (anggota keluarga lain?)": 0.002,
     "tempat lahir beda": 0.1,
+    "NIK sama 15 angka pertama (angka terakhir dibulatkan Excel)": 0.005,
+    "nama panggilan atau bentuk pendek (Wawan/Hermawan, Yanti/Suryanti)": 0.005,
+    "tanggal lahir beda satu angka (salah ketik/tertukar)": 0.005,
+    "tanggal lahir selisih seminggu atau kurang": 0.005,
+    "alamat sangat mirip": 0.02,
+    "alamat mirip": 0.02,
+    "alamat mirip (salah ketik)": 0.01,
+    "alamat sebagian sama": 0.02,
+    "alamat beda": 0.03,
+    "RT/RW beda": 0.03,
+    "nomor rumah beda": 0.03,
+    "kode pos beda": 0.02,
+    "nama ibu mirip": 0.02,
+    "nama ibu beda": 0.01,
 }
 # Levels whose evidence the data cannot teach: their u from random pairs is tiny, but the pairs that
 # reach them already agree on what the level shares with other comparisons (a NIK's first 12 digits
@@ -196,9 +309,47 @@ FIXED_WEIGHTS: dict[str, float] = {
 }
 U_FLOOR = 1e-7  # a level random pairs never reached in sampling is rare, not impossible
 
+# Starting parameters (m, u) of levels the training data could not teach (the generated province has no
+# postcodes, house numbers or mothers' names): modest values from registry practice, which every run's
+# fitting replaces as soon as its own lists carry the column.
+DEFAULT_PARAMETERS: dict[str, tuple[float, float]] = {
+    "RT/RW sama": (0.75, 0.05), "RT/RW beda": (0.25, 0.95),
+    "nomor rumah sama": (0.8, 0.02), "nomor rumah beda": (0.2, 0.98),
+    "kode pos sama": (0.85, 0.02), "kode pos beda": (0.15, 0.98),
+    "nama ibu sama": (0.75, 0.0005), "nama ibu mirip": (0.12, 0.005), "nama ibu beda": (0.13, 0.9945),
+    "alamat sama": (0.55, 0.001), "alamat sangat mirip": (0.15, 0.004), "alamat mirip": (0.1, 0.02),
+    "alamat mirip (salah ketik)": (0.05, 0.01), "alamat sebagian sama": (0.08, 0.2), "alamat beda": (0.07, 0.765),
+}
+
+
+def with_defaults(settings: dict) -> dict:
+    """Levels without parameters get `DEFAULT_PARAMETERS` (renormalised within their comparison)."""
+    settings = copy.deepcopy(settings)
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        if all(lv.get("m_probability") is not None and lv.get("u_probability") is not None for lv in levels):
+            continue
+        if not all(lv["label_for_charts"] in DEFAULT_PARAMETERS for lv in levels):
+            continue
+        for lv in levels:
+            lv["m_probability"], lv["u_probability"] = DEFAULT_PARAMETERS[lv["label_for_charts"]]
+    return settings
+
 
 def apply_floors(settings: dict) -> dict:
-    """Raise m to its floor where EM left it lower (or unset), keep every comparison's m summing to 1."""
+    """Raise m to its floor where EM left it lower (or unset), keep every comparison's m summing to 1.
+
+    Repeated until nothing moves (renormalising may push another level under its floor): idempotent."""
+    settings = _floored(settings)
+    for _ in range(5):
+        again = _floored(settings)
+        if again == settings:
+            break
+        settings = again
+    return settings
+
+
+def _floored(settings: dict) -> dict:
     settings = copy.deepcopy(settings)
     for comparison in settings["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
@@ -230,12 +381,6 @@ def apply_floors(settings: dict) -> dict:
     return settings
 
 
-TRAINING_BLOCKS = (
-    'l."nik" = r."nik"',
-    'l."nama_fonetik" = r."nama_fonetik" AND l."tanggal_lahir" = r."tanggal_lahir"',
-)
-
-
 def base_settings() -> dict:
     """Untrained Splink settings: the structure of the model, before training fills in m and u."""
     return {
@@ -257,6 +402,7 @@ class LinkModel:
     trained_at: str
     trained_on: dict
     settings: dict  # the Splink settings with trained m/u (what `Linker(..., settings)` takes)
+    fit: dict | None = None  # a run's fitting report (`harmonise.fitting`); None for the shipped file
 
     def splink_settings(self, probability_two_random_records_match: float | None = None) -> dict:
         settings = copy.deepcopy(self.settings)
@@ -278,44 +424,50 @@ class LinkModel:
     def to_json(self) -> str:
         payload = {"format": MODEL_FORMAT, "version": self.version, "trained_at": self.trained_at,
                    "trained_on": self.trained_on, "splink_settings": self.settings}
+        if self.fit is not None:
+            payload["fit"] = self.fit
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def load_model(path: Path | None = None) -> LinkModel:
+    """The shipped model: the structure of the code (`COMPARISONS`) with the parameters of the file, level by
+    level (by comparison and label). A level the file lacks has none, and fitting learns it."""
     path = path or model_path()
     payload = json.loads(path.read_text(encoding="utf-8"))
     if payload.get("format") != MODEL_FORMAT:
         raise ValueError(f"{path}: model format {payload.get('format')!r}, expected {MODEL_FORMAT}")
-    return LinkModel(payload["version"], payload["trained_at"], payload["trained_on"], payload["splink_settings"])
+    settings = with_parameters(base_settings(), payload["splink_settings"])
+    return LinkModel(payload["version"], payload["trained_at"], payload["trained_on"], settings, payload.get("fit"))
 
 
-def train_model(left, right, *, version: str, trained_on: dict, max_pairs: float = 5e6, seed: int = 2026,
-                out_path: Path | None = None) -> LinkModel:
-    """Estimate the model's parameters on two prepared person frames and (optionally) save it.
+def read_model_file(path: Path) -> LinkModel:
+    """A model file as written (a run's fitted model holds only the comparisons its lists could feed)."""
+    payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    if payload.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{path}: model format {payload.get('format')!r}, expected {MODEL_FORMAT}")
+    return LinkModel(payload["version"], payload["trained_at"], payload["trained_on"], payload["splink_settings"],
+                     payload.get("fit"))
 
-    Unsupervised: u from random pairs, the prior from pairs agreeing on NIK or on name and birth date,
-    m by expectation maximisation inside two blocks (each leaves its own fields free to be estimated).
-    """
-    from splink import DuckDBAPI, Linker
 
-    from satudata.harmonise.records import LINK_COLUMNS
+def with_parameters(structure: dict, source: dict) -> dict:
+    """`structure` with the m/u (and the prior) of `source` where a comparison and level label match."""
+    out = copy.deepcopy(structure)
+    known = {(c["output_column_name"], lv.get("label_for_charts")): lv for c in source.get("comparisons", [])
+             for lv in c["comparison_levels"]}
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            old = known.get((comparison["output_column_name"], level.get("label_for_charts")))
+            if old is not None and not level.get("is_null_level"):
+                for key in ("m_probability", "u_probability"):
+                    if old.get(key) is not None:
+                        level[key] = old[key]
+    if source.get("probability_two_random_records_match") is not None:
+        out["probability_two_random_records_match"] = source["probability_two_random_records_match"]
+    return out
 
-    db_api = DuckDBAPI()
-    tables = [db_api.register(left[list(LINK_COLUMNS)], table_name="kiri"),
-              db_api.register(right[list(LINK_COLUMNS)], table_name="kanan")]
-    linker = Linker(tables, base_settings(), log_level=logging.WARNING)
-    linker.training.estimate_probability_two_random_records_match(list(TRAINING_BLOCKS), recall=0.95)
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    for rule in TRAINING_BLOCKS:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
-    settings = apply_floors(linker.misc.save_model_to_json())
-    model = LinkModel(version=version, trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                      trained_on={**trained_on, "rows_left": len(left), "rows_right": len(right)},
-                      settings=settings)
-    if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_suffix(".tmp")
-        tmp.write_text(model.to_json(), encoding="utf-8")
-        tmp.replace(out_path)
-        log.info("model %s written to %s", version, out_path)
-    return model
+
+def missing_parameters(model: LinkModel) -> list[str]:
+    """Levels of the model without m or u: what the shipped file lacks (a test keeps this empty)."""
+    return [f"{c['output_column_name']}: {lv['label_for_charts']}" for c in model.settings["comparisons"]
+            for lv in c["comparison_levels"] if not lv.get("is_null_level")
+            and (lv.get("m_probability") is None or lv.get("u_probability") is None)]

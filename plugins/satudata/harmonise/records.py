@@ -1,35 +1,46 @@
 """Person records ready for linkage: one frame shape for DTKS, P3KE, recipient lists and any CLI file.
 
 Input is the canonical person frame (`id, nik, no_kk, nama, tanggal_lahir, jenis_kelamin, kode_desa,
-alamat`, optionally `tempat_lahir`); every column but `id` may be missing or empty. Output adds what the
-linker compares and blocks on. Nothing here decides a link; it only says what each value is worth:
+alamat`, optionally `tempat_lahir`, `nama_ibu_kandung`); every column but `id` may be missing or empty, and
+a column a list lacks is simply empty here (the linker then drops the comparisons that need it). Output
+adds what the linker compares and blocks on. Nothing here decides a link; it only says what each value is
+worth:
 
 - `nik` is kept when it is 16 digits (typos and transpositions are still useful to the probabilistic
   pass), `nik_dipercaya` only when it is also well formed (embedded date real) and the caller did not
   flag it (Excel rounding, for instance). Only trusted NIKs may link on their own.
 - the sex embedded in the NIK fills a missing `jenis_kelamin`;
 - birth dates that are placeholders (1 January, 31 December, 1 July) are marked, so that agreeing on one
-  is worth less than agreeing on a real date.
+  is worth less than agreeing on a real date;
+- names get their last word (`nama_belakang`) and the short forms their first given name may be called by
+  (`nama_panggilan`: WAWAN for HERMAWAN, `normalise.names.short_forms`);
+- the address is taken apart (`normalise.alamat`): its words, RT/RW, house number and postcode.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
+from satudata.normalise.alamat import parse_alamat, token_weights
 from satudata.normalise.dates import parse_dates, placeholder_dates
-from satudata.normalise.names import normalise_names
+from satudata.normalise.names import normalise_names, short_forms
 from satudata.normalise.nik import clean_nik_cells, embedded_sex, kk_or_none, nik_format_ok, parse_nik
 
 PERSON_COLUMNS = ("id", "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "alamat")
-OPTIONAL_COLUMNS = ("tempat_lahir",)
+OPTIONAL_COLUMNS = ("tempat_lahir", "nama_ibu_kandung")
 
 # What the Splink model reads (the order is the order of the registered tables' columns).
 LINK_COLUMNS = (
     "unique_id", "nik", "nik_dipercaya", "no_kk", "nama_bersih", "nama_fonetik", "nama_depan", "nama_urut",
-    "tanggal_lahir", "tahun_lahir", "tanggal_placeholder", "jenis_kelamin", "kode_desa", "kode_kec",
-    "kode_kab", "tempat_lahir",
+    "nama_belakang", "nama_panggilan", "tanggal_lahir", "tahun_lahir", "tanggal_placeholder", "jenis_kelamin",
+    "kode_desa", "kode_kec", "kode_kab", "tempat_lahir", "alamat_kata", "rt_rw", "nomor_rumah", "kode_pos",
+    "nama_ibu",
 )  # fmt: skip
+# Derived from both lists at once (the rarity of an address word depends on both): `with_address_weights`.
+ADDRESS_COLUMNS = ("alamat_bobot", "alamat_total", "alamat_kunci")
 
 _SEX = {"L": "L", "LK": "L", "LAKI": "L", "LAKI-LAKI": "L", "LAKILAKI": "L", "PRIA": "L", "M": "L", "1": "L",
         "P": "P", "PR": "P", "PEREMPUAN": "P", "WANITA": "P", "F": "P", "W": "P", "2": "P"}
@@ -118,6 +129,8 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     names = normalise_names(_text(frame, "nama"))
     for column in ("nama_bersih", "nama_fonetik", "nama_depan", "nama_urut"):
         out[column] = names[column].astype("string")
+    out["nama_belakang"] = names["nama_fonetik"].str.split(" ").str[-1].astype("string")
+    out["nama_panggilan"] = _as_lists(short_forms(names["nama_bersih"]))
 
     born = _birth_dates(frame)
     out["tanggal_lahir"] = born.dt.normalize()
@@ -133,4 +146,50 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     out["kode_kec"] = desa.str[:6].astype("string")
     out["kode_kab"] = desa.str[:4].astype("string")
     out["tempat_lahir"] = _place(_text(frame, "tempat_lahir")).astype("string")
+
+    alamat = parse_alamat(_text(frame, "alamat"))
+    out["alamat_kata"] = _as_lists(alamat["alamat_kata"])
+    for column in ("rt_rw", "nomor_rumah", "kode_pos"):
+        out[column] = alamat[column].reset_index(drop=True)
+    out["nama_ibu"] = normalise_names(_text(frame, "nama_ibu_kandung"))["nama_fonetik"].astype("string")
     return out
+
+
+def _as_lists(values: pd.Series) -> pd.Series:
+    """Tuples (or None) as lists of text in an Arrow-backed column, which DuckDB reads as a LIST."""
+    import pyarrow as pa
+
+    array = pa.array([list(v) if v else None for v in values], type=pa.list_(pa.string()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), index=values.index)
+
+
+# The rarest address word is a blocking key only while it is rare: a dusun name hundreds share would make
+# blocks of hundreds squared (the village code blocks those records already).
+ADDRESS_KEY_MAX_RECORDS = 30
+
+
+def with_address_weights(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both lists with each address word's weight (its rarity over both lists), the weight of the whole
+    address, and its rarest word when at most `ADDRESS_KEY_MAX_RECORDS` records of both lists carry it
+    (`alamat_kunci`, a blocking key)."""
+    import pyarrow as pa
+
+    weights = token_weights(left["alamat_kata"], right["alamat_kata"])
+    documents = sum(int(side["alamat_kata"].notna().sum()) for side in (left, right))
+    # weight = log((documents + 1) / count): the rarest word is a key while count <= the cap
+    key_weight = math.log((documents + 1) / ADDRESS_KEY_MAX_RECORDS) if documents else 0.0
+
+    def derive(side: pd.DataFrame) -> pd.DataFrame:
+        words = [None if w is None or isinstance(w, float | str) or w is pd.NA else list(w)
+                 for w in side["alamat_kata"].tolist()]
+        bobot = [[weights[t] for t in w] if w is not None and len(w) else None for w in words]
+        total = [sum(b) if b else None for b in bobot]
+        rarest = [max(w, key=lambda t: (weights[t], t)) if w is not None and len(w) else None for w in words]
+        kunci = [t if t is not None and weights[t] >= key_weight else None for t in rarest]
+        return side.assign(
+            alamat_bobot=pd.Series(pd.arrays.ArrowExtensionArray(pa.array(bobot, type=pa.list_(pa.float64()))),
+                                   index=side.index),
+            alamat_total=pd.Series(total, index=side.index, dtype="Float64"),
+            alamat_kunci=pd.Series(kunci, index=side.index, dtype="string"))
+
+    return derive(left), derive(right)

@@ -19,7 +19,7 @@ import io
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -28,8 +28,10 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.harmonise.families import HEAD, dtks_family_keys, link_families
+from satudata.harmonise.fitting import FitOptions
 from satudata.harmonise.link import LinkOptions, link_people
 from satudata.harmonise.model import LinkModel, load_model
+from satudata.harmonise.model_store import store_model
 from satudata.harmonise.records import LINK_COLUMNS, prepare_people
 from satudata.normalise.nik import kk_or_none
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
@@ -135,7 +137,7 @@ def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------- caching
 
-PREPARE_VERSION = 3  # raise when load_sources/prepare_people change what they produce
+PREPARE_VERSION = 4  # raise when load_sources/prepare_people change what they produce
 _PARTS = ("dtks", "p3ke", "keluarga", "duplicates")
 
 
@@ -143,6 +145,15 @@ def _to_parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, engine="pyarrow")
     return buffer.getvalue()
+
+
+def _from_parquet(data: bytes) -> pd.DataFrame:
+    """Back to the frame `_to_parquet` stored; list columns (address words, short forms) as Arrow lists."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
 
 
 def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> Sources:
@@ -160,7 +171,7 @@ def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> S
                         {"p": periode, "k": kode_kab, "key": key}).all()
     stored = {bagian: bytes(isi) for bagian, isi in rows}
     if set(stored) == set(_PARTS):
-        frames = {part: pd.read_parquet(io.BytesIO(stored[part]), engine="pyarrow") for part in _PARTS}
+        frames = {part: _from_parquet(stored[part]) for part in _PARTS}
         return Sources(kode_kab, periode, sub_d, sub_p, **frames)
     sources = load_sources(conn, kode_kab, periode, (sub_d, sub_p))
     now = datetime.now(UTC)
@@ -275,6 +286,7 @@ def link_regency(settings: Settings, kode_kab: str, periode: str, *, options: Li
             replace_rows(conn, "core.antrian_review", review, f"{scope} AND lingkup = 'kabupaten'", params)
             replace_rows(conn, "core.konflik_padanan", conflicts,
                          f"{scope} AND {_in_list('jenis_konflik', NIK_CONFLICTS)}", params)
+            store_model(conn, result.model, periode=periode, kode_kab=kode_kab, lingkup="kabupaten")
     finally:
         engine.dispose()
     summary = {"kode_kab": kode_kab, "periode": periode, "dtks": len(sources.dtks), "p3ke": len(sources.p3ke),
@@ -344,6 +356,9 @@ def _link_one_province(settings, engine, periode, kabs, linked, decisions, optio
         prov_decisions["unique_id_l"] = prov_decisions["unique_id_l"].map(by_l[~by_l.index.duplicated()])
         prov_decisions["unique_id_r"] = prov_decisions["unique_id_r"].map(by_r[~by_r.index.duplicated()])
         prov_decisions = prov_decisions.dropna(subset=["unique_id_l", "unique_id_r"])
+    # The leftovers of every regency's pass hold few true pairs by construction: EM would learn little from
+    # them, so this pass takes the shipped (province) model as it is, on the comparisons the lists can feed.
+    options = replace(options or LinkOptions(), fit=FitOptions(fit=False))
     result = link_people(left, right, options=options, model=model, decisions=prov_decisions, pair_filter=across,
                          only_pairs_where=("kab_berkas", 'l."kab_berkas" <> r."kab_berkas"'))
 
@@ -360,6 +375,7 @@ def _link_one_province(settings, engine, periode, kabs, linked, decisions, optio
     params = {"p": periode}
     kab_list = _in_list("kode_kab", tuple(kabs))
     with engine.begin() as conn:
+        store_model(conn, result.model, periode=periode, kode_kab=kabs[0][:2], lingkup="provinsi")
         replace_rows(conn, "core.padanan_individu", pairs, f"periode = :p AND lingkup = 'provinsi' AND {kab_list}",
                      params)
         replace_rows(conn, "core.antrian_review", review, f"periode = :p AND lingkup = 'provinsi' AND {kab_list}",
@@ -713,7 +729,8 @@ def train_from_warehouse(settings: Settings, periode: str | None = None, *, vers
     Deliberate and rare: the file it writes is reviewed and committed like code, and scheduled runs
     only ever load it.
     """
-    from satudata.harmonise.model import model_path, train_model
+    from satudata.harmonise.fitting import train_model
+    from satudata.harmonise.model import load_model, model_path
 
     engine = make_engine(settings.warehouse_url)
     try:
@@ -731,6 +748,6 @@ def train_from_warehouse(settings: Settings, periode: str | None = None, *, vers
     right = pd.concat([s.p3ke.assign(unique_id=s.kode_kab + "|" + s.p3ke["unique_id"]) for s in sources],
                       ignore_index=True)
     out_path = out_path or model_path()
-    model = train_model(left, right, version=version, out_path=out_path, max_pairs=max_pairs,
-                        trained_on={"periode": periode, "regencies": kabs})
+    model = train_model(left, right, version=version, out_path=out_path, u_max_pairs=max_pairs,
+                        start=load_model(), trained_on={"periode": periode, "regencies": kabs})
     return {"version": model.version, "path": str(out_path), **model.trained_on}

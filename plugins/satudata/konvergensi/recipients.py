@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.harmonise.link import LinkOptions, link_people
 from satudata.harmonise.model import LinkModel, load_model
+from satudata.harmonise.model_store import store_model
 from satudata.harmonise.records import prepare_people
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
@@ -43,8 +44,8 @@ FROM staging.intervensi WHERE periode = :p AND kode_kab = :k AND aktif
 ORDER BY submission_id, baris
 """
 _PEOPLE_SQL = """
-SELECT i.id_individu, i.id_keluarga, i.nik, i.nama, i.jenis_kelamin, i.tanggal_lahir, i.kode_desa,
-       COALESCE(f.no_kk_p3ke, f.no_kk_dtks) AS no_kk
+SELECT i.id_individu, i.id_keluarga, i.nik, i.nik IS NOT NULL AS nik_valid, i.nama, i.jenis_kelamin,
+       i.tanggal_lahir, i.kode_desa, COALESCE(f.no_kk_p3ke, f.no_kk_dtks) AS no_kk
 FROM core.individu_terpadu i
 LEFT JOIN core.keluarga_terpadu f
   ON f.periode = i.periode AND f.kode_kab = i.kode_kab AND f.id_keluarga = i.id_keluarga
@@ -99,6 +100,8 @@ def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_pro
         todo = left
         for round_no in (1, 2):
             result = link_people(todo, right, options=options, model=model)
+            if round_no == 1:
+                stats["model"] = result.model  # fitted on all distinct recipients: kept with the run
             for r in result.links.itertuples(index=False):
                 found[r.unique_id_l] = (r.unique_id_r, r.match_method, r.match_probability, r.match_reason)
             stats[f"putaran_{round_no}"] = len(result.links)
@@ -166,6 +169,7 @@ def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id:
             return summary
         matched, stats = match_recipient_rows(rows, people, family_programmes=family_programmes, options=options,
                                               model=model)
+        fitted = stats.pop("model", None)
         elsewhere = _registered_elsewhere(engine, kode_kab, periode, matched)
         matched["kode_kab_terdaftar"] = pd.Series(kode_kab, index=matched.index).where(
             matched["status_padanan"] == "ditemukan")
@@ -193,6 +197,8 @@ def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id:
         with engine.begin() as conn:
             replace_rows(conn, "core.penerima_program", frame, scope, params)
             write_summary(conn, periode, kode_kab, run_id, summary)
+            if fitted is not None:
+                store_model(conn, fitted, periode=periode, kode_kab=kode_kab, lingkup="penerima", run_id=run_id)
     finally:
         engine.dispose()
     log.info("regency %s %s recipients matched: %s", kode_kab, periode, summary)

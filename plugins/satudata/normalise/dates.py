@@ -1,9 +1,10 @@
 """Dates in the forms regencies write, parsed column-wise.
 
 Accepted: `DD-MM-YYYY`, `DD/MM/YYYY`, `DD.MM.YYYY`, `YYYY-MM-DD` (with or without a time part),
-`DD-MM-YY`, `12 Januari 1980` / `12 Jan 1980` (Indonesian or English month names) and Excel serial
-day numbers (`29221`). Day-first, as Indonesians write; a value that only makes sense month-first
-(`12/31/1980`) is read month-first and flagged.
+`DD-MM-YY`, `12 Januari 1980` / `12 Jan 1980` (Indonesian or English month names), eight digits
+`DDMMYYYY` or `YYYYMMDD` (whichever gives a year between 1800 and next year) and Excel serial day numbers
+(`29221`). Day-first, as Indonesians write; a value that only makes sense month-first (`12/31/1980`) is
+read month-first and flagged. A year outside 1800..next year is no date.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ def _components(text: pd.Series) -> pd.DataFrame:
     compact = text.str.extract(r"^(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})$")  # 31121980
     parts = iso.combine_first(dmy).combine_first(compact)
     return parts
+
+
+def _compact_year_first(text: pd.Series) -> pd.DataFrame:
+    return text.str.strip().str.extract(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")  # 19801231
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -66,18 +71,28 @@ def _parse_dates(values: pd.Series, *, today: pd.Timestamp | None = None) -> pd.
     today = today or pd.Timestamp.today().normalize()
     raw = values.astype("string")
     present = raw.notna() & raw.str.strip().ne("")
-    parts = _components(raw.fillna(""))
-    year = _numbers(parts["y"])
-    short = parts["y"].str.len().eq(2)
-    century = np.where(year + 2000 <= today.year, 2000, 1900)
-    year = year.where(~short.fillna(False).astype(bool), year + century)
-    month = _numbers(parts["m"])
-    day = _numbers(parts["d"])
+    earliest, latest = 1800, today.year + 1
 
-    swapped = (month > 12) & (day <= 12)
-    month, day = month.where(~swapped, day), day.where(~swapped, month)
-    frame = pd.DataFrame({"year": year, "month": month, "day": day}, index=values.index)
-    parsed = pd.to_datetime(frame, errors="coerce")
+    def to_dates(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        year = _numbers(parts["y"])
+        short = parts["y"].str.len().eq(2)
+        century = np.where(year + 2000 <= today.year, 2000, 1900)
+        year = year.where(~short.fillna(False).astype(bool), year + century)
+        month = _numbers(parts["m"])
+        day = _numbers(parts["d"])
+        swapped = (month > 12) & (day <= 12)
+        month, day = month.where(~swapped, day), day.where(~swapped, month)
+        year = year.where(year.between(earliest, latest))
+        frame = pd.DataFrame({"year": year, "month": month, "day": day}, index=values.index)
+        return pd.to_datetime(frame, errors="coerce"), swapped
+
+    text = raw.fillna("")
+    parsed, swapped = to_dates(_components(text))
+    # Eight digits that are no DDMMYYYY date may be YYYYMMDD (19801231), as databases export them.
+    year_first, swapped_yf = to_dates(_compact_year_first(text))
+    use_year_first = parsed.isna() & year_first.notna()
+    parsed = parsed.where(~use_year_first, year_first)
+    swapped = swapped.where(~use_year_first, swapped_yf)
 
     # Excel serial day numbers (1900 date system), only in a plausible range (1900..2100).
     serial = _numbers(raw.where(raw.str.fullmatch(r"\s*\d{4,5}(\.0+)?\s*", na=False)))

@@ -323,3 +323,51 @@ def normalise_names(values: pd.Series) -> pd.DataFrame:
         for name, column in zip(COLUMNS, columns, strict=True)
     }
     return pd.DataFrame(data, index=values.index)
+
+
+# ------------------------------------------------------------------------------------------ short forms
+NICKNAME_FILE = "nama_panggilan.csv"
+
+
+def _nickname_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """(short form folded like nama_fonetik, pattern over one name word) from `nama_panggilan.csv`."""
+    return tuple((_fold_token(_ascii_upper(short)), pattern) for short, pattern in _listed())
+
+
+@lru_cache(maxsize=4)
+def _listed(directory: str | None = None) -> tuple[tuple[str, re.Pattern], ...]:
+    import csv
+    from pathlib import Path
+
+    from satudata.config import reference_dir
+
+    path = Path(directory) / NICKNAME_FILE if directory else reference_dir() / NICKNAME_FILE
+    with path.open(encoding="utf-8", newline="") as handle:
+        return tuple((r["panggilan"].strip().upper(), re.compile(rf"(?:{r['pola_nama']})"))
+                     for r in csv.DictReader(handle) if r["panggilan"].strip() and r["pola_nama"].strip())
+
+
+def listed_short_forms(word: str) -> tuple[str, ...]:
+    """The short forms `nama_panggilan.csv` lists for one upper-case name word, as written (not folded)."""
+    return tuple(short for short, pattern in _listed() if pattern.fullmatch(word) and short != word)
+
+
+@lru_cache(maxsize=200_000)
+def _short_forms_of(word: str) -> tuple[str, ...]:
+    """The listed short forms (folded like nama_fonetik) that one full name word may be called by."""
+    return tuple(sorted({short for short, pattern in _nickname_patterns() if pattern.fullmatch(word)
+                         and short != _fold_token(word)}))
+
+
+def short_forms(nama_bersih: pd.Series) -> pd.Series:
+    """Per name, the short forms its first given name may be called by (`nama_panggilan.csv`: WAWAN for
+    HERMAWAN), folded like `nama_fonetik`, as a sorted tuple; None when there are none."""
+    def first_given(bersih: str) -> str:
+        tokens = bersih.split()
+        folded = [_fold_token(t) for t in tokens]
+        given = _first_given(folded)
+        return tokens[folded.index(given)]
+
+    codes, uniques = pd.factorize(nama_bersih.astype("string"), use_na_sentinel=True)
+    table = np.array([*(_short_forms_of(first_given(u)) or None for u in uniques), None], dtype=object)
+    return pd.Series(table[np.asarray(codes)] if len(codes) else [], index=nama_bersih.index, dtype=object)
