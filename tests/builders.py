@@ -81,6 +81,64 @@ def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list]]], *, t
     return aged(path)
 
 
+def ods_bytes(sheets: dict[str, list[list]], *, encrypted: bool = False, mimetype: str | None = None) -> bytes:
+    """A LibreOffice Calc (.ods) workbook made by hand (the OpenDocument zip: mimetype first and stored, a
+    manifest, content.xml): text cells as strings, numbers as floats (a NIK typed as a number)."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(zipfile.ZipInfo("mimetype"), mimetype or "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        encryption = '<manifest:encryption-data manifest:checksum="x"/>' if encrypted else ""
+        package.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            f'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">{encryption}'
+            "</manifest:file-entry></manifest:manifest>"))
+        tables = []
+        for name, rows in sheets.items():
+            cells_xml = []
+            for row in rows:
+                cells = []
+                for value in row:
+                    if value is None or value == "":
+                        cells.append("<table:table-cell/>")
+                    elif isinstance(value, int | float):
+                        cells.append(f'<table:table-cell office:value-type="float" office:value="{value}">'
+                                     f"<text:p>{value}</text:p></table:table-cell>")
+                    else:
+                        cells.append('<table:table-cell office:value-type="string">'
+                                     f"<text:p>{escape(str(value))}</text:p></table:table-cell>")
+                cells_xml.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+            tables.append(f'<table:table table:name="{escape(name)}">' + "".join(cells_xml) + "</table:table>")
+        package.writestr("content.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+            "<office:body><office:spreadsheet>" + "".join(tables)
+            + "</office:spreadsheet></office:body></office:document-content>"))
+    return buffer.getvalue()
+
+
+def write_ods(path: Path, sheets: dict[str, tuple[list[str], list[list]]], *,
+              numeric_nik_rows: set[int] | None = None) -> Path:
+    """Like `write_xlsx`, as a LibreOffice .ods."""
+    grids = {}
+    for name, (header, rows) in sheets.items():
+        nik_col = next((i for i, h in enumerate(header) if h.upper() in ("NIK", "NO. NIK", "NOMOR NIK")), None)
+        grids[name] = [header] + [[float(v) if c == nik_col and numeric_nik_rows and i in numeric_nik_rows else v
+                                   for c, v in enumerate(row)] for i, row in enumerate(rows)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(ods_bytes(grids))
+    return aged(path)
+
+
 def aged(path: Path, seconds: float = 3600) -> Path:
     """Make a file look settled (not still being written)."""
     stamp = time.time() - seconds

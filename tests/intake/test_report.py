@@ -42,7 +42,7 @@ EXPECTED_FILE_REASONS = (
     "empty_file", "unreadable", "corrupt_xlsx", "encrypted", "not_a_spreadsheet", "too_large_uncompressed",
     "no_header", "missing_columns", "unsupported_format", "sheet_missing", "wrong_regency", "bps_coding",
     "too_many_bad_rows", "unknown_jenis", "unknown_regency_folder", "symlink", "duplicate", "superseded",
-    "internal_error",
+    "internal_error", "line_too_long",
 )  # fmt: skip
 ENGLISH = ("error", "warning", "file ", "column", "row ", "invalid", "missing", "please")
 

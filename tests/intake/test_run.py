@@ -21,8 +21,10 @@ from tests.builders import (
     aged,
     dtks_rows,
     nik,
+    ods_bytes,
     query_rows,
     write_csv,
+    write_ods,
     write_xlsx,
 )
 
@@ -434,3 +436,62 @@ def test_the_nik_damage_flag_travels_in_staging(duck_settings):
     flagged = rows(settings, "SELECT baris, nik, nik_valid FROM staging.dtks WHERE nik_angka_excel ORDER BY baris")
     assert flagged == [(5, None, False), (9, None, False)]
     assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE NOT nik_angka_excel") == 18
+
+
+def test_libreoffice_ods_and_macro_workbooks_are_read(duck_settings, tmp_path):
+    settings = duck_settings
+    write_ods(inbox(settings) / "dtks_5205_2026-11.ods", {"DTKS": (DTKS_HEADER, dtks_rows(30))}, numeric_nik_rows={4})
+    # An .xlsm is an xlsx with a macro project inside: its values are read, nothing of it is run.
+    xlsx = write_xlsx(tmp_path / "p.xlsx", {"Data": (DTKS_HEADER, dtks_rows(20, start=100))})
+    import zipfile
+
+    xlsm = inbox(settings) / "dtks_5205_2026-10.xlsm"
+    xlsm.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(xlsx) as src, zipfile.ZipFile(xlsm, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro that must never run")
+    aged(xlsm)
+    ingest_once(settings, options=OPTIONS)
+    ods = only(settings, periode="2026-11")
+    assert (ods["status"], ods["rows_accepted"]) == ("accepted", 30)
+    assert rows(settings, "SELECT count(*) FROM staging.dtks WHERE periode = '2026-11' AND nik_angka_excel") == [(1,)]
+    macro = only(settings, periode="2026-10")
+    assert (macro["status"], macro["rows_accepted"]) == ("accepted", 20)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason", "named"),
+    [
+        ("data.xlsx", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "not_a_spreadsheet", "dokumen PDF"),
+        ("data.ods", "ENCRYPTED_ODS", "encrypted", None),
+        ("data.numbers", "NUMBERS", "unsupported_format", "Apple Numbers"),
+        ("data.fods", (b'<?xml version="1.0"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:'
+                      b'office:1.0" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"/>'),
+         "unsupported_format", "OpenDocument datar"),
+        ("data.wk4", b"\x00\x00\x1a\x00\x02\x10\x04\x00" * 40, "not_a_spreadsheet", None),
+        ("satu_baris.csv", b"x" * (5 << 20), "line_too_long", None),
+    ],
+)
+def test_every_refusal_names_its_cause_and_the_fix(duck_settings, name, content, reason, named):
+    import zipfile
+
+    settings = duck_settings
+    path = inbox(settings) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if content == "ENCRYPTED_ODS":
+        content = ods_bytes({"Data": [DTKS_HEADER, *dtks_rows(3)]}, encrypted=True)
+    elif content == "NUMBERS":
+        with zipfile.ZipFile(path, "w") as package:
+            package.writestr("Index/Document.iwa", b"\x00" * 32)
+        content = path.read_bytes()
+    path.write_bytes(content)
+    aged(path)
+    ingest_once(settings, options=OPTIONS)
+    sub = only(settings, jenis="dtks")
+    assert (sub["status"], sub["reason"]) == ("rejected", reason)
+    book = openpyxl.load_workbook(settings.folder("outbox") / sub["report"])
+    summary = " ".join(str(c.value) for row in book["Ringkasan"].iter_rows() for c in row if c.value)
+    assert "{" not in summary and "Cara memperbaiki" in summary
+    if named:
+        assert named in summary, summary

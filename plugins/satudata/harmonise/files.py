@@ -42,7 +42,7 @@ from satudata.sheets.delimited import (
     record_starts,
 )
 from satudata.sheets.headers import ALIASES, REGISTRY, Vocabulary, compact_key, exact_canonical
-from satudata.sheets.workbook import cell_to_text
+from satudata.sheets.workbook import WORKBOOK_FORMATS, FileRejected, cell_to_text, open_workbook
 
 log = logging.getLogger(__name__)
 
@@ -292,38 +292,34 @@ def _no_id_error(path: Path, rows: list[list[str]]) -> PersonListError:
 
 
 def _read_excel(path: Path, fmt: str) -> PersonList:
-    import python_calamine as pc
-
+    """The first visible sheet with an id header, opened like intake opens a regency workbook (zip-bomb
+    checks, xlsx/xlsm/xls/ods)."""
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-    except pc.PasswordError as exc:
-        raise PersonListError("terkunci", f"Berkas {path.name} dilindungi kata sandi; simpan tanpa kata "
-                              "sandi lalu jalankan lagi.") from exc
-    except Exception as exc:
-        raise PersonListError("tidak_terbaca", f"Berkas Excel {path.name} rusak atau tidak dapat dibuka "
-                              f"({exc}).") from exc
-    try:
-        sheets = [m.name for m in book.sheets_metadata
-                  if m.typ == pc.SheetTypeEnum.WorkSheet and m.visible == pc.SheetVisibleEnum.Visible]
-        first_rows: list[list[str]] = []
-        for name in sheets:
+        with path.open("rb") as handle:
+            visible, load, close = open_workbook(handle, fmt)
             try:
-                sheet = book.get_sheet_by_name(name)
-            except Exception as exc:  # noqa: BLE001 - one unreadable sheet must not hide the others
-                log.warning("%s: sheet %r cannot be read: %s", path, name, exc)
-                continue
-            if sheet.start is None:
-                continue
-            col0 = sheet.start[1]  # iter_rows starts at row 1 but at the first used column
-            rows = [[""] * col0 + list(r) for r in sheet.iter_rows()]
-            numbers = list(range(1, len(rows) + 1))
-            found = _grid_person_list(path, rows, numbers, format=fmt, sheet=name)
-            if found is not None:
-                return found
-            if not first_rows:
-                first_rows = [[cell_to_text(v).strip() for v in r] for r in rows[:HEADER_SEARCH_ROWS]]
-    finally:
-        book.close()
+                first_rows: list[list[str]] = []
+                for name in visible:
+                    try:
+                        rows = [list(r) for r in load(name).rows()]
+                    except FileRejected as exc:  # one unreadable sheet must not hide the others
+                        log.warning("%s: sheet %r cannot be read: %s", path, name, exc)
+                        continue
+                    if not rows:
+                        continue
+                    found = _grid_person_list(path, rows, list(range(1, len(rows) + 1)), format=fmt, sheet=name)
+                    if found is not None:
+                        return found
+                    if not first_rows:
+                        first_rows = [[cell_to_text(v).strip() for v in r] for r in rows[:HEADER_SEARCH_ROWS]]
+            finally:
+                close()
+    except FileRejected as exc:
+        if exc.code == "encrypted":
+            raise PersonListError("terkunci", f"Berkas {path.name} dilindungi kata sandi; simpan tanpa kata "
+                                  "sandi lalu jalankan lagi.") from exc
+        raise PersonListError("tidak_terbaca", f"Berkas {path.name} rusak atau tidak dapat dibuka "
+                              f"({exc.detail or exc.code}).") from exc
     raise _no_id_error(path, first_rows)
 
 
@@ -386,7 +382,7 @@ def _read_csv(path: Path, sniffed: _sniff.Sniffed) -> PersonList:
 _SNIFF_MESSAGES = {
     "empty_file": "kosong",
     "encrypted": "dilindungi kata sandi; simpan tanpa kata sandi",
-    "unsupported_format": "berformat yang tidak didukung ({detail}); simpan sebagai .xlsx atau .csv",
+    "unsupported_format": "berformat yang tidak didukung ({detail}); simpan sebagai .xlsx, .ods atau .csv",
     "not_a_spreadsheet": "bukan tabel Excel, CSV atau Parquet ({detail})",
     "corrupt_xlsx": "rusak dan tidak dapat dibuka sebagai Excel ({detail})",
     "unreadable": "tidak dapat dibaca ({detail})",
@@ -424,7 +420,7 @@ def load_person_list(path: Path | str) -> PersonList:
                               f"Berkas {path.name} {reason.format(detail=sniffed.detail)}.")
     if sniffed.format == "parquet":
         people = _read_parquet(path)
-    elif sniffed.format in ("xlsx", "xls"):
+    elif sniffed.format in WORKBOOK_FORMATS:
         people = _read_excel(path, sniffed.format)
     else:
         people = _read_csv(path, sniffed)

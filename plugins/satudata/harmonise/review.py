@@ -47,7 +47,7 @@ from satudata.normalise.periode import parse_periode, period_from_name
 from satudata.sheets import sniff
 from satudata.sheets.delimited import LINE, choose_delimiter, decode_text, parse_records
 from satudata.sheets.headers import Vocabulary, compact_key, title_lines
-from satudata.sheets.workbook import FileRejected, cell_to_text, open_xls, open_xlsx
+from satudata.sheets.workbook import FileRejected, cell_to_text, open_workbook
 from satudata.sheets.writer import is_missing
 from satudata.warehouse.engine import bulk_insert, read_frame
 
@@ -189,12 +189,7 @@ def _read(path: Path) -> _Parsed:
             handle.seek(0)
             return _parse(_csv_rows(handle.read(), sniffed), None)
         # Opened like intake opens a regency workbook: zip-bomb checks, encrypted/corrupt files recognised.
-        if sniffed.format == "xlsx":
-            visible, load, book = open_xlsx(handle)
-            close = book.close
-        else:
-            visible, load, book = open_xls(handle)
-            close = book.release_resources
+        visible, load, close = open_workbook(handle, sniffed.format)
         try:
             if not visible:
                 raise ReviewFileError("empty_file", "workbook without a visible worksheet")

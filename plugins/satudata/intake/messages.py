@@ -515,8 +515,8 @@ _FILE_REASONS: tuple[FileReason, ...] = (
     ),
     FileReason(
         "not_a_spreadsheet",
-        "Berkas ini bukan tabel Excel atau CSV, walaupun namanya berakhiran .xlsx/.xls/.csv (misalnya PDF, "
-        "gambar atau dokumen Word yang diganti namanya).",
+        "Berkas ini bukan tabel data, melainkan {jenis_berkas}, apa pun akhiran namanya (misalnya PDF, gambar "
+        "atau dokumen Word yang diganti namanya).",
         "Kirim data dalam bentuk tabel Excel (.xlsx) atau CSV, sebaiknya memakai template. Hasil pindaian (scan) "
         "atau PDF tidak dapat dibaca: data harus diketik ke template.",
         "Bukan berkas tabel",
@@ -545,10 +545,20 @@ _FILE_REASONS: tuple[FileReason, ...] = (
     ),
     FileReason(
         "unsupported_format",
-        "Jenis berkas ini tidak diterima. Yang diterima hanya Excel (.xlsx atau .xls) dan CSV (.csv).",
-        "Buka data di Excel lalu simpan sebagai Excel Workbook (.xlsx) melalui File > Save As, kemudian "
-        "letakkan berkas .xlsx itu di folder " + _FOLDER + ".",
+        "Berkas ini berupa {jenis_berkas}, yang tidak dapat dibaca sistem. Yang diterima: Excel (.xlsx, .xlsm, "
+        ".xls), LibreOffice/OpenOffice Calc (.ods) dan CSV (.csv, .tsv, .txt).",
+        "Buka berkas di program asalnya lalu simpan sebagai Excel Workbook (.xlsx) atau, di LibreOffice, sebagai "
+        "ODF Spreadsheet (.ods) melalui File > Save As, kemudian letakkan berkas itu di folder " + _FOLDER + ".",
         "Jenis berkas tidak diterima",
+    ),
+    FileReason(
+        "line_too_long",
+        "Berkas teks ini berisi satu baris yang sangat panjang (lebih dari {batas} karakter) tanpa ganti baris, "
+        "sehingga baris dan kolomnya tidak dapat dipisahkan. Biasanya berkas terpotong atau disimpan dengan "
+        "pemisah baris yang tidak dikenal.",
+        "Buka data asli di Excel atau LibreOffice lalu simpan ulang sebagai Excel Workbook (.xlsx), atau sebagai "
+        "CSV UTF-8 (File > Save As > CSV UTF-8), kemudian letakkan lagi di folder " + _FOLDER + ".",
+        "Baris tanpa ganti baris",
     ),
     FileReason(
         "sheet_missing",
@@ -716,6 +726,7 @@ def status_info(status: str) -> Status:
 
 _DEFAULTS = {
     "kolom": "(lihat daftar kolom di template)",
+    "jenis_berkas": "jenis berkas yang tidak dikenal",
     "batas": "yang ditetapkan",
     "tanggal": "sebelumnya",
     "berkas": "berkas sebelumnya",

@@ -1,4 +1,4 @@
-"""Turn one regency file (xlsx / xls / CSV) into canonical rows, chunk by chunk, with reasons.
+"""Turn one regency file (xlsx / xlsm / xls / ods / CSV) into canonical rows, chunk by chunk, with reasons.
 
     meta, chunks = read_submission(path, "dtks")
     for chunk in chunks:          # Chunk(sheet, frame, cell_issues)
@@ -6,9 +6,10 @@
 
 What happens, in order:
   1. The format is decided from the bytes (`sheets/sniff.py`): xlsx (ZIP with xl/workbook.xml), xls (OLE2 with a
-     Workbook stream), CSV (text). Everything else is a `FileRejected` with a stable code.
-  2. xlsx: declared and *actual* uncompressed sizes are checked before python-calamine opens the package
-     (zip bombs); the same streaming pass notes Excel error cells (`t="e"`, which calamine returns as
+     Workbook stream), ODS (LibreOffice/OpenOffice Calc), CSV (text). Everything else is a
+     `FileRejected` with a stable code. An .xlsm is an xlsx whose macros are never run: only values are read.
+  2. xlsx, ods: declared and *actual* uncompressed sizes are checked before python-calamine opens the
+     package (zip bombs); for xlsx the same streaming pass notes Excel error cells (`t="e"`, which calamine returns as
      empty) and formulas without a cached value.
   3. The header row is found among the first `header_search_rows` rows by how many cells name a canonical
      column (`sheets/headers.py`); title lines above it are kept and a period ("Periode: November 2026") parsed.
@@ -20,7 +21,7 @@ What happens, in order:
 
 Codes
   FileRejected.code: empty_file, unreadable, corrupt_xlsx, encrypted, not_a_spreadsheet,
-      too_large_uncompressed, no_header, missing_columns, unsupported_format, sheet_missing.
+      too_large_uncompressed, no_header, missing_columns, unsupported_format, sheet_missing, line_too_long.
   Chunk.cell_issues.aturan: see `CELL_ISSUE_CODES`.
 
 P3KE: two sheets (families, members) are found by name ("Keluarga", "KRT", "Anggota Keluarga", "ART",
@@ -74,15 +75,14 @@ from satudata.sheets.workbook import (
     FileRejected,
     Grid,
     cell_to_text,
-    open_xls,
-    open_xlsx,
+    open_workbook,
 )
 
 # --------------------------------------------------------------------------------------------- contract
 
 REJECTION_CODES = (
     "empty_file", "unreadable", "corrupt_xlsx", "encrypted", "not_a_spreadsheet", "too_large_uncompressed",
-    "no_header", "missing_columns", "unsupported_format", "sheet_missing",
+    "no_header", "missing_columns", "unsupported_format", "sheet_missing", "line_too_long",
 )  # fmt: skip
 
 # (jenis, sheet) -> groups; each group is satisfied by any one of its columns.
@@ -481,6 +481,8 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
 def _open_csv(handle: BinaryIO, sniffed: _sniff.Sniffed, jenis: str, options: ReadOptions):
     want_lines = options.header_search_rows + 60
     head = read_head(handle, sniffed, want_lines)
+    if not head.lines and not head.eof:  # megabytes read and not one line break: no rows to find
+        raise FileRejected("line_too_long", f"no line break in the first {len(head.text):,} characters")
     choice = choose_delimiter(head.lines, lambda cells: find_header(cells, options.header_search_rows), want_lines)
     match = choice.header
     if match is None:
@@ -575,7 +577,7 @@ def read_submission(path: Path, jenis: str, options: ReadOptions | None = None) 
 def _prepare(handle: BinaryIO, size: int, jenis: str, options: ReadOptions):
     sniffed = _sniff.sniff(handle, size)
     if sniffed.format is None:
-        raise FileRejected(sniffed.code or "unreadable", sniffed.detail)
+        raise FileRejected(sniffed.code or "unreadable", sniffed.detail, label=sniffed.label)
     ignored: list[str] = []
     closer = None
     if sniffed.format == "csv":
@@ -583,12 +585,7 @@ def _prepare(handle: BinaryIO, size: int, jenis: str, options: ReadOptions):
         plans = [plan]
         meta = FileMeta("csv", sniffed.encoding, delimiter, plan.title_lines, None, [])
     else:
-        if sniffed.format == "xlsx":
-            visible, load, book = open_xlsx(handle, options.max_uncompressed_bytes)
-            closer = book.close
-        else:
-            visible, load, book = open_xls(handle)
-            closer = book.release_resources
+        visible, load, closer = open_workbook(handle, sniffed.format, options.max_uncompressed_bytes)
         plans = _grid_plans(jenis, visible, load, options, ignored)
         titles = [line for p in plans for line in p.title_lines]
         meta = FileMeta(sniffed.format, None, None, list(dict.fromkeys(titles)), None, [], ignored)

@@ -31,6 +31,7 @@ from satudata.intake.scan import (
     remove_from_inbox,
 )
 from satudata.normalise.periode import period_from_name
+from satudata.sheets.sniff import label_for_name
 from satudata.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,7 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
     from satudata.intake.read import FileRejected, ReadOptions, read_submission
     from satudata.intake.stage import SubmissionStager
 
-    if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder", "unsupported_format"):
+    if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder"):
         return finish_rejected(settings, engine, submission, submission.reason_code,
                                 {"folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
     if submission.jenis in handlers:  # clerical-review answers: decisions, not rows to stage
@@ -251,7 +252,10 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
         with engine.connect() as conn:
             return result_of(ledger.get(conn, submission.submission_id), stager.staged_tables)
     except FileRejected as exc:
-        detail = {"detail": exc.detail, "kolom": getattr(exc, "missing_columns", None) or []}
+        detail = {"detail": exc.detail, "kolom": getattr(exc, "missing_columns", None) or [],
+                  "jenis_berkas": exc.label or label_for_name(submission.file_name)}
+        if exc.code == "line_too_long":
+            detail["batas"] = f"{4 << 20:,}".replace(",", ".")
         code = exc.code
         if code == "missing_columns" and stager.looks_like_bps(exc):
             code = "bps_coding"

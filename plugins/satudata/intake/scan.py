@@ -29,7 +29,9 @@ from satudata.schema import JENIS
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
+# What is read is decided by the bytes (`sheets.sniff`), never by the name: these are the suffixes we
+# document (the README's folder contract); any other file is still taken in and answered with what it is.
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 IGNORED_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock", ".~lock")
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store", "icon\r"}
 REVIEW_JENIS = "review"  # clerical-review answers come back through the inbox too (harmonisation)
@@ -80,8 +82,6 @@ def _problem_for(kode_kab: str, jenis: str, name: str, known_regencies: set[str]
         return "unknown_regency_folder"
     if jenis not in KNOWN_JENIS:
         return "unknown_jenis"
-    if not name.lower().endswith(ACCEPTED_SUFFIXES):
-        return "unsupported_format"
     return None
 
 

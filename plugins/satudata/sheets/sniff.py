@@ -1,7 +1,8 @@
 """What a file really is, from its bytes (never from its extension).
 
-`sniff(handle)` returns a `Sniffed` verdict: a readable format ("xlsx", "xls", "csv") or a stable
-rejection code. The OLE2 compound-file directory is parsed properly (`cfb_entry_names`), so a
+`sniff(handle)` returns a `Sniffed` verdict: a readable format ("xlsx" -- .xlsm too --, "xls", "ods" from
+LibreOffice/OpenOffice Calc, "csv") or a stable rejection code with a name for what the file is
+(`label`, Bahasa Indonesia, for the operator's answer). The OLE2 compound-file directory is parsed properly (`cfb_entry_names`), so a
 password-protected xlsx (an OLE2 file with an `EncryptedPackage` stream) is not confused with an .xls
 (a `Workbook` stream).
 """
@@ -17,19 +18,19 @@ from typing import BinaryIO
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _BINARY_MAGIC = (
-    (b"%PDF", "PDF document"),
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"II*\x00", "TIFF image"),
-    (b"MM\x00*", "TIFF image"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"\xfd7zXZ\x00", "xz archive"),
-    (b"\x7fELF", "executable"),
-    (b"{\\rtf", "RTF document"),
+    (b"%PDF", "PDF document", "dokumen PDF"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image", "gambar PNG"),
+    (b"\xff\xd8\xff", "JPEG image", "foto/gambar JPEG"),
+    (b"GIF87a", "GIF image", "gambar GIF"),
+    (b"GIF89a", "GIF image", "gambar GIF"),
+    (b"II*\x00", "TIFF image", "gambar TIFF (hasil pindaian)"),
+    (b"MM\x00*", "TIFF image", "gambar TIFF (hasil pindaian)"),
+    (b"Rar!\x1a\x07", "RAR archive", "arsip RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive", "arsip 7-Zip"),
+    (b"\x1f\x8b", "gzip archive", "arsip gzip"),
+    (b"\xfd7zXZ\x00", "xz archive", "arsip xz"),
+    (b"\x7fELF", "executable", "program"),
+    (b"{\\rtf", "RTF document", "dokumen RTF"),
 )
 
 HEAD_BYTES = 1 << 16
@@ -37,15 +38,16 @@ HEAD_BYTES = 1 << 16
 
 @dataclass
 class Sniffed:
-    format: str | None  # "xlsx" | "xls" | "csv" | None when rejected
+    format: str | None  # "xlsx" | "xls" | "ods" | "csv" | None when rejected
     code: str | None = None  # FileRejected code when format is None
     detail: str = ""
     encoding: str | None = None  # CSV: encoding to report
     codec: str | None = None  # CSV: codec to decode with (utf-16-le/-be for BOM-less UTF-16)
+    label: str = ""  # what the file is, in Bahasa Indonesia, for the operator's answer ("dokumen PDF")
 
 
-def _reject(code: str, detail: str) -> Sniffed:
-    return Sniffed(None, code, detail)
+def _reject(code: str, detail: str, label: str = "") -> Sniffed:
+    return Sniffed(None, code, detail, label=label)
 
 
 # --------------------------------------------------------------------------------------------- OLE2 / CFB
@@ -144,22 +146,39 @@ def _sniff_zip(handle: BinaryIO) -> Sniffed:
                     content_types = zf.read(info).decode("utf-8", "replace").lower()
             mimetype = ""
             if "mimetype" in lower and zf.getinfo(lower["mimetype"]).file_size < 200:
-                mimetype = zf.read(lower["mimetype"]).decode("ascii", "replace")
+                mimetype = zf.read(lower["mimetype"]).decode("ascii", "replace").strip()
+            manifest = ""
+            if "meta-inf/manifest.xml" in lower and zf.getinfo(lower["meta-inf/manifest.xml"]).file_size <= 1 << 20:
+                manifest = zf.read(lower["meta-inf/manifest.xml"]).decode("utf-8", "replace")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
         return _broken_zip(handle, exc)
     if "xl/workbook.xml" in lower:
-        return Sniffed("xlsx")
-    if "xl/workbook.bin" in lower:
-        return _reject("unsupported_format", "Excel binary workbook (.xlsb); save it as .xlsx")
-    if "spreadsheet" in mimetype:
-        return _reject("unsupported_format", "OpenDocument spreadsheet (.ods); save it as .xlsx")
+        return Sniffed("xlsx")  # an .xlsm too: only cell values are ever read, no macro runs
+    if "xl/workbook.bin" in lower:  # calamine could read it, but no writer here makes one to test with
+        return _reject("unsupported_format", "Excel binary workbook (.xlsb); save it as .xlsx",
+                       "buku kerja biner Excel (.xlsb)")
+    if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
+        if "encryption-data" in manifest:
+            return _reject("encrypted", "password-protected OpenDocument spreadsheet", "lembar kerja ODS berkata sandi")
+        return Sniffed("ods")
+    if mimetype.startswith("application/vnd.sun.xml.calc"):
+        return _reject("unsupported_format", "StarOffice/OpenOffice 1 spreadsheet (.sxc)",
+                       "lembar kerja OpenOffice lama (.sxc)")
+    if mimetype.startswith("application/vnd.oasis.opendocument."):
+        kind = mimetype.rsplit(".", 1)[-1]
+        return _reject("not_a_spreadsheet", f"OpenDocument {kind} (not a spreadsheet)",
+                       {"text": "dokumen teks OpenDocument (.odt)",
+                        "presentation": "presentasi OpenDocument (.odp)"}.get(kind, f"dokumen OpenDocument ({kind})"))
+    if "index/document.iwa" in lower or any(n.startswith("index/") and n.endswith(".iwa") for n in lower):
+        return _reject("unsupported_format", "Apple Numbers document (.numbers)", "lembar kerja Apple Numbers (.numbers)")
     if any(n.startswith("xl/") for n in lower) or "spreadsheetml" in content_types:
         return _reject("corrupt_xlsx", "xlsx package without xl/workbook.xml")
     if any(n.startswith("word/") for n in lower):
-        return _reject("not_a_spreadsheet", "Word document (.docx)")
+        return _reject("not_a_spreadsheet", "Word document (.docx)", "dokumen Word (.docx)")
     if any(n.startswith("ppt/") for n in lower):
-        return _reject("not_a_spreadsheet", "PowerPoint document (.pptx)")
-    return _reject("not_a_spreadsheet", f"ZIP archive that is not an xlsx ({len(names)} members)")
+        return _reject("not_a_spreadsheet", "PowerPoint document (.pptx)", "presentasi PowerPoint (.pptx)")
+    return _reject("not_a_spreadsheet", f"ZIP archive that is not a spreadsheet ({len(names)} members)",
+                   "arsip ZIP (bukan lembar kerja)")
 
 
 def _broken_zip(handle: BinaryIO, exc: Exception) -> Sniffed:
@@ -170,7 +189,8 @@ def _broken_zip(handle: BinaryIO, exc: Exception) -> Sniffed:
         name_len = struct.unpack_from("<H", head, 26)[0]
         first = head[30 : 30 + name_len].decode("utf-8", "replace").lower()
         if first.startswith(("word/", "ppt/")) and b"xl/" not in head:
-            return _reject("not_a_spreadsheet", f"damaged Office document that is not a workbook ({first})")
+            return _reject("not_a_spreadsheet", f"damaged Office document that is not a workbook ({first})",
+                           "dokumen Word/PowerPoint yang rusak")
     return _reject("corrupt_xlsx", f"damaged or truncated ZIP/xlsx: {exc}")
 
 
@@ -259,12 +279,17 @@ def sniff_text(head: bytes, complete: bool) -> Sniffed:
     probe = text.lstrip("\ufeff \t\r\n")[:4096].lower()
     if probe.startswith("<"):
         if "urn:schemas-microsoft-com:office:spreadsheet" in probe:
-            return _reject("unsupported_format", "Excel 2003 XML spreadsheet; save it as .xlsx")
+            return _reject("unsupported_format", "Excel 2003 XML spreadsheet; save it as .xlsx",
+                           "lembar kerja XML Excel 2003")
+        if "opendocument" in probe and "spreadsheet" in probe:
+            return _reject("unsupported_format", "flat OpenDocument spreadsheet (.fods); save it as .ods or .xlsx",
+                           "lembar kerja OpenDocument datar (.fods)")
         if probe.startswith(("<html", "<!doctype html", "<table", "<meta")) or "<table" in probe:
-            return _reject("unsupported_format", "HTML table saved with a spreadsheet extension; save it as .xlsx")
-        return _reject("not_a_spreadsheet", "XML/HTML document")
+            return _reject("unsupported_format", "HTML table saved with a spreadsheet extension; save it as .xlsx",
+                           "tabel halaman web (HTML)")
+        return _reject("not_a_spreadsheet", "XML/HTML document", "dokumen XML/HTML")
     if probe.startswith("{\\rtf"):
-        return _reject("not_a_spreadsheet", "RTF document")
+        return _reject("not_a_spreadsheet", "RTF document", "dokumen RTF")
     return Sniffed("csv", encoding=encoding, codec=codec)
 
 
@@ -278,12 +303,29 @@ def sniff(handle: BinaryIO, size: int) -> Sniffed:
         return _sniff_ole(handle, size)
     if head.startswith(ZIP_MAGICS):
         return _sniff_zip(handle)
-    for magic, what in _BINARY_MAGIC:
+    for magic, what, label in _BINARY_MAGIC:
         if head.startswith(magic):
-            return _reject("not_a_spreadsheet", what)
+            return _reject("not_a_spreadsheet", what, label)
     if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"AVI ", b"WAVE"):
         return _reject("not_a_spreadsheet", "RIFF media file")
     return sniff_text(head, complete=size <= len(head))
 
 
-__all__ = ["FALLBACK_ERRORS", "Sniffed", "cfb_entry_names", "fallback_count", "sniff", "sniff_text"]
+_NAME_LABELS = {
+    ".numbers": "lembar kerja Apple Numbers (.numbers)", ".123": "lembar kerja Lotus 1-2-3",
+    ".wk1": "lembar kerja Lotus 1-2-3", ".wk3": "lembar kerja Lotus 1-2-3", ".wk4": "lembar kerja Lotus 1-2-3",
+    ".wks": "lembar kerja Lotus/Microsoft Works", ".qpw": "lembar kerja Quattro Pro",
+    ".wb3": "lembar kerja Quattro Pro", ".dbf": "tabel dBase (.dbf)", ".sav": "data SPSS (.sav)",
+    ".dta": "data Stata (.dta)", ".mdb": "basis data Microsoft Access", ".accdb": "basis data Microsoft Access",
+    ".json": "berkas JSON", ".xml": "berkas XML", ".sql": "berkas SQL", ".pdf": "dokumen PDF",
+    ".doc": "dokumen Word (.doc)", ".docx": "dokumen Word (.docx)", ".zip": "arsip ZIP", ".rar": "arsip RAR",
+}
+
+
+def label_for_name(name: str) -> str:
+    """What a file probably is by its name, in Bahasa Indonesia, when its bytes do not say (a last resort)."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return _NAME_LABELS.get(suffix, f"berkas {suffix}" if suffix else "berkas tanpa akhiran nama")
+
+
+__all__ = ["FALLBACK_ERRORS", "Sniffed", "cfb_entry_names", "fallback_count", "label_for_name", "sniff", "sniff_text"]

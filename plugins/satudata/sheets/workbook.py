@@ -31,11 +31,12 @@ class FileRejected(Exception):
     """The file as a whole cannot be used. `code` is a stable machine code, `detail` English for logs;
     the lead maps codes to Bahasa Indonesia messages."""
 
-    def __init__(self, code: str, detail: str = "", missing_columns: list[str] | None = None):
+    def __init__(self, code: str, detail: str = "", missing_columns: list[str] | None = None, label: str = ""):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
         self.missing_columns: list[str] = list(missing_columns or [])
+        self.label = label  # what the file is, in Bahasa Indonesia, when the sniffing knows
 
 class ExcelError(str):
     """An Excel error cell's text (#N/A ...), kept distinguishable from typed text until cleaning."""
@@ -254,8 +255,10 @@ def _scan_cells(segment: bytes, errors: dict, blanks: dict) -> None:
                     _add_ref(blanks, head)
 
 
-def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES) -> dict[str, tuple[dict, dict]]:
-    """Zip-bomb checks (declared, then actual sizes while streaming) and error-cell scan per worksheet."""
+def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES, *,
+                        sheets_xml: bool = True) -> dict[str, tuple[dict, dict]]:
+    """Zip-bomb checks (declared, then actual sizes of every member while streaming) and, for an xlsx, the
+    error-cell scan per worksheet. `sheets_xml=False` (ODS): the size checks only."""
     cap = max_uncompressed_bytes
     try:
         handle.seek(0)
@@ -274,7 +277,7 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
                 raise FileRejected("too_large_uncompressed",
                                    f"{info.filename}: {info.file_size:,} bytes at compression ratio {ratio:.0f}")
         try:
-            sheets = xlsx_members(zf)
+            sheets = xlsx_members(zf) if sheets_xml else {}
         except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise FileRejected("corrupt_xlsx", f"unreadable workbook part: {exc}") from exc
         by_member = {m: name for name, m in sheets.items()}
@@ -282,7 +285,7 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
         total = 0
         for info in infos:
             name = info.filename
-            if info.is_dir() or not name.lower().endswith((".xml", ".rels")):
+            if info.is_dir():
                 continue
             sheet = by_member.get(name)
             errors: dict = {}
@@ -325,8 +328,10 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
     return found
 
 
-def open_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES):
-    scans = check_and_scan_xlsx(handle, max_uncompressed_bytes)
+def open_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES, *, fmt: str = "xlsx"):
+    """An xlsx (or xlsm: its macros are never run, only cell values read) or ODS workbook, after the zip-bomb
+    checks; python-calamine reads both."""
+    scans = check_and_scan_xlsx(handle, max_uncompressed_bytes, sheets_xml=fmt == "xlsx")
     import python_calamine as pc
 
     try:
@@ -336,7 +341,7 @@ def open_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_B
     except pc.PasswordError as exc:
         raise FileRejected("encrypted", f"password-protected workbook: {exc}") from exc
     except Exception as exc:
-        raise FileRejected("corrupt_xlsx", f"calamine cannot open the workbook: {exc}") from exc
+        raise FileRejected("corrupt_xlsx", f"calamine cannot open the {fmt} workbook: {exc}") from exc
     visible = [m.name for m in metadata
                if m.typ == pc.SheetTypeEnum.WorkSheet and m.visible == pc.SheetVisibleEnum.Visible]
 
@@ -349,6 +354,20 @@ def open_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_B
         return CalamineGrid(sheet, name, errors, blanks)
 
     return visible, load, book
+
+
+def open_workbook(handle: BinaryIO, fmt: str, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES):
+    """Any workbook format `sheets.sniff` recognises: (visible sheet names, load(name) -> Grid, close())."""
+    if fmt in ("xlsx", "ods"):
+        visible, load, book = open_xlsx(handle, max_uncompressed_bytes, fmt=fmt)
+        return visible, load, book.close
+    if fmt == "xls":
+        visible, load, book = open_xls(handle)
+        return visible, load, book.release_resources
+    raise ValueError(f"not a workbook format: {fmt!r}")
+
+
+WORKBOOK_FORMATS = ("xlsx", "xls", "ods")
 
 
 def open_xls(handle: BinaryIO):
@@ -380,6 +399,21 @@ def open_xls(handle: BinaryIO):
 
     return visible, load, book
 
-__all__ = ["MAX_MEMBER_RATIO", "MAX_RATIO_MEMBER_BYTES", "MAX_UNCOMPRESSED_BYTES",
-           "NUMBER_TYPES", "CalamineGrid", "ExcelError", "FileRejected", "Grid", "XlrdGrid", "cell_to_text", "check_and_scan_xlsx",
-           "open_xls", "open_xlsx", "xlsx_members"]
+__all__ = [
+    "MAX_MEMBER_RATIO",
+    "MAX_RATIO_MEMBER_BYTES",
+    "MAX_UNCOMPRESSED_BYTES",
+    "NUMBER_TYPES",
+    "WORKBOOK_FORMATS",
+    "CalamineGrid",
+    "ExcelError",
+    "FileRejected",
+    "Grid",
+    "XlrdGrid",
+    "cell_to_text",
+    "check_and_scan_xlsx",
+    "open_workbook",
+    "open_xls",
+    "open_xlsx",
+    "xlsx_members",
+]
