@@ -1,8 +1,10 @@
 """
 ### satudata_ingest — regencies' files into the warehouse
 
-Every 10 minutes (`SATUDATA_INGEST_SCHEDULE`): take in the files regencies dropped in `inbox/<kode_kab>/<jenis>/`, answer each one in
-`outbox/<kode_kab>/<file>.laporan.xlsx` (Bahasa Indonesia), and stage the good rows.
+When a file has settled in `inbox/<kode_kab>/<jenis>/` (the `inbox` Asset: the triggerer's `InboxTrigger`
+looks every few seconds and touches nothing; `SATUDATA_INGEST_SCHEDULE` may add a cron sweep): take in the
+files regencies dropped, answer each one in `outbox/<kode_kab>/<file>.laporan.xlsx` (Bahasa Indonesia), and
+stage the good rows.
 
 | task | what it does |
 |---|---|
@@ -12,26 +14,26 @@ Every 10 minutes (`SATUDATA_INGEST_SCHEDULE`): take in the files regencies dropp
 | `build_data_docs` | GX Data Docs (HTML) for engineers under `<data>/gx/` |
 | `announce_<jenis>` | emits the `staging_<jenis>` Asset when that jenis got new rows (skipped otherwise) |
 
-Runs one at a time (`max_active_runs=1`) without catch-up: each run takes whatever is in the inbox. A file
-left half-done by a crash is finished by the next run.
+Runs one at a time (`max_active_runs=1`) without catch-up: each run takes whatever is in the inbox (a file
+dropped during a run queues the next one). A file left half-done by a crash is finished by the next run.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import TriggerRule, dag, task
 from satudata.dag_support import (
-    INGEST_SCHEDULE,
     STAGING_BY_JENIS,
     START_DATE,
     WAREHOUSE_POOL,
     Tag,
     default_args,
+    ingest_schedule,
 )
 
 
 @dag(
     dag_id="satudata_ingest",
-    schedule=INGEST_SCHEDULE,
+    schedule=ingest_schedule(),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

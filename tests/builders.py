@@ -19,8 +19,9 @@ def nik(day: int, month: int, year: int, serial: int, female: bool, kec: str = "
     return f"{kec}{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{serial:04d}"
 
 
-def dtks_rows(n: int, *, start: int = 1) -> list[list[str]]:
-    """n valid DTKS person rows in Dompu: families of up to four, unique NIKs."""
+def dtks_rows(n: int, *, start: int = 1, desa: list[str] | None = None) -> list[list[str]]:
+    """n valid DTKS person rows in Dompu (in `desa`, family by family): families of up to four, unique NIKs."""
+    desa = desa or DESA
     rows = []
     for i in range(start, start + n):
         female = i % 2 == 0
@@ -28,7 +29,7 @@ def dtks_rows(n: int, *, start: int = 1) -> list[list[str]]:
         family = (i - 1) // 4
         rows.append([
             f"DTKS{i:07d}",
-            DESA[family % len(DESA)],
+            desa[family % len(desa)],
             f"Dusun {family % 7} RT {family % 5:03d}",
             f"520501010120{family % 9999 + 1:04d}",
             nik(day, month, year, i % 9999 + 1, female),

@@ -44,13 +44,30 @@ def test_dag_policies(airflow_dags, dag_id):
         assert task.task_id.islower() and " " not in task.task_id
 
 
-def test_ingest_is_scheduled_every_ten_minutes_by_default(airflow_dags):
+def test_ingest_runs_when_the_inbox_watcher_fires(airflow_dags):
+    from satudata.triggers import InboxTrigger
+
     dag = airflow_dags["satudata_ingest"]
-    assert dag.timetable.expression == "*/10 * * * *"
+    assets = list(dag.timetable.asset_condition.objects)
+    assert [a.name for a in assets] == ["inbox"], "event-driven: no run while the inbox is empty"
+    (watcher,) = assets[0].watchers
+    assert isinstance(watcher.trigger, InboxTrigger)
+    classpath, kwargs = watcher.trigger.serialize()
+    assert classpath == "satudata.triggers.InboxTrigger" and kwargs["inbox"] is None, "the triggerer's own folder"
     assert {t.task_id for t in dag.tasks} >= {"prepare_warehouse", "register_files", "process_submission",
                                               "build_data_docs", "announce_dtks", "announce_p3ke",
                                               "announce_intervensi"}
     assert dag.get_task("process_submission").pool == "satudata_warehouse"
+
+
+def test_a_cron_sweep_can_be_added_beside_the_watcher():
+    code = ("import runpy; d = runpy.run_path('dags/satudata_ingest.py')['satudata_ingest']()\n"
+            "t = d.timetable; print(type(t).__name__, t.timetable.expression, [a.name for a in t.asset_condition.objects])")
+    env = {**os.environ, "SATUDATA_INGEST_SCHEDULE": "0 * * * *"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False,
+                         cwd=PROJECT_ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["AssetOrTimeSchedule", "0", "*", "*", "*", "*", "['inbox']"]
 
 
 def test_dag_retries_default_to_two_outside_tests():
@@ -137,3 +154,38 @@ def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, mo
     assert states["announce_intervensi"] == ["skipped"]
     settings = Settings(data_dir=data, warehouse_url=duckdb_warehouse_url)
     assert sorted(s["status"] for s in list_submissions(settings)) == ["accepted", "rejected"]
+
+
+@pytest.mark.airflow
+def test_ingest_dag_round_trips_kecamatan_files_and_tranches(airflow_dags, monkeypatch, tmp_path,
+                                                               duckdb_warehouse_url):
+    """Through Airflow: a regency-wide DTKS file, then a kecamatan file (the union stays active); PKH tranche 1,
+    then tranche 2 (both count)."""
+    from satudata.reference.wilayah import Wilayah
+
+    from tests.builders import DTKS_HEADER, query_rows, write_csv
+    from tests.intake.test_cakupan import INTERVENSI_HEADER, WOJA, intervensi_rows, kecamatan_rows, regency_rows
+
+    wilayah = Wilayah.load()
+    data = tmp_path / "data"
+    monkeypatch.setenv("SATUDATA_DATA_DIR", str(data))
+    monkeypatch.setenv("SATUDATA_STABLE_SECONDS", "0")
+    monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
+    inbox = data / "inbox" / "5205"
+    dag = airflow_dags["satudata_ingest"]
+    steps = [
+        ("dtks/dtks_5205_2026-11.csv", DTKS_HEADER, regency_rows(wilayah, start=1)),
+        ("dtks/dtks_5205_2026-11 woja.csv", DTKS_HEADER, kecamatan_rows(wilayah, WOJA, desa=7, start=2001)),
+        ("intervensi/PKH_5205_2026-11 tahap 1.csv", INTERVENSI_HEADER, intervensi_rows(wilayah, start=1)),
+        ("intervensi/PKH_5205_2026-11 tahap 2.csv", INTERVENSI_HEADER,
+         intervensi_rows(wilayah, start=1, paid="25-11-2026")),
+    ]
+    for name, header, rows in steps:
+        write_csv(inbox / name, header, rows)
+        assert "success" in str(dag.test().state), name
+    assert query_rows(duckdb_warehouse_url, "SELECT kode_kecamatan = :w, count(*) FROM staging.dtks WHERE aktif "
+                                            "GROUP BY 1 ORDER BY 1", w=WOJA) == [(False, 112), (True, 28)]
+    assert query_rows(duckdb_warehouse_url, "SELECT tahap, count(*) FROM staging.intervensi WHERE aktif "
+                                            "GROUP BY 1 ORDER BY 1") == [("1", 32), ("2", 32)]
+    assert query_rows(duckdb_warehouse_url, "SELECT count(*) FROM meta.submission WHERE status = 'accepted' "
+                                            "AND superseded_by IS NULL") == [(4,)]

@@ -263,13 +263,20 @@ class CeleryCluster:
         log.info("started %s (pid %s): airflow %s", name, proc.pid, " ".join(args))
         return proc
 
-    def start_core(self, timeout: float = 120) -> None:
-        """api-server, scheduler and dag-processor; returns when the API answers."""
+    def start_core(self, timeout: float = 120, *, triggerer: bool = False) -> None:
+        """api-server, scheduler and dag-processor (and the triggerer, which runs the inbox watcher);
+        returns when the API answers."""
         self.start("api-server", "api-server", "--port", str(self.api_port), "--host", "127.0.0.1",
                    "--workers", "1")
         self.start("scheduler", "scheduler")
         self.start("dag-processor", "dag-processor")
+        if triggerer:
+            self.start("triggerer", "triggerer", env=self.env(
+                AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port())))
         self.wait_for(lambda: self._health_ok(), timeout, "the api-server's health endpoint")
+
+    def dag_runs(self, dag_id: str) -> list[dict]:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
 
     def start_worker(self, name: str, concurrency: int, *, queues: str | None = None,
                      timeout: float = 90) -> subprocess.Popen:

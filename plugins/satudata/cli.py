@@ -59,8 +59,9 @@ def cmd_submissions(args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for row in rows:
+            replaced = f"  (digantikan oleh #{row['superseded_by']})" if row["superseded_by"] else ""
             print(f"{row['submission_id']:>6} {row['status']:<10} {row['kode_kab']} {row['jenis']:<10} "
-                  f"{row['rows_accepted']:>8}/{row['rows_total']:<8} {row['file']}")
+                  f"{row['rows_accepted']:>8}/{row['rows_total']:<8} {row['file']}{replaced}")
     return 0
 
 

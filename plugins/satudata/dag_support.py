@@ -12,7 +12,9 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetWatcher
+
+from satudata.triggers import InboxTrigger
 
 log = logging.getLogger("satudata.alerts")
 
@@ -21,8 +23,10 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Makassar")  # WITA: NTB's ti
 # One slot: the embedded DuckDB warehouse takes one writer at a time. Production on PostgreSQL may
 # raise the pool's size (`airflow pools set satudata_warehouse 8 ...`).
 WAREHOUSE_POOL = "satudata_warehouse"
-# How often the inbox is scanned (cron); read when the DAG file is parsed.
-INGEST_SCHEDULE = os.environ.get("SATUDATA_INGEST_SCHEDULE", "*/10 * * * *")
+# satudata_ingest runs when the triggerer sees a settled file in the inbox (`triggers.InboxTrigger`);
+# SATUDATA_INGEST_SCHEDULE (cron) adds time-based sweeps. Both read when the DAG file is parsed.
+INGEST_SCHEDULE = os.environ.get("SATUDATA_INGEST_SCHEDULE", "").strip()
+INBOX_POLL_SECONDS = float(os.environ.get("SATUDATA_INBOX_POLL_SECONDS", "5"))
 
 
 class Tag(enum.StrEnum):
@@ -47,6 +51,19 @@ CORE_TERPADU = Asset(name="core_terpadu", uri="satudata://warehouse/core/terpadu
 INDIKATOR_KONVERGENSI = Asset(name="indikator_konvergensi", uri="satudata://warehouse/core/indikator_konvergensi",
                               group="core")
 MART_PUBLIKASI = Asset(name="mart_publikasi", uri="satudata://warehouse/mart/publikasi", group="mart")
+# Files waiting in inbox/: updated by the triggerer's watcher, which never touches the files.
+INBOX = Asset(name="inbox", uri="satudata://inbox", group="intake",
+              watchers=[AssetWatcher(name="inbox_watcher", trigger=InboxTrigger(poke_interval=INBOX_POLL_SECONDS))])
+
+
+def ingest_schedule():
+    """The inbox Asset, or the Asset or a cron (SATUDATA_INGEST_SCHEDULE) when one is set."""
+    if not INGEST_SCHEDULE:
+        return [INBOX]
+    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+    return AssetOrTimeSchedule(timetable=CronTriggerTimetable(INGEST_SCHEDULE, timezone=START_DATE.tz),
+                               assets=[INBOX])
 
 
 def alert_on_failure(context) -> None:

@@ -99,7 +99,7 @@ def test_status_words_and_next_steps():
         "duplicate": "DUPLIKAT (sudah pernah diterima)",
     }  # fmt: skip
     assert all(status.langkah.strip() for status in STATUS.values())
-    # a newer file of the same period replaces the whole older one: the operator must resend everything
+    # a newer file replaces all older rows of the places it covers: the operator must resend all of them
     assert "Baris Ditolak" in STATUS["partial"].langkah and "data lengkap" in STATUS["partial"].langkah
 
 
@@ -403,6 +403,8 @@ def test_templates_have_canonical_headers_text_niks_dropdowns_and_instructions(t
         petunjuk = " ".join(str(v) for row in book["Petunjuk"].iter_rows(values_only=True) for v in row if v)
         assert f"inbox/5205/{jenis}/" in petunjuk and f"{jenis}_" in petunjuk and "16 angka" in petunjuk
         assert "BPS" in petunjuk and "outbox" in petunjuk and "Merge" in petunjuk
+        assert "per kecamatan" in petunjuk and "'ganti'" in petunjuk and "'tambah'" in petunjuk and ".ods" in petunjuk
+        assert ("tahap 2 tidak menggantikan tahap 1" in petunjuk) == (jenis == "intervensi")
         for name, columns in TEMPLATE_SHEETS[jenis].items():
             sheet = book[name]
             assert [c.value for c in sheet[1]] == list(columns), (jenis, name)
@@ -486,5 +488,5 @@ def test_a_filled_template_is_read_exactly_by_intake(templates, tmp_path, jenis)
     for frame in frames.values():
         if "nik" in frame:
             assert frame["nik"].tolist() == [NIK_A]
-        assert {c for c in frame.columns if not c.startswith("_")} <= set(schema.DTKS_COLUMNS) | set(
-            schema.P3KE_KELUARGA_COLUMNS) | set(schema.P3KE_ANGGOTA_COLUMNS) | set(schema.INTERVENSI_COLUMNS)
+        assert {c for c in frame.columns if not c.startswith("_")} <= {
+            c for sheets in TEMPLATE_SHEETS.values() for columns in sheets.values() for c in columns}

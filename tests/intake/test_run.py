@@ -124,16 +124,18 @@ def test_same_content_twice_is_a_duplicate_and_not_reprocessed(settings):
 def test_newer_submission_supersedes_older_and_keeps_history(settings):
     write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(20))
     ingest_once(settings, options=OPTIONS)
-    write_csv(inbox(settings) / "dtks_5205_2026-11 revisi.csv", DTKS_HEADER, dtks_rows(12))
+    # The revision covers every desa the first file held (four families, one per desa): it replaces it all.
+    write_csv(inbox(settings) / "dtks_5205_2026-11 revisi.csv", DTKS_HEADER, dtks_rows(16))
     ingest_once(settings, options=OPTIONS)
     first, second = list_submissions(settings)
     assert first["superseded_by"] == second["submission_id"] and second["superseded_by"] is None
-    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 12
-    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 32, "history is kept"
+    assert first["reason"] == "superseded" and "dtks_5205_2026-11 revisi.csv (20 baris)" in first["reason_text"]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 16
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 36, "history is kept"
     # Another period does not supersede.
     write_csv(inbox(settings) / "dtks_5205_2026-12.csv", DTKS_HEADER, dtks_rows(5))
     ingest_once(settings, options=OPTIONS)
-    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 17
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks WHERE aktif") == 21
 
 
 def test_crash_after_recording_before_clearing_inbox_resumes(duck_settings, monkeypatch):

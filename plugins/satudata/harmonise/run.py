@@ -48,7 +48,7 @@ class Sources:
 
     kode_kab: str
     periode: str
-    submission_dtks: int | None
+    submission_dtks: int | None  # the newest of the DTKS submissions read (a regency may send several)
     submission_p3ke: int | None
     dtks: pd.DataFrame  # one row per DTKS person (duplicate rows collapsed), with linkage features
     p3ke: pd.DataFrame  # one row per P3KE member, with its family's columns
@@ -73,17 +73,31 @@ def regencies(conn, periode: str) -> list[str]:
     return [r[0] for r in conn.execute(sa.text(sql), {"p": periode})]
 
 
-def _source_submission(conn, table: str, kode_kab: str, periode: str) -> tuple[int | None, str | None]:
-    row = conn.execute(sa.text(
-        f"SELECT submission_id, periode FROM {table} WHERE kode_kab = :k AND aktif AND periode <= :p "
-        "ORDER BY periode DESC, submission_id DESC LIMIT 1"), {"k": kode_kab, "p": periode}).first()
-    return (int(row[0]), row[1]) if row else (None, None)
+def _source_rows(conn, table: str, kode_kab: str, periode: str) -> tuple[str | None, list[int]]:
+    """The newest period not after `periode` with active rows of a registry, and its active submissions (a
+    regency may send one file per kecamatan: they are read together)."""
+    row = conn.execute(sa.text(f"SELECT max(periode) FROM {table} WHERE kode_kab = :k AND aktif AND periode <= :p"),
+                       {"k": kode_kab, "p": periode}).first()
+    if row is None or row[0] is None:
+        return None, []
+    ids = [int(r[0]) for r in conn.execute(sa.text(
+        f"SELECT DISTINCT submission_id FROM {table} WHERE kode_kab = :k AND aktif AND periode = :p ORDER BY 1"),
+        {"k": kode_kab, "p": row[0]})]
+    return row[0], ids
+
+
+def _row_keys(rows: pd.DataFrame) -> pd.Series:
+    """A row's own key where it has no id: its row number, prefixed by its submission when several are read."""
+    baris = rows["baris"].astype(str)
+    if rows["submission_id"].nunique() > 1:
+        return rows["submission_id"].astype(str) + "." + baris
+    return baris
 
 
 def _dedupe(rows: pd.DataFrame, id_column: str, sumber: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows sharing an id are one record (kept: the first); a missing id becomes the row's number."""
     ids = rows[id_column].astype("string").str.strip()
-    ids = ids.where(ids.str.len() > 0, "baris-" + rows["baris"].astype(str))
+    ids = ids.where(ids.str.len() > 0, "baris-" + _row_keys(rows))
     rows = rows.assign(id=ids.astype(str))
     repeated = rows["id"].duplicated()
     duplicates = pd.DataFrame({"sumber": sumber, "id_record": rows.loc[repeated, "id"],
@@ -91,24 +105,24 @@ def _dedupe(rows: pd.DataFrame, id_column: str, sumber: str) -> tuple[pd.DataFra
     return rows[~repeated].reset_index(drop=True), duplicates
 
 
-def source_submissions(conn, kode_kab: str, periode: str) -> tuple[int | None, int | None]:
-    """The DTKS and P3KE submissions a regency's harmonisation for the period reads."""
-    return (_source_submission(conn, "staging.dtks", kode_kab, periode)[0],
-            _source_submission(conn, "staging.p3ke_keluarga", kode_kab, periode)[0])
+def source_submissions(conn, kode_kab: str, periode: str) -> tuple[tuple[str | None, list[int]],
+                                                                      tuple[str | None, list[int]]]:
+    """The DTKS and P3KE a regency's harmonisation for the period reads: (source period, submissions) each."""
+    return (_source_rows(conn, "staging.dtks", kode_kab, periode),
+            _source_rows(conn, "staging.p3ke_keluarga", kode_kab, periode))
 
 
-def load_sources(conn, kode_kab: str, periode: str, submissions: tuple[int | None, int | None] | None = None
-                 ) -> Sources:
-    sub_d, sub_p = submissions or source_submissions(conn, kode_kab, periode)
-    dtks = read_frame(conn, f"SELECT baris, id_dtks, kode_desa, alamat, no_kk, {_PERSON} FROM staging.dtks "
-                            "WHERE submission_id = :s AND aktif ORDER BY baris", {"s": sub_d or -1})
-    keluarga = read_frame(conn, "SELECT baris, id_keluarga_p3ke, kode_desa, alamat, no_kk, nik_kepala_keluarga, "
-                                "nama_kepala_keluarga, jenis_kelamin_kepala_keluarga, desil, jumlah_anggota "
-                                "FROM staging.p3ke_keluarga WHERE submission_id = :s AND aktif ORDER BY baris",
-                          {"s": sub_p or -1})
-    anggota = read_frame(conn, f"SELECT baris, id_keluarga_p3ke, id_individu_p3ke, no_kk AS no_kk_anggota, {_PERSON} "
-                               "FROM staging.p3ke_anggota WHERE submission_id = :s AND aktif ORDER BY baris",
-                         {"s": sub_p or -1})
+def load_sources(conn, kode_kab: str, periode: str, submissions=None) -> Sources:
+    (per_d, ids_d), (per_p, ids_p) = submissions or source_submissions(conn, kode_kab, periode)
+    where = "WHERE kode_kab = :k AND periode = :p AND aktif ORDER BY submission_id, baris"
+    dtks = read_frame(conn, f"SELECT submission_id, baris, id_dtks, kode_desa, alamat, no_kk, {_PERSON} "
+                            f"FROM staging.dtks {where}", {"k": kode_kab, "p": per_d or ""})
+    keluarga = read_frame(conn, "SELECT submission_id, baris, id_keluarga_p3ke, kode_desa, alamat, no_kk, "
+                                "nik_kepala_keluarga, nama_kepala_keluarga, jenis_kelamin_kepala_keluarga, desil, "
+                                f"jumlah_anggota FROM staging.p3ke_keluarga {where}", {"k": kode_kab, "p": per_p or ""})
+    anggota = read_frame(conn, "SELECT submission_id, baris, id_keluarga_p3ke, id_individu_p3ke, "
+                               f"no_kk AS no_kk_anggota, {_PERSON} FROM staging.p3ke_anggota {where}",
+                         {"k": kode_kab, "p": per_p or ""})
     dtks, dup_d = _dedupe(dtks, "id_dtks", "dtks")
     keluarga = keluarga.assign(id_keluarga_p3ke=keluarga["id_keluarga_p3ke"].astype("string").str.strip())
     keluarga = keluarga.drop_duplicates("id_keluarga_p3ke").reset_index(drop=True)
@@ -121,10 +135,10 @@ def load_sources(conn, kode_kab: str, periode: str, submissions: tuple[int | Non
     dtks_features = prepare_people(dtks, id_prefix="dtks:")
     p3ke_features = prepare_people(p3ke, id_prefix="p3ke:")
     dtks = _with_features(dtks, dtks_features)
-    dtks["keluarga"] = "dtks:" + dtks_family_keys(dtks).astype(str)
+    dtks["keluarga"] = "dtks:" + dtks_family_keys(dtks.assign(baris=_row_keys(dtks))).astype(str)
     p3ke = _with_features(p3ke, p3ke_features)
     p3ke["keluarga"] = "p3ke:" + p3ke["id_keluarga_p3ke"].astype(str)
-    return Sources(kode_kab, periode, sub_d, sub_p, dtks, p3ke, keluarga,
+    return Sources(kode_kab, periode, max(ids_d, default=None), max(ids_p, default=None), dtks, p3ke, keluarga,
                    pd.concat([dup_d, dup_p], ignore_index=True))
 
 
@@ -137,7 +151,7 @@ def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------- caching
 
-PREPARE_VERSION = 4  # raise when load_sources/prepare_people change what they produce
+PREPARE_VERSION = 5  # raise when load_sources/prepare_people change what they produce
 _PARTS = ("dtks", "p3ke", "keluarga", "duplicates")
 
 
@@ -164,16 +178,17 @@ def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> S
     preparation cannot go stale; it is a speed-up only and is rebuilt whenever it is missing. Stored as
     Parquet, a data format: personal data stays in the warehouse, and reading it back runs no code.
     """
-    sub_d, sub_p = source_submissions(conn, kode_kab, periode)
-    key = f"{sub_d}_{sub_p}_v{PREPARE_VERSION}"
+    sources_of = source_submissions(conn, kode_kab, periode)
+    (_, ids_d), (_, ids_p) = sources_of
+    key = f"{'.'.join(map(str, ids_d))}_{'.'.join(map(str, ids_p))}_v{PREPARE_VERSION}"
     rows = conn.execute(sa.text("SELECT bagian, isi FROM core.persiapan_padanan "
                                 "WHERE periode = :p AND kode_kab = :k AND kunci = :key"),
                         {"p": periode, "k": kode_kab, "key": key}).all()
     stored = {bagian: bytes(isi) for bagian, isi in rows}
     if set(stored) == set(_PARTS):
         frames = {part: _from_parquet(stored[part]) for part in _PARTS}
-        return Sources(kode_kab, periode, sub_d, sub_p, **frames)
-    sources = load_sources(conn, kode_kab, periode, (sub_d, sub_p))
+        return Sources(kode_kab, periode, max(ids_d, default=None), max(ids_p, default=None), **frames)
+    sources = load_sources(conn, kode_kab, periode, sources_of)
     now = datetime.now(UTC)
     conn.execute(sa.text("DELETE FROM core.persiapan_padanan WHERE periode = :p AND kode_kab = :k"),
                  {"p": periode, "k": kode_kab})

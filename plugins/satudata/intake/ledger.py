@@ -1,8 +1,9 @@
 """The submission ledger, `meta.submission`: every file ever received, what became of it, and why.
 
 Statuses: `received` (archived, not yet processed), `processing`, then one of `accepted`, `partial`,
-`rejected`, `duplicate`. A newer accepted submission of the same regency, jenis and period marks the
-older one `superseded_by`; nothing is ever deleted.
+`rejected`, `duplicate`. An accepted submission replaces what it covers of older ones (`intake.cakupan`:
+`cara_kirim` says how, `penggantian` what it replaced); one none of whose rows stays active is marked
+`superseded_by` the newest that covers it. Nothing is ever deleted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ STAGED = ("accepted", "partial")
 _COLUMNS = (
     "submission_id, file_name, inbox_path, archive_path, sha256, size_bytes, kode_kab, jenis, periode, "
     "periode_sumber, program, received_at, processed_at, status, reason_code, reason_detail, rows_total, "
-    "rows_accepted, rows_rejected, rows_warning, report_path, duplicate_of, superseded_by, attempts, run_id"
+    "rows_accepted, rows_rejected, rows_warning, report_path, duplicate_of, superseded_by, attempts, run_id, "
+    "cara_kirim, penggantian"
 )
 
 
@@ -52,6 +54,8 @@ class Submission:
     superseded_by: int | None
     attempts: int
     run_id: str | None
+    cara_kirim: str | None = None  # kabupaten | kecamatan | tambah
+    penggantian: str | None = None  # JSON: what it replaced (intake.cakupan.summary)
 
     @property
     def reason(self) -> dict:

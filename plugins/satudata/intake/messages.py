@@ -94,6 +94,7 @@ COLUMN_LABELS: dict[str, str] = {
     "jumlah_anggota": "Jumlah Anggota Keluarga",
     "id_individu_p3ke": "ID Individu P3KE",
     "kode_program": "Kode Program",
+    "tahap": "Tahap",
     "nilai_bantuan": "Nilai Bantuan (Rp)",
     "tanggal_salur": "Tanggal Salur",
     # other columns intake recognises in regency files (intake.headers.ALIASES)
@@ -169,6 +170,10 @@ COLUMN_HELP: dict[str, str] = {
     "id_individu_p3ke": "ID orang dalam data P3KE.",
     "kode_program": (
         "Kode program bantuan, pilih dari daftar (lihat lembar 'Daftar Program'), contoh PKH, BPNT, PBI_JK."
+    ),
+    "tahap": (
+        "Tahap penyaluran (1, 2, 3 ...) bila bantuan disalurkan bertahap. Boleh dikosongkan bila tahap sudah "
+        "ditulis pada nama berkas, contoh PKH_5205_2026-11 tahap 2.xlsx."
     ),
     "nilai_bantuan": "Nilai bantuan yang diterima dalam rupiah, hanya angka tanpa 'Rp' dan tanpa titik, contoh 600000.",
     "tanggal_salur": "Tanggal bantuan disalurkan/diterima, format HH-BB-TTTT, contoh 15-11-2026.",
@@ -631,8 +636,8 @@ _FILE_REASONS: tuple[FileReason, ...] = (
     ),
     FileReason(
         "superseded",
-        "Berkas ini sudah digantikan oleh berkas yang lebih baru untuk kabupaten/kota, jenis data dan periode "
-        "yang sama{berkas_baru}. Data yang dipakai adalah data dari berkas yang lebih baru.",
+        "Semua baris berkas ini sudah digantikan oleh berkas yang lebih baru untuk wilayah, jenis data dan "
+        "periode yang sama{berkas_baru}. Data yang dipakai adalah data dari berkas yang lebih baru.",
         "Tidak ada yang perlu dilakukan. Ini hanya pemberitahuan.",
         "Digantikan berkas yang lebih baru",
     ),
@@ -679,8 +684,9 @@ _SALIN_PERBAIKAN = (
     "dan kolom 'Baris Asal' yang menunjukkan nomor barisnya di berkas Anda. Perbaiki baris-baris itu, lalu "
     "salin ke berkas asli Anda (menggantikan baris lama) atau ke template bersama SEMUA baris lain, dan "
     "letakkan berkas lengkap itu di folder inbox yang sama dengan periode yang sama. Penting: berkas baru "
-    "untuk periode yang sama menggantikan seluruh berkas lama (untuk data intervensi: per program), jadi "
-    "kirim data lengkap, bukan hanya baris yang diperbaiki."
+    "menggantikan seluruh data lama wilayah yang dicakupnya (seluruh kabupaten/kota, atau kecamatan/desa "
+    "yang ada di berkas; untuk data intervensi: per program dan tahap), jadi kirim data lengkap wilayah itu, "
+    "bukan hanya baris yang diperbaiki."
 )
 
 STATUS: dict[str, Status] = {
@@ -783,7 +789,7 @@ def _prepare(code: str, values: Mapping[str, object]) -> _Values:
     if code == "wrong_regency" and values.get("nama_kab_isi"):
         prepared["nama_kab_isi"] = f"Kabupaten/Kota {values['nama_kab_isi']}"
     if code == "superseded" and values.get("berkas_baru"):
-        prepared["berkas_baru"] = f" ({values['berkas_baru']})"
+        prepared["berkas_baru"] = f": {values['berkas_baru']}"
     return prepared
 
 

@@ -103,6 +103,7 @@ class ReportSummary:
     header_row: int | None = None
     column_map: dict[str, str] | None = None  # original header -> canonical column
     unmapped_columns: list[str] | None = None
+    penggantian: list[str] | None = None  # what the file replaced and what stays, in Bahasa Indonesia
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -546,6 +547,8 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
             pair("Kode alasan", summary.reason_code)
     if summary.duplicate_of:
         pair("Sama dengan berkas", summary.duplicate_of)
+    if summary.penggantian:  # what this file replaced and what stays (intake.cakupan)
+        pair("Yang digantikan", " ".join(summary.penggantian))
     steps = status.langkah
     if summary.status == "rejected" and rejected_rows_written:
         steps += (" Baris yang bermasalah tercantum di lembar " + " dan ".join(f"'{s}'" for s in rejected_sheets)

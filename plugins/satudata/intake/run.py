@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
 from satudata.intake import ledger
+from satudata.intake.messages import format_message
 from satudata.intake.scan import (
     REVIEW_JENIS,
     Candidate,
@@ -33,6 +34,7 @@ from satudata.intake.scan import (
 from satudata.normalise.periode import period_from_name
 from satudata.sheets.sniff import label_for_name
 from satudata.warehouse.engine import make_engine
+from satudata.warehouse.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -100,24 +102,28 @@ def register_new_files(settings: Settings, *, run_id: str | None = None,
     """
     options = options or IntakeOptions.from_env()
     settings.ensure_folders()
-    clean_stale_partials(settings.folder("archive"))
     engine = make_engine(settings.warehouse_url)
     to_process: list[int] = []
     try:
-        candidates = find_candidates(
-            settings.folder("inbox"), stable_seconds=options.stable_seconds, known_regencies=_known_regencies()
-        )
-        for candidate in candidates:
-            # One file that cannot be registered never blocks the others; it stays in the inbox.
-            try:
-                submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
-                if is_duplicate:
-                    _answer_duplicate(settings, engine, submission_id)
-            except FileNotFoundError:
-                log.info("%s disappeared before it was archived; skipped", _text(candidate.relative))
-            except Exception:
-                log.exception("could not register %s; it stays in the inbox for the next scan",
-                              _text(candidate.relative))
+        # One registration at a time across processes: a second scan lists the inbox only after the first
+        # has taken its files out, so a file is never recorded twice (nor answered as its own duplicate).
+        with exclusive(engine, "inbox"):
+            clean_stale_partials(settings.folder("archive"))
+            candidates = find_candidates(
+                settings.folder("inbox"), stable_seconds=options.stable_seconds,
+                known_regencies=_known_regencies(),
+            )
+            for candidate in candidates:
+                # One file that cannot be registered never blocks the others; it stays in the inbox.
+                try:
+                    submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
+                    if is_duplicate:
+                        _answer_duplicate(settings, engine, submission_id)
+                except FileNotFoundError:
+                    log.info("%s disappeared before it was archived; skipped", _text(candidate.relative))
+                except Exception:
+                    log.exception("could not register %s; it stays in the inbox for the next scan",
+                                  _text(candidate.relative))
         with engine.connect() as conn:
             to_process = ledger.unfinished_ids(conn)
     finally:
@@ -201,16 +207,23 @@ def process_submission(settings: Settings, submission_id: int, *, run_id: str | 
     options = options or IntakeOptions.from_env()
     engine = make_engine(settings.warehouse_url)
     try:
-        with engine.begin() as conn:
-            submission = ledger.get(conn, submission_id)
-            if submission.status in ledger.FINISHED:
-                log.info("submission %d already %s: nothing to do", submission_id, submission.status)
-                return result_of(submission, [])
-            ledger.update(conn, submission_id, status="processing", attempts=submission.attempts + 1, run_id=run_id)
-        if submission.attempts + 1 > MAX_ATTEMPTS:
-            return finish_rejected(settings, engine, submission, "internal_error",
-                                    {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))
-        return _process(settings, engine, submission, options, handlers or {})
+        # Another run (a manual trigger beside the schedule, a second worker) may hold it: skip, never twice.
+        # The status is read under the lock, so a submission the other run finished is seen as finished.
+        with exclusive(engine, "submission", submission_id, wait=False) as mine:
+            with engine.begin() as conn:
+                submission = ledger.get(conn, submission_id)
+                if not mine:
+                    log.info("submission %d is being processed by another run: skipped here", submission_id)
+                    return result_of(submission, [])
+                if submission.status in ledger.FINISHED:
+                    log.info("submission %d already %s: nothing to do", submission_id, submission.status)
+                    return result_of(submission, [])
+                ledger.update(conn, submission_id, status="processing", attempts=submission.attempts + 1,
+                              run_id=run_id)
+            if submission.attempts + 1 > MAX_ATTEMPTS:
+                return finish_rejected(settings, engine, submission, "internal_error",
+                                        {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))
+            return _process(settings, engine, submission, options, handlers or {})
     finally:
         engine.dispose()
 
@@ -245,7 +258,8 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
             stager.commit_staged(conn, verdict)
             report = _write_report(settings, submission, status=verdict.status, reason_code=None,
                                    reason_detail=None, counts=verdict.counts, issues=stager.issues(),
-                                   rejected=stager.rejected_rows(), meta=meta, periode=stager.periode)
+                                   rejected=stager.rejected_rows(), meta=meta, periode=stager.periode,
+                                   penggantian=_replacement_lines(submission, stager.penggantian))
             stager.record(conn, verdict, report)
         log.info("submission %d (%s): %s, %d/%d rows staged", submission.submission_id, submission.inbox_path,
                  verdict.status, verdict.counts[1], verdict.counts[0])
@@ -296,10 +310,33 @@ def result_of(submission: ledger.Submission, staged: list[str]) -> ProcessResult
     )
 
 
+def _replacement_lines(submission: ledger.Submission, record: dict | None) -> list[str] | None:
+    """What the file replaced and what stays, as the operator reads it (intake.cakupan.describe)."""
+    if not record:
+        return None
+    from satudata.intake.cakupan import describe
+    from satudata.intake.messages import JENIS_LABELS
+    from satudata.reference.wilayah import Wilayah
+
+    wilayah = Wilayah.load()
+    return describe(record, jenis_label=JENIS_LABELS.get(submission.jenis, submission.jenis),
+                    place_name=wilayah.label,
+                    when=lambda moment: _tanggal(pd.Timestamp(moment).to_pydatetime(), submission.kode_kab))
+
+
+def _tanggal(moment, kode_kab: str) -> str:
+    """'12 November 2026' in the regency's own time zone."""
+    from satudata.intake.report import local_zone
+    from satudata.normalise.periode import BULAN
+
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(local_zone(kode_kab))
+    return f"{local.day} {BULAN[local.month - 1]} {local.year}"
+
+
 def _write_report(settings: Settings, submission: ledger.Submission, *, status: str, reason_code: str | None,
                   reason_detail: dict | None, counts: tuple[int, int, int, int], issues: pd.DataFrame | None,
                   rejected: pd.DataFrame | None, meta=None, periode: str | None = None,
-                  duplicate_of: str | None = None) -> str:
+                  duplicate_of: str | None = None, penggantian: list[str] | None = None) -> str:
     """Write `outbox/<kode_kab>/<file>.laporan.xlsx`; returns its path relative to outbox/."""
     from satudata.intake.report import ReportSummary, write_report
     from satudata.intake.scan import safe_name
@@ -321,6 +358,7 @@ def _write_report(settings: Settings, submission: ledger.Submission, *, status: 
         column_map=({f"[{s.sheet}] {k}": v for s in meta.sheets for k, v in s.column_map.items()}
                     if meta is not None else None),
         unmapped_columns=([u for s in meta.sheets for u in s.unmapped_columns] if meta is not None else None),
+        penggantian=penggantian,
     )
     write_report(target, summary, issues if issues is not None else _empty_issues(), rejected)
     return target.relative_to(settings.folder("outbox")).as_posix()
@@ -379,6 +417,9 @@ def list_submissions(settings: Settings) -> list[dict]:
             "rows_rejected": s.rows_rejected or 0, "rows_warning": s.rows_warning or 0,
             "report": s.report_path, "received_at": s.received_at.isoformat() if s.received_at else None,
             "superseded_by": s.superseded_by, "duplicate_of": s.duplicate_of,
+            "cara_kirim": s.cara_kirim,
+            "penggantian": json.loads(s.penggantian) if s.penggantian else None,
+            "reason_text": format_message(s.reason_code, **s.reason) if s.reason_code else None,
         }
         for s in rows
     ]

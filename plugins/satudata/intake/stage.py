@@ -1,8 +1,9 @@
 """Validate the chunks of one submission and stage its good rows, all in one transaction.
 
 Readers of `staging` see either the previous state or the whole new submission, never part of it:
-the rows are inserted in the caller's transaction, the older submission of the same regency, jenis
-and period (and programme, for recipient lists) is switched off (`aktif = false`) in the same one.
+the rows are inserted in the caller's transaction, and what the submission covers of older ones (its
+kecamatan, or the whole regency; for recipient lists also programme and tranche: `intake.cakupan`) is
+switched off (`aktif = false`) in the same one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from satudata.config import Settings
-from satudata.intake import ledger
+from satudata.intake import cakupan, ledger
+from satudata.intake.cakupan import normalise_tahap, tahap_from_name
 from satudata.intake.rows import EXCEL_NIK
 from satudata.intake.validate import (
     ISSUE_COLUMNS,
@@ -38,13 +40,13 @@ SHEET_LABEL = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Kelu
 _PERSON = ["nik", "nik_valid", "nik_angka_excel", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "tanggal_lahir_teks",
            "hubungan_keluarga", "status_kawin", "pekerjaan", "disabilitas"]
 STAGING_COLUMNS = {
-    "dtks": ["id_dtks", "kode_desa", "alamat", "no_kk", *_PERSON],
-    "p3ke_keluarga": ["id_keluarga_p3ke", "kode_desa", "alamat", "no_kk", "nik_kepala_keluarga",
+    "dtks": ["id_dtks", "kode_desa", "kode_kecamatan", "alamat", "no_kk", *_PERSON],
+    "p3ke_keluarga": ["id_keluarga_p3ke", "kode_desa", "kode_kecamatan", "alamat", "no_kk", "nik_kepala_keluarga",
                       "nik_kepala_keluarga_valid", "nama_kepala_keluarga", "jenis_kelamin_kepala_keluarga", "desil",
                       "jumlah_anggota"],
-    "p3ke_anggota": ["id_keluarga_p3ke", "id_individu_p3ke", "no_kk", *_PERSON],
-    "intervensi": ["kode_program", "nik", "nik_valid", "nik_angka_excel", "no_kk", "nama", "tanggal_lahir", "tanggal_lahir_teks",
-                   "kode_desa", "alamat", "nilai_bantuan", "tanggal_salur"],
+    "p3ke_anggota": ["id_keluarga_p3ke", "id_individu_p3ke", "no_kk", *_PERSON],  # desa: the family's
+    "intervensi": ["kode_program", "tahap", "nik", "nik_valid", "nik_angka_excel", "no_kk", "nama", "tanggal_lahir",
+                   "tanggal_lahir_teks", "kode_desa", "kode_kecamatan", "alamat", "nilai_bantuan", "tanggal_salur"],
 }
 
 
@@ -84,6 +86,8 @@ class SubmissionStager:
         self.periode: str | None = submission.periode
         self.periode_sumber: str | None = None
         self.file_programmes: list[str] = []
+        self.tahap_in_name: str | None = None
+        self.penggantian: dict | None = None
         self.staged_tables: list[str] = []
         self._issues: list[pd.DataFrame] = []
         self._rejected: list[pd.DataFrame] = []
@@ -107,12 +111,13 @@ class SubmissionStager:
             self.periode, self.periode_sumber = self.submission.received_at.strftime("%Y-%m"), "tanggal_terima"
         if self.submission.jenis == "intervensi":
             self.file_programmes = self.params.programmes.codes_in_file_name(self.submission.file_name)
+            self.tahap_in_name = tahap_from_name(self.submission.file_name)
 
     def clear_previous(self, conn: Connection) -> None:
         """A retry replaces whatever an earlier attempt of this submission wrote."""
         sid = {"s": self.submission.submission_id}
         for table in (*STAGING_TABLE.values(), "staging.baris_ditolak", "meta.validation_issue",
-                      "meta.validation_result"):
+                      "meta.validation_result", "meta.cakupan_kiriman"):
             conn.execute(sa.text(f"DELETE FROM {table} WHERE submission_id = :s"), sid)
 
     # -- chunks --------------------------------------------------------------------------------
@@ -209,6 +214,13 @@ class SubmissionStager:
             elif column == "nik_angka_excel":  # the damage flag (the NIK itself was emptied at reading)
                 flag = frame[EXCEL_NIK].reindex(good.index) if EXCEL_NIK in frame else None
                 out[column] = flag.fillna(False).astype(bool) if flag is not None else False
+            elif column == "kode_kecamatan":  # the scope a kecamatan file replaces (intake.cakupan)
+                out[column] = good["kode_desa"].astype("string").str[:6] if "kode_desa" in good else None
+            elif column == "tahap":
+                tahap = good.get("tahap")
+                values = (tahap.map(normalise_tahap, na_action="ignore") if tahap is not None
+                          else pd.Series(None, index=good.index, dtype=object))
+                out[column] = values.where(values.notna(), self.tahap_in_name)
             elif column in ("tanggal_lahir", "tanggal_salur"):
                 out[column] = good.get(f"{column}_iso")
             elif column == "tanggal_lahir_teks":
@@ -304,34 +316,31 @@ class SubmissionStager:
             bulk_insert(conn, "staging.baris_ditolak", payload)
 
     def commit_staged(self, conn: Connection, verdict: Verdict) -> None:
-        """Switch the older submission of the same scope off, and keep issues/results, in this transaction."""
-        sid = self.submission.submission_id
-        scope = {"k": self.submission.kode_kab, "p": self.periode, "s": sid}
-        programmes = sorted(self._programmes_seen)
-        for table in self.staged_tables:
-            where = "kode_kab = :k AND periode = :p AND submission_id <> :s AND aktif"
-            if table == "staging.intervensi":
-                where += " AND kode_program IN :programmes"
-                statement = sa.text(f"UPDATE {table} SET aktif = false WHERE {where}").bindparams(
-                    sa.bindparam("programmes", expanding=True))
-                conn.execute(statement, {**scope, "programmes": programmes or [""]})
-            else:
-                conn.execute(sa.text(f"UPDATE {table} SET aktif = false WHERE {where}"), scope)
-        # Submissions none of whose rows are still active are superseded by this one.
-        older = conn.execute(
-            sa.text("SELECT submission_id FROM meta.submission WHERE kode_kab = :k AND jenis = :j AND periode = :p "
-                    "AND status IN ('accepted', 'partial') AND superseded_by IS NULL AND submission_id <> :s"),
-            {**scope, "j": self.submission.jenis},
-        ).scalars().all()
-        for old in older:
-            still_active = sum(
-                conn.execute(sa.text(f"SELECT count(*) FROM {t} WHERE submission_id = :o AND aktif"),
-                             {"o": old}).scalar_one()
-                for t in STAGING_TABLE.values()
-            )
-            if still_active == 0:
-                ledger.update(conn, old, superseded_by=sid)
-                log.info("submission %d superseded by %d", old, sid)
+        """Replace what this submission covers of the older ones (`intake.cakupan`), keep issues/results: in
+        this transaction, so readers see the old rows or the new ones, never a mix."""
+        sub = self.submission
+        sid, jenis = sub.submission_id, sub.jenis
+        if "staging.p3ke_anggota" in self.staged_tables:  # members are in their family's kecamatan
+            conn.execute(sa.text(
+                "UPDATE staging.p3ke_anggota SET kode_desa = (SELECT min(k.kode_desa) FROM staging.p3ke_keluarga k "
+                "WHERE k.submission_id = staging.p3ke_anggota.submission_id "
+                "AND k.id_keluarga_p3ke = staging.p3ke_anggota.id_keluarga_p3ke) WHERE submission_id = :s"),
+                {"s": sid})
+            conn.execute(sa.text("UPDATE staging.p3ke_anggota SET kode_kecamatan = substr(kode_desa, 1, 6) "
+                                 "WHERE submission_id = :s"), {"s": sid})
+        scope = cakupan.scope_of(conn, submission_id=sid, kode_kab=sub.kode_kab, jenis=jenis,
+                                 inbox_path=sub.inbox_path, wilayah=self.params.wilayah)
+        where = {"submission_id": sid, "kode_kab": sub.kode_kab, "jenis": jenis, "periode": self.periode}
+        cakupan.record_scope(conn, scope, **where)
+        replaced = cakupan.replaced_rows(conn, **where)
+        scoped = {k: v for k, v in where.items() if k != "submission_id"}
+        cakupan.refresh_active(conn, **scoped)
+        staying = cakupan.still_active(conn, **where)
+        cakupan.mark_superseded(conn, **scoped)
+        self.penggantian = cakupan.summary(scope, replaced, staying, verdict.counts[1])
+        log.info("submission %d taken as %s (%s): replaces %d row(s) of %d older submission(s), %d stay active",
+                 sid, scope.cara, scope.sebab, int(replaced["baris"].sum()) if len(replaced) else 0,
+                 replaced["submission_id"].nunique() if len(replaced) else 0, staying)
         self._write_issue_tables(conn)
 
     def record(self, conn: Connection, verdict: Verdict, report: str) -> None:
@@ -342,11 +351,15 @@ class SubmissionStager:
             program=",".join(sorted(self._programmes_seen)) or None,
             rows_total=total, rows_accepted=accepted, rows_rejected=rejected, rows_warning=warning,
             processed_at=datetime.now(UTC), report_path=report,
+            cara_kirim=(self.penggantian or {}).get("cara_kirim"),
+            penggantian=cakupan.ledger_json(self.penggantian) if self.penggantian else None,
         )
 
     def record_rejected_file(self, conn: Connection) -> None:
         """For a refused file: the staged rows were rolled back; its issues and GX results are kept."""
         self.clear_previous(conn)
+        conn.execute(sa.text("DELETE FROM meta.cakupan_kiriman WHERE submission_id = :s"),
+                     {"s": self.submission.submission_id})
         self._write_issue_tables(conn)
         ledger.update(conn, self.submission.submission_id, periode=self.periode,
                       periode_sumber=self.periode_sumber)

@@ -44,7 +44,8 @@ LIST_LIMIT = 255  # Excel's limit on an inline dropdown list (characters, commas
 TEMPLATE_SHEETS: dict[str, dict[str, tuple[str, ...]]] = {
     "dtks": {"Data": DTKS_COLUMNS},
     "p3ke": {"Keluarga": P3KE_KELUARGA_COLUMNS, "Anggota Keluarga": P3KE_ANGGOTA_COLUMNS},
-    "intervensi": {"Data": INTERVENSI_COLUMNS},
+    # A recipient list may carry its tranche (`tahap`); the generator's files do not, so it is the template's.
+    "intervensi": {"Data": (INTERVENSI_COLUMNS[0], "tahap", *INTERVENSI_COLUMNS[1:])},
 }
 
 # Columns intake cannot do without (kept in step with `intake.read.REQUIRED_COLUMNS`, checked by a test;
@@ -90,6 +91,7 @@ EXAMPLES = {
     "jumlah_anggota": "4",
     "id_individu_p3ke": "P3KE520501000123-02",
     "kode_program": "PKH",
+    "tahap": "2",
     "nilai_bantuan": "750000",
     "tanggal_salur": "15-11-2026",
 }
@@ -304,22 +306,41 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
             )
         ),
         (
-            f"Simpan berkas sebagai Excel (.xlsx) di folder inbox/<kode kabupaten/kota>/{jenis}/, contoh "
-            f"inbox/5205/{jenis}/. Jangan meletakkan shortcut/tautan: salin berkas aslinya."
+            "Simpan berkas sebagai Excel (.xlsx, .xlsm atau .xls), LibreOffice Calc (.ods) atau CSV (.csv) di "
+            f"folder inbox/<kode kabupaten/kota>/{jenis}/, contoh inbox/5205/{jenis}/. Jangan meletakkan "
+            "shortcut/tautan: salin berkas aslinya."
         ),
         (
-            "Setelah itu: sistem memeriksa folder inbox secara berkala. Setelah satu kali pemeriksaan, laporan "
+            "Setelah itu: sistem memeriksa berkas begitu selesai disalin, biasanya dalam satu menit. Laporan "
             "muncul di folder outbox/<kode kabupaten/kota>/ dengan nama <nama berkas>.laporan.xlsx, berisi "
-            "status berkas (DITERIMA, DITERIMA SEBAGIAN, DITOLAK, atau DUPLIKAT), daftar masalah per baris dan "
-            "cara memperbaikinya."
+            "status berkas (DITERIMA, DITERIMA SEBAGIAN, DITOLAK, atau DUPLIKAT), apa yang digantikan berkas "
+            "ini, daftar masalah per baris dan cara memperbaikinya."
         ),
         (
-            "Mengirim perbaikan: perbaiki berkas, lalu kirim berkas LENGKAP untuk periode yang sama. Berkas yang "
-            "lebih baru menggantikan seluruh berkas lama periode itu"
-            + (" untuk program yang sama" if jenis == "intervensi" else "")
-            + ", jadi jangan mengirim hanya baris yang diperbaiki."
+            "Berkas per kecamatan atau per desa boleh dikirim: satu berkas untuk seluruh kabupaten/kota, atau "
+            "satu berkas untuk setiap kecamatan (atau desa). Berkas sebuah kecamatan hanya menggantikan data "
+            "kecamatan itu yang dikirim sebelumnya; data kecamatan lain tetap berlaku. Berkas yang berisi "
+            "kurang dari separuh desa sebuah kecamatan hanya menggantikan desa-desa yang ada di berkas. Berkas "
+            "yang berisi data dari separuh kecamatan atau lebih dianggap berkas seluruh kabupaten/kota dan "
+            "menggantikan semua data periode itu"
+            + (" untuk program dan tahap yang sama" if jenis == "intervensi" else "") + "."
+        ),
+        (
+            "Mengirim perbaikan: perbaiki berkas, lalu kirim berkas LENGKAP untuk wilayah (kabupaten/kota, "
+            "kecamatan atau desa) dan periode yang sama: berkas baru menggantikan seluruh data lama wilayah "
+            "itu, jadi jangan mengirim hanya baris yang diperbaiki."
+        ),
+        (
+            "Menyatakan maksud pada nama berkas atau nama subfolder: tulis kata 'ganti' bila berkas ini "
+            "menggantikan SEMUA data kabupaten/kota periode itu (contoh " + example_name.replace(".xlsx", " ganti.xlsx")
+            + "), atau kata 'tambah' bila berkas hanya menambah data dan tidak menggantikan apa pun (contoh "
+            "susulan yang terlambat)."
         ),
     ]
+    if jenis == "intervensi":
+        points.append("Bantuan yang disalurkan bertahap: isi kolom Tahap (1, 2, 3 ...) atau tulis tahap pada nama "
+                      "berkas, contoh PKH_5205_2026-11 tahap 2.xlsx. Tahap yang berbeda dijumlahkan (tahap 2 tidak "
+                      "menggantikan tahap 1); tahap yang sama dikirim ulang menggantikan kiriman tahap itu.")
     if jenis == "intervensi":
         points.append("Kode program dipilih dari daftar pada sel; daftar lengkap ada di lembar 'Daftar Program'. "
                       "Satu orang boleh tercantum pada beberapa program.")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from satudata.config import expectations_dir
+from satudata.fileio import file_lock
 from satudata.normalise.dates import parse_dates
 from satudata.normalise.nik import clean_nik_cells, parse_nik
 from satudata.reference.program import ProgrammeMatcher
@@ -258,6 +259,14 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
     return out
 
 
+def _suite_content(suite) -> dict:
+    """A suite without its ids (GX gives each stored expectation one): what it checks."""
+    data = suite.to_json_dict()
+    data.pop("id", None)
+    data["expectations"] = [{k: v for k, v in e.items() if k != "id"} for e in data["expectations"]]
+    return data
+
+
 class SuiteRunner:
     """Runs the suites through a file-backed GX context (one per process and data folder)."""
 
@@ -276,58 +285,99 @@ class SuiteRunner:
 
     @cached_property
     def context(self):
+        with self._setup_lock():  # two processes must not scaffold the project at once
+            return self._open_context()
+
+    def _open_context(self):
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.gx_root.mkdir(parents=True, exist_ok=True)
         context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        context.variables.save()
+        if getattr(context.variables.progress_bars, "globally", None) is not False:  # saved once, not per process
+            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            context.variables.save()
         return context
+
+    def _setup_lock(self):
+        return file_lock(self.gx_root / ".satudata-setup.lock")
 
     @cached_property
     def _checkpoints(self) -> dict:
+        """The suites of `expectations/` with their checkpoints. Another process (a second scan, a worker) shares
+        the GX project: what it stored already is taken as it is, and the context is read under the same lock,
+        so nothing this process holds goes stale behind its back (GX refuses to run a checkpoint whose suite
+        changed since it was loaded)."""
         import great_expectations as gx
+        from great_expectations.exceptions import DataContextError
 
-        context = self.context
-        source = context.data_sources.add_or_update_pandas("satudata_intake")
         checkpoints = {}
-        for path in sorted(expectations_dir().glob("*.json")):
-            suite = context.suites.add_or_update(gx.ExpectationSuite(**json.loads(path.read_text())))
+        with self._setup_lock():
+            context = self.__dict__["context"] = self._open_context()
             try:
-                asset = source.get_asset(suite.name)
-            except LookupError:
-                asset = source.add_dataframe_asset(suite.name)
-            try:
-                batch = asset.get_batch_definition("whole")
-            except (KeyError, LookupError):
-                batch = asset.add_batch_definition_whole_dataframe("whole")
-            definition = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
-            )
-            checkpoints[suite.name] = context.checkpoints.add_or_update(
-                gx.Checkpoint(
-                    name=f"satudata_{suite.name}",
-                    validation_definitions=[definition],
-                    actions=[],
-                    result_format={"result_format": "COMPLETE"},
+                source = context.data_sources.get("satudata_intake")
+            except (KeyError, LookupError, DataContextError):
+                source = context.data_sources.add_pandas("satudata_intake")
+            for path in sorted(expectations_dir().glob("*.json")):
+                wanted = gx.ExpectationSuite(**json.loads(path.read_text()))
+                try:
+                    suite = context.suites.get(wanted.name)
+                    unchanged = _suite_content(suite) == _suite_content(wanted)
+                except DataContextError:
+                    unchanged = False
+                if unchanged:
+                    try:
+                        checkpoints[wanted.name] = context.checkpoints.get(f"satudata_{wanted.name}")
+                        continue
+                    except DataContextError:
+                        pass
+                suite = context.suites.add_or_update(wanted)
+                try:
+                    asset = source.get_asset(suite.name)
+                except LookupError:
+                    asset = source.add_dataframe_asset(suite.name)
+                try:
+                    batch = asset.get_batch_definition("whole")
+                except (KeyError, LookupError):
+                    batch = asset.add_batch_definition_whole_dataframe("whole")
+                definition = context.validation_definitions.add_or_update(
+                    gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
                 )
-            )
+                checkpoints[suite.name] = context.checkpoints.add_or_update(
+                    gx.Checkpoint(
+                        name=f"satudata_{suite.name}",
+                        validation_definitions=[definition],
+                        actions=[],
+                        result_format={"result_format": "COMPLETE"},
+                    )
+                )
         return checkpoints
 
     def run(self, suite: str, frame: pd.DataFrame, parameters: dict, run_name: str):
         from great_expectations.core.run_identifier import RunIdentifier
 
-        result = self._checkpoints[suite].run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=parameters,
-            run_id=RunIdentifier(run_name=run_name),
-        )
-        return next(iter(result.run_results.values()))
+        for attempt in (1, 2):
+            try:
+                result = self._checkpoints[suite].run(
+                    batch_parameters={"dataframe": frame},
+                    expectation_parameters=parameters,
+                    run_id=RunIdentifier(run_name=run_name),
+                )
+                return next(iter(result.run_results.values()))
+            except Exception as exc:
+                # Another process changed the shared GX project under us (a newer release's suites, a first
+                # setup racing ours): read it again, once. A second failure is a real one.
+                if attempt == 2:
+                    raise
+                log.warning("GX project changed in another process (%s); reading it again", type(exc).__name__)
+                self.__dict__.pop("_checkpoints", None)
+        raise AssertionError("unreachable")
 
     def build_data_docs(self) -> Path:
-        self.context.build_data_docs()
+        context = self.context  # (takes the lock itself the first time: not inside it)
+        with self._setup_lock():  # one writer of the HTML site at a time
+            context.build_data_docs()
         return self.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 

@@ -183,6 +183,15 @@ class Wilayah:
         region = self._regions.get(kode)
         return region.nama if region else None
 
+    def label(self, kode: str) -> str:
+        """How an operator names a place: 'Kec. Woja', 'Desa Bada', 'Kel. Kandai Satu' (the unknown by code)."""
+        name = self.name(kode) or kode
+        if len(kode) == 6:
+            return f"Kec. {name}"
+        if len(kode) == 10:
+            return f"{'Kel.' if kode[6] == '1' else 'Desa'} {name}"
+        return name
+
     def exists(self, kode: str, *, current_only: bool = True) -> bool:
         region = self._regions.get(kode)
         return region is not None and (region.is_current or not current_only)

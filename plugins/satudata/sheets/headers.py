@@ -114,6 +114,7 @@ ALIASES: dict[str, list[str]] = {
         "Besar Bantuan", "Nilai (Rp)", "Nilai Bantuan (Rp)", "Jumlah (Rp)", "Rupiah", "Nilai Manfaat",
         "Jumlah Diterima", "Nominal (Rp)", "Besaran",
     ],
+    "tahap": ["Tahap", "Tahap Penyaluran", "Tahap Bantuan", "Tahap Salur", "Termin", "Gelombang", "Tahap Ke"],
     "tanggal_salur": [
         "Tanggal Salur", "Tgl Penyaluran", "Tanggal Penyaluran", "Tgl Salur", "Tanggal Pencairan", "Tgl Cair",
         "Tanggal Terima", "Tanggal Distribusi", "Tanggal Penerimaan", "Tgl Terima", "Tanggal Cair",

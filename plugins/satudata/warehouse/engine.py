@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,12 +29,32 @@ SCHEMAS = ("staging", "core", "mart", "meta")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+# A DuckDB file takes one writing process at a time; another waits this long for it (seconds).
+DUCKDB_LOCK_WAIT = float(os.environ.get("SATUDATA_DUCKDB_LOCK_WAIT", "600"))
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine for a warehouse URL (`duckdb:///path` or `postgresql+psycopg://...`)."""
     parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url, **kwargs)
+    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+        return sa.create_engine(url, **kwargs)
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **kwargs)
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _wait_for_the_file(dialect, conn_rec, cargs, cparams):
+        # A second process (a manual `satudata ingest` beside the schedule) waits for the first to let go of
+        # the file instead of failing with DuckDB's "Could not set lock on file".
+        deadline = time.monotonic() + DUCKDB_LOCK_WAIT
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as exc:
+                if "Could not set lock" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.25)
+
+    return engine
 
 
 def dialect_name(bind: Engine | Connection) -> str:
