@@ -164,7 +164,13 @@ def test_ingest_dag_round_trips_kecamatan_files_and_tranches(airflow_dags, monke
     from satudata.reference.wilayah import Wilayah
 
     from tests.builders import DTKS_HEADER, query_rows, write_csv
-    from tests.intake.test_cakupan import INTERVENSI_HEADER, WOJA, intervensi_rows, kecamatan_rows, regency_rows
+    from tests.intake.test_cakupan import (
+        INTERVENSI_HEADER,
+        WOJA,
+        intervensi_rows,
+        kecamatan_rows,
+        regency_rows,
+    )
 
     wilayah = Wilayah.load()
     data = tmp_path / "data"

@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
 from satudata.intake import ledger
-from satudata.intake.messages import format_message
+from satudata.intake.cakupan import describe
+from satudata.intake.messages import JENIS_LABELS, format_message
 from satudata.intake.scan import (
     REVIEW_JENIS,
     Candidate,
@@ -31,7 +32,8 @@ from satudata.intake.scan import (
     find_candidates,
     remove_from_inbox,
 )
-from satudata.normalise.periode import period_from_name
+from satudata.normalise.periode import nama_tanggal, period_from_name
+from satudata.reference.wilayah import Wilayah
 from satudata.sheets.sniff import label_for_name
 from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
@@ -85,8 +87,6 @@ class ProcessResult:
 
 
 def _known_regencies() -> set[str]:
-    from satudata.reference.wilayah import Wilayah
-
     return {r.kode for r in Wilayah.load().regions() if r.level == "kabupaten"}
 
 
@@ -314,23 +314,15 @@ def _replacement_lines(submission: ledger.Submission, record: dict | None) -> li
     """What the file replaced and what stays, as the operator reads it (intake.cakupan.describe)."""
     if not record:
         return None
-    from satudata.intake.cakupan import describe
-    from satudata.intake.messages import JENIS_LABELS
-    from satudata.reference.wilayah import Wilayah
-
-    wilayah = Wilayah.load()
-    return describe(record, jenis_label=JENIS_LABELS.get(submission.jenis, submission.jenis),
-                    place_name=wilayah.label,
-                    when=lambda moment: _tanggal(pd.Timestamp(moment).to_pydatetime(), submission.kode_kab))
-
-
-def _tanggal(moment, kode_kab: str) -> str:
-    """'12 November 2026' in the regency's own time zone."""
     from satudata.intake.report import local_zone
-    from satudata.normalise.periode import BULAN
 
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(local_zone(kode_kab))
-    return f"{local.day} {BULAN[local.month - 1]} {local.year}"
+    def when(moment) -> str:  # '12 November 2026' in the regency's own time zone
+        stamp = pd.Timestamp(moment)
+        stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp
+        return nama_tanggal(stamp.tz_convert(local_zone(submission.kode_kab)))
+
+    return describe(record, jenis_label=JENIS_LABELS.get(submission.jenis, submission.jenis),
+                    place_name=Wilayah.load().label, when=when)
 
 
 def _write_report(settings: Settings, submission: ledger.Submission, *, status: str, reason_code: str | None,
@@ -340,7 +332,6 @@ def _write_report(settings: Settings, submission: ledger.Submission, *, status: 
     """Write `outbox/<kode_kab>/<file>.laporan.xlsx`; returns its path relative to outbox/."""
     from satudata.intake.report import ReportSummary, write_report
     from satudata.intake.scan import safe_name
-    from satudata.reference.wilayah import Wilayah
 
     regency = submission.kode_kab if re.fullmatch(r"[0-9]{4}", submission.kode_kab or "") else "_tanpa_kabupaten"
     name = f"{safe_name(submission.file_name)}.laporan.xlsx"

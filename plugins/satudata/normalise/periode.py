@@ -86,6 +86,11 @@ def period_from_name(name: str) -> str | None:
     return None
 
 
+def nama_tanggal(day) -> str:
+    """A date (or datetime) as Indonesians write it: '12 November 2026'."""
+    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+
+
 def nama_periode(periode: str) -> str:
     """'2026-11' -> 'November 2026'."""
     year, month = periode.split("-")[:2]

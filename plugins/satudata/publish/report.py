@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from satudata.config import PROJECT_ROOT, Settings
 from satudata.fileio import write_atomically
-from satudata.normalise.periode import BULAN, is_periode, nama_periode
+from satudata.normalise.periode import is_periode, nama_periode, nama_tanggal
 from satudata.publish.charts import (
     DISENSOR,
     FORMAT_LOCALE,
@@ -79,7 +79,7 @@ def format_waktu(value) -> str:
         return "–"
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
-    return f"{stamp.day} {BULAN[stamp.month - 1]} {stamp.year}, {stamp:%H.%M} UTC"
+    return f"{nama_tanggal(stamp)}, {stamp:%H.%M} UTC"
 
 
 def nama_pendek(nama: str) -> str:
