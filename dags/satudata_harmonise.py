@@ -24,6 +24,7 @@ from airflow.sdk import Param, dag, task
 from satudata.dag_support import (
     CORE_TERPADU,
     STAGING_DTKS,
+    STAGING_DTSEN,
     STAGING_P3KE,
     START_DATE,
     WAREHOUSE_POOL,
@@ -34,7 +35,7 @@ from satudata.dag_support import (
 
 @dag(
     dag_id="satudata_harmonise",
-    schedule=(STAGING_DTKS | STAGING_P3KE),
+    schedule=(STAGING_DTKS | STAGING_P3KE | STAGING_DTSEN),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from satudata.config import Settings
 from satudata.quiet import quiet_third_party
+from satudata.schema import JENIS
 
 log = logging.getLogger("satudata")
 
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_submissions)
 
     p = sub.add_parser("template", help="an Excel template for regency operators")
-    p.add_argument("jenis", choices=["dtks", "p3ke", "intervensi"])
+    p.add_argument("jenis", choices=list(JENIS))
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_template)
 

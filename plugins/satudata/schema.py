@@ -6,7 +6,9 @@ Column names are the Indonesian terms the registries themselves use, in snake_ca
 
 from __future__ import annotations
 
-JENIS = ("dtks", "p3ke", "intervensi")
+from dataclasses import dataclass
+
+JENIS = ("dtks", "p3ke", "dtsen", "intervensi")
 
 # DTKS: one row per person, grouped into families by `no_kk`.
 DTKS_COLUMNS = (
@@ -52,6 +54,78 @@ P3KE_ANGGOTA_COLUMNS = (
 )
 P3KE_SHEETS = {"keluarga": "Keluarga", "anggota": "Anggota Keluarga"}
 
+# DTSEN (Data Tunggal Sosial Ekonomi Nasional, Inpres 4/2025): BPS's registry of the whole population,
+# families ranked in desil 1-10 nationally, within the province and within the regency, refreshed every
+# quarter. No column specification is public: these are the names extracts seen in public code use
+# (`nomor_induk_kependudukan`, `nomor_kartu_keluarga`, `desil_nasional` ...), mapped in sheets.headers.
+DTSEN_KELUARGA_COLUMNS = (
+    "id_keluarga_dtsen",
+    "kode_desa",
+    "alamat",
+    "no_kk",
+    "nik_kepala_keluarga",
+    "nama_kepala_keluarga",
+    "jenis_kelamin_kepala_keluarga",
+    "desil_nasional",  # 1..10, 1 = poorest tenth of the country; the desil programmes follow
+    "desil_provinsi",
+    "desil_kabupaten_kota",
+    "jumlah_anggota",
+)
+DTSEN_ANGGOTA_COLUMNS = (
+    "id_keluarga_dtsen",
+    "id_individu_dtsen",
+    "nik",
+    "nama",
+    "jenis_kelamin",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "hubungan_keluarga",
+    "status_kawin",
+    "pekerjaan",
+    "disabilitas",
+)
+
+
+@dataclass(frozen=True)
+class FamilyRegistry:
+    """A registry sent as families and their members (two sheets, or one flat sheet of members)."""
+
+    jenis: str
+    label: str  # as operators know it: "P3KE", "DTSEN"
+    family_id: str  # the registry's family id column
+    person_id: str  # the registry's person id column
+    keluarga_columns: tuple[str, ...]
+    anggota_columns: tuple[str, ...]
+    desil_columns: tuple[str, ...]  # family columns holding a desil
+    desil_max: int  # the highest desil the registry ranks
+    # A header the vocabulary maps to the key's column is this registry's value column when the file has
+    # none of its own: "Desil" in a DTSEN extract is its national desil, "ID Keluarga" its family id.
+    folds: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def suite_keluarga(self) -> str:
+        return f"{self.jenis}_keluarga"
+
+    @property
+    def suite_anggota(self) -> str:
+        return f"{self.jenis}_anggota"
+
+    @property
+    def family_only(self) -> frozenset[str]:
+        """Columns that only a family sheet carries."""
+        return frozenset({*self.desil_columns, "nik_kepala_keluarga", "nama_kepala_keluarga", "jumlah_anggota",
+                          "jenis_kelamin_kepala_keluarga"})
+
+
+FAMILY_REGISTRIES: dict[str, FamilyRegistry] = {
+    "p3ke": FamilyRegistry("p3ke", "P3KE", "id_keluarga_p3ke", "id_individu_p3ke", P3KE_KELUARGA_COLUMNS,
+                           P3KE_ANGGOTA_COLUMNS, ("desil",), 4, folds=(("desil_nasional", "desil"),)),
+    "dtsen": FamilyRegistry("dtsen", "DTSEN", "id_keluarga_dtsen", "id_individu_dtsen", DTSEN_KELUARGA_COLUMNS,
+                            DTSEN_ANGGOTA_COLUMNS, ("desil_nasional", "desil_provinsi", "desil_kabupaten_kota"), 10,
+                            folds=(("desil", "desil_nasional"), ("id_keluarga_p3ke", "id_keluarga_dtsen"),
+                                   ("id_individu_p3ke", "id_individu_dtsen"))),
+}
+
 # Programme recipient lists (one row per recipient person or family).
 INTERVENSI_COLUMNS = (
     "kode_program",
@@ -78,7 +152,8 @@ HUBUNGAN_KELUARGA = (
     "Lainnya",
 )
 JENIS_KELAMIN = ("L", "P")
-DESIL = (1, 2, 3, 4)
+DESIL = (1, 2, 3, 4)  # P3KE
+DESIL_DTSEN = tuple(range(1, 11))
 
 # Occupation value that marks a migrant worker (Pekerja Migran Indonesia) in DTKS/P3KE extracts.
 PEKERJAAN_PEKERJA_MIGRAN = "Pekerja Migran"

@@ -156,14 +156,14 @@ def _forced_styles(contexts: list[RegencyContext], rates: dict[str, float]) -> d
     return force
 
 
-_OWN_FILE = re.compile(r"^(dtks|p3ke|[A-Z0-9_]+)_(\d{4})_(\d{4}-\d{2})(_\d+)?\.(xlsx|csv)$")
+_OWN_FILE = re.compile(r"^(dtks|p3ke|dtsen|[A-Z0-9_]+)_(\d{4})_(\d{4}-\d{2})(_\d+)?\.(xlsx|csv)$")
 
 
 def _remove_previous(out_dir: Path, contexts: list[RegencyContext], period: str) -> None:
     """Files this generator wrote earlier for the same regencies and period (another scale may have
     chosen another format, and a stale CSV beside a new xlsx would be read twice)."""
     for ctx in contexts:
-        for jenis in ("dtks", "p3ke", "intervensi"):
+        for jenis in ("dtks", "p3ke", "dtsen", "intervensi"):
             folder = out_dir / "inbox" / ctx.kode_kab / jenis
             if not folder.is_dir():
                 continue

@@ -29,7 +29,8 @@ from satudata_dev.generate.xlsx import DATE, EMPTY, NUM, STR, Column, Sheet, wri
 
 NIK_COLUMNS = frozenset({"nik", "nik_kepala_keluarga"})
 NAME_COLUMNS = frozenset({"nama", "nama_kepala_keluarga"})
-NUMBER_COLUMNS = frozenset({"desil", "jumlah_anggota", "nilai_bantuan"})
+NUMBER_COLUMNS = frozenset({"desil", "desil_nasional", "desil_provinsi", "desil_kabupaten_kota", "jumlah_anggota",
+                            "nilai_bantuan"})
 DATE_COLUMNS = frozenset({"tanggal_lahir", "tanggal_salur"})
 DATE_FORMATS = {"iso": "YYYY-MM-DD", "dmy-": "DD-MM-YYYY", "dmy/": "DD/MM/YYYY", "excel": "Excel date cell"}
 KODE_FORMATS = ("plain", "dotted", "mixed", "number")
@@ -162,6 +163,48 @@ def p3ke_tables(u: Universe, state: PeriodState) -> tuple[Table, Table]:
             "disabilitas": _ya(per["disabilitas"][members]),
         },
         person=members, family=mf, record_id=per["id_individu_p3ke"][members], female=per["female"][members],
+        stray=fam["stray"][mf],
+    )
+    return keluarga, anggota
+
+
+def dtsen_tables(u: Universe, state: PeriodState, dtsen) -> tuple[Table, Table]:
+    """DTSEN families and members as an extract writes them (`population.DtsenState`)."""
+    per, fam = u.per, u.fam
+    fams = np.flatnonzero(dtsen.fam_in)
+    fams = fams[_desa_order(fam["kode_desa"][fams], fams, fam["stray"][fams])]
+    rank = np.full(u.n_families, -1)
+    rank[fams] = np.arange(len(fams))
+    members = np.flatnonzero(dtsen.person_in)
+    members = members[np.lexsort((members, rank[per["fam"][members]]))]
+    mf = per["fam"][members]
+    count = np.bincount(mf, minlength=u.n_families)
+    head = fam["start"][fams]
+    keluarga = Table(
+        columns={
+            "id_keluarga_dtsen": fam["id_keluarga_dtsen"][fams], "kode_desa": fam["kode_desa"][fams],
+            "alamat": fam["alamat"][fams], "no_kk": fam["no_kk"][fams], "nik_kepala_keluarga": per["nik"][head],
+            "nama_kepala_keluarga": per["nama"][head],
+            "jenis_kelamin_kepala_keluarga": np.where(per["female"][head], "P", "L").astype(object),
+            "desil_nasional": dtsen.desil[fams].astype(np.int64),
+            "desil_provinsi": dtsen.desil_provinsi[fams].astype(np.int64),
+            "desil_kabupaten_kota": dtsen.desil_kabupaten[fams].astype(np.int64),
+            "jumlah_anggota": count[fams].astype(np.int64),
+        },
+        person=head, family=fams, record_id=fam["id_keluarga_dtsen"][fams], female=per["female"][head],
+        stray=fam["stray"][fams],
+    )
+    anggota = Table(
+        columns={
+            "id_keluarga_dtsen": fam["id_keluarga_dtsen"][mf], "id_individu_dtsen": per["id_individu_dtsen"][members],
+            "nik": per["nik"][members], "nama": per["nama"][members],
+            "jenis_kelamin": np.where(per["female"][members], "P", "L").astype(object),
+            "tempat_lahir": per["tempat_lahir"][members], "tanggal_lahir": per["birth"][members],
+            "hubungan_keluarga": per["hubungan"][members],
+            "status_kawin": _status_kawin(per["status_kawin"][members]), "pekerjaan": per["pekerjaan"][members],
+            "disabilitas": _ya(per["disabilitas"][members]),
+        },
+        person=members, family=mf, record_id=per["id_individu_dtsen"][members], female=per["female"][members],
         stray=fam["stray"][mf],
     )
     return keluarga, anggota

@@ -42,6 +42,13 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
     "desil": ("desil", "DESIL", "Desil Kesejahteraan", "DESIL KESEJAHTERAAN", "Desil"),
     "jumlah_anggota": ("jumlah_anggota", "JML_ART", "Jumlah Anggota Keluarga", "JUMLAH ANGGOTA", "JML ANGGOTA"),
     "id_individu_p3ke": ("id_individu_p3ke", "IDINDIVIDU", "ID Individu P3KE", "ID INDIVIDU", "ID Individu"),
+    # DTSEN extracts as public code that syncs them names the columns.
+    "id_keluarga_dtsen": ("id_keluarga_dtsen", "ID_KELUARGA_DTSEN", "ID Keluarga DTSEN", "ID KELUARGA DTSEN"),
+    "id_individu_dtsen": ("id_individu_dtsen", "ID_INDIVIDU_DTSEN", "ID Individu DTSEN", "ID INDIVIDU DTSEN"),
+    "desil_nasional": ("desil_nasional", "DESIL_NASIONAL", "Desil Nasional", "DESIL NASIONAL"),
+    "desil_provinsi": ("desil_provinsi", "DESIL_PROVINSI", "Desil Provinsi", "DESIL PROVINSI"),
+    "desil_kabupaten_kota": ("desil_kabupaten_kota", "DESIL_KABUPATEN_KOTA", "Desil Kabupaten/Kota",
+                             "DESIL KAB/KOTA"),
     "kode_program": ("kode_program", "KODE_PROGRAM", "Kode Program", "KODE PROGRAM", "PROGRAM"),
     "nilai_bantuan": ("nilai_bantuan", "NILAI_BANTUAN", "Nilai Bantuan", "NILAI BANTUAN", "NOMINAL", "Nilai (Rp)"),
     "tanggal_salur": ("tanggal_salur", "TGL_SALUR", "Tanggal Penyaluran", "TANGGAL SALUR", "Tgl Salur"),
@@ -55,6 +62,7 @@ TITLE_LINES = {
         "DATA PENSASARAN PERCEPATAN PENGHAPUSAN KEMISKINAN EKSTREM (P3KE)",
         "DATA P3KE - PENSASARAN PERCEPATAN PENGHAPUSAN KEMISKINAN EKSTREM",
     ),
+    "dtsen": ("DATA TUNGGAL SOSIAL EKONOMI NASIONAL (DTSEN)", "EKSTRAK DTSEN"),
     "intervensi": ("DAFTAR PENERIMA {nama_program}", "DAFTAR KPM {kode_program}"),
 }
 

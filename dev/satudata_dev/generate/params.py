@@ -151,3 +151,19 @@ FILE_DEFECTS = (
     "title_rows", "header_variant", "kode_format_variant", "csv_dialect_variant", "date_format_variant",
     "missing_kode_program",
 )
+
+# DTSEN (Inpres 4/2025): BPS's registry of the whole population, desil 1-10, refreshed every quarter.
+# The generator's population is the poor and vulnerable it models (DTKS, P3KE and unregistered families);
+# DTSEN holds every one of them, bar a few families the first handover missed.
+DTSEN_FROM = (2025, 4)  # first extract handed to the regions (periods before have none)
+DTSEN_QUARTERS = 2  # extracts written per run: the period's quarter and the ones before it
+DTSEN_FAMILY_MISSING = 0.04  # families of DTKS/P3KE absent from DTSEN
+DTSEN_MEMBER_MISSING = 0.01  # members of a DTSEN family absent from it (not yet on the KK)
+# DTSEN national desil of a P3KE family, as an offset from its P3KE desil (P3KE ranked the poor in 1-4; the
+# national ranking spreads them out): -1, 0, +1, +2, +4.
+DTSEN_OFFSET = (-1, 0, 1, 2, 4)
+DTSEN_OFFSET_P = (0.10, 0.52, 0.20, 0.10, 0.08)
+DTSEN_DESIL_DTKS_ONLY = (2, 8)  # DTKS families outside P3KE: uniform desil in [lo, hi)
+DTSEN_DESIL_OUTSIDER = (3, 11)  # families in no registry
+DTSEN_CHANGE_PER_QUARTER = 0.06  # families whose DTSEN desil moves by one between quarters (55 % up)
+DTSEN_UP_SHARE = 0.55

@@ -200,6 +200,7 @@ def build_universe(ctx: RegencyContext, stray_rate: float) -> Universe:
             blocks.append(_block(ctx, rng_s, sf, stray=True))
     fam = _concat([b["fam"] for b in blocks])
     per = _concat([b["per"] for b in blocks])
+    _dtsen_draws(ctx, fam, per)
     # Positions are block-local: shift person -> family and family -> first member into the concatenation.
     fam_offset = np.cumsum([0] + [len(b["fam"]["size"]) for b in blocks[:-1]])
     per_offset = np.cumsum([0] + [len(b["per"]["fam"]) for b in blocks[:-1]])
@@ -207,6 +208,74 @@ def build_universe(ctx: RegencyContext, stray_rate: float) -> Universe:
     fam["start"] = np.concatenate([b["fam"]["start"] + o for b, o in zip(blocks, per_offset, strict=True)])
     _assign_ids(ctx, fam, per)
     return Universe(fam, per)
+
+
+def _dtsen_draws(ctx: RegencyContext, fam: dict, per: dict) -> None:
+    """DTSEN's base desil and coverage, from a stream of their own (earlier draws stay as they were)."""
+    rng = ctx.rng(11)
+    F, Pn = len(fam["size"]), len(per["fam"])
+    offset = np.array(P.DTSEN_OFFSET)[rng.choice(len(P.DTSEN_OFFSET), F, p=P.DTSEN_OFFSET_P)]
+    p3ke = np.clip(fam["desil"] + offset, 1, 10)
+    dtks_only = rng.integers(*P.DTSEN_DESIL_DTKS_ONLY, F)
+    outsider = rng.integers(*P.DTSEN_DESIL_OUTSIDER, F)
+    cat = fam["category"]
+    fam["desil_dtsen"] = np.select([fam["desil"] > 0, cat == DTKS_ONLY], [p3ke, dtks_only], outsider).astype(np.int8)
+    # The province and regency rankings: the national one moved a little by where the family lives.
+    fam["desil_dtsen_provinsi"] = np.clip(fam["desil_dtsen"] + rng.choice((-1, 0, 0, 1), F), 1, 10).astype(np.int8)
+    fam["desil_dtsen_kabupaten"] = np.clip(fam["desil_dtsen"] + rng.choice((-1, 0, 0, 1), F), 1, 10).astype(np.int8)
+    fam["dtsen_missing"] = rng.random(F) < P.DTSEN_FAMILY_MISSING
+    fam["u_dtsen"] = rng.random((F, 2))
+    per["miss_dtsen"] = (rng.random(Pn) < P.DTSEN_MEMBER_MISSING) & (per["role"] != HEAD)
+    kab = int(ctx.kode_kab)
+    fam["id_keluarga_dtsen"] = "D" + (kab * 10**7 + 1 + rng.permutation(F)).astype(str).astype(object)
+    per["id_individu_dtsen"] = "S" + (kab * 10**8 + 1 + rng.permutation(Pn)).astype(str).astype(object)
+
+
+def quarter_index(period: tuple[int, int]) -> int:
+    return months_from_epoch(period) // 3
+
+
+def dtsen_periods(period: tuple[int, int]) -> list[tuple[int, int]]:
+    """The DTSEN extracts a regency holds at `period`: the period's own and the quarters before it (oldest
+    first), none before DTSEN existed."""
+    out = []
+    for back in range(P.DTSEN_QUARTERS - 1, -1, -1):
+        month = period[0] * 12 + period[1] - 1 - 3 * back
+        candidate = (month // 12, month % 12 + 1)
+        if candidate >= P.DTSEN_FROM:
+            out.append(candidate)
+    return out
+
+
+@dataclass
+class DtsenState:
+    """One DTSEN extract (arrays aligned with the universe)."""
+
+    fam_in: np.ndarray
+    desil: np.ndarray  # national desil, 0 where not in DTSEN
+    desil_provinsi: np.ndarray
+    desil_kabupaten: np.ndarray
+    person_in: np.ndarray
+
+
+def dtsen_state(u: Universe, state: PeriodState, period: tuple[int, int]) -> DtsenState:
+    """DTSEN as of `period`: every family the universe has then (registered or not), bar those the handover
+    missed; its desil drifts by quarter."""
+    fam, per = u.fam, u.per
+    q = max(quarter_index(period), 0)
+    moves = fam["u_dtsen"][:, 0] < min(q * P.DTSEN_CHANGE_PER_QUARTER, 0.9)
+    # The direction changes with the quarter, so two quarters differ in both directions.
+    up = ((fam["u_dtsen"][:, 1] * 997 + q * 0.37) % 1.0) < P.DTSEN_UP_SHARE
+    shift = np.where(moves, np.where(up, 1, -1), 0)
+    present = (state.fam_active | (fam["category"] == P3KE_ONLY) | (fam["category"] == BOTH)) & ~fam["dtsen_missing"]
+    present &= (~fam["reserve"] | state.fam_active) & ~fam["stray"]  # strays are in DTSEN where they live
+    desil = np.clip(fam["desil_dtsen"] + shift, 1, 10)
+    return DtsenState(
+        fam_in=present, desil=np.where(present, desil, 0).astype(np.int8),
+        desil_provinsi=np.clip(fam["desil_dtsen_provinsi"] + shift, 1, 10).astype(np.int8),
+        desil_kabupaten=np.clip(fam["desil_dtsen_kabupaten"] + shift, 1, 10).astype(np.int8),
+        person_in=present[per["fam"]] & ~per["miss_dtsen"] & state.born,
+    )
 
 
 def _block(ctx: RegencyContext, rng: np.random.Generator, fams: dict, stray: bool) -> dict:

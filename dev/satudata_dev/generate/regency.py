@@ -12,6 +12,8 @@ from satudata.schema import (
     INTERVENSI_COLUMNS,
     P3KE_ANGGOTA_COLUMNS,
     P3KE_KELUARGA_COLUMNS,
+    DTSEN_ANGGOTA_COLUMNS,
+    DTSEN_KELUARGA_COLUMNS,
     P3KE_SHEETS,
     PEKERJAAN_PEKERJA_MIGRAN,
 )
@@ -26,6 +28,8 @@ from satudata_dev.generate.population import (
     RegencyContext,
     build_universe,
     crc,
+    dtsen_periods,
+    dtsen_state,
     period_state,
 )
 from satudata_dev.generate.programmes import draw_recipients
@@ -141,13 +145,13 @@ def run_regency(job: RegencyJob) -> RegencyResult:
                 rows = rendered.source_row
                 result.keluarga.append({
                     "family_id": u.fam["family_id"][table.family[rows]],
-                    "source": np.full(len(rows), "p3ke", object), "kode_kab": np.full(len(rows), kab, object),
+                    "source": np.full(len(rows), jenis, object), "kode_kab": np.full(len(rows), kab, object),
                     "file": np.full(len(rows), rel, object), "sheet": np.full(len(rows), sheet, object),
                     "excel_row": rendered.header_row + 1 + np.arange(len(rows)),
                     "family_key": table.record_id[rows], "no_kk": table.columns["no_kk"][rows],
                 })
             else:
-                source = {"dtks": "dtks", "anggota": "p3ke", "intervensi": "intervensi"}[role]
+                source = {"dtks": "dtks", "anggota": jenis, "intervensi": "intervensi"}[role]
                 result.individu.append(_truth_rows(source, sheet, rel, kab, table, rendered, u, kode_program or ""))
 
     def rng_for(key: str) -> np.random.Generator:
@@ -192,6 +196,32 @@ def run_regency(job: RegencyJob) -> RegencyResult:
     result.counts["p3ke_keluarga"] = len(rk.source_row)
     result.counts["p3ke"] = len(ra.source_row)
 
+    # --- DTSEN: the quarterly extracts the regency holds at this period (two sheets, xlsx)
+    dtsen_now = None
+    for when in dtsen_periods(period):
+        dtsen = dtsen_state(u, period_state(u, when), when)
+        if when == period:
+            dtsen_now = dtsen
+        when_text = f"{when[0]:04d}-{when[1]:02d}"
+        keluarga, anggota = F.dtsen_tables(u, state, dtsen)
+        style = F.draw_style(ctx, "dtsen", "dtsen", rates, 0.0, {"format": "xlsx"})
+        titles = F.make_title(ctx, "dtsen", style, when)
+        rk = F.render(keluarga, DTSEN_KELUARGA_COLUMNS, style, _dtsen_rates(rates), rng_for(f"dtsen/k/{when_text}"),
+                      titles)
+        ra = F.render(anggota, DTSEN_ANGGOTA_COLUMNS, style, _dtsen_rates(rates), rng_for(f"dtsen/a/{when_text}"),
+                      titles)
+        for rendered in (rk, ra):  # the names public DTSEN extracts use
+            for canonical, extract_name in (("nik", "nomor_induk_kependudukan"), ("no_kk", "nomor_kartu_keluarga")):
+                if rendered.headers.get(canonical) == canonical:
+                    rendered.headers[canonical] = extract_name
+        parts = [(P3KE_SHEETS["keluarga"], "keluarga", keluarga, rk)]
+        parts += [(name, "anggota", anggota, r) for name, r in _split_rows(P3KE_SHEETS["anggota"], ra)]
+        path = out / "inbox" / kab / "dtsen" / f"dtsen_{kab}_{when_text}.xlsx"
+        emit("dtsen", "dtsen", path, style, parts)
+        result.counts[f"dtsen_keluarga_{when_text}"] = len(rk.source_row)
+        result.counts["dtsen_keluarga"] = len(rk.source_row)
+        result.counts["dtsen"] = len(ra.source_row)
+
     # --- recipient lists
     total = 0
     for rec in recipients:
@@ -210,7 +240,7 @@ def run_regency(job: RegencyJob) -> RegencyResult:
         total += len(rendered.source_row)
     result.counts["intervensi"] = total
 
-    result.people, result.families = _people_truth(ctx, u, state, recipients, period)
+    result.people, result.families = _people_truth(ctx, u, state, recipients, period, dtsen_now)
     result.counts["people"] = len(result.people["person_id"])
     result.counts["families"] = len(result.families["family_id"])
     result.seconds = time.perf_counter() - started
@@ -238,7 +268,12 @@ def _split_rows(name: str, rendered: F.Rendered) -> list[tuple[str, F.Rendered]]
     return parts
 
 
-def _people_truth(ctx: RegencyContext, u, state, recipients, period) -> tuple[dict, dict]:
+def _dtsen_rates(rates: dict[str, float]) -> dict[str, float]:
+    """DTSEN is matched to Dukcapil on NIK: its NIK and KK cells are far cleaner than a regency's own lists."""
+    return {k: (v * 0.1 if k.startswith("nik") else v) for k, v in rates.items()}
+
+
+def _people_truth(ctx: RegencyContext, u, state, recipients, period, dtsen=None) -> tuple[dict, dict]:
     per, fam = u.per, u.fam
     f = per["fam"]
     keep = state.fam_active[f] & state.born
@@ -268,6 +303,7 @@ def _people_truth(ctx: RegencyContext, u, state, recipients, period) -> tuple[di
         "kepala_keluarga_perempuan": head_f[idx], "pekerja_migran": (per["pekerjaan"] == PEKERJAAN_PEKERJA_MIGRAN)[idx],
         "tinggal_di_kabupaten_lain": fam["stray"][f][idx], "tidak_terdaftar": (fam["category"] == OUTSIDER)[f][idx],
         "nik_asal": np.array(NIK_ORIGINS, dtype=object)[per["nik_origin"][idx]],
+        "in_dtsen": dtsen.person_in[idx] if dtsen is not None else np.zeros(len(idx), bool),
     }
     fidx = np.flatnonzero(state.fam_active)
     families = {
@@ -280,5 +316,7 @@ def _people_truth(ctx: RegencyContext, u, state, recipients, period) -> tuple[di
         "jumlah_anggota": fam["size"][fidx], "kk_terbit_ulang": fam["kk_reissued"][fidx],
         "pindah": fam["moved"][fidx], "tinggal_di_kabupaten_lain": fam["stray"][fidx],
         "tidak_terjangkau": fam["unreached"][fidx], "programmes": fam_prog[fidx],
+        "in_dtsen": dtsen.fam_in[fidx] if dtsen is not None else np.zeros(len(fidx), bool),
+        "desil_dtsen": dtsen.desil[fidx] if dtsen is not None else np.zeros(len(fidx), np.int8),
     }
     return people, families

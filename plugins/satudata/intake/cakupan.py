@@ -36,6 +36,7 @@ from satudata.warehouse.engine import read_frame
 
 ALL = "*"
 TABLES = {"dtks": ("staging.dtks",), "p3ke": ("staging.p3ke_keluarga", "staging.p3ke_anggota"),
+          "dtsen": ("staging.dtsen_keluarga", "staging.dtsen_anggota"),
           "intervensi": ("staging.intervensi",)}
 GANTI_WORDS = frozenset({"ganti", "pengganti", "gantikan", "timpa"})
 TAMBAH_WORDS = frozenset({"tambah", "tambahan", "susulan"})

@@ -93,6 +93,11 @@ COLUMN_LABELS: dict[str, str] = {
     "desil": "Desil",
     "jumlah_anggota": "Jumlah Anggota Keluarga",
     "id_individu_p3ke": "ID Individu P3KE",
+    "id_keluarga_dtsen": "ID Keluarga DTSEN",
+    "id_individu_dtsen": "ID Individu DTSEN",
+    "desil_nasional": "Desil Nasional",
+    "desil_provinsi": "Desil Provinsi",
+    "desil_kabupaten_kota": "Desil Kabupaten/Kota",
     "kode_program": "Kode Program",
     "tahap": "Tahap",
     "nilai_bantuan": "Nilai Bantuan (Rp)",
@@ -168,6 +173,14 @@ COLUMN_HELP: dict[str, str] = {
     "desil": "Desil kesejahteraan keluarga dari data P3KE: 1, 2, 3 atau 4 (1 = paling miskin). Wajib diisi.",
     "jumlah_anggota": "Jumlah anggota keluarga (angka), termasuk kepala keluarga.",
     "id_individu_p3ke": "ID orang dalam data P3KE.",
+    "id_keluarga_dtsen": (
+        "ID keluarga dalam ekstrak DTSEN. Di lembar 'Anggota Keluarga', isi dengan ID keluarga yang sama seperti "
+        "di lembar 'Keluarga' agar anggota terhubung dengan keluarganya."
+    ),
+    "id_individu_dtsen": "ID orang dalam ekstrak DTSEN.",
+    "desil_nasional": "Desil nasional keluarga dalam DTSEN: 1 sampai 10 (1 = paling miskin). Wajib diisi.",
+    "desil_provinsi": "Desil keluarga di antara keluarga provinsi (DTSEN): 1 sampai 10. Boleh kosong.",
+    "desil_kabupaten_kota": "Desil keluarga di antara keluarga kabupaten/kota (DTSEN): 1 sampai 10. Boleh kosong.",
     "kode_program": (
         "Kode program bantuan, pilih dari daftar (lihat lembar 'Daftar Program'), contoh PKH, BPNT, PBI_JK."
     ),
@@ -190,6 +203,7 @@ COLUMN_HELP: dict[str, str] = {
 JENIS_LABELS = {
     "dtks": "DTKS (Data Terpadu Kesejahteraan Sosial)",
     "p3ke": "P3KE (Pensasaran Percepatan Penghapusan Kemiskinan Ekstrem)",
+    "dtsen": "DTSEN (Data Tunggal Sosial Ekonomi Nasional)",
     "intervensi": "Intervensi (daftar penerima program bantuan)",
     "review": "Review padanan DTKS–P3KE (keputusan SAMA/BEDA)",
 }
@@ -340,6 +354,13 @@ _RULES: tuple[Rule, ...] = (
         "Desil kosong atau bukan 1, 2, 3 atau 4 (1 = paling miskin).",
         "Isi kolom Desil dengan 1, 2, 3 atau 4 sesuai data P3KE (di template, pilih dari daftar pada sel).",
         "Desil tidak valid",
+    ),
+    Rule(
+        "desil_dtsen_tidak_valid", GALAT,
+        "Desil DTSEN kosong (desil nasional) atau bukan angka 1 sampai 10 (1 = paling miskin).",
+        "Isi kolom Desil Nasional dengan angka 1 sampai 10 sesuai ekstrak DTSEN; Desil Provinsi dan Desil "
+        "Kabupaten/Kota, bila ada, juga 1 sampai 10.",
+        "Desil DTSEN tidak valid",
     ),
     Rule(
         "id_keluarga_tidak_ada", GALAT,
@@ -605,9 +626,9 @@ _FILE_REASONS: tuple[FileReason, ...] = (
     FileReason(
         "unknown_jenis",
         "Nama folder jenis data tidak dikenal ({folder}). Nama folder yang benar hanya: dtks, p3ke, "
-        "intervensi atau review.",
+        "dtsen, intervensi atau review.",
         "Pindahkan berkas ke folder yang benar, contoh inbox/5205/dtks/ untuk data DTKS, inbox/5205/p3ke/ untuk "
-        "P3KE, inbox/5205/intervensi/ untuk daftar penerima bantuan, atau inbox/5205/review/ untuk berkas "
+        "P3KE, inbox/5205/dtsen/ untuk ekstrak DTSEN, inbox/5205/intervensi/ untuk daftar penerima bantuan, atau inbox/5205/review/ untuk berkas "
         "review_padanan yang sudah diisi keputusannya.",
         "Folder jenis data tidak dikenal",
     ),

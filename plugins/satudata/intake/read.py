@@ -24,9 +24,10 @@ Codes
       too_large_uncompressed, no_header, missing_columns, unsupported_format, sheet_missing, line_too_long.
   Chunk.cell_issues.aturan: see `CELL_ISSUE_CODES`.
 
-P3KE: two sheets (families, members) are found by name ("Keluarga", "KRT", "Anggota Keluarga", "ART",
-"Individu" ...) or, failing names, by their header. A single flat sheet of members carrying the family
-columns (desil, id_keluarga_p3ke ...) on every row -- and every P3KE CSV -- yields *both* chunk kinds: a
+Family registries (P3KE, DTSEN: `schema.FAMILY_REGISTRIES`): two sheets (families, members) are found by
+name ("Keluarga", "KRT", "Anggota Keluarga", "ART", "Individu" ...) or, failing names, by their header. A
+single flat sheet of members carrying the family columns (desil, the family id ...) on every row -- and
+every CSV of such a registry -- yields *both* chunk kinds: a
 "keluarga" chunk with one row per family (the row of its Kepala Keluarga when `hubungan_keluarga` says
 so, else its first row; `nik_kepala_keluarga` / `nama_kepala_keluarga` / `jenis_kelamin_kepala_keluarga`
 are taken from that head row when the file has no such columns), then an "anggota" chunk with every row.
@@ -59,7 +60,7 @@ from satudata.intake.rows import (
 )
 from satudata.normalise.periode import parse_periode
 from satudata.reference.wilayah import normalise_kode
-from satudata.schema import P3KE_ANGGOTA_COLUMNS, P3KE_KELUARGA_COLUMNS
+from satudata.schema import FAMILY_REGISTRIES, FamilyRegistry
 from satudata.sheets import sniff as _sniff
 from satudata.sheets.delimited import choose_delimiter, csv_frames, read_head, stream_after
 from satudata.sheets.headers import (
@@ -90,6 +91,9 @@ REQUIRED_COLUMNS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("dtks", "utama"): (("nik",), ("nama",), ("kode_desa",), ("no_kk",)),
     ("p3ke", "keluarga"): (("id_keluarga_p3ke", "no_kk"), ("kode_desa",), ("desil",), ("nik_kepala_keluarga",)),
     ("p3ke", "anggota"): (("id_keluarga_p3ke", "no_kk"), ("nik",), ("nama",)),
+    ("dtsen", "keluarga"): (("id_keluarga_dtsen", "no_kk"), ("kode_desa",), ("desil_nasional",),
+                            ("nik_kepala_keluarga",)),
+    ("dtsen", "anggota"): (("id_keluarga_dtsen", "no_kk"), ("nik",), ("nama",)),
     ("intervensi", "utama"): (("nik", "no_kk"), ("nama",), ("kode_desa",)),
 }
 
@@ -115,13 +119,13 @@ class ReadOptions:
 
 @dataclass
 class SheetMeta:
-    sheet: str  # "utama" for single-table files; "keluarga" / "anggota" for P3KE
+    sheet: str  # "utama" for single-table files; "keluarga" / "anggota" for a family registry
     header_row: int  # 1-based row number (Excel row / CSV record) of the header
     column_map: dict[str, str]  # original header text -> canonical column
     unmapped_columns: list[str]  # headers we did not recognise (kept out of the frame, reported)
     missing_required: list[str]  # canonical columns required for this jenis/sheet but absent (empty if fine)
     source_sheet: str | None = None  # worksheet name in the workbook (None for CSV)
-    flat: bool = False  # P3KE read from one flat member sheet (keluarga rows derived from it)
+    flat: bool = False  # a family registry read from one flat member sheet (keluarga rows derived from it)
 
 
 @dataclass
@@ -154,22 +158,39 @@ def missing_required(jenis: str, sheet: str, columns: set[str] | frozenset[str],
     return missing
 
 
-# --------------------------------------------------------------------------------------------- P3KE flat
+# --------------------------------------------------------------------------------------------- flat families
 
-FAMILY_COLUMNS = (*P3KE_KELUARGA_COLUMNS, *REGION_EXTRA_COLUMNS)
-MEMBER_COLUMNS = (*P3KE_ANGGOTA_COLUMNS, "no_kk")
-_FAMILY_ONLY = frozenset({"desil", "nik_kepala_keluarga", "nama_kepala_keluarga", "jumlah_anggota",
-                          "jenis_kelamin_kepala_keluarga"})
-_MEMBER_ONLY = frozenset({"nik", "nama", "hubungan_keluarga", "id_individu_p3ke", "tanggal_lahir", "tempat_lahir",
-                          "jenis_kelamin", "status_kawin", "pekerjaan"})
+
+def family_columns(registry: FamilyRegistry) -> tuple[str, ...]:
+    return (*registry.keluarga_columns, *REGION_EXTRA_COLUMNS)
+
+
+def member_columns(registry: FamilyRegistry) -> tuple[str, ...]:
+    return (*registry.anggota_columns, "no_kk")
+
+
+def _fold_columns(jenis: str, match: HeaderMatch) -> None:
+    """Generic headers mapped to another registry's column become this registry's (`FamilyRegistry.folds`)."""
+    registry = FAMILY_REGISTRIES.get(jenis)
+    if registry is None:
+        return
+    present = set(match.columns.values())
+    for pos, canonical in list(match.columns.items()):
+        target = dict(registry.folds).get(canonical)
+        if target and target not in present:
+            match.columns[pos] = target
+            present.add(target)
+
+
 _HEAD_WORDS = frozenset({"kepala keluarga", "kepala rumah tangga", "krt", "kk", "kepala", "1", "01"})
 
 
 def _split_flat(frame: pd.DataFrame, issues: pd.DataFrame, state: SheetState) -> list[Chunk]:
-    """One flat P3KE chunk -> a keluarga chunk (families first seen here) and an anggota chunk."""
+    """One flat chunk of a family registry -> a keluarga chunk (families first seen here) and an anggota chunk."""
+    registry = FAMILY_REGISTRIES[state.jenis]
     key = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "id_keluarga_p3ke" in frame.columns:
-        key = frame["id_keluarga_p3ke"]
+    if registry.family_id in frame.columns:
+        key = frame[registry.family_id]
     if "no_kk" in frame.columns:
         key = key.fillna("kk:" + frame["no_kk"])
     if "hubungan_keluarga" in frame.columns:
@@ -183,7 +204,7 @@ def _split_flat(frame: pd.DataFrame, issues: pd.DataFrame, state: SheetState) ->
     chosen = order.sort_values(["key", "nothead", "pos"], kind="stable").drop_duplicates("key")
     state.seen_families.update(chosen["key"].tolist())
     positions = np.sort(chosen["pos"].to_numpy())
-    family = frame.iloc[positions][[c for c in frame.columns if c in FAMILY_COLUMNS]].copy()
+    family = frame.iloc[positions][[c for c in frame.columns if c in family_columns(registry)]].copy()
     if len(family):
         heads = frame.loc[is_head.to_numpy()]
         head_key = key.loc[heads.index]
@@ -193,7 +214,7 @@ def _split_flat(frame: pd.DataFrame, issues: pd.DataFrame, state: SheetState) ->
                 lookup = pd.Series(heads[source].to_numpy(), index=head_key.to_numpy())
                 lookup = lookup[~lookup.index.duplicated()]
                 family[target] = key.iloc[positions].map(lookup).astype("string").to_numpy()
-    members = frame[[c for c in frame.columns if c in MEMBER_COLUMNS or c == EXCEL_NIK]]
+    members = frame[[c for c in frame.columns if c in member_columns(registry) or c == EXCEL_NIK]]
     fam_issues = issues[issues["kolom"].isin(family.columns) & issues["baris"].isin(family.index)]
     mem_issues = issues[(issues["kolom"].isin(members.columns) | issues["kolom"].isna())]
     return [
@@ -228,7 +249,8 @@ def _sheet_metas(jenis: str, plan: _Plan) -> list[SheetMeta]:
         return [SheetMeta(plan.sheet, plan.header_row, col_map, list(plan.header.unmapped),
                           missing_required(jenis, plan.sheet, found), plan.source_sheet)]
     metas = []
-    for sheet, allowed in (("keluarga", FAMILY_COLUMNS), ("anggota", MEMBER_COLUMNS)):
+    registry = FAMILY_REGISTRIES[jenis]
+    for sheet, allowed in (("keluarga", family_columns(registry)), ("anggota", member_columns(registry))):
         sub = {t: c for t, c in col_map.items() if c in allowed}
         metas.append(SheetMeta(sheet, plan.header_row, sub, list(plan.header.unmapped),
                                missing_required(jenis, sheet, found, flat=True), plan.source_sheet, flat=True))
@@ -263,7 +285,7 @@ def _remap_code_columns(match: HeaderMatch, sample: list[list[str]]) -> None:
 # --------------------------------------------------------------------------------------------- grids
 
 
-def _grid_header(grid: Grid, options: ReadOptions) -> tuple[_Plan | None, list[list]]:
+def _grid_header(grid: Grid, jenis: str, options: ReadOptions) -> tuple[_Plan | None, list[list]]:
     """Find the header of a grid. Returns the plan (stream unset) and the buffered raw rows."""
     rows_iter = grid.rows()
     buffered = list(itertools.islice(rows_iter, options.header_search_rows + 20))
@@ -277,6 +299,7 @@ def _grid_header(grid: Grid, options: ReadOptions) -> tuple[_Plan | None, list[l
     grid._rest = rows_iter  # type: ignore[attr-defined]
     if match is None:
         return None, buffered
+    _fold_columns(jenis, match)
     _remap_code_columns(match, texts[match.row + 1 :])
     plan = _Plan("utama", match, match.row + 1, title_lines(texts, match.first_row), grid.name)
     return plan, buffered
@@ -380,7 +403,7 @@ _KELUARGA_WORDS = frozenset({"keluarga", "krt", "kk", "ruta", "rumah", "househol
 
 
 def sheet_role(name: str) -> str | None:
-    """P3KE sheet role from its name: "anggota", "keluarga" or None."""
+    """A family registry's sheet role from its name: "anggota", "keluarga" or None."""
     words = set(header_key(name).split())
     if words & _ANGGOTA_WORDS:
         return "anggota"
@@ -402,7 +425,7 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
     candidates: list[tuple[str, Grid, _Plan | None, list]] = []
     for name in visible:
         grid = load(name)
-        plan, buffered = _grid_header(grid, options)
+        plan, buffered = _grid_header(grid, jenis, options)
         candidates.append((name, grid, plan, buffered))
     with_header = [(n, g, p, b) for n, g, p, b in candidates if p is not None]
     if not with_header:
@@ -415,7 +438,8 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
         plan.stream = _grid_stream(grid, plan, buffered, options)
         return plan
 
-    if jenis != "p3ke":
+    registry = FAMILY_REGISTRIES.get(jenis)
+    if registry is None:
         best = max(with_header, key=lambda t: (_coverage(jenis, "utama", t[2]), -visible.index(t[0])))
         for n, _g, p, _b in candidates:
             if n != best[0]:
@@ -431,7 +455,7 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
     def kind(item) -> str | None:
         found = item[2].canonicals()
         person = {"nik", "nama"} <= found
-        family = bool(found & _FAMILY_ONLY)
+        family = bool(found & registry.family_only)
         if family and not person:
             return "keluarga"
         if person and not family:
@@ -460,10 +484,10 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
             chosen.append(finish(*best, role))
     else:
         flat_items = [t for t in with_header if {"nik", "nama"} <= t[2].canonicals()
-                      and t[2].canonicals() & {"desil", "nik_kepala_keluarga", "id_keluarga_p3ke"}]
+                      and t[2].canonicals() & {*registry.desil_columns, "nik_kepala_keluarga", registry.family_id}]
         if not flat_items:
             lacking = "anggota" if roles["keluarga"] else "keluarga"
-            raise FileRejected("sheet_missing", f"P3KE needs a {lacking!r} sheet (families and members); found "
+            raise FileRejected("sheet_missing", f"{registry.label} needs a {lacking!r} sheet (families and members); found "
                                f"{', '.join(repr(v) for v in visible)}")
         best = max(flat_items, key=lambda t: (_coverage(jenis, "keluarga", t[2], True),
                                               _coverage(jenis, "anggota", t[2], True), -visible.index(t[0])))
@@ -471,7 +495,7 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
     used = {p.source_sheet for p in chosen}
     for n, _g, p, _b in candidates:
         if n not in used:
-            ignored.append(f"{n}: " + ("not used for P3KE" if p is not None else "no header"))
+            ignored.append(f"{n}: " + (f"not used for {registry.label}" if p is not None else "no header"))
     return chosen
 
 
@@ -489,6 +513,7 @@ def _open_csv(handle: BinaryIO, sniffed: _sniff.Sniffed, jenis: str, options: Re
         raise FileRejected("no_header", f"no record among the first {options.header_search_rows} names at least "
                            "two known columns (tried delimiters , ; tab |)")
     records, cells = choice.records, choice.records
+    _fold_columns(jenis, match)
     _remap_code_columns(match, cells[match.row + 1 :])
     header_width = len(records[match.row])
     sample_width = max((len(r) for r in records[match.row + 1 :]), default=header_width)
@@ -501,7 +526,7 @@ def _open_csv(handle: BinaryIO, sniffed: _sniff.Sniffed, jenis: str, options: Re
         yield from _csv_chunks(make_stream, choice.delimiter, plan, header_width, width, options)
 
     plan.stream = stream_factory
-    if jenis == "p3ke":
+    if jenis in FAMILY_REGISTRIES:
         plan.sheet, plan.flat = "flat", True
     return plan, choice.delimiter
 
@@ -561,7 +586,7 @@ def _open_regular(path: Path) -> tuple[BinaryIO, int]:
 
 def read_submission(path: Path, jenis: str, options: ReadOptions | None = None) -> tuple[FileMeta, Iterator[Chunk]]:
     """Sniff and open the file; raise FileRejected for file-level problems found *before* data rows are read
-    (header problems included). The iterator yields chunks in row order: P3KE families before members."""
+    (header problems included). The iterator yields chunks in row order: a registry's families before members."""
     options = options or ReadOptions()
     if jenis not in {j for j, _ in REQUIRED_COLUMNS}:
         raise ValueError(f"unknown jenis {jenis!r}")

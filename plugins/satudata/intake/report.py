@@ -58,6 +58,7 @@ from satudata.intake.messages import (
     status_info,
 )
 from satudata.normalise.periode import periode_text
+from satudata.schema import FAMILY_REGISTRIES
 from satudata.sheets.writer import StyledWorkbook
 
 SHEET_RINGKASAN = "Ringkasan"
@@ -75,7 +76,7 @@ SHEET_KEYS = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Kelua
 _SHEET_ORDER = {"Data": 0, "Keluarga": 1, "Anggota Keluarga": 2}
 _DITOLAK_NAMES = {"Keluarga": "Baris Ditolak Keluarga", "Anggota Keluarga": "Baris Ditolak Anggota"}
 _TEXT_KEYS = frozenset({"nik", "no_kk", "nik_kepala_keluarga", "kode_desa", "id_dtks", "id_keluarga_p3ke",
-                        "id_individu_p3ke", "kode_desa_bps"})
+                        "id_individu_p3ke", "id_keluarga_dtsen", "id_individu_dtsen", "kode_desa_bps"})
 _UNKNOWN_PESAN = "Masalah pada data (kode: {code}). Hubungi tim data untuk penjelasan."
 
 # Indonesian time zones by province (first two digits of the Kemendagri code).
@@ -556,7 +557,7 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
     if summary.status in ("accepted", "partial") and _int(summary.rows_with_warnings):
         steps += f" Daftar peringatan ada di lembar '{SHEET_MASALAH}'."
     if len(rejected_sheets) > 1 and summary.status == "partial":
-        steps += (" Untuk P3KE, baris keluarga dan anggota keluarga yang ditolak ada di lembar terpisah: "
+        steps += (" Baris keluarga dan anggota keluarga yang ditolak ada di lembar terpisah: "
                   + " dan ".join(f"'{s}'" for s in rejected_sheets) + ".")
     pair("Langkah selanjutnya", steps)
     if issues_shown < issues_total:
@@ -667,7 +668,7 @@ def _ditolak_groups(jenis: str, rejected: pd.DataFrame | None) -> list[tuple[str
         names = sorted(pd.unique(lembar), key=lambda s: (_SHEET_ORDER.get(s, 9), s))
     else:
         lembar, names = None, ["Data"]
-    multi = jenis == "p3ke" or len(names) > 1
+    multi = jenis in FAMILY_REGISTRIES or len(names) > 1
     groups = []
     for name in names:
         rows = rejected if lembar is None else rejected.loc[(lembar == name).to_numpy()]
@@ -724,7 +725,7 @@ def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None
     prepared = prepare_issues(issues)
     counts = rule_counts(prepared)
     lembar_known = bool(prepared["lembar"].notna().any())
-    with_sheet = lembar_known and (summary.jenis == "p3ke" or prepared["lembar"].dropna().nunique() > 1)
+    with_sheet = lembar_known and (summary.jenis in FAMILY_REGISTRIES or prepared["lembar"].dropna().nunique() > 1)
     groups = _ditolak_groups(summary.jenis, rejected_rows)
     by_sheet = lembar_known and rejected_rows is not None and "lembar" in rejected_rows
     problems = _row_problems(prepared, by_sheet, rejected_rows) if groups else {}

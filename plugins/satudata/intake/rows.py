@@ -27,7 +27,7 @@ from satudata.sheets.headers import exact_canonical
 
 NIK_COLUMNS = ("nik", "nik_kepala_keluarga")
 KK_COLUMNS = ("no_kk",)
-ID_COLUMNS = ("id_dtks", "id_keluarga_p3ke", "id_individu_p3ke")
+ID_COLUMNS = ("id_dtks", "id_keluarga_p3ke", "id_individu_p3ke", "id_keluarga_dtsen", "id_individu_dtsen")
 KODE_COLUMNS = ("kode_desa", "kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_desa_bps")
 NUMERIC_TEXT_COLUMNS = ("desil", "nilai_bantuan", "jumlah_anggota")
 KEY_COLUMNS = (*NIK_COLUMNS, *KK_COLUMNS, *ID_COLUMNS)

@@ -23,6 +23,7 @@ from satudata.intake import cakupan, ledger
 from satudata.intake.cakupan import normalise_tahap, tahap_from_name
 from satudata.intake.rows import EXCEL_NIK
 from satudata.intake.validate import (
+    FAMILY_SUITES,
     ISSUE_COLUMNS,
     STAGING_TABLE,
     SUITE_BY_SHEET,
@@ -32,6 +33,7 @@ from satudata.intake.validate import (
     derive,
     issues_from_result,
 )
+from satudata.schema import FAMILY_REGISTRIES
 from satudata.warehouse.engine import bulk_insert
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ STAGING_COLUMNS = {
                       "nik_kepala_keluarga_valid", "nama_kepala_keluarga", "jenis_kelamin_kepala_keluarga", "desil",
                       "jumlah_anggota"],
     "p3ke_anggota": ["id_keluarga_p3ke", "id_individu_p3ke", "no_kk", *_PERSON],  # desa: the family's
+    "dtsen_keluarga": ["id_keluarga_dtsen", "kode_desa", "kode_kecamatan", "alamat", "no_kk", "nik_kepala_keluarga",
+                       "nik_kepala_keluarga_valid", "nama_kepala_keluarga", "jenis_kelamin_kepala_keluarga",
+                       "desil_nasional", "desil_provinsi", "desil_kabupaten_kota", "jumlah_anggota"],
+    "dtsen_anggota": ["id_keluarga_dtsen", "id_individu_dtsen", "no_kk", *_PERSON],
     "intervensi": ["kode_program", "tahap", "nik", "nik_valid", "nik_angka_excel", "no_kk", "nama", "tanggal_lahir",
                    "tanggal_lahir_teks", "kode_desa", "kode_kecamatan", "alamat", "nilai_bantuan", "tanggal_salur"],
 }
@@ -126,8 +132,8 @@ class SubmissionStager:
         suite = SUITE_BY_SHEET.get((self.submission.jenis, chunk.sheet))
         if suite is None:
             raise ValueError(f"no suite for jenis {self.submission.jenis!r} sheet {chunk.sheet!r}")
-        # P3KE members are checked against the family sheet: families first, whatever the file's order.
-        if suite == "p3ke_anggota" and not self._families_done:
+        # A registry's members are checked against its family sheet: families first, whatever the file's order.
+        if suite in FAMILY_SUITES and FAMILY_SUITES[suite][1] == "anggota" and not self._families_done:
             self._pending_members.append(chunk)
             return
         self._validate_and_stage(conn, suite, chunk)
@@ -136,7 +142,7 @@ class SubmissionStager:
         self._families_done = True
         pending, self._pending_members = self._pending_members, []
         for chunk in pending:
-            self._validate_and_stage(conn, "p3ke_anggota", chunk)
+            self._validate_and_stage(conn, SUITE_BY_SHEET[(self.submission.jenis, "anggota")], chunk)
 
     def _validate_and_stage(self, conn: Connection, suite: str, chunk) -> None:
         frame = chunk.frame
@@ -320,13 +326,15 @@ class SubmissionStager:
         this transaction, so readers see the old rows or the new ones, never a mix."""
         sub = self.submission
         sid, jenis = sub.submission_id, sub.jenis
-        if "staging.p3ke_anggota" in self.staged_tables:  # members are in their family's kecamatan
+        registry = FAMILY_REGISTRIES.get(jenis)
+        members = f"staging.{jenis}_anggota"
+        if registry is not None and members in self.staged_tables:  # members are in their family's kecamatan
+            fid = registry.family_id
             conn.execute(sa.text(
-                "UPDATE staging.p3ke_anggota SET kode_desa = (SELECT min(k.kode_desa) FROM staging.p3ke_keluarga k "
-                "WHERE k.submission_id = staging.p3ke_anggota.submission_id "
-                "AND k.id_keluarga_p3ke = staging.p3ke_anggota.id_keluarga_p3ke) WHERE submission_id = :s"),
-                {"s": sid})
-            conn.execute(sa.text("UPDATE staging.p3ke_anggota SET kode_kecamatan = substr(kode_desa, 1, 6) "
+                f"UPDATE {members} SET kode_desa = (SELECT min(k.kode_desa) FROM staging.{jenis}_keluarga k "
+                f"WHERE k.submission_id = {members}.submission_id AND k.{fid} = {members}.{fid}) "
+                "WHERE submission_id = :s"), {"s": sid})
+            conn.execute(sa.text(f"UPDATE {members} SET kode_kecamatan = substr(kode_desa, 1, 6) "
                                  "WHERE submission_id = :s"), {"s": sid})
         scope = cakupan.scope_of(conn, submission_id=sid, kode_kab=sub.kode_kab, jenis=jenis,
                                  inbox_path=sub.inbox_path, wilayah=self.params.wilayah)

@@ -1,4 +1,4 @@
-"""Excel templates for regency operators: `satudata template dtks|p3ke|intervensi --out FILE.xlsx`.
+"""Excel templates for regency operators: `satudata template dtks|p3ke|dtsen|intervensi --out FILE.xlsx`.
 
     write_template("dtks", Path("template_dtks.xlsx"))
     write_template("intervensi", Path("t.xlsx"), programmes=[{"kode_program": "PKH", "nama_program": ...}])
@@ -28,6 +28,8 @@ from pathlib import Path
 from satudata.intake.messages import COLUMN_HELP, COLUMN_LABELS, JENIS_LABELS
 from satudata.schema import (
     DTKS_COLUMNS,
+    DTSEN_ANGGOTA_COLUMNS,
+    DTSEN_KELUARGA_COLUMNS,
     HUBUNGAN_KELUARGA,
     INTERVENSI_COLUMNS,
     P3KE_ANGGOTA_COLUMNS,
@@ -44,6 +46,7 @@ LIST_LIMIT = 255  # Excel's limit on an inline dropdown list (characters, commas
 TEMPLATE_SHEETS: dict[str, dict[str, tuple[str, ...]]] = {
     "dtks": {"Data": DTKS_COLUMNS},
     "p3ke": {"Keluarga": P3KE_KELUARGA_COLUMNS, "Anggota Keluarga": P3KE_ANGGOTA_COLUMNS},
+    "dtsen": {"Keluarga": DTSEN_KELUARGA_COLUMNS, "Anggota Keluarga": DTSEN_ANGGOTA_COLUMNS},
     # A recipient list may carry its tranche (`tahap`); the generator's files do not, so it is the template's.
     "intervensi": {"Data": (INTERVENSI_COLUMNS[0], "tahap", *INTERVENSI_COLUMNS[1:])},
 }
@@ -54,11 +57,14 @@ REQUIRED: dict[tuple[str, str], frozenset[str]] = {
     ("dtks", "Data"): frozenset({"nik", "nama", "kode_desa", "no_kk"}),
     ("p3ke", "Keluarga"): frozenset({"id_keluarga_p3ke", "kode_desa", "desil", "nik_kepala_keluarga"}),
     ("p3ke", "Anggota Keluarga"): frozenset({"id_keluarga_p3ke", "nik", "nama"}),
+    ("dtsen", "Keluarga"): frozenset({"id_keluarga_dtsen", "kode_desa", "desil_nasional", "nik_kepala_keluarga"}),
+    ("dtsen", "Anggota Keluarga"): frozenset({"id_keluarga_dtsen", "nik", "nama"}),
     ("intervensi", "Data"): frozenset({"kode_program", "nik", "nama", "kode_desa"}),
 }
 
 TEXT_COLUMNS = frozenset({
     "nik", "no_kk", "nik_kepala_keluarga", "kode_desa", "id_dtks", "id_keluarga_p3ke", "id_individu_p3ke",
+    "id_keluarga_dtsen", "id_individu_dtsen",
 })  # fmt: skip
 SIXTEEN_DIGITS = frozenset({"nik", "no_kk", "nik_kepala_keluarga"})
 DATE_COLUMNS = {
@@ -90,6 +96,11 @@ EXAMPLES = {
     "desil": "1",
     "jumlah_anggota": "4",
     "id_individu_p3ke": "P3KE520501000123-02",
+    "id_keluarga_dtsen": "DTSEN5205010000456",
+    "id_individu_dtsen": "DTSEN5205010000456-02",
+    "desil_nasional": "3",
+    "desil_provinsi": "2",
+    "desil_kabupaten_kota": "4",
     "kode_program": "PKH",
     "tahap": "2",
     "nilai_bantuan": "750000",
@@ -159,6 +170,12 @@ def _validations(columns: Sequence[str], programmes: list[dict], lists: _Lists) 
                 "validate": "list", "source": ["1", "2", "3", "4"],
                 "input_title": "Desil", "input_message": "Pilih 1, 2, 3 atau 4 (1 = paling miskin).",
                 "error_title": "Desil tidak valid", "error_message": "Desil hanya boleh 1, 2, 3 atau 4.",
+            }
+        elif column in ("desil_nasional", "desil_provinsi", "desil_kabupaten_kota"):
+            out[column] = {
+                "validate": "whole", "criteria": "between", "minimum": 1, "maximum": 10,
+                "input_title": "Desil DTSEN", "input_message": "Angka 1 sampai 10 (1 = paling miskin).",
+                "error_title": "Desil tidak valid", "error_message": "Desil DTSEN hanya boleh 1 sampai 10.",
             }
         elif column in ("jenis_kelamin", "jenis_kelamin_kepala_keluarga"):
             out[column] = {
@@ -260,6 +277,7 @@ def _write_data_sheet(book, name: str, jenis: str, columns: Sequence[str], progr
 def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
     sheets = TEMPLATE_SHEETS[jenis]
     example_name = {"dtks": "dtks_5205_2026-11.xlsx", "p3ke": "p3ke_5205_2026-11.xlsx",
+                    "dtsen": "dtsen_5205_2026-10.xlsx",
                     "intervensi": "intervensi_PKH_5205_2026-11.xlsx"}[jenis]
     where = " dan ".join(f"'{s}'" for s in sheets)
     sheet.set_column(0, 0, 4)
@@ -273,6 +291,7 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
             + {
                 "dtks": "orang",
                 "p3ke": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
+                "dtsen": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
                 "intervensi": "penerima bantuan per program",
             }[jenis]
             + ". Mulai dari baris 2, tepat di bawah judul kolom."
@@ -347,6 +366,12 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
     if jenis == "p3ke":
         points.append("Setiap anggota keluarga di lembar 'Anggota Keluarga' harus memakai ID Keluarga P3KE yang "
                       "sama dengan keluarganya di lembar 'Keluarga'. Desil diisi 1, 2, 3 atau 4.")
+    if jenis == "dtsen":
+        points.append("Salin ekstrak DTSEN dari BPS/Kemensos apa adanya. Setiap anggota keluarga di lembar 'Anggota "
+                      "Keluarga' memakai ID Keluarga DTSEN yang sama dengan keluarganya di lembar 'Keluarga'. Desil "
+                      "Nasional wajib (1 sampai 10); Desil Provinsi dan Desil Kabupaten/Kota diisi bila ada. Kirim "
+                      "setiap pemutakhiran triwulanan sebagai berkas baru dengan periodenya, contoh "
+                      "dtsen_5205_2026-10.xlsx.")
     for number, text in enumerate(points, start=1):
         sheet.write_string(row, 0, f"{number}.", formats["bold"])
         sheet.write_string(row, 1, text, formats["wrap"])
@@ -383,7 +408,7 @@ def _write_programmes(sheet, programmes: list[dict], formats: dict) -> None:
 
 
 def write_template(jenis: str, out: Path, programmes: list[dict] | None = None) -> Path:
-    """Write the operator template for `jenis` (dtks | p3ke | intervensi) to `out`, atomically."""
+    """Write the operator template for `jenis` (dtks | p3ke | dtsen | intervensi) to `out`, atomically."""
     if jenis not in TEMPLATE_SHEETS:
         raise ValueError(f"unknown jenis {jenis!r}; expected one of {', '.join(TEMPLATE_SHEETS)}")
     if programmes is None:

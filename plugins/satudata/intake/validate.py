@@ -29,22 +29,19 @@ from satudata.normalise.dates import parse_dates
 from satudata.normalise.nik import clean_nik_cells, parse_nik
 from satudata.reference.program import ProgrammeMatcher
 from satudata.reference.wilayah import Wilayah, normalise_kode
-from satudata.schema import HUBUNGAN_KELUARGA
+from satudata.schema import FAMILY_REGISTRIES, HUBUNGAN_KELUARGA
 
 log = logging.getLogger(__name__)
 
 SUITE_BY_SHEET = {
     ("dtks", "utama"): "dtks",
-    ("p3ke", "keluarga"): "p3ke_keluarga",
-    ("p3ke", "anggota"): "p3ke_anggota",
+    **{(jenis, role): f"{jenis}_{role}" for jenis in FAMILY_REGISTRIES for role in ("keluarga", "anggota")},
     ("intervensi", "utama"): "intervensi",
 }
-STAGING_TABLE = {
-    "dtks": "staging.dtks",
-    "p3ke_keluarga": "staging.p3ke_keluarga",
-    "p3ke_anggota": "staging.p3ke_anggota",
-    "intervensi": "staging.intervensi",
-}
+STAGING_TABLE = {suite: f"staging.{suite}" for suite in SUITE_BY_SHEET.values()}
+# suite -> (its family registry, "keluarga" | "anggota")
+FAMILY_SUITES = {f"{jenis}_{role}": (registry, role) for jenis, registry in FAMILY_REGISTRIES.items()
+                 for role in ("keluarga", "anggota")}
 NIK_COLUMNS = ("nik", "nik_kepala_keluarga")
 _JENIS_KELAMIN = {
     "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "lakilaki": "L", "pria": "L", "1": "L", "m": "L",
@@ -167,6 +164,7 @@ class ReferenceParameters:
 def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, state: FileState,
            file_programmes: list[str] | None = None) -> pd.DataFrame:
     """The canonical columns, cleaned, plus the derived columns the suite checks. Same index."""
+    registry, role = FAMILY_SUITES.get(sheet_suite, (None, None))
     out = pd.DataFrame(index=frame.index)
     canonical = [c for c in frame.columns if not c.startswith("_")]
     for column in canonical:
@@ -210,15 +208,15 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
 
     if "jenis_kelamin" in out:
         out["jenis_kelamin"] = normalise_sex(out["jenis_kelamin"])
-    elif sheet_suite != "p3ke_keluarga":
+    elif role != "keluarga":
         out["jenis_kelamin"] = pd.Series(pd.NA, index=out.index, dtype="string")
     if "jenis_kelamin_kepala_keluarga" in out:
         out["jenis_kelamin_kepala_keluarga"] = normalise_sex(out["jenis_kelamin_kepala_keluarga"])
-    if "hubungan_keluarga" in out or sheet_suite in ("dtks", "p3ke_anggota"):
+    if "hubungan_keluarga" in out or sheet_suite == "dtks" or role == "anggota":
         out["hubungan_keluarga"] = normalise_hubungan(_text(out, "hubungan_keluarga"))
 
     for column in ("tanggal_lahir", "tanggal_salur"):
-        if column in out or (column == "tanggal_lahir" and sheet_suite != "p3ke_keluarga") or (
+        if column in out or (column == "tanggal_lahir" and role != "keluarga") or (
             column == "tanggal_salur" and sheet_suite == "intervensi"
         ):
             text = _text(out, column)
@@ -227,18 +225,20 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
             out[f"{column}_iso"] = iso_dates(parsed, "%Y-%m-%d")
             out[f"{column}_ddmmyy"] = iso_dates(parsed, "%d%m%y")
 
-    if sheet_suite == "p3ke_keluarga":
-        desil = _text(out, "desil").str.replace(r"^(desil\s*)?([0-9])(\.0+)?$", r"\2", regex=True, case=False)
-        out["desil"] = desil
-        family = out["id_keluarga_p3ke"] if "id_keluarga_p3ke" in out else out.get("no_kk")
-        out["id_keluarga_kemunculan"] = state.occurrence("p3ke:id_keluarga", family) if family is not None else 1
+    if role == "keluarga":
+        for column in registry.desil_columns:  # "Desil 3", "3.0" -> "3"; a missing column stays empty
+            out[column] = _text(out, column).str.replace(r"^(desil\s*)?([0-9]{1,2})(\.0+)?$", r"\2",
+                                                             regex=True, case=False)
+        family = out[registry.family_id] if registry.family_id in out else out.get("no_kk")
+        out["id_keluarga_kemunculan"] = (state.occurrence(f"{registry.jenis}:id_keluarga", family)
+                                         if family is not None else 1)
         if family is not None:
             state.family_ids.update(family.dropna().tolist())
         if "no_kk" in out:
             state.family_kks.update(out["no_kk"].dropna().tolist())
-    if sheet_suite == "p3ke_anggota":
-        if "id_keluarga_p3ke" in out:
-            out["id_keluarga_ada"] = isin_lookup(out["id_keluarga_p3ke"], state.family_ids)
+    if role == "anggota":
+        if registry.family_id in out:
+            out["id_keluarga_ada"] = isin_lookup(out[registry.family_id], state.family_ids)
         else:
             out["id_keluarga_ada"] = isin_lookup(_text(out, "no_kk"), state.family_kks)
 

@@ -92,8 +92,27 @@ ALIASES: dict[str, list[str]] = {
         "Status Hubungan Keluarga", "Hub. Keluarga",
     ],
     "desil": [
-        "Desil", "Desil Kesejahteraan", "Peringkat Desil", "Desil Nasional", "Kategori Desil", "Desil P3KE",
+        "Desil", "Desil Kesejahteraan", "Peringkat Desil", "Kategori Desil", "Desil P3KE",
         "Kelompok Desil", "Status Desil", "Peringkat Kesejahteraan", "Desil Keluarga",
+    ],
+    # DTSEN ranks a family three ways. In a P3KE file "Desil Nasional" is its desil, in a DTSEN file a bare
+    # "Desil" is the national one (schema.FamilyRegistry.folds).
+    "desil_nasional": [
+        "Desil Nasional", "DESIL_NASIONAL", "Desil DTSEN", "Desil Nasional DTSEN", "Peringkat Desil Nasional",
+        "Desil Nas", "Desil Kesejahteraan Nasional",
+    ],
+    "desil_provinsi": ["Desil Provinsi", "DESIL_PROVINSI", "Desil Prov", "Peringkat Desil Provinsi", "Desil Propinsi"],
+    "desil_kabupaten_kota": [
+        "Desil Kabupaten/Kota", "DESIL_KABUPATEN_KOTA", "Desil Kabupaten", "Desil Kab/Kota", "Desil Kota", "Desil Kab",
+        "Desil Kabkota", "Peringkat Desil Kabupaten/Kota",
+    ],
+    "id_keluarga_dtsen": [
+        "ID Keluarga DTSEN", "IDKELUARGADTSEN", "ID_KELUARGA_DTSEN", "ID KK DTSEN", "ID DTSEN", "ID Keluarga (DTSEN)",
+        "ID Rumah Tangga DTSEN", "ID Kel DTSEN", "ID Keluarga SE",
+    ],
+    "id_individu_dtsen": [
+        "ID Individu DTSEN", "ID_INDIVIDU_DTSEN", "IDINDIVIDUDTSEN", "ID ART DTSEN", "ID Anggota DTSEN",
+        "ID Anggota Keluarga DTSEN",
     ],
     "id_dtks": ["IDDTKS", "ID DTKS", "ID_DTKS", "ID Individu DTKS", "ID ART DTKS", "IDARTBDT", "ID BDT", "ID DTKS ART"],
     "id_keluarga_p3ke": [
