@@ -1,17 +1,27 @@
 -- core.sasaran_program: for every programme of the period, each unit (family, or person for individu
 -- programmes) that is eligible, receiving, or both. This is the one definition of eligibility:
---   eligible = in P3KE with desil <= the programme's desil_maks (any registered family when desil_maks
---              is empty), and living in the programme's region (kode_wilayah prefix; empty = everywhere).
+--   eligible = ranked at desil <= the programme's desil_maks (any registered family when desil_maks is
+--              empty), and living in the programme's region (kode_wilayah prefix; empty = everywhere).
+--   The desil is the regime's (:sumber_desil of the rule file): P3KE's, or DTSEN's national desil from
+--   2025 (a regency without a DTSEN extract keeps P3KE's).
 --   receiving = on the programme's list of the period and found in a registry (status 'ditemukan').
 -- A receiving unit that is not eligible is an inclusion error; an eligible unit not receiving, an
--- exclusion error. Parameters: :periode.
+-- exclusion error. Parameters: :periode, :sumber_desil.
 INSERT INTO core.sasaran_program (periode, kode_kab, kode_program, unit, id_keluarga, id_individu, layak, menerima)
 WITH program AS (
     SELECT kode_program, unit, desil_maks, kode_wilayah FROM meta.program_periode WHERE periode = :periode
 ),
+sumber AS (  -- the regime's desil; a regency without DTSEN yet keeps P3KE's (intake answers say so)
+    SELECT kode_kab,
+           CASE WHEN :sumber_desil = 'dtsen' AND MAX(CASE WHEN di_dtsen THEN 1 ELSE 0 END) = 1
+                THEN 'dtsen' ELSE 'p3ke' END AS sumber_desil
+    FROM core.keluarga_terpadu WHERE periode = :periode GROUP BY kode_kab
+),
 keluarga AS (
-    SELECT kode_kab, id_keluarga, COALESCE(kode_desa, kode_kab) AS wilayah, desil, di_dtks, di_p3ke
-    FROM core.keluarga_terpadu WHERE periode = :periode
+    SELECT f.kode_kab, f.id_keluarga, COALESCE(f.kode_desa, f.kode_kab) AS wilayah,
+           CASE WHEN s.sumber_desil = 'dtsen' THEN f.desil_dtsen ELSE f.desil END AS desil, f.di_dtks, f.di_p3ke
+    FROM core.keluarga_terpadu f JOIN sumber s ON s.kode_kab = f.kode_kab
+    WHERE f.periode = :periode
 ),
 individu AS (
     SELECT i.kode_kab, i.id_individu, i.id_keluarga, COALESCE(k.wilayah, i.kode_desa, i.kode_kab) AS wilayah, k.desil
@@ -34,7 +44,7 @@ layak_keluarga AS (
     FROM keluarga k JOIN program p
       ON p.unit = 'keluarga'
      AND (p.kode_wilayah IS NULL OR k.wilayah LIKE p.kode_wilayah || '%')
-     AND (p.desil_maks IS NULL OR (k.di_p3ke AND k.desil <= p.desil_maks))
+     AND (p.desil_maks IS NULL OR k.desil <= p.desil_maks)
 ),
 layak_individu AS (
     SELECT i.kode_kab, i.id_individu, p.kode_program

@@ -4,13 +4,20 @@
 --   disabilitas / pekerja_migran: a member whose value meta.nilai_kategori classifies so
 --   kepala_keluarga_perempuan: the head's sex is :kepala_perempuan
 -- A family "receives" a programme when the family (family programmes) or any member (individu
--- programmes) is on its list. Parameters: :periode, :lansia_anggota_maks, :lansia_lahir_maks,
+-- programmes) is on its list. `desil` is the regime's (as in 01_sasaran_program.sql), beside both
+-- registries' own. Parameters: :periode, :sumber_desil, :lansia_anggota_maks, :lansia_lahir_maks,
 -- :kepala_perempuan.
 INSERT INTO core.konvergensi_keluarga (periode, kode_kab, id_keluarga, kode_desa, desil, di_dtks, di_p3ke,
     jumlah_anggota, lansia_tunggal, disabilitas, kepala_keluarga_perempuan, pekerja_migran, program_diterima,
     jumlah_program_inti, program_di_atas_desil, program_layak_belum_diterima, tumpang_tindih_pelanggaran,
-    tumpang_tindih_audit)
-WITH program AS (
+    tumpang_tindih_audit, di_dtsen, desil_p3ke, desil_dtsen, sumber_desil)
+WITH sumber AS (  -- the regime's desil; a regency without DTSEN yet keeps P3KE's (intake answers say so)
+    SELECT kode_kab,
+           CASE WHEN :sumber_desil = 'dtsen' AND MAX(CASE WHEN di_dtsen THEN 1 ELSE 0 END) = 1
+                THEN 'dtsen' ELSE 'p3ke' END AS sumber_desil
+    FROM core.keluarga_terpadu WHERE periode = :periode GROUP BY kode_kab
+),
+program AS (
     SELECT kode_program, program_inti FROM meta.program_periode WHERE periode = :periode
 ),
 anggota AS (
@@ -60,13 +67,16 @@ tumpang AS (
     WHERE r.periode = :periode
     GROUP BY a.kode_kab, a.id_keluarga
 )
-SELECT :periode, f.kode_kab, f.id_keluarga, f.kode_desa, f.desil, f.di_dtks, f.di_p3ke, f.jumlah_anggota,
+SELECT :periode, f.kode_kab, f.id_keluarga, f.kode_desa,
+       CASE WHEN s.sumber_desil = 'dtsen' THEN f.desil_dtsen ELSE f.desil END, f.di_dtks, f.di_p3ke, f.jumlah_anggota,
        COALESCE(a.n <= :lansia_anggota_maks AND a.n_lahir = a.n AND a.lahir_termuda <= :lansia_lahir_maks, FALSE),
        COALESCE(a.disabilitas = 1, FALSE),
        COALESCE(upper(f.jenis_kelamin_kepala_keluarga) = :kepala_perempuan, FALSE),
        COALESCE(a.pekerja_migran = 1, FALSE),
-       pk.diterima, COALESCE(pk.inti, 0), pk.di_atas_desil, pk.belum, t.pelanggaran, t.audit
+       pk.diterima, COALESCE(pk.inti, 0), pk.di_atas_desil, pk.belum, t.pelanggaran, t.audit,
+       f.di_dtsen, f.desil, f.desil_dtsen, s.sumber_desil
 FROM core.keluarga_terpadu f
+JOIN sumber s ON s.kode_kab = f.kode_kab
 LEFT JOIN anggota a ON a.kode_kab = f.kode_kab AND a.id_keluarga = f.id_keluarga
 LEFT JOIN program_keluarga pk ON pk.kode_kab = f.kode_kab AND pk.id_keluarga = f.id_keluarga
 LEFT JOIN tumpang t ON t.kode_kab = f.kode_kab AND t.id_keluarga = f.id_keluarga

@@ -1,6 +1,7 @@
 -- core.indikator_konvergensi_{level}: the convergence indicators of one region level, all defined here once and
 -- rendered for desa, kecamatan, kabupaten and provinsi ({keys} = that level's region columns).
---   sasaran (the "desil1" columns) = P3KE families with desil <= :desil_sasaran (1 under the rules)
+--   sasaran (the "desil1" columns) = families with the regime's desil <= :desil_sasaran (1 under the rules;
+--   P3KE's desil, or DTSEN's from 2025: core.konvergensi_keluarga.sumber_desil)
 --   terintervensi = receiving at least one core programme (cakupan minimal satu program inti)
 --   tanpa_program_inti = the exclusion error; keluarga_penerima_di_atas_desil = the inclusion error
 --   priority groups count families with desil <= :prioritas_desil_maks
@@ -17,14 +18,14 @@ WITH fakta AS (
     SELECT substr(kode_kab, 1, 2) AS kode_provinsi, kode_kab, substr(kode_desa, 1, 6) AS kode_kec, kode_desa,
            1 AS keluarga,
            CASE WHEN di_p3ke THEN 1 ELSE 0 END AS p3ke,
-           CASE WHEN di_p3ke AND desil <= :desil_sasaran THEN 1 ELSE 0 END AS sasaran,
+           CASE WHEN desil <= :desil_sasaran THEN 1 ELSE 0 END AS sasaran,
            CASE WHEN jumlah_program_inti > 0 THEN 1 ELSE 0 END AS terintervensi,
            CASE WHEN di_dtks THEN 1 ELSE 0 END AS dtks,
            CASE WHEN program_diterima IS NOT NULL THEN 1 ELSE 0 END AS penerima,
            CASE WHEN program_di_atas_desil IS NOT NULL THEN 1 ELSE 0 END AS di_atas_desil,
            CASE WHEN tumpang_tindih_pelanggaran IS NOT NULL THEN 1 ELSE 0 END AS pelanggaran,
            CASE WHEN tumpang_tindih_audit IS NOT NULL THEN 1 ELSE 0 END AS audit,
-           CASE WHEN di_p3ke AND desil <= :prioritas_desil_maks THEN 1 ELSE 0 END AS prioritas,
+           CASE WHEN desil <= :prioritas_desil_maks THEN 1 ELSE 0 END AS prioritas,
            CASE WHEN lansia_tunggal THEN 1 ELSE 0 END AS lansia,
            CASE WHEN disabilitas THEN 1 ELSE 0 END AS difabel,
            CASE WHEN kepala_keluarga_perempuan THEN 1 ELSE 0 END AS perempuan,

@@ -7,7 +7,8 @@ Three steps, each idempotent for a period (it replaces exactly the rows it owns,
 2. `link_province` — people left unlinked in their own regency, across the regencies of a province
    (`lingkup = 'provinsi'`): families who moved, rows sent by the wrong regency.
 3. `build_regency` — `core.individu_terpadu`, `core.keluarga_terpadu`, `core.konflik_padanan` and
-   `meta.harmonisasi` of one regency from the pairs of steps 1-2.
+   `meta.harmonisasi` of one regency from the pairs of steps 1-2, then DTSEN linked to them
+   (`harmonise.dtsen`: the crosswalk `core.padanan_dtsen`, DTSEN ids and desil on people and families).
 
 Period: a regency's harmonisation for period P uses, per registry, its newest active submission whose
 period is not after P (registries are refreshed at different rhythms).
@@ -27,6 +28,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
+from satudata.harmonise.dtsen import CONFLICTS as DTSEN_CONFLICTS
+from satudata.harmonise.dtsen import attach_dtsen
 from satudata.harmonise.families import HEAD, dtks_family_keys, link_families
 from satudata.harmonise.fitting import FitOptions
 from satudata.harmonise.link import LinkOptions, link_people
@@ -54,22 +57,27 @@ class Sources:
     p3ke: pd.DataFrame  # one row per P3KE member, with its family's columns
     keluarga: pd.DataFrame  # P3KE families
     duplicates: pd.DataFrame  # rows collapsed as exact repeats: sumber, id_record, baris
+    dtsen: pd.DataFrame  # one row per DTSEN member, with its family's columns and linkage features
+    dtsen_keluarga: pd.DataFrame  # DTSEN families
+    submission_dtsen: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------- reading
 
 
+REGISTRY_TABLES = ("staging.dtks", "staging.p3ke_keluarga", "staging.dtsen_keluarga")
+
+
 def periods(conn, kode_kab: str | None = None) -> list[str]:
     where = "WHERE aktif" + (" AND kode_kab = :k" if kode_kab else "")
-    sql = (f"SELECT DISTINCT periode FROM staging.dtks {where} UNION "
-           f"SELECT DISTINCT periode FROM staging.p3ke_keluarga {where} ORDER BY 1")
+    sql = " UNION ".join(f"SELECT DISTINCT periode FROM {t} {where}" for t in REGISTRY_TABLES) + " ORDER BY 1"
     return [r[0] for r in conn.execute(sa.text(sql), {"k": kode_kab})]
 
 
 def regencies(conn, periode: str) -> list[str]:
-    """Regencies with staged DTKS or P3KE for the period or before it."""
-    sql = ("SELECT DISTINCT kode_kab FROM staging.dtks WHERE aktif AND periode <= :p UNION "
-           "SELECT DISTINCT kode_kab FROM staging.p3ke_keluarga WHERE aktif AND periode <= :p ORDER BY 1")
+    """Regencies with staged DTKS, P3KE or DTSEN for the period or before it."""
+    sql = " UNION ".join(f"SELECT DISTINCT kode_kab FROM {t} WHERE aktif AND periode <= :p"
+                         for t in REGISTRY_TABLES) + " ORDER BY 1"
     return [r[0] for r in conn.execute(sa.text(sql), {"p": periode})]
 
 
@@ -138,8 +146,26 @@ def load_sources(conn, kode_kab: str, periode: str, submissions=None) -> Sources
     dtks["keluarga"] = "dtks:" + dtks_family_keys(dtks.assign(baris=_row_keys(dtks))).astype(str)
     p3ke = _with_features(p3ke, p3ke_features)
     p3ke["keluarga"] = "p3ke:" + p3ke["id_keluarga_p3ke"].astype(str)
+    per_s, ids_s = _source_rows(conn, "staging.dtsen_keluarga", kode_kab, periode)
+    dtsen_keluarga = read_frame(conn, "SELECT submission_id, baris, id_keluarga_dtsen, kode_desa, alamat, no_kk, "
+                                      "nik_kepala_keluarga, nama_kepala_keluarga, jenis_kelamin_kepala_keluarga, "
+                                      "desil_nasional, desil_provinsi, desil_kabupaten_kota, jumlah_anggota "
+                                      f"FROM staging.dtsen_keluarga {where}", {"k": kode_kab, "p": per_s or ""})
+    dtsen_anggota = read_frame(conn, "SELECT submission_id, baris, id_keluarga_dtsen, id_individu_dtsen, "
+                                     f"no_kk AS no_kk_anggota, {_PERSON} FROM staging.dtsen_anggota {where}",
+                               {"k": kode_kab, "p": per_s or ""})
+    dtsen_keluarga["id_keluarga_dtsen"] = dtsen_keluarga["id_keluarga_dtsen"].astype("string").str.strip()
+    dtsen_keluarga = dtsen_keluarga.drop_duplicates("id_keluarga_dtsen").reset_index(drop=True)
+    dtsen_anggota, dup_s = _dedupe(dtsen_anggota, "id_individu_dtsen", "dtsen")
+    dtsen_anggota["id_keluarga_dtsen"] = dtsen_anggota["id_keluarga_dtsen"].astype("string").str.strip()
+    dtsen = dtsen_anggota.merge(dtsen_keluarga[["id_keluarga_dtsen", "kode_desa", "alamat", "no_kk", "desil_nasional"]],
+                                on="id_keluarga_dtsen", how="left")
+    dtsen["no_kk"] = dtsen["no_kk"].where(dtsen["no_kk"].notna(), dtsen.pop("no_kk_anggota"))
+    dtsen = _with_features(dtsen, prepare_people(dtsen, id_prefix="dtsen:"))
+    dtsen["keluarga"] = "dtsen:" + dtsen["id_keluarga_dtsen"].astype(str)
     return Sources(kode_kab, periode, max(ids_d, default=None), max(ids_p, default=None), dtks, p3ke, keluarga,
-                   pd.concat([dup_d, dup_p], ignore_index=True))
+                   pd.concat([dup_d, dup_p, dup_s], ignore_index=True), dtsen, dtsen_keluarga,
+                   max(ids_s, default=None))
 
 
 def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
@@ -151,8 +177,8 @@ def _with_features(raw: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------- caching
 
-PREPARE_VERSION = 5  # raise when load_sources/prepare_people change what they produce
-_PARTS = ("dtks", "p3ke", "keluarga", "duplicates")
+PREPARE_VERSION = 6  # raise when load_sources/prepare_people change what they produce
+_PARTS = ("dtks", "p3ke", "keluarga", "duplicates", "dtsen", "dtsen_keluarga")
 
 
 def _to_parquet(frame: pd.DataFrame) -> bytes:
@@ -180,14 +206,16 @@ def prepared_sources(settings: Settings, conn, kode_kab: str, periode: str) -> S
     """
     sources_of = source_submissions(conn, kode_kab, periode)
     (_, ids_d), (_, ids_p) = sources_of
-    key = f"{'.'.join(map(str, ids_d))}_{'.'.join(map(str, ids_p))}_v{PREPARE_VERSION}"
+    _, ids_s = _source_rows(conn, "staging.dtsen_keluarga", kode_kab, periode)
+    key = "_".join(".".join(map(str, ids)) for ids in (ids_d, ids_p, ids_s)) + f"_v{PREPARE_VERSION}"
     rows = conn.execute(sa.text("SELECT bagian, isi FROM core.persiapan_padanan "
                                 "WHERE periode = :p AND kode_kab = :k AND kunci = :key"),
                         {"p": periode, "k": kode_kab, "key": key}).all()
     stored = {bagian: bytes(isi) for bagian, isi in rows}
     if set(stored) == set(_PARTS):
         frames = {part: _from_parquet(stored[part]) for part in _PARTS}
-        return Sources(kode_kab, periode, max(ids_d, default=None), max(ids_p, default=None), **frames)
+        return Sources(kode_kab, periode, max(ids_d, default=None), max(ids_p, default=None), **frames,
+                       submission_dtsen=max(ids_s, default=None))
     sources = load_sources(conn, kode_kab, periode, sources_of)
     now = datetime.now(UTC)
     conn.execute(sa.text("DELETE FROM core.persiapan_padanan WHERE periode = :p AND kode_kab = :k"),
@@ -207,6 +235,7 @@ NIK_CONFLICTS = ("nik_sama_nama_beda", "nik_sama_tanggal_lahir_beda", "nik_sama_
 PROVINCE_CONFLICTS = ("individu_dua_kabupaten", "nik_dua_kabupaten")
 BUILD_CONFLICTS = ("duplikat_baris", "duplikat_nik", "desil1_tidak_di_dtks", "keluarga_dtks_tidak_di_p3ke",
                    "individu_dtks_tidak_di_p3ke", "keluarga_pecah")
+OWN_CONFLICTS = (*BUILD_CONFLICTS, *DTSEN_CONFLICTS)  # what build_regency replaces
 
 
 def _strip(ids: pd.Series) -> pd.Series:
@@ -431,9 +460,12 @@ def _province_conflicts(pairs: pd.DataFrame, niks: pd.DataFrame, periode: str) -
 
 
 def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: str | None = None,
-                  model_version: str | None = None) -> dict:
-    """Step 3: the regency's harmonised people and families, its conflicts and the review workbook."""
+                  model_version: str | None = None, options: LinkOptions | None = None,
+                  model: LinkModel | None = None) -> dict:
+    """Step 3: the regency's harmonised people and families with DTSEN linked to them, its conflicts and the
+    review workbook."""
     started = time.perf_counter()
+    model = model or load_model()
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
@@ -446,13 +478,21 @@ def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: st
                 "SELECT jenis_konflik, count(*) FROM core.konflik_padanan WHERE periode = :p AND kode_kab = :k "
                 "GROUP BY jenis_konflik"), {"p": periode, "k": kode_kab}).fetchall()
         people, families, conflicts = assemble(src, pairs)
+        harmonised = pd.concat([src.dtks[list(LINK_COLUMNS)], src.p3ke[list(LINK_COLUMNS)]], ignore_index=True)
+        with_dtsen = attach_dtsen(periode, kode_kab, people, families, harmonised, src.dtsen, src.dtsen_keluarga,
+                                  options=options, model=model)
+        people, families = with_dtsen.people, with_dtsen.families
+        conflicts = pd.concat([c for c in (conflicts, with_dtsen.conflicts) if not c.empty] or [pd.DataFrame()],
+                              ignore_index=True)
         workbook = _write_review(settings, src, review, kode_kab, periode, engine)
         counts = _summary(people, families, conflicts, pairs, review, kode_kab)
-        counts["konflik"].update({k: int(v) for k, v in nik_conflicts if k not in BUILD_CONFLICTS})
+        counts.update({k: v for k, v in with_dtsen.stats.items()})
+        counts["konflik"].update({k: int(v) for k, v in nik_conflicts if k not in OWN_CONFLICTS})
         meta = pd.DataFrame([{
             "periode": periode, "kode_kab": kode_kab, "run_id": run_id,
-            "model_version": model_version or load_model().version, "submission_dtks": src.submission_dtks,
-            "submission_p3ke": src.submission_p3ke, "dihitung_pada": datetime.now(UTC),
+            "model_version": model_version or model.version, "submission_dtks": src.submission_dtks,
+            "submission_p3ke": src.submission_p3ke, "submission_dtsen": src.submission_dtsen,
+            "dihitung_pada": datetime.now(UTC),
             "ringkasan": json.dumps(counts, ensure_ascii=False),
         }])
         scope, params = "periode = :p AND kode_kab = :k", {"p": periode, "k": kode_kab}
@@ -460,7 +500,8 @@ def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: st
             replace_rows(conn, "core.individu_terpadu", people, scope, params)
             replace_rows(conn, "core.keluarga_terpadu", families, scope, params)
             replace_rows(conn, "core.konflik_padanan", conflicts,
-                         f"{scope} AND {_in_list('jenis_konflik', BUILD_CONFLICTS)}", params)
+                         f"{scope} AND {_in_list('jenis_konflik', OWN_CONFLICTS)}", params)
+            replace_rows(conn, "core.padanan_dtsen", with_dtsen.crosswalk, scope, params)
             if workbook:
                 conn.execute(sa.text(f"UPDATE core.antrian_review SET berkas = :b WHERE {scope}"),
                              {**params, "b": workbook})
@@ -706,7 +747,8 @@ def harmonise(settings: Settings, periode: str | None = None, *, options: LinkOp
         return {"periode": None, "regencies": {}}
     linked = {k: link_regency(settings, k, periode, options=options, model=model) for k in kabs}
     province = link_province(settings, periode, options=options, model=model)
-    built = {k: build_regency(settings, k, periode, run_id=run_id, model_version=model.version) for k in kabs}
+    built = {k: build_regency(settings, k, periode, run_id=run_id, model_version=model.version, options=options,
+                              model=model) for k in kabs}
     return {"periode": periode, "model_version": model.version, "link": linked, "province": province,
             "build": built}
 

@@ -46,7 +46,7 @@ FROM core.konvergensi_keluarga k
 JOIN core.keluarga_terpadu f ON f.periode = k.periode AND f.kode_kab = k.kode_kab AND f.id_keluarga = k.id_keluarga
 LEFT JOIN core.wilayah wd ON wd.kode = k.kode_desa
 LEFT JOIN core.wilayah wk ON wk.kode = substr(k.kode_desa, 1, 6)
-WHERE k.periode = :p AND k.kode_kab = :k AND k.di_p3ke AND k.desil <= :desil AND k.jumlah_program_inti = 0
+WHERE k.periode = :p AND k.kode_kab = :k AND k.desil <= :desil AND k.jumlah_program_inti = 0
 ORDER BY k.kode_desa, f.nama_kepala_keluarga, f.id_keluarga_p3ke
 """
 _DESA_SQL = """
@@ -128,7 +128,10 @@ def action_list_frames(conn, rules: Rules, kode_kab: str, periode: str) -> dict[
 
 
 def write_action_list(settings: Settings, kode_kab: str, periode: str) -> dict:
-    """Write the regency's action list for the period (atomically) and return what it holds."""
+    """Write the regency's action list for the period (atomically) and return what it holds; under DTSEN
+    desil also its follow-up lists (`dtsen_lists`)."""
+    from satudata.konvergensi.dtsen_lists import write_dtsen_lists
+
     rules = load_rules(periode)
     engine = make_engine(settings.warehouse_url)
     try:
@@ -136,13 +139,14 @@ def write_action_list(settings: Settings, kode_kab: str, periode: str) -> dict:
             frames = action_list_frames(conn, rules, kode_kab, periode)
             nama_kab = conn.execute(sa.text("SELECT nama FROM core.wilayah WHERE kode = :k"),
                                     {"k": kode_kab}).scalar_one_or_none()
+            dtsen = write_dtsen_lists(settings, conn, rules, kode_kab, periode, nama_kab)
     finally:
         engine.dispose()
     path = action_list_path(settings, kode_kab, periode)
     write_atomically(path, _workbook(frames, rules, kode_kab, nama_kab, periode))
     summary = {"kode_kab": kode_kab, "periode": periode, "berkas": str(path.relative_to(settings.data_dir)),
                "keluarga_sasaran": len(frames[SHEET_SASARAN]),
-               "penerima_tidak_ditemukan": len(frames[SHEET_TIDAK_DITEMUKAN])}
+               "penerima_tidak_ditemukan": len(frames[SHEET_TIDAK_DITEMUKAN]), **(dtsen or {})}
     _record(settings, kode_kab, periode, summary)
     log.info("action list %s: %d desil-1 families without a core programme, %d recipients not found",
              path, summary["keluarga_sasaran"], summary["penerima_tidak_ditemukan"])
@@ -188,7 +192,7 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
     lines: list[tuple[str, object]] = [
         ("Petunjuk", title),
         (f"Berkas ini dibuat otomatis oleh pipeline Satu Data Kemiskinan untuk {wilayah}, periode {periode}.", None),
-        ((f"Lembar '{SHEET_SASARAN}': keluarga desil {rules.desil_sasaran} (P3KE) yang belum menerima satu pun "
+        ((f"Lembar '{SHEET_SASARAN}': keluarga desil {rules.desil_sasaran} ({rules.sumber_desil.upper()}) yang belum menerima satu pun "
           "program inti, diurutkan per kecamatan dan desa."), None),
         (("Kolom 'Layak Menerima' menyebut program yang sesuai desil keluarga menurut aturan periode ini; "
           "'Saran Tindak Lanjut' menyebut langkah pertama (misalnya mendaftarkan keluarga ke DTKS)."), None),

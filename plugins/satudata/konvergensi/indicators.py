@@ -33,11 +33,12 @@ LEVELS = {  # indicator table -> region columns of that level
     "konvergensi_kabupaten": ("kode_provinsi", "kode_kab"),
     "konvergensi_provinsi": ("kode_provinsi",),
 }
-INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi")
+INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi",
+                    "transisi_dtsen")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
 META_TABLES = ("aturan_konvergensi", "program_periode", "aturan_tumpang_tindih", "nilai_kategori")
 # What the SQL of include/sql/konvergensi/ reads, filled by the tasks just before it.
-STATISTICS_TABLES = ("core.individu_terpadu", "core.keluarga_terpadu", "core.penerima_program",
+STATISTICS_TABLES = ("core.individu_terpadu", "core.keluarga_terpadu", "core.penerima_program", "staging.dtsen_keluarga",
                      "meta.program_periode", "meta.aturan_tumpang_tindih", "meta.nilai_kategori")
 
 
@@ -99,7 +100,7 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
     rules = load_rules(periode)
     engine = make_engine(settings.warehouse_url)
     params = {
-        "periode": periode, "desil_sasaran": rules.desil_sasaran, "prioritas_desil_maks": rules.prioritas_desil_maks,
+        "periode": periode, "sumber_desil": rules.sumber_desil, "desil_sasaran": rules.desil_sasaran, "prioritas_desil_maks": rules.prioritas_desil_maks,
         "lansia_anggota_maks": rules.lansia_jumlah_anggota_maks,
         "lansia_lahir_maks": rules.lansia_born_on_or_before(periode),
         "kepala_perempuan": rules.kepala_perempuan_jenis_kelamin,
@@ -134,6 +135,11 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
             run("kantong_kemiskinan", sql_text("06_kantong_kemiskinan.sql"), params)
             if before:
                 run("graduasi", sql_text("07_graduasi.sql"), {**params, "periode_sebelumnya": before})
+            run("transisi_dtsen", sql_text("08_transisi_dtsen.sql"), params)
+            if rules.sumber_desil == "dtsen":
+                for code in rules.pantau_transisi:
+                    run(f"transisi_{code}", sql_text("09_transisi_program.sql"), {**params, "kode_program": code})
+            run("transisi_provinsi", sql_text("10_transisi_provinsi.sql"), params)
             summary = headline(conn, periode)
             summary.update({"aturan": rules.berkas, "periode_sebelumnya": before, "detik_per_langkah": timings})
             meta = pd.DataFrame([{"periode": periode, "kode_kab": "", "langkah": "indikator", "run_id": run_id,

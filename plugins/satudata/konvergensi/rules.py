@@ -23,6 +23,7 @@ from satudata.config import PROJECT_ROOT
 from satudata.reference.program import Programme, load_programmes
 
 LEVELS = ("pelanggaran", "audit")
+DESIL_SOURCES = {"p3ke": 4, "dtsen": 10}  # whose desil the regime targets -> the highest desil it ranks
 _PERIODE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
@@ -57,6 +58,7 @@ class ProgrammeRule:
     strategi_inpres: str | None
     kode_wilayah: str | None
     wajib_dtks: bool
+    sumber: str | None = None  # where the rule file took the programme's eligibility from
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Rules:
     berlaku_mulai: str
     judul: str
     dasar_hukum: tuple[str, ...]
+    sumber_desil: str  # p3ke | dtsen: the registry whose desil eligibility, targets and pockets use
     desil_sasaran: int
     programmes: tuple[ProgrammeRule, ...]
     overlaps: tuple[OverlapRule, ...]
@@ -78,6 +81,9 @@ class Rules:
     migran_pola_pekerjaan: tuple[str, ...]
     kantong_teratas_per_kabupaten: int
     kantong_minimal_keluarga: int
+    # Programmes whose recipients the DTSEN transition follows (recipients above desil_maks, eligible people
+    # not receiving): PBI-JK, deactivated by DTSEN desil since May 2025.
+    pantau_transisi: tuple[str, ...] = ()
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     def as_json(self) -> str:
@@ -205,20 +211,24 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
                             f"reference (known: {known})")
         return text
 
+    sumber_desil = str(_get(data, "sumber_desil", str, name, default="p3ke") or "p3ke").strip().lower()
+    if sumber_desil not in DESIL_SOURCES:
+        raise RuleError(f"{name}: `sumber_desil` must be one of {sorted(DESIL_SOURCES)}, not {sumber_desil!r}")
+    top = DESIL_SOURCES[sumber_desil]
     desil_sasaran = _get(data, "desil_sasaran", int, name)
-    if not 1 <= desil_sasaran <= 4:
-        raise RuleError(f"{name}: desil_sasaran must be 1..4, not {desil_sasaran}")
+    if not 1 <= desil_sasaran <= top:
+        raise RuleError(f"{name}: desil_sasaran must be 1..{top}, not {desil_sasaran}")
 
     overrides: dict[str, dict] = {}
     for key, value in (_get(data, "kelayakan", dict, name, default={}) or {}).items():
         if not isinstance(value, dict):
             raise RuleError(f"{name}: `kelayakan.{key}` must be a mapping such as {{desil_maks: 1}}")
-        unknown = set(value) - {"desil_maks", "program_inti", "wajib_dtks"}
+        unknown = set(value) - {"desil_maks", "program_inti", "wajib_dtks", "sumber"}
         if unknown:
             raise RuleError(f"{name}: `kelayakan.{key}` has unknown keys {sorted(unknown)}")
         desil = value.get("desil_maks")
-        if desil is not None and (not isinstance(desil, int) or isinstance(desil, bool) or not 1 <= desil <= 4):
-            raise RuleError(f"{name}: `kelayakan.{key}.desil_maks` must be 1..4 or empty, not {desil!r}")
+        if desil is not None and (not isinstance(desil, int) or isinstance(desil, bool) or not 1 <= desil <= top):
+            raise RuleError(f"{name}: `kelayakan.{key}.desil_maks` must be 1..{top} or empty, not {desil!r}")
         overrides[code(key, f"kelayakan.{key}")] = value
 
     applied = []
@@ -230,6 +240,7 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
             desil_maks=o.get("desil_maks", p.desil_maks),
             program_inti=bool(o.get("program_inti", p.program_inti)), strategi_inpres=p.strategi_inpres,
             kode_wilayah=p.kode_wilayah, wajib_dtks=bool(o.get("wajib_dtks", False)),
+            sumber=(str(o["sumber"]).strip() if o.get("sumber") else None),
         ))
 
     overlaps = []
@@ -263,6 +274,7 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
         berlaku_mulai=str(data["berlaku_mulai"]),
         judul=str(data.get("judul") or name),
         dasar_hukum=tuple(str(x) for x in (data.get("dasar_hukum") or [])),
+        sumber_desil=sumber_desil,
         desil_sasaran=desil_sasaran,
         programmes=tuple(applied),
         overlaps=tuple(overlaps),
@@ -278,10 +290,12 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
                                         name, f"{prior}.pekerja_migran.pola_pekerjaan"),
         kantong_teratas_per_kabupaten=_get(data, f"{pockets}.teratas_per_kabupaten", int, name),
         kantong_minimal_keluarga=_get(data, f"{pockets}.minimal_keluarga_tanpa_program", int, name),
+        pantau_transisi=tuple(code(c, "pantau_transisi") for c in
+                              (_get(data, "pantau_transisi", list, name, default=[]) or [])),
         raw=data,
     )
-    if not 1 <= rules.prioritas_desil_maks <= 4:
-        raise RuleError(f"{name}: `{prior}.desil_maks` must be 1..4")
+    if not 1 <= rules.prioritas_desil_maks <= top:
+        raise RuleError(f"{name}: `{prior}.desil_maks` must be 1..{top}")
     if rules.lansia_umur_minimal < 1 or rules.lansia_jumlah_anggota_maks < 1:
         raise RuleError(f"{name}: `{prior}.lansia_tunggal` needs a positive umur_minimal and jumlah_anggota_maks")
     if rules.kantong_teratas_per_kabupaten < 1 or rules.kantong_minimal_keluarga < 0:

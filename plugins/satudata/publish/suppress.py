@@ -81,6 +81,7 @@ RULES: dict[str, TableRule] = {
         percents={"persen_tanpa_program_inti": ("desil1_tanpa_program_inti", "keluarga_desil1")},
     ),
     "graduasi": TableRule(counts=("jumlah_keluarga",)),
+    "transisi_dtsen": TableRule(counts=("jumlah",)),
 }
 
 
@@ -106,6 +107,8 @@ NESTINGS = (
             ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
     Nesting("graduasi", "graduasi", ("_provinsi", "status", "_desil_b", "_desil_n"),
             ("kode_wilayah", "status", "_desil_b", "_desil_n"), ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+    Nesting("transisi_dtsen", "transisi_dtsen", ("_provinsi", "_transisi"), ("kode_wilayah", "_transisi"),
+            ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
 )
 # Cells repeated in another table: (table, key, source table, source key, {column: source column}).
 COPIES = (
@@ -133,6 +136,8 @@ def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for src, dst in (("desil_sebelumnya", "_desil_b"), ("desil_sekarang", "_desil_n")):
         if src in out:
             out[dst] = out[src].astype("string").fillna("")
+    if "indikator" in out:  # a transition row's identity within its region
+        out["_transisi"] = _labels(out, ("indikator", "kategori", "kode_program", "desil_asal", "desil_dtsen", "satuan"))
     return out
 
 

@@ -127,6 +127,8 @@ def upgrade() -> None:
             op.add_column("konvergensi_keluarga", column, schema="core")
     op.execute("UPDATE core.konvergensi_keluarga SET desil_p3ke = desil")
     op.add_column("harmonisasi", sa.Column("submission_dtsen", sa.BigInteger), schema="meta")
+    op.add_column("program_periode", sa.Column("sumber", TEXT, comment="where the rule file took eligibility from"),
+                  schema="meta")
 
     op.create_table(
         "padanan_dtsen",
@@ -160,6 +162,7 @@ def downgrade() -> None:
     op.drop_table("indikator_transisi_dtsen", schema="core")
     op.drop_table("padanan_dtsen", schema="core")
     op.drop_column("harmonisasi", "submission_dtsen", schema="meta")
+    op.drop_column("program_periode", "sumber", schema="meta")
     for table, columns in (
         ("konvergensi_keluarga", ("sumber_desil", "desil_dtsen", "desil_p3ke", "di_dtsen")),
         ("keluarga_terpadu", ("jumlah_anggota_dtsen", "desil_dtsen_kabupaten", "desil_dtsen_provinsi", "desil_dtsen",
