@@ -43,7 +43,8 @@ from tests.builders import DESA, nik, query_rows
 
 KAB, KAB2 = "5205", "5206"
 DESA2 = "5206011001"
-PERIODE, BEFORE, OLD = "2026-11", "2026-10", "2022-11"
+# A P3KE-regime period (before the 2025 DTSEN rules): these regencies are hand-made for the 2023 rules.
+PERIODE, BEFORE, OLD = "2024-11", "2024-10", "2022-11"
 KK = {"K1": "5205011001200001", "K2": "5205011001200002", "K3": "5205011002200003", "K4": "5205011003200004",
       "KK5": "5205022001200005", "K6": "5205011001200006", "K7": "5206011001200007"}
 N = {  # NIKs
@@ -416,7 +417,7 @@ def test_a_new_rule_and_a_local_programme_need_no_code(tmp_path, monkeypatch, du
     assert kab["desil1_terintervensi"] == 2
 
 
-RULES_2026 = load_rules("2026-11")
+RULES_2026 = load_rules(PERIODE)
 
 
 @pytest.mark.parametrize(("row", "message"), [

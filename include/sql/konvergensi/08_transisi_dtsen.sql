@@ -57,7 +57,7 @@ baris AS (
     SELECT kode_kab, 'perpindahan_desil', kategori, desil_b, desil_n, COUNT(*)
     FROM gerak GROUP BY kode_kab, kategori, desil_b, desil_n
 )
-SELECT :periode, 'kabupaten', b.kode_kab, w.nama, b.indikator, b.kategori, CAST(NULL AS VARCHAR), b.desil_asal,
+SELECT CAST(:periode AS VARCHAR), 'kabupaten', b.kode_kab, w.nama, b.indikator, b.kategori, CAST(NULL AS VARCHAR), b.desil_asal,
        b.desil_dtsen, 'keluarga', e1.periode_dtsen, e2.periode_dtsen, b.jumlah
 FROM baris b
 LEFT JOIN core.wilayah w ON w.kode = b.kode_kab

@@ -6,7 +6,7 @@
 -- Parameters: :periode, :kode_program.
 INSERT INTO core.indikator_transisi_dtsen (periode, tingkat, kode_wilayah, nama_wilayah, indikator, kategori,
     kode_program, desil_asal, desil_dtsen, satuan, periode_dtsen, periode_dtsen_sebelumnya, jumlah)
-SELECT :periode, 'kabupaten', s.kode_kab, w.nama, 'program_dtsen',
+SELECT CAST(:periode AS VARCHAR), 'kabupaten', s.kode_kab, w.nama, 'program_dtsen',
        CASE WHEN s.menerima THEN 'penerima_di_atas_batas' ELSE 'layak_belum_menerima' END, s.kode_program,
        CAST(NULL AS SMALLINT), k.desil_dtsen, CASE WHEN s.unit = 'individu' THEN 'orang' ELSE 'keluarga' END,
        CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), COUNT(*)
