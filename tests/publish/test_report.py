@@ -411,7 +411,7 @@ def test_pdf_headline_figures_are_the_published_ones(published):
         assert format_nilai(nilai(province, key), decimals, unit) in text, key
     # Known by hand (test_konvergensi.py): 25 % of 4 desil-1 families reached, 50 % inclusion error.
     assert "25,0%" in text and "75,0%" in text and "50,0%" in text
-    assert "Laporan Konvergensi" in text and "November 2026" in text and APPROVER in text
+    assert "Laporan Konvergensi" in text and "November 2024" in text and APPROVER in text
     assert HOSTILE in text.replace("\n", " ") or "alert" in text, "a hostile name is printed as text"
     assert not re.search(r"(?<!\d)\d{16}(?!\d)", text), "a NIK-like number in the report"
 

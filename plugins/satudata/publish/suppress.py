@@ -137,7 +137,7 @@ def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if src in out:
             out[dst] = out[src].astype("string").fillna("")
     if "indikator" in out:  # a transition row's identity within its region
-        out["_transisi"] = _labels(out, ("indikator", "kategori", "kode_program", "desil_asal", "desil_dtsen", "satuan"))
+        out["_transisi"] = pd.Series(dtype="string") if out.empty else _labels(out, ("indikator", "kategori", "kode_program", "desil_asal", "desil_dtsen", "satuan"))
     return out
 
 
