@@ -137,6 +137,7 @@ class TruthRules:
     prioritas_desil_maks: int
     programmes: dict[str, Programme]
     overlaps: tuple[Overlap, ...]
+    sumber_desil: str = "p3ke"  # p3ke | dtsen: whose desil eligibility and targets use
 
 
 def load_truth_rules(periode: str, province: str) -> TruthRules:
@@ -171,7 +172,7 @@ def load_truth_rules(periode: str, province: str) -> TruthRules:
     overlaps = tuple(Overlap(o["kode"], *sorted(str(p).upper() for p in o["program"]), o["tingkat"])
                      for o in data.get("tumpang_tindih") or [])
     return TruthRules(berkas, int(data["desil_sasaran"]), int(data["kelompok_prioritas"]["desil_maks"]),
-                      programmes, overlaps)
+                      programmes, overlaps, str(data.get("sumber_desil") or "p3ke"))
 
 
 # ---------------------------------------------------------------------------------------------- truth
@@ -194,9 +195,12 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
     """
     fam = pd.read_parquet(truth_dir / "families.parquet")
     ppl = pd.read_parquet(truth_dir / "people.parquet")
-    fam["terdaftar"] = fam["in_dtks"] | fam["in_p3ke"]
+    # Under the DTSEN rules the targeting base is DTSEN (every family it holds) and its national desil.
+    dtsen = rules.sumber_desil == "dtsen" and "in_dtsen" in fam and bool(fam["in_dtsen"].any())
+    fam["terdaftar"] = fam["in_dtks"] | fam["in_p3ke"] | (fam["in_dtsen"] if dtsen else False)
     fam["terima"] = _programme_sets(fam["programmes"])
-    desil = fam["desil"].where(fam["in_p3ke"])  # NaN outside P3KE: every comparison below is then False
+    # NaN outside the regime's registry: every comparison below is then False
+    desil = fam["desil_dtsen"].where(fam["in_dtsen"]) if dtsen else fam["desil"].where(fam["in_p3ke"])
 
     def eligible(p: Programme, desil: pd.Series, kode_desa: pd.Series, registered: pd.Series) -> pd.Series:
         ok = registered.copy() if p.desil_maks is None else desil.le(p.desil_maks)
@@ -240,9 +244,9 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
                                                & _receives(fam["terima"], o.program_b))
 
     # Per programme, in its unit: families, or (individu programmes) people found in a registry.
-    ppl["terdaftar"] = ppl["in_dtks"] | ppl["in_p3ke"]
+    ppl["terdaftar"] = ppl["in_dtks"] | ppl["in_p3ke"] | (ppl["in_dtsen"] if dtsen else False)
     ppl["terima"] = _programme_sets(ppl["programmes"])
-    ppl_desil = ppl["desil"]  # the family's P3KE desil, NaN outside P3KE
+    ppl_desil = ppl["family_id"].map(desil.set_axis(fam["family_id"])) if dtsen else ppl["desil"]
     for p in rules.programmes.values():
         if p.unit == "individu":
             registered, receives = ppl["terdaftar"], _receives(ppl["terima"], p.kode)
@@ -261,6 +265,13 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
 
     if previous_dir is not None:
         out.update(true_graduation(previous_dir, truth_dir))
+    if "in_dtsen" in fam and fam["in_dtsen"].any():
+        # The transition: P3KE desil-1 families by their DTSEN desil now; DTKS/P3KE families DTSEN lacks.
+        d1 = fam[fam["in_p3ke"] & fam["desil"].eq(1)]
+        kategori = ("desil_" + d1["desil_dtsen"].astype(int).astype(str)).where(d1["in_dtsen"], "tidak_di_dtsen")
+        for key, n in kategori.value_counts().items():
+            out[f"transisi.p3ke_desil1.{key}"] = int(n)
+        out["transisi.tidak_di_dtsen"] = int(((fam["in_dtks"] | fam["in_p3ke"]) & ~fam["in_dtsen"]).sum())
     return out
 
 
@@ -299,6 +310,10 @@ def pipeline_indicators(url: str, periode: str, province: str) -> dict:
                                         "WHERE periode = :p AND tingkat = 'provinsi' AND kode_wilayah = :v", params)
             grad = read_frame(conn, "SELECT status, SUM(jumlah_keluarga) AS n FROM core.indikator_graduasi WHERE periode = :p "
                                     "AND tingkat = 'provinsi' AND kode_wilayah = :v GROUP BY status", params)
+            transisi = read_frame(conn, "SELECT indikator, kategori, SUM(jumlah) AS n FROM core.indikator_transisi_dtsen "
+                                        "WHERE periode = :p AND tingkat = 'provinsi' AND kode_wilayah = :v "
+                                        "AND indikator IN ('p3ke_desil1_menurut_dtsen', 'tidak_di_dtsen') "
+                                        "GROUP BY indikator, kategori", params)
     finally:
         engine.dispose()
     out: dict[str, int | float | None] = {}
@@ -314,6 +329,11 @@ def pipeline_indicators(url: str, periode: str, province: str) -> dict:
                                                            if "persen" in key else int(value))
     for row in overlaps.to_dict("records"):
         out[f"tumpang_tindih.{row['kode_aturan']}"] = int(row["jumlah_keluarga"])
+    for row in transisi.to_dict("records"):
+        if row["indikator"] == "tidak_di_dtsen":
+            out["transisi.tidak_di_dtsen"] = int(out.get("transisi.tidak_di_dtsen", 0)) + int(row["n"])
+        else:
+            out[f"transisi.p3ke_desil1.{row['kategori']}"] = int(row["n"])
     counts = dict(zip(grad["status"], grad["n"], strict=True))
     if counts:
         out.update({f"graduasi.{s}": int(counts.get(s, 0)) for s in GRADUATION})
@@ -375,7 +395,7 @@ def compare(truth: dict, pipe: dict, rules: TruthRules) -> list[Row]:
             "persen_inklusi")
     rows.append(Row(s, "penerima_tidak_ditemukan (truth: unregistered people)",
                     truth["penerima_tidak_terdaftar"], pipe.get("penerima_tidak_ditemukan")))
-    s = f"priority groups (P3KE desil <= {rules.prioritas_desil_maks})"
+    s = f"priority groups ({rules.sumber_desil.upper()} desil <= {rules.prioritas_desil_maks})"
     for group in PRIORITY:
         add(s, group)
         add(s, f"{group}_terintervensi")
@@ -393,6 +413,13 @@ def compare(truth: dict, pipe: dict, rules: TruthRules) -> list[Row]:
                 f"cakupan.{p.kode}.persen_cakupan")
         add_pct(s, "persen_inklusi", _pct(reg(f"cakupan.{p.kode}.kesalahan_inklusi"),
                                           reg(f"cakupan.{p.kode}.penerima")), f"cakupan.{p.kode}.persen_inklusi")
+    transition = sorted((k for k in set(truth) | set(pipe) if k.startswith("transisi.p3ke_desil1.")),
+                        key=lambda k: (k.endswith("tidak_di_dtsen"), len(k), k))
+    if transition:
+        s = "DTSEN transition (P3KE desil-1 families by DTSEN desil now; DTKS/P3KE families missing from DTSEN)"
+        for key in transition:
+            rows.append(Row(s, key.removeprefix("transisi.p3ke_desil1."), truth.get(key, 0), pipe.get(key, 0)))
+        add(s, "transisi.tidak_di_dtsen", "tidak_di_dtsen")
     if any(k.startswith("graduasi.") for k in truth):
         s = "graduation of P3KE families (previous period -> this one)"
         for status in GRADUATION:

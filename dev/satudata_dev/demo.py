@@ -57,6 +57,10 @@ def _print_harmonisation(settings: Settings, period: str) -> None:
          f"  DTKS only {summary.get('individu_hanya_dtks', 0):>8}  P3KE only {summary.get('individu_hanya_p3ke', 0):>8}")
     _say(f"   families: {summary.get('keluarga', 0):>6}  in both registries {summary.get('keluarga_di_keduanya', 0):>8}"
          f"  DTKS only {summary.get('keluarga_hanya_dtks', 0):>8}  P3KE only {summary.get('keluarga_hanya_p3ke', 0):>8}")
+    _say(f"   DTSEN: {summary.get('dtsen_individu', 0):>8} people linked {summary.get('dtsen_terpadan', 0):>8}"
+         f"  new (DTSEN only) {summary.get('dtsen_individu_baru', 0):>8}; families in DTSEN "
+         f"{summary.get('keluarga_di_dtsen', 0):>8}, DTKS/P3KE families missing from DTSEN "
+         f"{summary.get('keluarga_tidak_di_dtsen', 0):>6}")
     _say("   person links (method/scope):")
     for key, count in sorted(summary["padanan"].items()):
         _say(f"     {key:<28} {count:>8}")
@@ -106,7 +110,32 @@ def _print_konvergensi(settings: Settings, period: str) -> None:
             _say(f"     {p['kode_desa']} {str(p['nama_desa'])[:24]:<24} kec. {str(p['nama_kecamatan'])[:18]:<18} "
                  f"{p['desil1_tanpa_program_inti']:>4} of {p['keluarga_desil1']:>4} desil-1 families uncovered"
                  f"{'  (kantong)' if p['kantong'] else ''}")
+        _print_transisi(h["transisi_dtsen"])
     _say("   action lists: outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx")
+    _say("   DTSEN follow-up (reactivation, SIKS-NG proposals): outbox/<kode_kab>/tindak_lanjut_dtsen_<periode>.xlsx")
+
+
+def _print_transisi(rows: list[dict]) -> None:
+    """The P3KE -> DTSEN transition of a province (core.indikator_transisi_dtsen)."""
+    if not rows:
+        _say("   DTSEN transition: no regency sent a DTSEN extract")
+        return
+    by = {}
+    for r in rows:
+        by.setdefault(r["indikator"], []).append(r)
+    d1 = by.get("p3ke_desil1_menurut_dtsen", [])
+    total = sum(r["jumlah"] for r in d1)
+    _say(f"   DTSEN transition: P3KE desil-1 families by their DTSEN desil now ({total} families)")
+    for r in sorted(d1, key=lambda r: (r["kategori"] == "tidak_di_dtsen", len(r["kategori"]), r["kategori"])):
+        _say(f"     {r['kategori']:<24} {r['jumlah']:>8}  {_share(r['jumlah'], total)}")
+    for r in by.get("tidak_di_dtsen", []):
+        _say(f"   in DTKS/P3KE, missing from DTSEN: {r['kategori']:<15} {r['jumlah']:>8} families")
+    moves = by.get("perpindahan_desil", [])
+    if moves:
+        _say("   DTSEN desil movement since the previous quarter: "
+             + ", ".join(f"{r['kategori']} {r['jumlah']}" for r in moves))
+    for r in by.get("program_dtsen", []):
+        _say(f"   {r['kode_program']:<8} {r['kategori']:<24} {r['jumlah']:>8} {r['satuan']}")
 
 
 def _print_publication(settings: Settings, period: str) -> dict:
@@ -221,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     _say("\n4. Intake, per regency (from the ledger meta.submission):")
     _print_intake(settings)
 
-    _say("\n5. Harmonisation DTKS <-> P3KE (core.individu_terpadu, core.keluarga_terpadu):")
+    _say("\n5. Harmonisation DTKS <-> P3KE <-> DTSEN (core.individu_terpadu, core.keluarga_terpadu, core.padanan_dtsen):")
     _print_harmonisation(settings, args.period)
 
     _say("\n6. Convergence: do the programmes reach the poorest families? (exact figures, core.indikator_*)")

@@ -174,8 +174,13 @@ def headline(conn, periode: str, top: int = 5) -> dict:
                                       "kesalahan_eksklusi, kesalahan_inklusi, penerima_tidak_ditemukan "
                                       "FROM core.indikator_cakupan_program WHERE periode = :p AND tingkat = 'provinsi' "
                                       "AND kode_wilayah = :v ORDER BY kode_program", {"p": periode, "v": prov})
+        transisi = read_frame(conn, "SELECT indikator, kategori, kode_program, satuan, SUM(jumlah) AS jumlah "
+                                    "FROM core.indikator_transisi_dtsen WHERE periode = :p AND tingkat = 'provinsi' "
+                                    "AND kode_wilayah = :v GROUP BY indikator, kategori, kode_program, satuan "
+                                    "ORDER BY indikator, kategori, kode_program", {"p": periode, "v": prov})
         out["provinsi"][prov] = {
             **{k: (None if pd.isna(v) else v) for k, v in row.items() if k not in ("periode", "kode_provinsi")},
+            "transisi_dtsen": transisi.to_dict("records"),
             "tumpang_tindih": overlaps.to_dict("records"),
             "program": programmes.to_dict("records"),
             "desa_teratas": pockets.to_dict("records"),
