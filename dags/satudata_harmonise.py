@@ -1,7 +1,7 @@
 """
-### satudata_harmonise — DTKS and P3KE matched into one list of people and families
+### satudata_harmonise — DTKS, P3KE and DTSEN matched into one list of people and families
 
-Runs when staged DTKS or P3KE change (Assets from `satudata_ingest`), or by hand for a period
+Runs when staged DTKS, P3KE or DTSEN change (Assets from `satudata_ingest`), or by hand for a period
 (`periode` = `YYYY-MM`; empty = the newest staged period). Every task replaces exactly the rows it owns
 for the period, so a re-run or a backfill gives the same warehouse.
 
@@ -9,10 +9,10 @@ for the period, so a re-run or a backfill gives the same warehouse.
 |---|---|
 | `prepare_warehouse` | migrate the warehouse (new tables of this stage) |
 | `choose_period` | the period to harmonise |
-| `list_regencies` | regencies with staged DTKS or P3KE for it |
+| `list_regencies` | regencies with staged DTKS, P3KE or DTSEN for it |
 | `link_regency` (mapped) | exact NIK pass, then Splink probabilistic pass; pairs with weight and reason; review queue |
 | `link_province` | people left unlinked, across the province's regencies |
-| `build_regency` (mapped) | `core.individu_terpadu`, `core.keluarga_terpadu`, conflicts, review workbook in the outbox |
+| `build_regency` (mapped) | `core.individu_terpadu`, `core.keluarga_terpadu`, conflicts, review workbook in the outbox; DTSEN linked to them (NIK first, then the fitted model): `core.padanan_dtsen` |
 | `announce_harmonised` | emits the `core_terpadu` Asset with the period's counts |
 
 The model is the versioned file `include/models/padanan_individu.json`; runs never retrain it.

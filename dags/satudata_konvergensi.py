@@ -13,9 +13,9 @@ backfill gives identical tables.
 | `choose_period` | the period to compute |
 | `list_regencies` | regencies with harmonised data or recipient lists in the period |
 | `match_recipients` (mapped) | recipient lists linked to harmonised people and families (same linker as harmonisation) |
-| `build_indicators` | rules applied; coverage, exclusion/inclusion, overlaps, priority groups, pockets, graduation into `mart`, in one transaction |
+| `build_indicators` | rules applied (P3KE desil, or DTSEN desil from the 2025 rules); coverage, exclusion/inclusion, overlaps, priority groups, pockets, graduation, the DTSEN transition into `core.indikator_*`, in one transaction |
 | `list_harmonised_regencies` | regencies that get an action list |
-| `write_action_list` (mapped) | `outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx` |
+| `write_action_list` (mapped) | `outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx`; under DTSEN desil also `tindak_lanjut_dtsen_<periode>.xlsx` (reactivation, SIKS-NG proposals) |
 | `announce_konvergensi` | emits the `indikator_konvergensi` Asset with the headline figures |
 """
 
