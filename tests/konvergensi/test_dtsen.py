@@ -130,3 +130,32 @@ def test_a_rerun_gives_the_same_transition(dtsen_scenario):
 
 def test_lists_name_the_recipients_we_built():
     assert any(prog == "PBI_JK" and key == "k4_wife" for prog, key, *_ in LISTS)
+
+
+def test_a_regency_sets_its_own_limit_with_its_basis(dtsen_scenario, tmp_path, monkeypatch):
+    import shutil
+
+    import yaml
+    from satudata.konvergensi.rules import RuleError, load_rules, rules_dir
+
+    own = tmp_path / "aturan"
+    shutil.copytree(rules_dir(), own)
+    path = own / "konvergensi_2025.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["penyesuaian_kabupaten"] = {KAB: {"PBI_JK": {"desil_maks": 6, "sumber": "Perbup contoh 1/2025"}}}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SATUDATA_RULES_DIR", str(own))
+    konvergensi(dtsen_scenario, PERIODE)
+    url = dtsen_scenario.warehouse_url
+    # Desil 6 is now within KAB's PBI-JK limit: k4_wife is no inclusion error, her husband an exclusion one.
+    rows = dict(query_rows(url, "SELECT kategori, SUM(jumlah) FROM core.indikator_transisi_dtsen WHERE periode = :p "
+                                "AND tingkat = 'kabupaten' AND indikator = 'program_dtsen' GROUP BY kategori",
+                           p=PERIODE))
+    assert rows == {"layak_belum_menerima": 8}
+    assert query_rows(url, "SELECT kode_kab, kode_program, desil_maks, sumber FROM meta.program_kabupaten "
+                           "WHERE periode = :p", p=PERIODE) == [(KAB, "PBI_JK", 6, "Perbup contoh 1/2025")]
+
+    data["penyesuaian_kabupaten"][KAB]["PBI_JK"].pop("sumber")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuleError, match="sumber"):
+        load_rules(PERIODE)

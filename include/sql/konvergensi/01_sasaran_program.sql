@@ -3,7 +3,8 @@
 --   eligible = ranked at desil <= the programme's desil_maks (any registered family when desil_maks is
 --              empty), and living in the programme's region (kode_wilayah prefix; empty = everywhere).
 --   The desil is the regime's (:sumber_desil of the rule file): P3KE's, or DTSEN's national desil from
---   2025 (a regency without a DTSEN extract keeps P3KE's).
+--   2025 (a regency without a DTSEN extract keeps P3KE's). A regency's own limit (meta.program_kabupaten,
+--   the rule file's penyesuaian_kabupaten) replaces the programme's desil_maks there.
 --   receiving = on the programme's list of the period and found in a registry (status 'ditemukan').
 -- A receiving unit that is not eligible is an inclusion error; an eligible unit not receiving, an
 -- exclusion error. Parameters: :periode, :sumber_desil.
@@ -39,17 +40,23 @@ terima_individu AS (
     FROM core.penerima_program r JOIN program p ON p.kode_program = r.kode_program AND p.unit = 'individu'
     WHERE r.periode = :periode AND r.status_padanan = 'ditemukan' AND r.id_individu IS NOT NULL
 ),
+batas AS (  -- each regency's limit per programme
+    SELECT s.kode_kab, p.kode_program, p.unit, p.kode_wilayah, COALESCE(pk.desil_maks, p.desil_maks) AS desil_maks
+    FROM sumber s CROSS JOIN program p
+    LEFT JOIN meta.program_kabupaten pk
+      ON pk.periode = :periode AND pk.kode_kab = s.kode_kab AND pk.kode_program = p.kode_program
+),
 layak_keluarga AS (
     SELECT k.kode_kab, k.id_keluarga, p.kode_program
-    FROM keluarga k JOIN program p
-      ON p.unit = 'keluarga'
+    FROM keluarga k JOIN batas p
+      ON p.kode_kab = k.kode_kab AND p.unit = 'keluarga'
      AND (p.kode_wilayah IS NULL OR k.wilayah LIKE p.kode_wilayah || '%')
      AND (p.desil_maks IS NULL OR k.desil <= p.desil_maks)
 ),
 layak_individu AS (
     SELECT i.kode_kab, i.id_individu, p.kode_program
-    FROM individu i JOIN program p
-      ON p.unit = 'individu'
+    FROM individu i JOIN batas p
+      ON p.kode_kab = i.kode_kab AND p.unit = 'individu'
      AND (p.kode_wilayah IS NULL OR i.wilayah LIKE p.kode_wilayah || '%')
      AND (p.desil_maks IS NULL OR i.desil <= p.desil_maks)
 )

@@ -64,14 +64,17 @@ def dtsen_list_path(settings: Settings, kode_kab: str, periode: str) -> Path:
     return settings.folder("outbox") / kode_kab / f"tindak_lanjut_dtsen_{periode}.xlsx"
 
 
-def limit(rules: Rules) -> int:
-    """The DTSEN desil above which a follow-up is proposed: the followed programmes' limit (PBI-JK: 5)."""
-    limits = [p.desil_maks for p in rules.programmes if p.kode_program in rules.pantau_transisi and p.desil_maks]
+def limit(rules: Rules, kode_kab: str | None = None) -> int:
+    """The DTSEN desil above which a follow-up is proposed: the followed programmes' limit (PBI-JK: 5), the
+    regency's own where it set one."""
+    own = {r.kode_program: r.desil_maks for r in rules.penyesuaian_kabupaten if r.kode_kab == kode_kab}
+    limits = [own.get(p.kode_program, p.desil_maks) for p in rules.programmes
+              if p.kode_program in rules.pantau_transisi and own.get(p.kode_program, p.desil_maks)]
     return max(limits, default=rules.desil_sasaran)
 
 
 def dtsen_frames(conn, rules: Rules, kode_kab: str, periode: str, sebelum: str | None) -> dict[str, pd.DataFrame]:
-    batas = limit(rules)
+    batas = limit(rules, kode_kab)
     parts = [read_frame(conn, _REAKTIVASI_SQL, {"p": periode, "k": kode_kab, "program": code,
                                                 "sebelum": sebelum or ""}) for code in rules.pantau_transisi]
     r = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["status"])
@@ -132,7 +135,7 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
     title, note = book.style("title"), book.style("note")
     wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
     programmes = ", ".join(rules.pantau_transisi) or "-"
-    batas = limit(rules)
+    batas = limit(rules, kode_kab)
     intro = {
         SHEET_REAKTIVASI: f"Calon reaktivasi {programmes}: desil DTSEN 1-{batas} tetapi tidak menerima — {wilayah}, "
                           f"periode {periode}",

@@ -36,10 +36,12 @@ LEVELS = {  # indicator table -> region columns of that level
 INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi",
                     "transisi_dtsen")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
-META_TABLES = ("aturan_konvergensi", "program_periode", "aturan_tumpang_tindih", "nilai_kategori")
+META_TABLES = ("aturan_konvergensi", "program_periode", "program_kabupaten", "aturan_tumpang_tindih",
+               "nilai_kategori")
 # What the SQL of include/sql/konvergensi/ reads, filled by the tasks just before it.
 STATISTICS_TABLES = ("core.individu_terpadu", "core.keluarga_terpadu", "core.penerima_program", "staging.dtsen_keluarga",
-                     "meta.program_periode", "meta.aturan_tumpang_tindih", "meta.nilai_kategori")
+                     "meta.program_periode", "meta.program_kabupaten", "meta.aturan_tumpang_tindih",
+                     "meta.nilai_kategori")
 
 
 @cache
@@ -79,7 +81,10 @@ def _rule_frames(rules: Rules, periode: str) -> dict[str, pd.DataFrame]:
     })
     applied = pd.DataFrame([{"periode": periode, "berlaku_mulai": rules.berlaku_mulai, "berkas": rules.berkas,
                              "sha256": rules.sha256, "isi": rules.as_json(), "dimuat_pada": datetime.now(UTC)}])
-    return {"aturan_konvergensi": applied, "program_periode": programmes, "aturan_tumpang_tindih": overlaps}
+    regency = pd.DataFrame([{"periode": periode, **asdict(r)} for r in rules.penyesuaian_kabupaten],
+                           columns=["periode", "kode_kab", "kode_program", "desil_maks", "sumber"])
+    return {"aturan_konvergensi": applied, "program_periode": programmes, "program_kabupaten": regency,
+            "aturan_tumpang_tindih": overlaps}
 
 
 def _categories(conn, rules: Rules, periode: str) -> pd.DataFrame:

@@ -62,6 +62,16 @@ class ProgrammeRule:
 
 
 @dataclass(frozen=True)
+class RegencyLimit:
+    """A regency's own desil limit for a programme (`penyesuaian_kabupaten`), with its basis."""
+
+    kode_kab: str
+    kode_program: str
+    desil_maks: int
+    sumber: str
+
+
+@dataclass(frozen=True)
 class Rules:
     berkas: str
     sha256: str
@@ -84,6 +94,7 @@ class Rules:
     # Programmes whose recipients the DTSEN transition follows (recipients above desil_maks, eligible people
     # not receiving): PBI-JK, deactivated by DTSEN desil since May 2025.
     pantau_transisi: tuple[str, ...] = ()
+    penyesuaian_kabupaten: tuple[RegencyLimit, ...] = ()
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     def as_json(self) -> str:
@@ -184,6 +195,28 @@ def _get(data: dict, path: str, kind: type | tuple[type, ...], name: str, defaul
     if not isinstance(node, kind) or isinstance(node, bool) and kind is int:
         raise RuleError(f"{name}: `{path}` must be {getattr(kind, '__name__', kind)}, not {node!r}")
     return node
+
+
+def _regency_limits(data: dict, name: str, top: int, code) -> tuple[RegencyLimit, ...]:
+    """`penyesuaian_kabupaten: {"5205": {BLT_DD: {desil_maks: 2, sumber: "Perbup ..."}}}`: a regency's own
+    limits; each names its basis, so the published figures can say whose rule they follow."""
+    out = []
+    for kab, programmes in (_get(data, "penyesuaian_kabupaten", dict, name, default={}) or {}).items():
+        where = f"penyesuaian_kabupaten.{kab}"
+        if not re.fullmatch(r"[0-9]{4}", str(kab)):
+            raise RuleError(f"{name}: `{where}` must be a 4-digit kabupaten/kota code in quotes")
+        if not isinstance(programmes, dict):
+            raise RuleError(f"{name}: `{where}` must map programme codes to {{desil_maks, sumber}}")
+        for key, value in programmes.items():
+            if not isinstance(value, dict) or set(value) - {"desil_maks", "sumber"}:
+                raise RuleError(f"{name}: `{where}.{key}` takes only desil_maks and sumber")
+            desil = value.get("desil_maks")
+            if not isinstance(desil, int) or isinstance(desil, bool) or not 1 <= desil <= top:
+                raise RuleError(f"{name}: `{where}.{key}.desil_maks` must be 1..{top}, not {desil!r}")
+            if not str(value.get("sumber") or "").strip():
+                raise RuleError(f"{name}: `{where}.{key}.sumber` must name the regency's basis (Perbup, SK ...)")
+            out.append(RegencyLimit(str(kab), code(key, f"{where}.{key}"), desil, str(value["sumber"]).strip()))
+    return tuple(out)
 
 
 def _patterns(values: list, name: str, key: str) -> tuple[str, ...]:
@@ -292,6 +325,7 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
         kantong_minimal_keluarga=_get(data, f"{pockets}.minimal_keluarga_tanpa_program", int, name),
         pantau_transisi=tuple(code(c, "pantau_transisi") for c in
                               (_get(data, "pantau_transisi", list, name, default=[]) or [])),
+        penyesuaian_kabupaten=_regency_limits(data, name, top, code),
         raw=data,
     )
     if not 1 <= rules.prioritas_desil_maks <= top:

@@ -129,6 +129,15 @@ def upgrade() -> None:
     op.add_column("harmonisasi", sa.Column("submission_dtsen", sa.BigInteger), schema="meta")
     op.add_column("program_periode", sa.Column("sumber", TEXT, comment="where the rule file took eligibility from"),
                   schema="meta")
+    op.create_table(
+        "program_kabupaten",
+        sa.Column("periode", sa.String(7), nullable=False),
+        sa.Column("kode_kab", sa.String(4), nullable=False),
+        sa.Column("kode_program", sa.String(40), nullable=False),
+        sa.Column("desil_maks", sa.Integer, nullable=False, comment="the regency's own limit, over program_periode's"),
+        sa.Column("sumber", TEXT, nullable=False, comment="the regency's basis (Perbup, SK ...)"),
+        schema="meta",
+    )
 
     op.create_table(
         "padanan_dtsen",
@@ -163,6 +172,7 @@ def downgrade() -> None:
     op.drop_table("padanan_dtsen", schema="core")
     op.drop_column("harmonisasi", "submission_dtsen", schema="meta")
     op.drop_column("program_periode", "sumber", schema="meta")
+    op.drop_table("program_kabupaten", schema="meta")
     for table, columns in (
         ("konvergensi_keluarga", ("sumber_desil", "desil_dtsen", "desil_p3ke", "di_dtsen")),
         ("keluarga_terpadu", ("jumlah_anggota_dtsen", "desil_dtsen_kabupaten", "desil_dtsen_provinsi", "desil_dtsen",
