@@ -229,7 +229,9 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
     out["keluarga_penerima"] = both(recipient)
     out["keluarga_penerima_di_atas_desil"] = both(above)
     named = ppl["programmes"].fillna("").ne("")
-    out["penerima_tidak_terdaftar"] = int((named & ppl["tidak_terdaftar"]).sum())
+    # In no registry the pipeline reads: with DTSEN, most of those outside DTKS/P3KE are in DTSEN.
+    outside = ppl["tidak_terdaftar"] & (~ppl["in_dtsen"] if dtsen else True)
+    out["penerima_tidak_terdaftar"] = int((named & outside).sum())
 
     # Priority groups: a flag of any true member makes the family's (lansia_tunggal: its only member).
     flags = ppl.groupby("family_id")[list(PRIORITY)].any()
@@ -454,21 +456,25 @@ def run(scale: float = 0.02, province: str = "52", periods: tuple[str, str] = ("
         with measure(stages, "generate", periode) as st:
             summary = generate_province(settings.data_dir, province=province, scale=scale, seed=seed, period=periode)
             t = summary.totals
-            st.rows_in, st.what = t["dtks"] + t["p3ke_keluarga"] + t["p3ke"] + t["intervensi"], "rows written"
+            st.rows_in = sum(t.get(k, 0) for k in ("dtks", "p3ke_keluarga", "p3ke", "dtsen_keluarga", "dtsen",
+                                                    "intervensi"))
+            st.what = "rows written"
         with measure(stages, "ingest", periode) as st:
             ingest_once(settings, options=IntakeOptions(stable_seconds=0))
             total = sum(s["rows_total"] for s in list_submissions(settings))
             st.rows_in, st.what, staged_rows = total - staged_rows, "file rows", total
         staged = {table: _count(url, f"SELECT count(*) FROM staging.{table} WHERE aktif AND periode = :p", periode)
-                  for table in ("dtks", "p3ke_keluarga", "p3ke_anggota", "intervensi")}
+                  for table in ("dtks", "p3ke_keluarga", "p3ke_anggota", "dtsen_anggota", "intervensi")}
         with measure(stages, "harmonise", periode) as st:
             harmonise(settings, periode)
-            st.rows_in, st.what = staged["dtks"] + staged["p3ke_anggota"], "staged DTKS + P3KE people"
+            st.rows_in = staged["dtks"] + staged["p3ke_anggota"] + staged["dtsen_anggota"]
+            st.what = "staged DTKS + P3KE + DTSEN people"
         with measure(stages, "konvergensi", periode) as st:
             konvergensi(settings, periode)
             st.rows_in, st.what = staged["intervensi"], "staged recipient rows"
         sizes[periode] = {
-            "generated": {k: t[k] for k in ("dtks", "p3ke_keluarga", "p3ke", "intervensi", "people", "families")},
+            "generated": {k: t.get(k, 0) for k in ("dtks", "p3ke_keluarga", "p3ke", "dtsen", "intervensi", "people",
+                                                   "families")},
             "staged": staged,
             "harmonised_families": _count(url, "SELECT count(*) FROM core.keluarga_terpadu WHERE periode = :p",
                                           periode),
@@ -506,11 +512,11 @@ def report(figures: dict) -> str:
     lines = [(f"convergence vs the generator's truth: province {figures['province']} at scale "
               f"{figures['scale']}, periods {previous} and {current} (rules {figures['rules']}), DuckDB warehouse"),
              "", "data sizes per period"]
-    lines.append(f"  {'period':<8} {'DTKS rows':>10} {'P3KE fam':>9} {'P3KE mem':>9} {'list rows':>10} "
+    lines.append(f"  {'period':<8} {'DTKS rows':>10} {'P3KE fam':>9} {'P3KE mem':>9} {'DTSEN mem':>10} {'list rows':>10} "
                  f"{'true ppl':>9} {'true fam':>9} {'staged':>9} {'harm. ppl':>10} {'harm. fam':>10}")
     for periode, s in figures["sizes"].items():
         g = s["generated"]
-        lines.append(f"  {periode:<8} {g['dtks']:>10,} {g['p3ke_keluarga']:>9,} {g['p3ke']:>9,} "
+        lines.append(f"  {periode:<8} {g['dtks']:>10,} {g['p3ke_keluarga']:>9,} {g['p3ke']:>9,} {g.get('dtsen', 0):>10,} "
                      f"{g['intervensi']:>10,} {g['people']:>9,} {g['families']:>9,} {sum(s['staged'].values()):>9,} "
                      f"{s['harmonised_people']:>10,} {s['harmonised_families']:>10,}")
     lines += ["", "stage timings, one process (peak RSS: the stage's own high-water mark, from its start RSS up)",

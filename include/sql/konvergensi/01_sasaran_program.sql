@@ -12,7 +12,8 @@ INSERT INTO core.sasaran_program (periode, kode_kab, kode_program, unit, id_kelu
 WITH program AS (
     SELECT kode_program, unit, desil_maks, kode_wilayah FROM meta.program_periode WHERE periode = :periode
 ),
-sumber AS (  -- the regime's desil; a regency without DTSEN yet keeps P3KE's (intake answers say so)
+-- the regime's desil per regency; one without DTSEN yet keeps P3KE's (recorded as sumber_desil)
+sumber AS (
     SELECT kode_kab,
            CASE WHEN :sumber_desil = 'dtsen' AND MAX(CASE WHEN di_dtsen THEN 1 ELSE 0 END) = 1
                 THEN 'dtsen' ELSE 'p3ke' END AS sumber_desil

@@ -11,7 +11,9 @@ INSERT INTO core.konvergensi_keluarga (periode, kode_kab, id_keluarga, kode_desa
     jumlah_anggota, lansia_tunggal, disabilitas, kepala_keluarga_perempuan, pekerja_migran, program_diterima,
     jumlah_program_inti, program_di_atas_desil, program_layak_belum_diterima, tumpang_tindih_pelanggaran,
     tumpang_tindih_audit, di_dtsen, desil_p3ke, desil_dtsen, sumber_desil)
-WITH sumber AS (  -- the regime's desil; a regency without DTSEN yet keeps P3KE's (intake answers say so)
+WITH
+-- the regime's desil per regency; one without DTSEN yet keeps P3KE's (recorded as sumber_desil)
+sumber AS (
     SELECT kode_kab,
            CASE WHEN :sumber_desil = 'dtsen' AND MAX(CASE WHEN di_dtsen THEN 1 ELSE 0 END) = 1
                 THEN 'dtsen' ELSE 'p3ke' END AS sumber_desil
