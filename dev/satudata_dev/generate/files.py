@@ -130,73 +130,34 @@ def dtks_table(u: Universe, state: PeriodState) -> Table:
     )
 
 
-def p3ke_tables(u: Universe, state: PeriodState) -> tuple[Table, Table]:
+def _family_tables(u: Universe, fams: np.ndarray, members: np.ndarray, ids: tuple[str, str],
+                   family_extra: dict[str, np.ndarray]) -> tuple[Table, Table]:
+    """A family registry's two sheets: families (in desa order) with `family_extra` columns after the head's,
+    then their members, grouped by family. `ids`: the registry's family and person id columns."""
     per, fam = u.per, u.fam
-    fams = np.flatnonzero(state.fam_in_p3ke)
-    fams = fams[_desa_order(fam["kode_desa"][fams], fams, fam["stray"][fams])]
+    fam_id, person_id = ids
+    order = _desa_order(fam["kode_desa"][fams], fams, fam["stray"][fams])
+    fams = fams[order]
     rank = np.full(u.n_families, -1)
     rank[fams] = np.arange(len(fams))
-    members = np.flatnonzero(state.in_p3ke)
-    members = members[np.lexsort((members, rank[per["fam"][members]]))]
-    mf = per["fam"][members]
-    count = np.bincount(per["fam"][members], minlength=u.n_families)
-    head = fam["start"][fams]
-    keluarga = Table(
-        columns={
-            "id_keluarga_p3ke": fam["id_keluarga_p3ke"][fams], "kode_desa": fam["kode_desa"][fams],
-            "alamat": fam["alamat"][fams], "no_kk": fam["no_kk"][fams], "nik_kepala_keluarga": per["nik"][head],
-            "nama_kepala_keluarga": per["nama"][head],
-            "jenis_kelamin_kepala_keluarga": np.where(per["female"][head], "P", "L").astype(object),
-            "desil": state.desil[fams].astype(np.int64), "jumlah_anggota": count[fams].astype(np.int64),
-        },
-        person=head, family=fams, record_id=fam["id_keluarga_p3ke"][fams], female=per["female"][head],
-        stray=fam["stray"][fams],
-    )
-    anggota = Table(
-        columns={
-            "id_keluarga_p3ke": fam["id_keluarga_p3ke"][mf], "id_individu_p3ke": per["id_individu_p3ke"][members],
-            "nik": per["nik"][members], "nama": per["nama"][members],
-            "jenis_kelamin": np.where(per["female"][members], "P", "L").astype(object),
-            "tempat_lahir": per["tempat_lahir"][members], "tanggal_lahir": per["birth"][members],
-            "hubungan_keluarga": per["hubungan"][members],
-            "status_kawin": _status_kawin(per["status_kawin"][members]), "pekerjaan": per["pekerjaan"][members],
-            "disabilitas": _ya(per["disabilitas"][members]),
-        },
-        person=members, family=mf, record_id=per["id_individu_p3ke"][members], female=per["female"][members],
-        stray=fam["stray"][mf],
-    )
-    return keluarga, anggota
-
-
-def dtsen_tables(u: Universe, state: PeriodState, dtsen) -> tuple[Table, Table]:
-    """DTSEN families and members as an extract writes them (`population.DtsenState`)."""
-    per, fam = u.per, u.fam
-    fams = np.flatnonzero(dtsen.fam_in)
-    fams = fams[_desa_order(fam["kode_desa"][fams], fams, fam["stray"][fams])]
-    rank = np.full(u.n_families, -1)
-    rank[fams] = np.arange(len(fams))
-    members = np.flatnonzero(dtsen.person_in)
     members = members[np.lexsort((members, rank[per["fam"][members]]))]
     mf = per["fam"][members]
     count = np.bincount(mf, minlength=u.n_families)
     head = fam["start"][fams]
     keluarga = Table(
         columns={
-            "id_keluarga_dtsen": fam["id_keluarga_dtsen"][fams], "kode_desa": fam["kode_desa"][fams],
+            fam_id: fam[fam_id][fams], "kode_desa": fam["kode_desa"][fams],
             "alamat": fam["alamat"][fams], "no_kk": fam["no_kk"][fams], "nik_kepala_keluarga": per["nik"][head],
             "nama_kepala_keluarga": per["nama"][head],
             "jenis_kelamin_kepala_keluarga": np.where(per["female"][head], "P", "L").astype(object),
-            "desil_nasional": dtsen.desil[fams].astype(np.int64),
-            "desil_provinsi": dtsen.desil_provinsi[fams].astype(np.int64),
-            "desil_kabupaten_kota": dtsen.desil_kabupaten[fams].astype(np.int64),
-            "jumlah_anggota": count[fams].astype(np.int64),
+            **{k: v[order] for k, v in family_extra.items()}, "jumlah_anggota": count[fams].astype(np.int64),
         },
-        person=head, family=fams, record_id=fam["id_keluarga_dtsen"][fams], female=per["female"][head],
+        person=head, family=fams, record_id=fam[fam_id][fams], female=per["female"][head],
         stray=fam["stray"][fams],
     )
     anggota = Table(
         columns={
-            "id_keluarga_dtsen": fam["id_keluarga_dtsen"][mf], "id_individu_dtsen": per["id_individu_dtsen"][members],
+            fam_id: fam[fam_id][mf], person_id: per[person_id][members],
             "nik": per["nik"][members], "nama": per["nama"][members],
             "jenis_kelamin": np.where(per["female"][members], "P", "L").astype(object),
             "tempat_lahir": per["tempat_lahir"][members], "tanggal_lahir": per["birth"][members],
@@ -204,10 +165,26 @@ def dtsen_tables(u: Universe, state: PeriodState, dtsen) -> tuple[Table, Table]:
             "status_kawin": _status_kawin(per["status_kawin"][members]), "pekerjaan": per["pekerjaan"][members],
             "disabilitas": _ya(per["disabilitas"][members]),
         },
-        person=members, family=mf, record_id=per["id_individu_dtsen"][members], female=per["female"][members],
+        person=members, family=mf, record_id=per[person_id][members], female=per["female"][members],
         stray=fam["stray"][mf],
     )
     return keluarga, anggota
+
+
+def p3ke_tables(u: Universe, state: PeriodState) -> tuple[Table, Table]:
+    fams = np.flatnonzero(state.fam_in_p3ke)
+    return _family_tables(u, fams, np.flatnonzero(state.in_p3ke), ("id_keluarga_p3ke", "id_individu_p3ke"),
+                          {"desil": state.desil[fams].astype(np.int64)})
+
+
+def dtsen_tables(u: Universe, dtsen) -> tuple[Table, Table]:
+    """DTSEN families and members as an extract writes them (`population.DtsenState`)."""
+    fams = np.flatnonzero(dtsen.fam_in)
+    return _family_tables(u, fams, np.flatnonzero(dtsen.person_in), ("id_keluarga_dtsen", "id_individu_dtsen"), {
+        "desil_nasional": dtsen.desil[fams].astype(np.int64),
+        "desil_provinsi": dtsen.desil_provinsi[fams].astype(np.int64),
+        "desil_kabupaten_kota": dtsen.desil_kabupaten[fams].astype(np.int64),
+    })
 
 
 def intervensi_table(u: Universe, state: PeriodState, rec: Recipients, period: tuple[int, int],

@@ -203,7 +203,7 @@ def run_regency(job: RegencyJob) -> RegencyResult:
         if when == period:
             dtsen_now = dtsen
         when_text = f"{when[0]:04d}-{when[1]:02d}"
-        keluarga, anggota = F.dtsen_tables(u, state, dtsen)
+        keluarga, anggota = F.dtsen_tables(u, dtsen)
         style = F.draw_style(ctx, "dtsen", "dtsen", rates, 0.0, {"format": "xlsx"})
         titles = F.make_title(ctx, "dtsen", style, when)
         rk = F.render(keluarga, DTSEN_KELUARGA_COLUMNS, style, _dtsen_rates(rates), rng_for(f"dtsen/k/{when_text}"),

@@ -2,23 +2,17 @@
 -- programmes) that is eligible, receiving, or both. This is the one definition of eligibility:
 --   eligible = ranked at desil <= the programme's desil_maks (any registered family when desil_maks is
 --              empty), and living in the programme's region (kode_wilayah prefix; empty = everywhere).
---   The desil is the regime's (:sumber_desil of the rule file): P3KE's, or DTSEN's national desil from
---   2025 (a regency without a DTSEN extract keeps P3KE's). A regency's own limit (meta.program_kabupaten,
+--   The desil is the regime's, per regency (meta.sumber_desil, 00_sumber_desil.sql): P3KE's, or DTSEN's
+--   national desil from 2025. A regency's own limit (meta.program_kabupaten,
 --   the rule file's penyesuaian_kabupaten) replaces the programme's desil_maks there.
 --   receiving = on the programme's list of the period and found in a registry (status 'ditemukan').
 -- A receiving unit that is not eligible is an inclusion error; an eligible unit not receiving, an
--- exclusion error. Parameters: :periode, :sumber_desil.
+-- exclusion error. Parameters: :periode.
 INSERT INTO core.sasaran_program (periode, kode_kab, kode_program, unit, id_keluarga, id_individu, layak, menerima)
 WITH program AS (
     SELECT kode_program, unit, desil_maks, kode_wilayah FROM meta.program_periode WHERE periode = :periode
 ),
--- the regime's desil per regency; one without DTSEN yet keeps P3KE's (recorded as sumber_desil)
-sumber AS (
-    SELECT kode_kab,
-           CASE WHEN :sumber_desil = 'dtsen' AND MAX(CASE WHEN di_dtsen THEN 1 ELSE 0 END) = 1
-                THEN 'dtsen' ELSE 'p3ke' END AS sumber_desil
-    FROM core.keluarga_terpadu WHERE periode = :periode GROUP BY kode_kab
-),
+sumber AS (SELECT kode_kab, sumber_desil FROM meta.sumber_desil WHERE periode = :periode),
 keluarga AS (
     SELECT f.kode_kab, f.id_keluarga, COALESCE(f.kode_desa, f.kode_kab) AS wilayah,
            CASE WHEN s.sumber_desil = 'dtsen' THEN f.desil_dtsen ELSE f.desil END AS desil, f.di_dtks, f.di_p3ke

@@ -5,20 +5,13 @@
 --   kepala_keluarga_perempuan: the head's sex is :kepala_perempuan
 -- A family "receives" a programme when the family (family programmes) or any member (individu
 -- programmes) is on its list. `desil` is the regime's (as in 01_sasaran_program.sql), beside both
--- registries' own. Parameters: :periode, :sumber_desil, :lansia_anggota_maks, :lansia_lahir_maks,
+-- registries' own. Parameters: :periode, :lansia_anggota_maks, :lansia_lahir_maks,
 -- :kepala_perempuan.
 INSERT INTO core.konvergensi_keluarga (periode, kode_kab, id_keluarga, kode_desa, desil, di_dtks, di_p3ke,
     jumlah_anggota, lansia_tunggal, disabilitas, kepala_keluarga_perempuan, pekerja_migran, program_diterima,
     jumlah_program_inti, program_di_atas_desil, program_layak_belum_diterima, tumpang_tindih_pelanggaran,
     tumpang_tindih_audit, di_dtsen, desil_p3ke, desil_dtsen, sumber_desil)
-WITH
--- the regime's desil per regency; one without DTSEN yet keeps P3KE's (recorded as sumber_desil)
-sumber AS (
-    SELECT kode_kab,
-           CASE WHEN :sumber_desil = 'dtsen' AND MAX(CASE WHEN di_dtsen THEN 1 ELSE 0 END) = 1
-                THEN 'dtsen' ELSE 'p3ke' END AS sumber_desil
-    FROM core.keluarga_terpadu WHERE periode = :periode GROUP BY kode_kab
-),
+WITH sumber AS (SELECT kode_kab, sumber_desil FROM meta.sumber_desil WHERE periode = :periode),
 program AS (
     SELECT kode_program, program_inti FROM meta.program_periode WHERE periode = :periode
 ),

@@ -163,37 +163,46 @@ def _record(settings: Settings, kode_kab: str, periode: str, summary: dict) -> N
         engine.dispose()
 
 
-def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama_kab: str | None,
-              periode: str) -> bytes:
+def restricted_workbook(title: str, rules: Rules, periode: str, sheets: list[tuple[str, pd.DataFrame, str, str]],
+                        guide: list[tuple[str, str | None]]) -> bytes:
+    """A regency's restricted list as the operators know it: per sheet (name, rows, heading, note when
+    empty) a heading, the rule file and the PDP notice, the table with the operator's column in yellow;
+    then a guide sheet of (line, style: "title" | "note" | None)."""
     end = period_end(periode)
-    book = StyledWorkbook(title=f"Sasaran belum terintervensi {kode_kab} {periode}",
-                          created=datetime(end.year, end.month, end.day))
-    title, note = book.style("title"), book.style("note")
-    wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
-    intro = {
-        SHEET_SASARAN: f"Keluarga desil {rules.desil_sasaran} yang belum menerima program inti — {wilayah}, "
-                       f"periode {periode}",
-        SHEET_DESA: f"Ringkasan per desa/kelurahan — {wilayah}, periode {periode}",
-        SHEET_TIDAK_DITEMUKAN: f"Penerima program yang tidak ditemukan di DTKS/P3KE — {wilayah}, periode {periode}",
-    }
-    empty = {
-        SHEET_SASARAN: "Tidak ada keluarga sasaran yang belum menerima program inti pada periode ini.",
-        SHEET_DESA: "Belum ada keluarga desil 1 pada periode ini.",
-        SHEET_TIDAK_DITEMUKAN: "Semua penerima program ditemukan di DTKS atau P3KE.",
-    }
-    for name, frame in frames.items():
+    book = StyledWorkbook(title=title, created=datetime(end.year, end.month, end.day))
+    title_style, note = book.style("title"), book.style("note")
+    for name, frame, intro, empty in sheets:
         sheet = book.add_worksheet(name)
-        sheet.write(0, 0, intro[name], title)
+        sheet.write(0, 0, intro, title_style)
         sheet.write(1, 0, f"Aturan: {rules.judul} ({rules.berkas}). Data bersifat rahasia (UU 27/2022 PDP): "
                           "hanya untuk petugas yang berwenang.", note)
         book.write_table(sheet, frame, top=3, operator_columns=[c for c in frame.columns if "diisi operator" in c],
-                         empty_note=empty[name])
-    guide = book.add_worksheet(SHEET_PETUNJUK)
-    lines: list[tuple[str, object]] = [
-        ("Petunjuk", title),
+                         empty_note=empty)
+    sheet = book.add_worksheet(SHEET_PETUNJUK)
+    for row, (line, style) in enumerate([("Petunjuk", "title"), *guide]):
+        sheet.write(row, 0, line, book.style(style) if style else None)
+    sheet.set_column(0, 0, 120)
+    book.book.worksheets()[0].activate()
+    return book.getvalue()
+
+
+def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama_kab: str | None,
+              periode: str) -> bytes:
+    wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
+    sheets = [
+        (SHEET_SASARAN, frames[SHEET_SASARAN],
+         f"Keluarga desil {rules.desil_sasaran} yang belum menerima program inti — {wilayah}, periode {periode}",
+         "Tidak ada keluarga sasaran yang belum menerima program inti pada periode ini."),
+        (SHEET_DESA, frames[SHEET_DESA], f"Ringkasan per desa/kelurahan — {wilayah}, periode {periode}",
+         "Belum ada keluarga desil 1 pada periode ini."),
+        (SHEET_TIDAK_DITEMUKAN, frames[SHEET_TIDAK_DITEMUKAN],
+         f"Penerima program yang tidak ditemukan di DTKS/P3KE — {wilayah}, periode {periode}",
+         "Semua penerima program ditemukan di DTKS atau P3KE."),
+    ]
+    guide: list[tuple[str, str | None]] = [
         (f"Berkas ini dibuat otomatis oleh pipeline Satu Data Kemiskinan untuk {wilayah}, periode {periode}.", None),
-        ((f"Lembar '{SHEET_SASARAN}': keluarga desil {rules.desil_sasaran} ({rules.sumber_desil.upper()}) yang belum menerima satu pun "
-          "program inti, diurutkan per kecamatan dan desa."), None),
+        ((f"Lembar '{SHEET_SASARAN}': keluarga desil {rules.desil_sasaran} ({rules.sumber_desil.upper()}) yang "
+          "belum menerima satu pun program inti, diurutkan per kecamatan dan desa."), None),
         (("Kolom 'Layak Menerima' menyebut program yang sesuai desil keluarga menurut aturan periode ini; "
           "'Saran Tindak Lanjut' menyebut langkah pertama (misalnya mendaftarkan keluarga ke DTKS)."), None),
         (f"Lembar '{SHEET_DESA}': jumlah keluarga desil 1 dan yang belum menerima program inti per desa.", None),
@@ -201,10 +210,6 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
           "maupun P3KE kabupaten/kota ini (atau perlu diperiksa). Periksa NIK dan nama pada berkas asal."), None),
         (("Kolom 'Tindak Lanjut (diisi operator)' boleh diisi untuk catatan kerja; berkas ini tidak dibaca "
           "kembali oleh pipeline."), None),
-        ("Berkas ini berisi data pribadi (NIK, nama). Jangan dibagikan di luar petugas yang berwenang.", note),
+        ("Berkas ini berisi data pribadi (NIK, nama). Jangan dibagikan di luar petugas yang berwenang.", "note"),
     ]
-    for row, (line, fmt) in enumerate(lines):
-        guide.write(row, 0, line, fmt)
-    guide.set_column(0, 0, 120)
-    book.book.worksheets()[0].activate()
-    return book.getvalue()
+    return restricted_workbook(f"Sasaran belum terintervensi {kode_kab} {periode}", rules, periode, sheets, guide)

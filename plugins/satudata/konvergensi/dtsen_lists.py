@@ -13,7 +13,6 @@ Written only when the regency's convergence ran on DTSEN desil (`core.konvergens
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -21,13 +20,12 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.fileio import write_atomically
-from satudata.konvergensi.rules import Rules, period_end
-from satudata.sheets.writer import StyledWorkbook
+from satudata.konvergensi.action_lists import restricted_workbook
+from satudata.konvergensi.rules import Rules
 from satudata.warehouse.engine import read_frame
 
 SHEET_REAKTIVASI = "Reaktivasi"
 SHEET_USULAN = "Usulan SIKS-NG"
-SHEET_PETUNJUK = "Petunjuk"
 
 _REAKTIVASI_SQL = """
 SELECT i.kode_desa, wd.nama AS nama_desa, s.kode_program, i.nik, i.nama, i.tanggal_lahir, i.hubungan_keluarga,
@@ -129,31 +127,19 @@ def write_dtsen_lists(settings: Settings, conn, rules: Rules, kode_kab: str, per
 
 def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama_kab: str | None,
               periode: str) -> bytes:
-    end = period_end(periode)
-    book = StyledWorkbook(title=f"Tindak lanjut DTSEN {kode_kab} {periode}",
-                          created=datetime(end.year, end.month, end.day))
-    title, note = book.style("title"), book.style("note")
     wilayah = f"{nama_kab} ({kode_kab})" if nama_kab else kode_kab
     programmes = ", ".join(rules.pantau_transisi) or "-"
     batas = limit(rules, kode_kab)
-    intro = {
-        SHEET_REAKTIVASI: f"Calon reaktivasi {programmes}: desil DTSEN 1-{batas} tetapi tidak menerima — {wilayah}, "
-                          f"periode {periode}",
-        SHEET_USULAN: f"Calon usulan SIKS-NG: keluarga miskin menurut P3KE atau program, tetapi tidak ada di DTSEN "
-                      f"atau desil di atas {batas} — {wilayah}, periode {periode}",
-    }
-    empty = {SHEET_REAKTIVASI: "Tidak ada calon reaktivasi pada periode ini.",
-             SHEET_USULAN: "Tidak ada calon usulan pada periode ini."}
-    for name, frame in frames.items():
-        sheet = book.add_worksheet(name)
-        sheet.write(0, 0, intro[name], title)
-        sheet.write(1, 0, f"Aturan: {rules.judul} ({rules.berkas}). Data bersifat rahasia (UU 27/2022 PDP): "
-                          "hanya untuk petugas yang berwenang.", note)
-        book.write_table(sheet, frame, top=3, operator_columns=[c for c in frame.columns if "diisi operator" in c],
-                         empty_note=empty[name])
-    guide = book.add_worksheet(SHEET_PETUNJUK)
-    lines: list[tuple[str, object]] = [
-        ("Petunjuk", title),
+    sheets = [
+        (SHEET_REAKTIVASI, frames[SHEET_REAKTIVASI],
+         f"Calon reaktivasi {programmes}: desil DTSEN 1-{batas} tetapi tidak menerima — {wilayah}, periode {periode}",
+         "Tidak ada calon reaktivasi pada periode ini."),
+        (SHEET_USULAN, frames[SHEET_USULAN],
+         (f"Calon usulan SIKS-NG: keluarga miskin menurut P3KE atau program, tetapi tidak ada di DTSEN atau desil "
+          f"di atas {batas} — {wilayah}, periode {periode}"),
+         "Tidak ada calon usulan pada periode ini."),
+    ]
+    guide: list[tuple[str, str | None]] = [
         ((f"Berkas ini dibuat otomatis oleh pipeline Satu Data Kemiskinan untuk {wilayah}, periode {periode}, "
           "dengan desil DTSEN (Inpres 4/2025)."), None),
         ((f"Lembar '{SHEET_REAKTIVASI}': orang dalam keluarga dengan desil nasional DTSEN 1-{batas} yang tidak ada "
@@ -163,10 +149,6 @@ def _workbook(frames: dict[str, pd.DataFrame], rules: Rules, kode_kab: str, nama
           f"ada di DTSEN atau berperingkat di atas desil {batas}. Verifikasi lapangan melalui musyawarah "
           "desa/kelurahan, lalu usulkan melalui SIKS-NG (Permensos 3/2025); warga juga dapat mengusulkan atau "
           "menyanggah melalui aplikasi Cek Bansos. Kolom 'Bukti' menyebut dasar usulan."), None),
-        ("Berkas ini berisi data pribadi (NIK, nama). Jangan dibagikan di luar petugas yang berwenang.", note),
+        ("Berkas ini berisi data pribadi (NIK, nama). Jangan dibagikan di luar petugas yang berwenang.", "note"),
     ]
-    for row, (line, fmt) in enumerate(lines):
-        guide.write(row, 0, line, fmt)
-    guide.set_column(0, 0, 120)
-    book.book.worksheets()[0].activate()
-    return book.getvalue()
+    return restricted_workbook(f"Tindak lanjut DTSEN {kode_kab} {periode}", rules, periode, sheets, guide)

@@ -37,7 +37,7 @@ INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemis
                     "transisi_dtsen")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
 META_TABLES = ("aturan_konvergensi", "program_periode", "program_kabupaten", "aturan_tumpang_tindih",
-               "nilai_kategori")
+               "nilai_kategori", "sumber_desil")
 # What the SQL of include/sql/konvergensi/ reads, filled by the tasks just before it.
 STATISTICS_TABLES = ("core.individu_terpadu", "core.keluarga_terpadu", "core.penerima_program", "staging.dtsen_keluarga",
                      "meta.program_periode", "meta.program_kabupaten", "meta.aturan_tumpang_tindih",
@@ -131,6 +131,8 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
                 conn.execute(sa.text(f"DELETE FROM {name} WHERE periode = :p"), {"p": periode})
             # The mapped tasks have just loaded the period: plan on statistics that know it.
             refresh_statistics(conn, STATISTICS_TABLES)
+            conn.execute(sa.text("DELETE FROM meta.sumber_desil WHERE periode = :p"), {"p": periode})
+            run("sumber_desil", sql_text("00_sumber_desil.sql"), params)
             run("sasaran_program", sql_text("01_sasaran_program.sql"), params)
             run("konvergensi_keluarga", sql_text("02_konvergensi_keluarga.sql"), params)
             for table in LEVELS:

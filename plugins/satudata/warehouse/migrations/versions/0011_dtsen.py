@@ -130,6 +130,13 @@ def upgrade() -> None:
     op.add_column("program_periode", sa.Column("sumber", TEXT, comment="where the rule file took eligibility from"),
                   schema="meta")
     op.create_table(
+        "sumber_desil",
+        sa.Column("periode", sa.String(7), nullable=False),
+        sa.Column("kode_kab", sa.String(4), nullable=False),
+        sa.Column("sumber_desil", sa.String(10), nullable=False, comment="p3ke | dtsen"),
+        schema="meta",
+    )
+    op.create_table(
         "program_kabupaten",
         sa.Column("periode", sa.String(7), nullable=False),
         sa.Column("kode_kab", sa.String(4), nullable=False),
@@ -173,6 +180,7 @@ def downgrade() -> None:
     op.drop_column("harmonisasi", "submission_dtsen", schema="meta")
     op.drop_column("program_periode", "sumber", schema="meta")
     op.drop_table("program_kabupaten", schema="meta")
+    op.drop_table("sumber_desil", schema="meta")
     for table, columns in (
         ("konvergensi_keluarga", ("sumber_desil", "desil_dtsen", "desil_p3ke", "di_dtsen")),
         ("keluarga_terpadu", ("jumlah_anggota_dtsen", "desil_dtsen_kabupaten", "desil_dtsen_provinsi", "desil_dtsen",
