@@ -93,8 +93,9 @@ def test_one_percent_province_is_fast_and_complete(ntb):
     assert ntb["seconds"] < 30, f"1 % NTB took {ntb['seconds']:.1f} s"
     regencies = Wilayah.load().children("52")
     assert sorted(summary.counts) == regencies
-    # DTKS, P3KE and one list per programme (7 in NTB, JPS_GEMILANG being NTB's own) per regency.
-    assert summary.totals["files"] == len(regencies) * 9 == len(manifest["files"])
+    # DTKS, P3KE, one list per programme (7 in NTB, JPS_GEMILANG being NTB's own) and the DTSEN extracts
+    # of this quarter and the one before, per regency.
+    assert summary.totals["files"] == len(regencies) * 11 == len(manifest["files"])
     for path in summary.files:
         assert (ntb["out"] / path).is_file()
     assert manifest["counts"] == summary.counts
@@ -109,6 +110,8 @@ def test_one_percent_province_is_fast_and_complete(ntb):
         kab, name = f["kode_kab"], Path(f["path"]).name
         if f["jenis"] == "intervensi":
             assert f["path"] == f"inbox/{kab}/intervensi/{f['kode_program']}_{kab}_{PERIOD}.{f['format']}"
+        elif f["jenis"] == "dtsen":
+            assert f["path"] in {f"inbox/{kab}/dtsen/dtsen_{kab}_{p}.xlsx" for p in ("2026-08", PERIOD)}, name
         else:
             assert f["path"] == f"inbox/{kab}/{f['jenis']}/{f['jenis']}_{kab}_{PERIOD}.{f['format']}", name
 
@@ -204,7 +207,8 @@ def test_nik_and_kk_structure(truth):
 
 def test_defects_present_at_roughly_the_requested_rates(ntb, truth):
     d = truth["defects"]
-    counts = d.defect.value_counts()
+    dtsen = d.file.str.contains("/dtsen/")
+    counts = d[~dtsen].defect.value_counts()  # the regency's own lists; DTSEN extracts below
     totals = ntb["summary"].totals
     rows = totals["dtks"] + totals["p3ke"] + totals["p3ke_keluarga"] + totals["intervensi"]
     nik_cells = rows  # one NIK-like column per sheet (nik or nik_kepala_keluarga)
@@ -223,6 +227,12 @@ def test_defects_present_at_roughly_the_requested_rates(ntb, truth):
     for name in ("date_day_month_swapped", "placeholder_birth_date", "other_regency_row", "title_rows",
                  "header_variant", "kode_dotted_row", "csv_dialect_variant", "date_format_variant"):
         assert counts.get(name, 0) > 0, name
+    # DTSEN is matched to Dukcapil on NIK: its NIK cells are damaged ten times less often.
+    in_dtsen = d[dtsen].defect.value_counts()
+    dtsen_rows = 2 * (totals["dtsen"] + totals["dtsen_keluarga"])  # two quarterly extracts
+    nik_rate = sum(in_dtsen.get(n, 0) for n in ("nik_missing", "nik_transposed", "nik_typo")) / dtsen_rows
+    own_rate = sum(counts[n] for n in ("nik_missing", "nik_transposed", "nik_typo")) / nik_cells
+    assert nik_rate < 0.25 * own_rate, (nik_rate, own_rate)
 
 
 def _assert_cell_defects_in_files(manifest: dict, grids: dict, d: pd.DataFrame) -> int:
@@ -265,7 +275,7 @@ def test_truth_rows_point_at_the_right_records(ntb, grids, truth):
     nik_of = dict(zip(people.person_id.astype(str), people.nik, strict=True))
     damaged = set(zip(d.file, d.excel_row, d.column))
     files = {f["path"]: f for f in ntb["manifest"]["files"]}
-    id_column = {"dtks": "id_dtks", "p3ke": "id_individu_p3ke"}
+    id_column = {"dtks": "id_dtks", "p3ke": "id_individu_p3ke", "dtsen": "id_individu_dtsen"}
     checked = 0
     for (path, sheet_name), group in ind.groupby(["file", "sheet"]):
         info = files[path]
@@ -277,7 +287,7 @@ def test_truth_rows_point_at_the_right_records(ntb, grids, truth):
         first = sheet["header_row"] + 1
         for row in group.itertuples():
             i = int(row.excel_row) - first
-            if (path, row.excel_row, "nik") not in damaged:
+            if (path, row.excel_row, "nik") not in damaged and row.person_id in nik_of:  # an earlier extract
                 assert niks[i] == nik_of[row.person_id], (path, row.excel_row)
                 checked += 1
             if ids is not None:

@@ -818,7 +818,9 @@ def test_every_generated_file_is_read(tmp_path):
         rows = 0
         for chunk in chunks:
             rows += len(chunk.frame)
-            kind = {"keluarga": "p3ke_keluarga", "anggota": "p3ke"}.get(chunk.sheet, jenis)
+            kind = {"keluarga": f"{jenis}_keluarga", "anggota": jenis}.get(chunk.sheet, jenis)
+            if jenis == "dtsen" and not path.stem.endswith("2026-11"):
+                kind = f"{kind}_earlier"  # the generator counts the period's own extract
             read_rows[kind] = read_rows.get(kind, 0) + len(chunk.frame)
             for issue in chunk.cell_issues.itertuples():
                 flagged.add((path.relative_to(tmp_path).as_posix(), int(issue.baris), issue.kolom))

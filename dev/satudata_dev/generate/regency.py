@@ -210,9 +210,9 @@ def run_regency(job: RegencyJob) -> RegencyResult:
                       titles)
         ra = F.render(anggota, DTSEN_ANGGOTA_COLUMNS, style, _dtsen_rates(rates), rng_for(f"dtsen/a/{when_text}"),
                       titles)
-        for rendered in (rk, ra):  # the names public DTSEN extracts use
+        for rendered in (rk, ra):  # the names public DTSEN extracts use, unless headers are to stay canonical
             for canonical, extract_name in (("nik", "nomor_induk_kependudukan"), ("no_kk", "nomor_kartu_keluarga")):
-                if rendered.headers.get(canonical) == canonical:
+                if rates.get("header_variant", 0) > 0 and rendered.headers.get(canonical) == canonical:
                     rendered.headers[canonical] = extract_name
         parts = [(P3KE_SHEETS["keluarga"], "keluarga", keluarga, rk)]
         parts += [(name, "anggota", anggota, r) for name, r in _split_rows(P3KE_SHEETS["anggota"], ra)]
@@ -276,7 +276,10 @@ def _dtsen_rates(rates: dict[str, float]) -> dict[str, float]:
 def _people_truth(ctx: RegencyContext, u, state, recipients, period, dtsen=None) -> tuple[dict, dict]:
     per, fam = u.per, u.fam
     f = per["fam"]
-    keep = state.fam_active[f] & state.born
+    # Everyone in a file of the period: registered families, and (DTSEN covering them) families no longer
+    # registered elsewhere.
+    in_any = state.fam_active | (dtsen.fam_in if dtsen is not None else False)
+    keep = in_any[f] & state.born
     idx = np.flatnonzero(keep)
     end = np.datetime64(f"{period[0]:04d}-{period[1]:02d}", "M").astype("datetime64[D]")
     age = (end - per["birth"]).astype(np.int64) / 365.25
@@ -305,7 +308,7 @@ def _people_truth(ctx: RegencyContext, u, state, recipients, period, dtsen=None)
         "nik_asal": np.array(NIK_ORIGINS, dtype=object)[per["nik_origin"][idx]],
         "in_dtsen": dtsen.person_in[idx] if dtsen is not None else np.zeros(len(idx), bool),
     }
-    fidx = np.flatnonzero(state.fam_active)
+    fidx = np.flatnonzero(in_any)
     families = {
         "family_id": fam["family_id"][fidx], "kode_kab": np.full(len(fidx), ctx.kode_kab, object),
         "kode_desa": fam["kode_desa"][fidx], "kode_desa_dtks": fam["kode_desa_dtks"][fidx],

@@ -40,7 +40,9 @@ class DtsenLinked:
 
 
 def _strip(ids: pd.Series) -> pd.Series:
-    return ids.astype(str).str.split(":", n=1).str[1]
+    """`dtsen:S1` -> `S1`; missing stays missing (object dtype, as the warehouse columns take it)."""
+    out = pd.Series(ids, dtype="string").str.split(":", n=1).str[1]
+    return out.astype(object).where(out.notna(), None)
 
 
 def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.DataFrame, harmonised: pd.DataFrame,
@@ -71,8 +73,9 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
     d_by_id = dtsen.set_index("unique_id") if len(dtsen) else pd.DataFrame()
     link_of = links.set_index("unique_id_l")
     people = people.copy()
-    partner = people["id_individu"].map(link_of["unique_id_r"]) if len(links) else pd.Series(None, index=people.index)
-    people["id_individu_dtsen"] = _strip(partner).where(partner.notna(), None)
+    partner = (people["id_individu"].map(link_of["unique_id_r"]) if len(links)
+               else pd.Series(None, index=people.index, dtype=object))
+    people["id_individu_dtsen"] = _strip(partner)
     people["di_dtsen"] = partner.notna()
 
     # Families: the harmonised family of each linked person against its DTSEN family.
@@ -96,7 +99,7 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
 
     families = families.copy()
     dtsen_of = families["id_keluarga"].map(fam_links.set_index("keluarga_l")["keluarga_r"])
-    families["id_keluarga_dtsen"] = _strip(dtsen_of).where(dtsen_of.notna(), None)
+    families["id_keluarga_dtsen"] = _strip(dtsen_of)
     families["di_dtsen"] = dtsen_of.notna()
 
     # DTSEN people linked to nobody: people of their own, in the harmonised family of their DTSEN family.
