@@ -57,9 +57,9 @@ def _print_harmonisation(settings: Settings, period: str) -> None:
          f"  DTKS only {summary.get('individu_hanya_dtks', 0):>8}  P3KE only {summary.get('individu_hanya_p3ke', 0):>8}")
     _say(f"   families: {summary.get('keluarga', 0):>6}  in both registries {summary.get('keluarga_di_keduanya', 0):>8}"
          f"  DTKS only {summary.get('keluarga_hanya_dtks', 0):>8}  P3KE only {summary.get('keluarga_hanya_p3ke', 0):>8}")
-    _say(f"   DTSEN: {summary.get('dtsen_individu', 0):>8} people linked {summary.get('dtsen_terpadan', 0):>8}"
-         f"  new (DTSEN only) {summary.get('dtsen_individu_baru', 0):>8}; families in DTSEN "
-         f"{summary.get('keluarga_di_dtsen', 0):>8}, DTKS/P3KE families missing from DTSEN "
+    _say(f"   DTSEN people {summary.get('dtsen_individu', 0):>8}  linked to DTKS/P3KE "
+         f"{summary.get('dtsen_terpadan', 0):>8}  DTSEN only {summary.get('dtsen_individu_baru', 0):>8}")
+    _say(f"   DTSEN families {summary.get('keluarga_di_dtsen', 0):>6}  DTKS/P3KE families missing from DTSEN "
          f"{summary.get('keluarga_tidak_di_dtsen', 0):>6}")
     _say("   person links (method/scope):")
     for key, count in sorted(summary["padanan"].items()):
