@@ -82,10 +82,11 @@ def _print_konvergensi(settings: Settings, period: str) -> None:
     if not summary["provinsi"]:
         _say("   nothing computed")
         return
+    desil_of = " / ".join(s.upper() for s in summary.get("sumber_desil") or ["p3ke"])
     for prov, h in summary["provinsi"].items():
         d1 = h["keluarga_desil1"]
         _say(f"   {h['nama_wilayah']} ({prov}), period {period}")
-        _say(f"   desil-1 families (P3KE)                    {d1:>8}")
+        _say(f"   {'desil-1 families (' + desil_of + ')':<44}{d1:>8}")
         _say(f"   ... with at least one core programme        {h['desil1_terintervensi']:>8}  "
              f"{_share(h['desil1_terintervensi'], d1)}  (cakupan minimal satu program)")
         _say(f"   ... with none (exclusion error)             {h['desil1_tanpa_program_inti']:>8}  "

@@ -165,7 +165,9 @@ def headline(conn, periode: str, top: int = 5) -> dict:
     """The figures a coordination meeting asks for first, per province of the period."""
     provinces = read_frame(conn, "SELECT * FROM core.indikator_konvergensi_provinsi WHERE periode = :p ORDER BY kode_provinsi",
                            {"p": periode})
-    out: dict = {"periode": periode, "provinsi": {}}
+    sources = conn.execute(sa.text("SELECT DISTINCT sumber_desil FROM meta.sumber_desil WHERE periode = :p "
+                                   "ORDER BY 1"), {"p": periode}).scalars().all()
+    out: dict = {"periode": periode, "sumber_desil": list(sources), "provinsi": {}}
     for row in provinces.to_dict("records"):
         prov = row["kode_provinsi"]
         # The top of the ranking, pockets or not: at small scale no desa may reach the pocket minimum.
