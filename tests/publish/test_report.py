@@ -513,7 +513,7 @@ def test_headline_numbers_in_the_browser_are_the_published_ones(rendered):
 def test_submission_quality_counts_only_the_period_and_no_duplicates(rendered):
     page = _page(rendered["dom"])
     names = _names(rendered["settings"])
-    rows = {r[0]: r[1:] for r in _table(page, 7)[2:]}
+    rows = {r[0]: r[1:] for r in _table(page, 9)[2:]}
     by_kab = rows[names[KAB]]
     # files: accepted, partial, rejected, duplicate; rows: total, accepted, rejected, warning, % accepted
     assert by_kab == ["1", "1", "0", "0", "18", "16", "2", "3", "88,9"]
