@@ -46,8 +46,9 @@ STAGING_INTERVENSI = Asset(
     name="staging_intervensi", uri="satudata://warehouse/staging/intervensi", group="staging"
 )
 STAGING_DTSEN = Asset(name="staging_dtsen", uri="satudata://warehouse/staging/dtsen", group="staging")
+STAGING_ANGGARAN = Asset(name="staging_anggaran", uri="satudata://warehouse/staging/anggaran", group="staging")
 STAGING_BY_JENIS = {"dtks": STAGING_DTKS, "p3ke": STAGING_P3KE, "dtsen": STAGING_DTSEN,
-                    "intervensi": STAGING_INTERVENSI}
+                    "intervensi": STAGING_INTERVENSI, "anggaran": STAGING_ANGGARAN}
 CORE_TERPADU = Asset(name="core_terpadu", uri="satudata://warehouse/core/terpadu", group="core")
 # The exact indicators (restricted, in core); publication puts them in mart.
 INDIKATOR_KONVERGENSI = Asset(name="indikator_konvergensi", uri="satudata://warehouse/core/indikator_konvergensi",

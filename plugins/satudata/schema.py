@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-JENIS = ("dtks", "p3ke", "dtsen", "intervensi")
+JENIS = ("dtks", "p3ke", "dtsen", "intervensi", "anggaran")
 
 # DTKS: one row per person, grouped into families by `no_kk`.
 DTKS_COLUMNS = (
@@ -138,6 +138,38 @@ INTERVENSI_COLUMNS = (
     "nilai_bantuan",  # rupiah per period
     "tanggal_salur",  # distribution date
 )
+
+# The regency's poverty budget (APBD sub-activities tagged for extreme poverty, SIPD). No official export
+# specification is public: these are the names public tools that sync SIPD use (`kode_sub_giat`,
+# `nama_sub_giat`, `kode_skpd`, `pagu`, `bulan`, `realisasi_anggaran`, `kelompok_teks`, `strategi_teks`),
+# mapped in sheets.headers. A workbook holds one or both tables: the sub-activities with their pagu (one row
+# per sub-activity, or per sub-activity and desa/programme it funds) and the realisation by month.
+ANGGARAN_SUB_KEGIATAN_COLUMNS = (
+    "tahun_anggaran",
+    "kode_skpd",  # the OPD (perangkat daerah) spending it
+    "nama_skpd",
+    "kode_program_apbd",  # SIPD programme code of the nomenclature (1.06.04), not a social programme
+    "kode_giat",
+    "kode_sub_giat",  # sub-activity code of the nomenclature (1.06.04.2.01.0002)
+    "nama_sub_giat",
+    "nama_dana",  # funding source (DAU, DAK, PAD ...)
+    "pagu",  # rupiah
+    "realisasi_anggaran",  # rupiah spent to date, when the file has no monthly sheet
+    "kelompok_teks",  # SIPD's extreme-poverty label on the sub-activity
+    "strategi_teks",  # SIPD's strategy label (Inpres 4/2022)
+    "kode_program",  # the programme of the recipient lists it funds (RTLH, BLT_DD ...), if any
+    "kode_desa",  # the desa it is spent in, if one
+)
+ANGGARAN_REALISASI_COLUMNS = (
+    "tahun_anggaran",
+    "kode_skpd",
+    "kode_sub_giat",
+    "nama_sub_giat",
+    "bulan",  # 1..12
+    "realisasi_anggaran",  # rupiah spent in that month
+    "realisasi_fisik",  # physical progress, percent
+)
+ANGGARAN_SHEETS = {"sub_kegiatan": "Sub Kegiatan", "realisasi": "Realisasi"}
 
 HUBUNGAN_KELUARGA = (
     "Kepala Keluarga",

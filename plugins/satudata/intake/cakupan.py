@@ -10,6 +10,9 @@ regency, jenis and period covers its place (and, for recipient lists, its progra
   come from fewer than half of a kecamatan's desa, only those desa (a desa's own list replaces that desa);
 - **tambah**: nothing (a file that only adds, e.g. a late tranche sent with `tambah` in its name).
 
+A budget recap (`anggaran`) is always the regency's whole budget of the period: a newer one replaces it
+(unless it says `tambah`).
+
 How a file is taken is decided by the operator's word in the file or folder name (`ganti`: the whole regency;
 `tambah`: add only) or else by the file itself: rows from at least half of the regency's kecamatan (and more
 than one) make a regency-wide file, fewer a kecamatan file. A recipient list's tranche comes from a `tahap`
@@ -37,7 +40,7 @@ from satudata.warehouse.engine import read_frame
 ALL = "*"
 TABLES = {"dtks": ("staging.dtks",), "p3ke": ("staging.p3ke_keluarga", "staging.p3ke_anggota"),
           "dtsen": ("staging.dtsen_keluarga", "staging.dtsen_anggota"),
-          "intervensi": ("staging.intervensi",)}
+          "intervensi": ("staging.intervensi",), "anggaran": ("staging.anggaran",)}
 GANTI_WORDS = frozenset({"ganti", "pengganti", "gantikan", "timpa"})
 TAMBAH_WORDS = frozenset({"tambah", "tambahan", "susulan"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -94,6 +97,9 @@ def scope_of(conn: Connection, *, submission_id: int, kode_kab: str, jenis: str,
     word, where = operator_word(inbox_path)
     if word == "tambah":
         return Scope("tambah", [], f"kata '{where}' pada nama berkas/folder")
+    if jenis == "anggaran":  # a budget recap is the regency's whole, never part of it
+        return Scope("kabupaten", [(ALL, "", ALL)], "rekap anggaran seluruh kabupaten/kota"
+                     + (f" (kata '{where}' pada nama berkas/folder)" if word == "ganti" else ""))
     table = TABLES[jenis][0]
     programme = ("kode_program, coalesce(tahap, '') AS tahap" if jenis == "intervensi"
                  else f"'{ALL}' AS kode_program, '' AS tahap")

@@ -101,6 +101,20 @@ COLUMN_LABELS: dict[str, str] = {
     "kode_program": "Kode Program",
     "tahap": "Tahap",
     "nilai_bantuan": "Nilai Bantuan (Rp)",
+    "tahun_anggaran": "Tahun Anggaran",
+    "kode_skpd": "Kode SKPD/OPD",
+    "nama_skpd": "Nama SKPD/OPD",
+    "kode_program_apbd": "Kode Program APBD (SIPD)",
+    "kode_giat": "Kode Kegiatan",
+    "kode_sub_giat": "Kode Sub Kegiatan",
+    "nama_sub_giat": "Nama Sub Kegiatan",
+    "nama_dana": "Sumber Dana",
+    "pagu": "Pagu (Rp)",
+    "bulan": "Bulan",
+    "realisasi_anggaran": "Realisasi (Rp)",
+    "realisasi_fisik": "Realisasi Fisik (%)",
+    "kelompok_teks": "Label Kemiskinan (SIPD)",
+    "strategi_teks": "Strategi (SIPD)",
     "tanggal_salur": "Tanggal Salur",
     # other columns intake recognises in regency files (intake.headers.ALIASES)
     "kode_desa_bps": "Kode Desa BPS",
@@ -189,6 +203,22 @@ COLUMN_HELP: dict[str, str] = {
         "ditulis pada nama berkas, contoh PKH_5205_2026-11 tahap 2.xlsx."
     ),
     "nilai_bantuan": "Nilai bantuan yang diterima dalam rupiah, hanya angka tanpa 'Rp' dan tanpa titik, contoh 600000.",
+    "tahun_anggaran": "Tahun anggaran APBD, 4 angka, contoh 2026.",
+    "kode_skpd": "Kode SKPD/OPD pelaksana seperti di SIPD, contoh 1.06.0.00.0.00.01.0000.",
+    "nama_skpd": "Nama SKPD/OPD pelaksana, contoh Dinas Sosial.",
+    "kode_program_apbd": "Kode program nomenklatur APBD (SIPD), contoh 1.06.04. Bukan kode program bantuan.",
+    "kode_giat": "Kode kegiatan nomenklatur APBD (SIPD), contoh 1.06.04.2.01.",
+    "kode_sub_giat": "Kode sub kegiatan nomenklatur APBD (SIPD), contoh 1.06.04.2.01.0002.",
+    "nama_sub_giat": "Nama sub kegiatan seperti di SIPD, contoh Rehabilitasi Rumah Tidak Layak Huni.",
+    "nama_dana": "Sumber dana, contoh DAU, DAK, PAD, DBH.",
+    "pagu": "Pagu sub kegiatan dalam rupiah (pagu perubahan bila ada), hanya angka, contoh 1500000000.",
+    "bulan": "Bulan realisasi, 1 sampai 12 atau nama bulan.",
+    "realisasi_anggaran": "Realisasi dalam rupiah: pada lembar Realisasi, yang dibelanjakan pada bulan itu; pada "
+                          "lembar Sub Kegiatan, realisasi sampai saat ini.",
+    "realisasi_fisik": "Realisasi fisik dalam persen, 0 sampai 100.",
+    "kelompok_teks": "Label kemiskinan ekstrem sub kegiatan di SIPD (tagging), bila ada.",
+    "strategi_teks": "Strategi penghapusan kemiskinan ekstrem di SIPD (mengurangi beban pengeluaran, meningkatkan "
+                     "pendapatan, mengurangi kantong kemiskinan), bila ada.",
     "tanggal_salur": "Tanggal bantuan disalurkan/diterima, format HH-BB-TTTT, contoh 15-11-2026.",
     "kode_desa_bps": "Kode desa menurut BPS. Tidak dipakai: gunakan kolom Kode Desa (Kemendagri).",
     "nama_provinsi": "Nama provinsi (hanya keterangan; yang dipakai adalah Kode Desa Kemendagri).",
@@ -205,6 +235,7 @@ JENIS_LABELS = {
     "p3ke": "P3KE (Pensasaran Percepatan Penghapusan Kemiskinan Ekstrem)",
     "dtsen": "DTSEN (Data Tunggal Sosial Ekonomi Nasional)",
     "intervensi": "Intervensi (daftar penerima program bantuan)",
+    "anggaran": "Anggaran kemiskinan (sub kegiatan APBD bertanda kemiskinan dan realisasinya, SIPD)",
     "review": "Review padanan DTKS–P3KE (keputusan SAMA/BEDA)",
 }
 
@@ -389,6 +420,89 @@ _RULES: tuple[Rule, ...] = (
         "Nilai bantuan bukan angka rupiah yang dapat dibaca.",
         "Tulis nilai bantuan dalam rupiah, hanya angka, tanpa 'Rp' dan tanpa titik pemisah ribuan, contoh 600000.",
         "Nilai bantuan tidak valid",
+    ),
+    Rule(
+        "sub_kegiatan_kosong", GALAT,
+        "Kode dan nama sub kegiatan sama-sama kosong, sehingga baris anggaran ini tidak dapat dikenali.",
+        "Isi Kode Sub Kegiatan (contoh 1.06.04.2.01.0002) dan/atau Nama Sub Kegiatan sesuai SIPD.",
+        "Sub kegiatan kosong",
+    ),
+    Rule(
+        "kode_sub_giat_format", PERINGATAN,
+        "Kode sub kegiatan tidak berbentuk kode nomenklatur (urusan.bidang.program.kegiatan.sub kegiatan). Baris "
+        "tetap dipakai dan digolongkan menurut namanya.",
+        "Salin kode sub kegiatan dari SIPD apa adanya, contoh 1.06.04.2.01.0002, sebagai teks.",
+        "Kode sub kegiatan tidak baku",
+    ),
+    Rule(
+        "opd_kosong", GALAT,
+        "Kode dan nama OPD (perangkat daerah) sama-sama kosong pada baris sub kegiatan.",
+        "Isi Kode SKPD dan/atau Nama SKPD/OPD yang melaksanakan sub kegiatan ini.",
+        "OPD kosong",
+    ),
+    Rule(
+        "kode_skpd_format", PERINGATAN,
+        "Kode SKPD/OPD tidak berbentuk kode bertitik seperti di SIPD. Baris tetap dipakai.",
+        "Salin kode SKPD dari SIPD apa adanya, contoh 1.06.0.00.0.00.01.0000, sebagai teks.",
+        "Kode OPD tidak baku",
+    ),
+    Rule(
+        "pagu_tidak_valid", GALAT,
+        "Pagu kosong atau bukan angka rupiah yang dapat dibaca (pagu tidak boleh negatif).",
+        "Tulis pagu dalam rupiah, hanya angka, contoh 1500000000 (boleh 1.500.000.000), tanpa rumus yang galat.",
+        "Pagu tidak valid",
+    ),
+    Rule(
+        "realisasi_tidak_valid", GALAT,
+        "Realisasi anggaran kosong pada lembar realisasi, atau bukan angka rupiah yang dapat dibaca (tidak boleh "
+        "negatif).",
+        "Tulis realisasi dalam rupiah, hanya angka, contoh 250000000. Bulan tanpa realisasi diisi 0.",
+        "Realisasi tidak valid",
+    ),
+    Rule(
+        "bulan_tidak_valid", GALAT,
+        "Bulan realisasi kosong atau bukan bulan 1 sampai 12.",
+        "Isi bulan dengan angka 1 sampai 12 atau nama bulan (Januari ... Desember).",
+        "Bulan tidak valid",
+    ),
+    Rule(
+        "realisasi_melebihi_pagu", PERINGATAN,
+        "Realisasi melebihi pagu pada baris yang sama. Baris tetap dipakai; periksa apakah pagu perubahan belum "
+        "dicatat atau realisasi salah ketik.",
+        "Periksa angka pagu (pakai pagu perubahan bila ada) dan realisasi di SIPD, lalu kirim ulang rekap lengkap.",
+        "Realisasi melebihi pagu",
+    ),
+    Rule(
+        "tahun_anggaran_tidak_valid", GALAT,
+        "Tahun anggaran bukan tahun 4 angka yang wajar (2015 sampai tahun depan).",
+        "Isi tahun anggaran dengan 4 angka, contoh 2026.",
+        "Tahun anggaran tidak valid",
+    ),
+    Rule(
+        "realisasi_fisik_tidak_valid", PERINGATAN,
+        "Realisasi fisik bukan persen 0 sampai 100.",
+        "Tulis realisasi fisik sebagai persen, contoh 75 atau 75,5.",
+        "Realisasi fisik tidak valid",
+    ),
+    Rule(
+        "program_anggaran_tidak_dikenal", PERINGATAN,
+        "Program bantuan yang dibiayai sub kegiatan ini tidak ada di daftar program, sehingga jangkauannya tidak "
+        "dapat dihitung. Baris tetap dipakai.",
+        "Tulis kode program dari daftar (RTLH, BLT_DD, JPS_GEMILANG ...) atau kosongkan; program daerah yang belum "
+        "terdaftar: hubungi tim data.",
+        "Program bantuan tidak dikenal",
+    ),
+    Rule(
+        "lokasi_desa_tidak_dikenal", PERINGATAN,
+        "Kode desa lokasi sub kegiatan tidak ada di daftar Kemendagri. Baris tetap dipakai tanpa lokasi.",
+        "Tulis kode desa Kemendagri 10 angka, contoh 5205012001, atau kosongkan bila sub kegiatan tidak di satu desa.",
+        "Lokasi desa tidak dikenal",
+    ),
+    Rule(
+        "lokasi_desa_luar_kabupaten", PERINGATAN,
+        "Desa lokasi sub kegiatan berada di luar kabupaten/kota pengirim. Baris tetap dipakai.",
+        "Periksa kode desa lokasi; gunakan desa di kabupaten/kota Anda.",
+        "Lokasi desa di luar kabupaten",
     ),
     Rule(
         "tanggal_salur_tidak_valid", PERINGATAN,
@@ -626,9 +740,9 @@ _FILE_REASONS: tuple[FileReason, ...] = (
     FileReason(
         "unknown_jenis",
         "Nama folder jenis data tidak dikenal ({folder}). Nama folder yang benar hanya: dtks, p3ke, "
-        "dtsen, intervensi atau review.",
+        "dtsen, intervensi, anggaran atau review.",
         "Pindahkan berkas ke folder yang benar, contoh inbox/5205/dtks/ untuk data DTKS, inbox/5205/p3ke/ untuk "
-        "P3KE, inbox/5205/dtsen/ untuk ekstrak DTSEN, inbox/5205/intervensi/ untuk daftar penerima bantuan, atau inbox/5205/review/ untuk berkas "
+        "P3KE, inbox/5205/dtsen/ untuk ekstrak DTSEN, inbox/5205/intervensi/ untuk daftar penerima bantuan, inbox/5205/anggaran/ untuk rekap anggaran kemiskinan (SIPD), atau inbox/5205/review/ untuk berkas "
         "review_padanan yang sudah diisi keputusannya.",
         "Folder jenis data tidak dikenal",
     ),

@@ -39,6 +39,7 @@ import bisect
 import contextlib
 import itertools
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -95,7 +96,11 @@ REQUIRED_COLUMNS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
                             ("nik_kepala_keluarga",)),
     ("dtsen", "anggota"): (("id_keluarga_dtsen", "no_kk"), ("nik",), ("nama",)),
     ("intervensi", "utama"): (("nik", "no_kk"), ("nama",), ("kode_desa",)),
+    ("anggaran", "sub_kegiatan"): (("kode_sub_giat", "nama_sub_giat"), ("pagu",)),
+    ("anggaran", "realisasi"): (("kode_sub_giat", "nama_sub_giat"), ("bulan",), ("realisasi_anggaran",)),
 }
+# Kinds whose workbook holds several tables, each sheet taking its role from its header (`_budget_role`).
+TABLE_ROLES = {"anggaran": ("sub_kegiatan", "realisasi")}
 
 # aturan -> (suggested tingkat, English description). The lead's messages module owns the wording.
 CELL_ISSUE_CODES: dict[str, tuple[str, str]] = {
@@ -119,7 +124,8 @@ class ReadOptions:
 
 @dataclass
 class SheetMeta:
-    sheet: str  # "utama" for single-table files; "keluarga" / "anggota" for a family registry
+    sheet: str  # "utama" for single-table files; "keluarga" / "anggota" for a family registry;
+    # "sub_kegiatan" / "realisasi" for a budget (TABLE_ROLES)
     header_row: int  # 1-based row number (Excel row / CSV record) of the header
     column_map: dict[str, str]  # original header text -> canonical column
     unmapped_columns: list[str]  # headers we did not recognise (kept out of the frame, reported)
@@ -282,6 +288,45 @@ def _remap_code_columns(match: HeaderMatch, sample: list[list[str]]) -> None:
             match.columns[pos] = "kode_desa"
 
 
+# --------------------------------------------------------------------------------------------- budget
+
+# A nomenclature code (Permendagri 90/2019 and its updates): urusan.bidang.program[.kegiatan...], X for
+# cross-cutting urusan. "1.06.04", "1.06.04.2.01.0002", "X.XX.01".
+NOMENCLATURE_CODE = r"[0-9X]{1,2}\.[0-9X]{2}(?:\.[0-9]{1,4}){1,5}"
+_NOMENCLATURE = re.compile(rf"^{NOMENCLATURE_CODE}$", re.IGNORECASE)
+
+
+def _budget_columns(match: HeaderMatch, sample: list[list[str]]) -> None:
+    """In a budget file a "Kode Program" column holding nomenclature codes is SIPD's programme
+    (`kode_program_apbd`); `kode_program` stays for the social programme a sub-activity funds."""
+    if "kode_program_apbd" in match.columns.values():
+        return
+    for pos, canonical in list(match.columns.items()):
+        if canonical != "kode_program":
+            continue
+        values = [row[pos].strip() for row in sample if pos < len(row) and row[pos].strip()]
+        if values and sum(bool(_NOMENCLATURE.match(v)) for v in values) >= 0.8 * len(values):
+            match.columns[pos] = "kode_program_apbd"
+            # the next header naming a programme ("Program Sasaran" beside "Kode Program") is the social one
+            later = match.repeated.pop("kode_program", [])
+            if later:
+                match.columns[later[0]] = "kode_program"
+                text = match.texts.get(later[0])
+                if text in match.unmapped:
+                    match.unmapped.remove(text)
+
+
+def _budget_role(plan: _Plan) -> str:
+    """A budget sheet is the sub-activity list when it carries pagu, else the monthly realisation."""
+    found = plan.canonicals()
+    if "pagu" in found:
+        return "sub_kegiatan"
+    name = header_key(plan.source_sheet or "")
+    if "bulan" in found or "realisasi" in name.split():
+        return "realisasi"
+    return "sub_kegiatan"
+
+
 # --------------------------------------------------------------------------------------------- grids
 
 
@@ -301,6 +346,8 @@ def _grid_header(grid: Grid, jenis: str, options: ReadOptions) -> tuple[_Plan | 
         return None, buffered
     _fold_columns(jenis, match)
     _remap_code_columns(match, texts[match.row + 1 :])
+    if jenis in TABLE_ROLES:
+        _budget_columns(match, texts[match.row + 1 :])
     plan = _Plan("utama", match, match.row + 1, title_lines(texts, match.first_row), grid.name)
     return plan, buffered
 
@@ -438,6 +485,21 @@ def _grid_plans(jenis: str, visible: list[str], load: Callable[[str], Grid], opt
         plan.stream = _grid_stream(grid, plan, buffered, options)
         return plan
 
+    if jenis in TABLE_ROLES:  # every sheet holding one of the tables is read, under its role
+        complete = []
+        for item in with_header:
+            role = _budget_role(item[2])
+            if not missing_required(jenis, role, item[2].canonicals()):
+                complete.append((item, role))
+        if not complete:  # none will do: the closest is read, and refused for what it lacks
+            best = max(with_header, key=lambda t: (_coverage(jenis, _budget_role(t[2]), t[2]), -visible.index(t[0])))
+            complete = [(best, _budget_role(best[2]))]
+        used = {item[0] for item, _ in complete}
+        for n, _g, p, _b in candidates:
+            if n not in used:
+                ignored.append(f"{n}: " + ("not a budget table" if p is not None else "no header"))
+        return [finish(*item, role) for item, role in complete]
+
     registry = FAMILY_REGISTRIES.get(jenis)
     if registry is None:
         best = max(with_header, key=lambda t: (_coverage(jenis, "utama", t[2]), -visible.index(t[0])))
@@ -515,6 +577,8 @@ def _open_csv(handle: BinaryIO, sniffed: _sniff.Sniffed, jenis: str, options: Re
     records, cells = choice.records, choice.records
     _fold_columns(jenis, match)
     _remap_code_columns(match, cells[match.row + 1 :])
+    if jenis in TABLE_ROLES:
+        _budget_columns(match, cells[match.row + 1 :])
     header_width = len(records[match.row])
     sample_width = max((len(r) for r in records[match.row + 1 :]), default=header_width)
     width = max(header_width, sample_width)
@@ -528,6 +592,8 @@ def _open_csv(handle: BinaryIO, sniffed: _sniff.Sniffed, jenis: str, options: Re
     plan.stream = stream_factory
     if jenis in FAMILY_REGISTRIES:
         plan.sheet, plan.flat = "flat", True
+    elif jenis in TABLE_ROLES:
+        plan.sheet = _budget_role(plan)
     return plan, choice.delimiter
 
 

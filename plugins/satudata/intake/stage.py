@@ -38,7 +38,8 @@ from satudata.warehouse.engine import bulk_insert
 
 log = logging.getLogger(__name__)
 
-SHEET_LABEL = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Keluarga"}
+SHEET_LABEL = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Keluarga",
+               "sub_kegiatan": "Sub Kegiatan", "realisasi": "Realisasi"}
 _PERSON = ["nik", "nik_valid", "nik_angka_excel", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "tanggal_lahir_teks",
            "hubungan_keluarga", "status_kawin", "pekerjaan", "disabilitas"]
 STAGING_COLUMNS = {
@@ -53,7 +54,12 @@ STAGING_COLUMNS = {
     "dtsen_anggota": ["id_keluarga_dtsen", "id_individu_dtsen", "no_kk", *_PERSON],
     "intervensi": ["kode_program", "tahap", "nik", "nik_valid", "nik_angka_excel", "no_kk", "nama", "tanggal_lahir",
                    "tanggal_lahir_teks", "kode_desa", "kode_kecamatan", "alamat", "nilai_bantuan", "tanggal_salur"],
+    "anggaran": ["lembar", "tahun_anggaran", "kode_skpd", "nama_skpd", "kode_program_apbd", "kode_giat", "kode_sub_giat",
+                 "nama_sub_giat", "nama_dana", "pagu", "bulan", "realisasi_anggaran", "realisasi_fisik", "kelompok_teks",
+                 "strategi_teks", "kode_program", "kode_desa", "kode_kecamatan"],
 }
+_NUMBERS = {"pagu": "Float64", "realisasi_anggaran": "Float64", "realisasi_fisik": "Float64", "bulan": "Int64",
+            "tahun_anggaran": "Int64"}
 
 
 def tingkat_of(aturan: str) -> str:
@@ -148,7 +154,7 @@ class SubmissionStager:
         frame = chunk.frame
         if frame.empty and chunk.cell_issues.empty:
             return
-        checked = derive(suite, frame, self.params, self.state, self.file_programmes)
+        checked = derive(suite, frame, self.params, self.state, self.file_programmes, sheet=chunk.sheet)
         run_name = f"submission-{self.submission.submission_id}-{chunk.sheet}-{int(frame.index.min() or 0)}"
         validation = self.runner.run(suite, checked, self.params.for_suite(), run_name)
         issues, results = issues_from_result(validation, checked, frame, tingkat_of)
@@ -215,7 +221,12 @@ class SubmissionStager:
         out["baris"] = good.index.astype("int64")
         out["aktif"] = True
         for column in STAGING_COLUMNS[suite]:
-            if column in ("nik_valid", "nik_kepala_keluarga_valid"):
+            if column == "lembar":
+                out[column] = "realisasi" if bool(good["baris_realisasi"].any()) else "sub_kegiatan"
+            elif column in _NUMBERS:
+                values = pd.to_numeric(good.get(column), errors="coerce") if column in good else None
+                out[column] = values.astype(_NUMBERS[column]) if values is not None else None
+            elif column in ("nik_valid", "nik_kepala_keluarga_valid"):
                 out[column] = good.get(column, pd.Series(False, index=good.index)).fillna(False).astype(bool)
             elif column == "nik_angka_excel":  # the damage flag (the NIK itself was emptied at reading)
                 flag = frame[EXCEL_NIK].reindex(good.index) if EXCEL_NIK in frame else None

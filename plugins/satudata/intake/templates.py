@@ -27,6 +27,9 @@ from pathlib import Path
 
 from satudata.intake.messages import COLUMN_HELP, COLUMN_LABELS, JENIS_LABELS
 from satudata.schema import (
+    ANGGARAN_REALISASI_COLUMNS,
+    ANGGARAN_SHEETS,
+    ANGGARAN_SUB_KEGIATAN_COLUMNS,
     DTKS_COLUMNS,
     DTSEN_ANGGOTA_COLUMNS,
     DTSEN_KELUARGA_COLUMNS,
@@ -49,6 +52,8 @@ TEMPLATE_SHEETS: dict[str, dict[str, tuple[str, ...]]] = {
     "dtsen": {"Keluarga": DTSEN_KELUARGA_COLUMNS, "Anggota Keluarga": DTSEN_ANGGOTA_COLUMNS},
     # A recipient list may carry its tranche (`tahap`); the generator's files do not, so it is the template's.
     "intervensi": {"Data": (INTERVENSI_COLUMNS[0], "tahap", *INTERVENSI_COLUMNS[1:])},
+    "anggaran": {ANGGARAN_SHEETS["sub_kegiatan"]: ANGGARAN_SUB_KEGIATAN_COLUMNS,
+                 ANGGARAN_SHEETS["realisasi"]: ANGGARAN_REALISASI_COLUMNS},
 }
 
 # Columns intake cannot do without (kept in step with `intake.read.REQUIRED_COLUMNS`, checked by a test;
@@ -60,11 +65,15 @@ REQUIRED: dict[tuple[str, str], frozenset[str]] = {
     ("dtsen", "Keluarga"): frozenset({"id_keluarga_dtsen", "kode_desa", "desil_nasional", "nik_kepala_keluarga"}),
     ("dtsen", "Anggota Keluarga"): frozenset({"id_keluarga_dtsen", "nik", "nama"}),
     ("intervensi", "Data"): frozenset({"kode_program", "nik", "nama", "kode_desa"}),
+    ("anggaran", "Sub Kegiatan"): frozenset({"kode_sub_giat", "pagu"}),
+    ("anggaran", "Realisasi"): frozenset({"kode_sub_giat", "bulan", "realisasi_anggaran"}),
 }
 
 TEXT_COLUMNS = frozenset({
     "nik", "no_kk", "nik_kepala_keluarga", "kode_desa", "id_dtks", "id_keluarga_p3ke", "id_individu_p3ke",
     "id_keluarga_dtsen", "id_individu_dtsen",
+    # nomenclature codes: as numbers Excel would turn 1.06 into 1,06 and drop trailing zeros
+    "kode_skpd", "kode_program_apbd", "kode_giat", "kode_sub_giat",
 })  # fmt: skip
 SIXTEEN_DIGITS = frozenset({"nik", "no_kk", "nik_kepala_keluarga"})
 DATE_COLUMNS = {
@@ -105,6 +114,20 @@ EXAMPLES = {
     "tahap": "2",
     "nilai_bantuan": "750000",
     "tanggal_salur": "15-11-2026",
+    "tahun_anggaran": "2026",
+    "kode_skpd": "1.06.0.00.0.00.01.0000",
+    "nama_skpd": "Dinas Sosial",
+    "kode_program_apbd": "1.06.04",
+    "kode_giat": "1.06.04.2.01",
+    "kode_sub_giat": "1.06.04.2.01.0002",
+    "nama_sub_giat": "Pemberian Permakanan bagi Penyandang Disabilitas Terlantar",
+    "nama_dana": "DAU",
+    "pagu": "1500000000",
+    "bulan": "9",
+    "realisasi_anggaran": "250000000",
+    "realisasi_fisik": "60",
+    "kelompok_teks": "Kemiskinan Ekstrem",
+    "strategi_teks": "Mengurangi beban pengeluaran masyarakat",
 }
 
 
@@ -209,6 +232,18 @@ def _validations(columns: Sequence[str], programmes: list[dict], lists: _Lists) 
                     "error_title": "Kode program tidak dikenal",
                     "error_message": "Pilih kode dari daftar. Program daerah yang belum terdaftar: hubungi tim data.",
                 }
+        elif column == "bulan":
+            out[column] = {
+                "validate": "whole", "criteria": "between", "minimum": 1, "maximum": 12,
+                "input_title": "Bulan realisasi", "input_message": "Angka 1 sampai 12.",
+                "error_title": "Bulan tidak valid", "error_message": "Bulan hanya boleh 1 sampai 12.",
+            }
+        elif column in ("pagu", "realisasi_anggaran"):
+            out[column] = {
+                "validate": "decimal", "criteria": ">=", "value": 0,
+                "input_title": COLUMN_LABELS.get(column, column)[:32], "input_message": "Rupiah, angka tanpa 'Rp'.",
+                "error_title": "Rupiah tidak valid", "error_message": "Tulis angka rupiah 0 atau lebih.",
+            }
         elif column in DATE_COLUMNS:
             earliest, latest = DATE_COLUMNS[column]
             out[column] = {
@@ -278,7 +313,8 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
     sheets = TEMPLATE_SHEETS[jenis]
     example_name = {"dtks": "dtks_5205_2026-11.xlsx", "p3ke": "p3ke_5205_2026-11.xlsx",
                     "dtsen": "dtsen_5205_2026-10.xlsx",
-                    "intervensi": "intervensi_PKH_5205_2026-11.xlsx"}[jenis]
+                    "intervensi": "intervensi_PKH_5205_2026-11.xlsx",
+                    "anggaran": "anggaran_5205_2026-11.xlsx"}[jenis]
     where = " dan ".join(f"'{s}'" for s in sheets)
     sheet.set_column(0, 0, 4)
     sheet.set_column(1, 1, 110, formats["wrap"])
@@ -293,6 +329,8 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
                 "p3ke": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
                 "dtsen": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
                 "intervensi": "penerima bantuan per program",
+                "anggaran": ("sub kegiatan (lembar 'Sub Kegiatan', atau satu sub kegiatan per desa/program yang "
+                             "dibiayainya) atau satu bulan realisasi sub kegiatan (lembar 'Realisasi')"),
             }[jenis]
             + ". Mulai dari baris 2, tepat di bawah judul kolom."
         ),
@@ -366,6 +404,15 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
     if jenis == "p3ke":
         points.append("Setiap anggota keluarga di lembar 'Anggota Keluarga' harus memakai ID Keluarga P3KE yang "
                       "sama dengan keluarganya di lembar 'Keluarga'. Desil diisi 1, 2, 3 atau 4.")
+    if jenis == "anggaran":
+        points[9] = ("Rekap anggaran selalu berlaku untuk seluruh kabupaten/kota: rekap baru untuk periode yang sama "
+                     "menggantikan rekap sebelumnya (kecuali nama berkas memuat kata 'tambah').")
+        points.append("Salin sub kegiatan yang bertanda kemiskinan di SIPD beserta pagunya; kolom Label Kemiskinan dan "
+                      "Strategi diisi dari penandaan SIPD bila ada. Isi Kode Program bila sub kegiatan membiayai program "
+                      "yang daftar penerimanya dikirim (RTLH, BLT_DD, program daerah), dan Kode Desa bila dilaksanakan "
+                      "di satu desa. Realisasi per bulan diisi di lembar 'Realisasi' (yang dibelanjakan pada bulan itu, "
+                      "bukan kumulatif). Periode berkas adalah bulan rekap, contoh anggaran_5205_2026-11.xlsx = "
+                      "realisasi sampai November 2026.")
     if jenis == "dtsen":
         points.append("Salin ekstrak DTSEN dari BPS/Kemensos apa adanya. Setiap anggota keluarga di lembar 'Anggota "
                       "Keluarga' memakai ID Keluarga DTSEN yang sama dengan keluarganya di lembar 'Keluarga'. Desil "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -27,6 +28,7 @@ from satudata.config import expectations_dir
 from satudata.fileio import file_lock
 from satudata.normalise.dates import parse_dates
 from satudata.normalise.nik import clean_nik_cells, parse_nik
+from satudata.normalise.periode import MONTHS
 from satudata.reference.program import ProgrammeMatcher
 from satudata.reference.wilayah import Wilayah, normalise_kode
 from satudata.schema import FAMILY_REGISTRIES, HUBUNGAN_KELUARGA
@@ -37,6 +39,8 @@ SUITE_BY_SHEET = {
     ("dtks", "utama"): "dtks",
     **{(jenis, role): f"{jenis}_{role}" for jenis in FAMILY_REGISTRIES for role in ("keluarga", "anggota")},
     ("intervensi", "utama"): "intervensi",
+    ("anggaran", "sub_kegiatan"): "anggaran",
+    ("anggaran", "realisasi"): "anggaran",
 }
 STAGING_TABLE = {suite: f"staging.{suite}" for suite in SUITE_BY_SHEET.values()}
 # suite -> (its family registry, "keluarga" | "anggota")
@@ -161,8 +165,60 @@ class ReferenceParameters:
         }
 
 
+def rupiah_text(values: pd.Series) -> pd.Series:
+    """"Rp 1.500.000,00" / "1,500,000" / "1500000.0" -> "1500000.00" / "1500000" / "1500000.0" (digits and one
+    decimal point; anything else stays as written and fails the suite's check)."""
+    value = values.astype("string").str.replace(r"^rp\.?\s*", "", regex=True, case=False).str.replace(" ", "")
+    # 1.500.000 / 1,500,000 (thousands separators) -> 1500000
+    value = value.str.replace(r"[.,](?=[0-9]{3}(\D|$))", "", regex=True).str.replace(",", ".")
+    return value
+
+
+BUDGET_CODE = re.compile(r"\s+")
+SUB_GIAT_REGEX = r"^[0-9X]{1,2}\.[0-9X]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{2,4}$"
+
+
+def _derive_budget(out: pd.DataFrame, params: ReferenceParameters, state: FileState, sheet: str | None) -> None:
+    """Budget rows: codes without spaces, rupiah as digits, month as 1..12, the checks of `anggaran.json`."""
+    for column in BUDGET_TEXT_COLUMNS:
+        if column not in out:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype="string")
+    for column in ("kode_skpd", "kode_sub_giat", "kode_giat", "kode_program_apbd"):
+        out[column] = out[column].str.replace(BUDGET_CODE, "", regex=True).str.upper().replace("", pd.NA)
+    for column in ("pagu", "realisasi_anggaran"):
+        out[column] = rupiah_text(out[column])
+    pagu = pd.to_numeric(out["pagu"], errors="coerce")
+    realisasi = pd.to_numeric(out["realisasi_anggaran"], errors="coerce")
+    out["baris_pagu"] = pd.Series(sheet != "realisasi", index=out.index, dtype=bool)
+    out["baris_realisasi"] = ~out["baris_pagu"]
+    out["sub_kegiatan_ada"] = (out["kode_sub_giat"].notna() | out["nama_sub_giat"].notna()).astype(bool)
+    out["opd_ada"] = (out["kode_skpd"].notna() | out["nama_skpd"].notna()).astype(bool)
+    out["realisasi_melebihi_pagu"] = (realisasi > pagu).fillna(False).astype(bool)
+    month = _lower_key(out["bulan"]).str.replace(r"^bulan\s*", "", regex=True)
+    by_name = month.map({name: str(number) for name, number in MONTHS.items()})
+    digits = month.str.replace(r"^0*([0-9]{1,2})(\.0+)?$", r"\1", regex=True)
+    out["bulan"] = by_name.fillna(digits).astype("string")
+    year = out["tahun_anggaran"].str.replace(r"^(?:ta\s*)?([0-9]{4})(\.0+)?$", r"\1", regex=True, case=False)
+    out["tahun_anggaran"] = year
+    number = pd.to_numeric(year, errors="coerce")
+    out["tahun_anggaran_ada"] = year.notna().astype(bool)
+    out["tahun_anggaran_ok"] = number.between(2015, params.today.year + 1).fillna(False).astype(bool)
+    fisik = pd.to_numeric(out["realisasi_fisik"].str.replace("%", "").str.replace(",", ".").str.strip(),
+                          errors="coerce")
+    out["realisasi_fisik_ada"] = out["realisasi_fisik"].notna().astype(bool)
+    out["realisasi_fisik_ok"] = fisik.between(0, 100).fillna(False).astype(bool)
+    out["realisasi_fisik"] = fisik.astype("string").where(out["realisasi_fisik_ok"], out["realisasi_fisik"])
+    from_cell = out["kode_program"]
+    out["kode_program"] = map_distinct(from_cell, params.programmes.code_for).fillna(from_cell.str.upper())
+
+
+BUDGET_TEXT_COLUMNS = ("tahun_anggaran", "kode_skpd", "nama_skpd", "kode_program_apbd", "kode_giat", "kode_sub_giat",
+                       "nama_sub_giat", "nama_dana", "pagu", "realisasi_anggaran", "kelompok_teks", "strategi_teks",
+                       "kode_program", "bulan", "realisasi_fisik")
+
+
 def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, state: FileState,
-           file_programmes: list[str] | None = None) -> pd.DataFrame:
+           file_programmes: list[str] | None = None, sheet: str | None = None) -> pd.DataFrame:
     """The canonical columns, cleaned, plus the derived columns the suite checks. Same index."""
     registry, role = FAMILY_SUITES.get(sheet_suite, (None, None))
     out = pd.DataFrame(index=frame.index)
@@ -242,6 +298,11 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         else:
             out["id_keluarga_ada"] = isin_lookup(_text(out, "no_kk"), state.family_kks)
 
+    if sheet_suite == "anggaran":
+        _derive_budget(out, params, state, sheet)
+        if "kode_desa" in out:  # a desa code is optional on a budget row
+            out["kode_desa_ada"] = out["kode_desa_ada"] & out["kode_desa"].notna()
+
     if sheet_suite == "intervensi":
         from_cell = _text(out, "kode_program")
         mapped = map_distinct(from_cell, params.programmes.code_for)
@@ -249,10 +310,7 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         if file_programmes and len(file_programmes) == 1:  # the programme named by the file name
             code = code.fillna(file_programmes[0])
         out["kode_program"] = code
-        value = _text(out, "nilai_bantuan").str.replace(r"^rp\.?\s*", "", regex=True, case=False)
-        # 1.500.000 / 1,500,000 (thousands separators) -> 1500000
-        value = value.str.replace(r"[.,](?=[0-9]{3}(\D|$))", "", regex=True).str.replace(",", ".")
-        out["nilai_bantuan"] = value
+        out["nilai_bantuan"] = rupiah_text(_text(out, "nilai_bantuan"))
 
     row_columns = [c for c in canonical if c in out]
     out["baris_ganda"] = state.repeated_rows(sheet_suite, _row_hash(out, row_columns), out.index)

@@ -22,6 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings, sql_dir
+from satudata.konvergensi.anggaran import UNCLASSIFIED, budget_lines, load_budget_rules
 from satudata.konvergensi.rules import Rules, load_rules
 from satudata.warehouse.engine import make_engine, read_frame, refresh_statistics, replace_rows
 
@@ -34,7 +35,7 @@ LEVELS = {  # indicator table -> region columns of that level
     "konvergensi_provinsi": ("kode_provinsi",),
 }
 INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi",
-                    "transisi_dtsen")
+                    "transisi_dtsen", "anggaran", "anggaran_jangkauan", "anggaran_ringkasan")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
 META_TABLES = ("aturan_konvergensi", "program_periode", "program_kabupaten", "aturan_tumpang_tindih",
                "nilai_kategori", "sumber_desil")
@@ -147,8 +148,13 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
                 for code in rules.pantau_transisi:
                     run(f"transisi_{code}", sql_text("09_transisi_program.sql"), {**params, "kode_program": code})
             run("transisi_provinsi", sql_text("10_transisi_provinsi.sql"), params)
+            budget = build_budget(conn, periode)
+            run("anggaran", sql_text("11_anggaran.sql"), params)
+            run("anggaran_jangkauan", sql_text("12_anggaran_jangkauan.sql"), params)
+            run("anggaran_ringkasan", sql_text("13_anggaran_ringkasan.sql"), params)
             summary = headline(conn, periode)
-            summary.update({"aturan": rules.berkas, "periode_sebelumnya": before, "detik_per_langkah": timings})
+            summary.update({"aturan": rules.berkas, "periode_sebelumnya": before, "detik_per_langkah": timings,
+                            "anggaran": budget})
             meta = pd.DataFrame([{"periode": periode, "kode_kab": "", "langkah": "indikator", "run_id": run_id,
                                   "dihitung_pada": datetime.now(UTC),
                                   "ringkasan": json.dumps(summary, ensure_ascii=False, default=str)}])
@@ -159,6 +165,34 @@ def build_indicators(settings: Settings, periode: str, *, run_id: str | None = N
     summary["seconds"] = round(time.perf_counter() - started, 2)
     log.info("convergence indicators %s built under %s: %s", periode, rules.berkas, summary)
     return summary
+
+
+BUDGET_STAGING = """
+SELECT submission_id, kode_kab, baris, lembar, tahun_anggaran, kode_skpd, nama_skpd, kode_program_apbd, kode_giat,
+       kode_sub_giat, nama_sub_giat, nama_dana, pagu, bulan, realisasi_anggaran, realisasi_fisik, kelompok_teks,
+       strategi_teks, kode_program, kode_desa
+FROM staging.anggaran WHERE periode = :p AND aktif ORDER BY kode_kab, submission_id, lembar, baris
+"""
+
+
+def build_budget(conn, periode: str) -> dict:
+    """The period's budget lines, classified under its rule file (`konvergensi.anggaran`), in `core`."""
+    rows = read_frame(conn, BUDGET_STAGING, {"p": periode})
+    scope = "periode = :p"
+    if rows.empty:  # no regency sent a budget: everything else is published, and says so
+        for table in ("meta.aturan_anggaran", "core.anggaran_sub_kegiatan", "core.anggaran_lokasi"):
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE {scope}"), {"p": periode})
+        return {"aturan": None, "kabupaten": [], "sub_kegiatan": 0, "tidak_terklasifikasi": 0}
+    budget_rules = load_budget_rules(periode)  # budget rows without a rule file for them: a loud error
+    lines, lokasi = budget_lines(rows, budget_rules, periode)
+    applied = pd.DataFrame([{"periode": periode, "berlaku_mulai": budget_rules.berlaku_mulai,
+                             "berkas": budget_rules.berkas, "sha256": budget_rules.sha256,
+                             "isi": budget_rules.as_json(), "dimuat_pada": datetime.now(UTC)}])
+    replace_rows(conn, "meta.aturan_anggaran", applied, scope, {"p": periode})
+    replace_rows(conn, "core.anggaran_sub_kegiatan", lines, scope, {"p": periode})
+    replace_rows(conn, "core.anggaran_lokasi", lokasi, scope, {"p": periode})
+    return {"aturan": budget_rules.berkas, "kabupaten": sorted(lines["kode_kab"].unique().tolist()),
+            "sub_kegiatan": len(lines), "tidak_terklasifikasi": int((lines["jenis_belanja"] == UNCLASSIFIED).sum())}
 
 
 def headline(conn, periode: str, top: int = 5) -> dict:

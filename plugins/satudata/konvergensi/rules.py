@@ -131,10 +131,10 @@ def period_end(periode: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
-    """(berlaku_mulai, path) of every rule file, oldest first."""
+def rule_files(directory: Path | None = None, prefix: str = "konvergensi") -> list[tuple[str, Path]]:
+    """(berlaku_mulai, path) of every `<prefix>_*.yaml` rule file, oldest first."""
     found = []
-    for path in sorted((directory or rules_dir()).glob("konvergensi_*.y*ml")):
+    for path in sorted((directory or rules_dir()).glob(f"{prefix}_*.y*ml")):
         data = _read(path)
         start = str(data.get("berlaku_mulai", ""))
         if not _PERIODE.match(start):
@@ -163,6 +163,21 @@ def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = F
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+def read_rule_file(path: Path) -> dict:
+    """A rule file as data: strict YAML (no key twice), a mapping at the top."""
+    return _read(path)
+
+
+def rule_file_for(periode: str, prefix: str, directory: Path | None = None) -> Path:
+    """The `<prefix>_*.yaml` file that applies to `periode`: the newest `berlaku_mulai` not after it."""
+    period_end(periode)  # validates the format
+    files = [(s, p) for s, p in rule_files(directory, prefix) if s <= periode]
+    if not files:
+        where = directory or rules_dir()
+        raise RuleError(f"no rule file ({prefix}_*.yaml) in {where} applies to period {periode} (berlaku_mulai <= {periode})")
+    return files[-1][1]
+
+
 def _read(path: Path) -> dict:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
@@ -175,12 +190,7 @@ def _read(path: Path) -> dict:
 
 def load_rules(periode: str, directory: Path | None = None, programmes: list[Programme] | None = None) -> Rules:
     """The rules that apply to `periode`, checked against the programme reference."""
-    period_end(periode)  # validates the format
-    files = [(s, p) for s, p in rule_files(directory) if s <= periode]
-    if not files:
-        where = directory or rules_dir()
-        raise RuleError(f"no rule file in {where} applies to period {periode} (berlaku_mulai <= {periode})")
-    _start, path = files[-1]
+    path = rule_file_for(periode, "konvergensi", directory)
     return parse_rules(path, programmes if programmes is not None else load_programmes())
 
 

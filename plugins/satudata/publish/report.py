@@ -43,6 +43,7 @@ from satudata.publish.charts import (
     WARNA,
     Value,
     bar_chart,
+    format_angka,
     format_nilai,
     grouped_bar_chart,
     is_number,
@@ -211,7 +212,8 @@ class Data:
 
 
 _MART_TABLES = ("konvergensi_provinsi", "konvergensi_kabupaten", "konvergensi_kecamatan", "tumpang_tindih",
-                "kantong_kemiskinan", "graduasi", "cakupan_program", "transisi_dtsen")
+                "kantong_kemiskinan", "graduasi", "cakupan_program", "transisi_dtsen", "anggaran_ringkasan",
+                "anggaran_jangkauan")
 
 
 def read_data(settings: Settings, periode: str) -> Data:
@@ -631,6 +633,89 @@ def bagian_perpindahan_dtsen(data: Data) -> Bagian:
     return bagian
 
 
+JENIS_BELANJA_LABEL = (  # code, label, colour: the kinds of spending (include/rules/anggaran_*.yaml)
+    ("intervensi_langsung", "Intervensi langsung", "#1f6f43"),
+    ("pemberdayaan", "Pemberdayaan", "#5aa469"),
+    ("infrastruktur", "Infrastruktur", "#4a7ab5"),
+    ("penunjang", "Penunjang", "#d1495b"),
+    ("tidak_terklasifikasi", "Belum terklasifikasi", "#9e9e9e"),
+)
+
+
+def format_rupiah(value: Value) -> str:
+    """Rupiah in Indonesian notation: Rp1,2 M / Rp350 jt for charts and tables; '–' when there is none."""
+    if not is_number(value):
+        return format_nilai(value)
+    amount = float(value)
+    for size, word in ((1e12, "T"), (1e9, "M"), (1e6, "jt")):
+        if abs(amount) >= size:
+            return f"Rp{format_angka(amount / size, 1)} {word}"
+    return f"Rp{format_angka(amount)}"
+
+
+def bagian_anggaran(data: Data) -> Bagian:
+    rows = [r for r in _records(data.tables["anggaran_ringkasan"]) if r["tingkat"] == "kabupaten"]
+    with_budget = [r for r in rows if r.get("data_anggaran")]
+    title = "Anggaran kemiskinan: ke mana uangnya dan berapa yang penunjang"
+    explanation = ("Sub kegiatan APBD bertanda kemiskinan ekstrem (SIPD) yang dikirim kabupaten/kota, digolongkan "
+                   "menurut jenis belanja: intervensi langsung (uang, barang atau layanan yang diterima keluarga), "
+                   "pemberdayaan, infrastruktur, dan penunjang (koordinasi, rapat, dokumen, monitoring, sosialisasi, "
+                   "perjalanan dinas, honorarium). Grafik: pagu per jenis belanja (juta rupiah). Tabel: realisasi, "
+                   "porsi penunjang, dan porsi rupiah yang dibelanjakan di kantong kemiskinan dibandingkan porsi "
+                   "keluarga desil 1 yang tinggal di sana.")
+    bagian = Bagian("anggaran", f"10. {title}", explanation)
+    missing = sorted(data.nama(r["kode_wilayah"]) for r in rows if not r.get("data_anggaran"))
+    if not with_budget:
+        bagian.pengganti = (f"Belum ada kabupaten/kota yang mengirim rekap anggaran kemiskinan untuk "
+                            f"{nama_periode(data.periode)}.")
+        return bagian
+    with_budget.sort(key=lambda r: data.nama(r["kode_wilayah"]))
+    labels = [nama_pendek(data.nama(r["kode_wilayah"])) for r in with_budget]
+    column = {"tidak_terklasifikasi": "pagu_tidak_terklasifikasi"}
+    series = [(label, [(r.get(column.get(code, f"pagu_{code}")) or 0) / 1e6 for r in with_budget])
+              for code, label, _ in JENIS_BELANJA_LABEL]
+    bagian.grafik = stacked_bar_chart(labels, series, title=title, axis_label="Pagu (juta rupiah)", decimals=1,
+                                      colours=[c for _, _, c in JENIS_BELANJA_LABEL], desc=explanation)
+    headers = ["Kabupaten/kota", "Pagu", "Realisasi", "Realisasi (%)", "Penunjang (%)", "Rupiah di kantong (%)",
+               "Keluarga desil 1 di kantong (%)", "Sub kegiatan realisasi > pagu"]
+    table_rows = [[data.nama(r["kode_wilayah"]), format_rupiah(r.get("pagu")), format_rupiah(r.get("realisasi")),
+                   format_nilai(nilai(r, "persen_realisasi"), 1), format_nilai(nilai(r, "persen_penunjang"), 1),
+                   format_nilai(nilai(r, "persen_rupiah_di_kantong"), 1),
+                   format_nilai(nilai(r, "persen_desil1_di_kantong"), 1),
+                   format_nilai(r.get("sub_kegiatan_realisasi_melebihi_pagu"))] for r in with_budget]
+    note = ("Kabupaten/kota tanpa rekap anggaran periode ini: " + ", ".join(missing) + "."
+            if missing else "")
+    bagian.tabel = Tabel("Data grafik 10: anggaran kemiskinan per kabupaten/kota", headers, table_rows, note=note)
+    return bagian
+
+
+def bagian_jangkauan_anggaran(data: Data) -> Bagian:
+    rows = [r for r in _records(data.tables["anggaran_jangkauan"]) if r["tingkat"] == "kabupaten"]
+    title = "Apa yang dijangkau anggaran program bantuan: rupiah per keluarga desil 1"
+    explanation = ("Untuk sub kegiatan yang membiayai program dengan daftar penerima (RTLH, BLT Dana Desa, program "
+                   "daerah): keluarga penerima yang ditemukan di registri, porsi yang berada di desil 1, dan rupiah "
+                   "(realisasi, atau pagu bila belum ada realisasi) per keluarga desil 1 yang terjangkau. Rupiah per "
+                   "keluarga yang tinggi berarti uangnya banyak mengalir ke keluarga di luar desil 1 atau ke penunjang.")
+    bagian = Bagian("jangkauan-anggaran", f"11. {title}", explanation)
+    if not rows:
+        bagian.pengganti = "Belum ada sub kegiatan anggaran yang terhubung dengan daftar penerima program."
+        return bagian
+    rows.sort(key=lambda r: (data.nama(r["kode_wilayah"]), r["kode_program"]))
+    labels = [f"{nama_pendek(data.nama(r['kode_wilayah']))} – {r['kode_program']}" for r in rows]
+    values = [nilai(r, "rupiah_per_keluarga_desil1") for r in rows]
+    bagian.grafik = bar_chart(labels, [v / 1e6 if is_number(v) else v for v in values], title=title,
+                              axis_label="Juta rupiah per keluarga desil 1", decimals=2, desc=explanation,
+                              category_title="Kabupaten/kota – program")
+    headers = ["Kabupaten/kota", "Program", "Pagu", "Realisasi", "Keluarga terjangkau", "Keluarga desil 1",
+               "Desil 1 (%)", "Rupiah per keluarga desil 1"]
+    table_rows = [[data.nama(r["kode_wilayah"]), str(r["kode_program"]), format_rupiah(r.get("pagu")),
+                   format_rupiah(r.get("realisasi")), format_nilai(nilai(r, "keluarga_terjangkau")),
+                   format_nilai(nilai(r, "keluarga_desil1_terjangkau")), format_nilai(nilai(r, "persen_desil1"), 1),
+                   format_rupiah(nilai(r, "rupiah_per_keluarga_desil1"))] for r in rows]
+    bagian.tabel = Tabel("Data grafik 11: jangkauan anggaran program bantuan", headers, table_rows, first_numeric=2)
+    return bagian
+
+
 def bagian_kualitas(data: Data) -> Bagian:
     frame = data.kiriman
     codes = {str(k) for k in frame["kode_kab"]} if not frame.empty else set()
@@ -789,7 +874,8 @@ def compose(data: Data, *, dibuat: datetime | None = None) -> Laporan:
         angka_utama=headline(data),
         bagian=[bagian_cakupan_kabupaten(data), bagian_cakupan_kecamatan(data), bagian_kesalahan(data),
                 bagian_tumpang_tindih(data), bagian_kantong(data), bagian_graduasi(data), bagian_transisi(data),
-                bagian_perpindahan_dtsen(data), bagian_kualitas(data)],
+                bagian_perpindahan_dtsen(data), bagian_kualitas(data), bagian_anggaran(data),
+                bagian_jangkauan_anggaran(data)],
         sumber=("Sumber: gudang data Satu Data Kemiskinan (tabel mart yang sudah diterbitkan, meta.publikasi, "
                 "meta.submission, core.wilayah); hanya angka agregat, tanpa data pribadi. Definisi indikator: "
                 "dokumen konvergensi dan kamus data publikasi. Laporan dibuat otomatis "

@@ -82,6 +82,20 @@ RULES: dict[str, TableRule] = {
     ),
     "graduasi": TableRule(counts=("jumlah_keluarga",)),
     "transisi_dtsen": TableRule(counts=("jumlah",)),
+    # Rupiah and numbers of sub-activities are public APBD figures: nothing to suppress.
+    "anggaran": TableRule(counts=()),
+    "anggaran_jangkauan": TableRule(
+        counts=("keluarga_terjangkau", "keluarga_desil1_terjangkau"),
+        pairs=(("keluarga_terjangkau", "keluarga_desil1_terjangkau"),),
+        # rupiah / families gives the families back: it goes with the count
+        percents={"persen_desil1": ("keluarga_desil1_terjangkau", "keluarga_terjangkau"),
+                  "rupiah_per_keluarga_desil1": ("keluarga_desil1_terjangkau",)},
+    ),
+    "anggaran_ringkasan": TableRule(
+        counts=("keluarga_desil1", "keluarga_desil1_di_kantong"),
+        pairs=(("keluarga_desil1", "keluarga_desil1_di_kantong"),),
+        percents={"persen_desil1_di_kantong": ("keluarga_desil1_di_kantong", "keluarga_desil1")},
+    ),
 }
 
 
@@ -109,9 +123,15 @@ NESTINGS = (
             ("kode_wilayah", "status", "_desil_b", "_desil_n"), ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
     Nesting("transisi_dtsen", "transisi_dtsen", ("_provinsi", "_transisi"), ("kode_wilayah", "_transisi"),
             ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+    Nesting("anggaran_jangkauan", "anggaran_jangkauan", ("_provinsi", "kode_program"), ("kode_wilayah", "kode_program"),
+            ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+    Nesting("anggaran_ringkasan", "anggaran_ringkasan", ("_provinsi",), ("kode_wilayah",),
+            ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
 )
 # Cells repeated in another table: (table, key, source table, source key, {column: source column}).
 COPIES = (
+    ("anggaran_ringkasan", ("kode_wilayah",), "konvergensi_kabupaten", ("kode_kab",),
+     {"keluarga_desil1": "keluarga_desil1"}),
     ("kantong_kemiskinan", ("kode_desa",), "konvergensi_desa", ("kode_desa",),
      {"keluarga_desil1": "keluarga_desil1", "desil1_tanpa_program_inti": "desil1_tanpa_program_inti"}),
 )
@@ -270,7 +290,7 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
 
 def _names(mask: pd.DataFrame) -> pd.Series:
     columns = np.array(mask.columns)
-    listed = [",".join(columns[row]) or None for row in mask.to_numpy()]
+    listed = [",".join(columns[row]) or None for row in mask.to_numpy(dtype=bool)]
     return pd.Series(listed, index=mask.index, dtype="object")
 
 

@@ -126,7 +126,8 @@ ALIASES: dict[str, list[str]] = {
     "kode_program": [
         "Kode Program", "Program", "Jenis Bantuan", "Nama Program", "Program Bantuan", "Jenis Program",
         "Nama Bantuan", "Bantuan", "Kode Bantuan", "Jenis Intervensi", "Program Intervensi", "Intervensi",
-        "Nama Program Bantuan", "Jenis Program Bantuan",
+        "Nama Program Bantuan", "Jenis Program Bantuan", "Program Sasaran", "Program Bantuan Terkait",
+        "Program Penerima", "Kode Program Bantuan",
     ],
     "nilai_bantuan": [
         "Nilai Bantuan", "Nominal", "Jumlah Bantuan", "Nominal Bantuan", "Besaran Bantuan", "Nilai", "Jumlah Uang",
@@ -139,6 +140,45 @@ ALIASES: dict[str, list[str]] = {
         "Tanggal Terima", "Tanggal Distribusi", "Tanggal Penerimaan", "Tgl Terima", "Tanggal Cair",
         "Tanggal Realisasi",
     ],
+    # APBD poverty budget (SIPD). In a budget file `kode_program` is the social programme a sub-activity funds
+    # (RTLH, BLT_DD ...); a "Kode Program" column holding nomenclature codes (1.06.04) is kode_program_apbd
+    # (told apart by its values in intake.read).
+    "tahun_anggaran": ["Tahun Anggaran", "TAHUN_ANGGARAN", "TA", "Tahun APBD", "Thn Anggaran", "Tahun"],
+    "kode_skpd": [
+        "Kode SKPD", "KODE_SKPD", "Kode OPD", "Kode Perangkat Daerah", "Kode Unit", "Kode Unit SKPD", "Kode PD",
+    ],
+    "nama_skpd": [
+        "Nama SKPD", "NAMA_SKPD", "SKPD", "OPD", "Nama OPD", "Perangkat Daerah", "Nama Perangkat Daerah",
+        "Unit SKPD", "Nama Unit", "PD Pengampu", "OPD Pengampu", "Dinas",
+    ],
+    "kode_program_apbd": ["Kode Program APBD", "Kode Program SIPD", "KODE_PROGRAM_APBD", "Kode Prog"],
+    "kode_giat": ["Kode Kegiatan", "KODE_GIAT", "Kode Giat", "Kd Kegiatan"],
+    "kode_sub_giat": [
+        "Kode Sub Kegiatan", "KODE_SUB_GIAT", "Kode Sub Giat", "Kode Subkegiatan", "Kode Sub-Kegiatan",
+        "Kd Sub Kegiatan", "Kode Sub Kegiatan SIPD",
+    ],
+    "nama_sub_giat": [
+        "Nama Sub Kegiatan", "NAMA_SUB_GIAT", "Sub Kegiatan", "Nama Sub Giat", "Uraian Sub Kegiatan", "Subkegiatan",
+        "Nama Subkegiatan", "Sub-Kegiatan", "Uraian Sub Giat",
+    ],
+    "nama_dana": ["Sumber Dana", "NAMA_DANA", "Nama Dana", "Dana", "Sumber Pendanaan"],
+    "pagu": [
+        "Pagu", "Pagu Anggaran", "Pagu (Rp)", "Nilai Pagu", "Pagu Sub Kegiatan", "Alokasi", "Alokasi Anggaran",
+        "Anggaran", "Anggaran (Rp)", "Pagu Indikatif", "Jumlah Anggaran", "Nilai Anggaran", "PAGU_GIAT",
+        "Pagu Murni", "Pagu Perubahan",
+    ],
+    "bulan": ["Bulan", "Bulan Realisasi", "BULAN", "Bulan Ke"],
+    "realisasi_anggaran": [
+        "Realisasi", "Realisasi Anggaran", "REALISASI_ANGGARAN", "Realisasi Keuangan", "Realisasi (Rp)",
+        "Realisasi Keuangan (Rp)", "Nilai Realisasi", "Realisasi Belanja", "Serapan", "Serapan Anggaran",
+    ],
+    "realisasi_fisik": [
+        "Realisasi Fisik", "REALISASI_FISIK", "Fisik (%)", "Realisasi Fisik (%)", "Progres Fisik", "Capaian Fisik",
+    ],
+    "kelompok_teks": ["KELOMPOK_TEKS", "Kelompok Teks", "Label Kemiskinan", "Tagging Kemiskinan", "Label PKE",
+                      "Kelompok Label", "Label Kemiskinan Ekstrem"],
+    "strategi_teks": ["STRATEGI_TEKS", "Strategi Teks", "Strategi", "Strategi PKE", "Strategi Penanggulangan",
+                      "Strategi Penghapusan Kemiskinan Ekstrem", "Strategi Inpres"],
     "status_kawin": [
         "Status Kawin", "STA_KAWIN", "Status Perkawinan", "Status Pernikahan", "Kawin", "Marital Status",
         "STS KAWIN", "STAKAWIN", "Status Nikah", "Perkawinan",

@@ -1,0 +1,101 @@
+-- core.indikator_anggaran_ringkasan: one row per regency of the period (budget file or not) and per province:
+-- pagu and realisation, pagu by kind of spending and the share that is penunjang, lines over their pagu, and
+-- where the money lands against where desil-1 families live. A line's money is in the desa its rows name
+-- (core.anggaran_lokasi); a line funding a programme without a desa follows the families it reached, desa by
+-- desa; other lines are not located. Poverty pockets: core.indikator_kantong_kemiskinan.kantong.
+-- Built after 06_kantong_kemiskinan.sql and 12_anggaran_jangkauan.sql. Parameters: :periode.
+INSERT INTO core.indikator_anggaran_ringkasan (periode, tingkat, kode_wilayah, nama_wilayah, data_anggaran,
+    sumber_desil, dasar_rupiah, jumlah_sub_kegiatan, pagu, realisasi, persen_realisasi, pagu_intervensi_langsung,
+    pagu_pemberdayaan, pagu_infrastruktur, pagu_penunjang, pagu_tidak_terklasifikasi, persen_penunjang,
+    sub_kegiatan_realisasi_melebihi_pagu, rupiah_berlokasi, rupiah_di_kantong, persen_rupiah_di_kantong,
+    keluarga_desil1, keluarga_desil1_di_kantong, persen_desil1_di_kantong)
+WITH kabupaten AS (
+    SELECT kode_kab, keluarga_desil1 FROM core.indikator_konvergensi_kabupaten WHERE periode = :periode
+    UNION
+    SELECT DISTINCT kode_kab, CAST(NULL AS BIGINT) FROM core.anggaran_sub_kegiatan WHERE periode = :periode
+      AND kode_kab NOT IN (SELECT kode_kab FROM core.indikator_konvergensi_kabupaten WHERE periode = :periode)
+),
+dasar AS (
+    SELECT kode_kab, CASE WHEN COUNT(realisasi) > 0 THEN 'realisasi' ELSE 'pagu' END AS dasar_rupiah
+    FROM core.anggaran_sub_kegiatan WHERE periode = :periode GROUP BY kode_kab
+),
+baris AS (
+    SELECT a.*, CASE WHEN d.dasar_rupiah = 'realisasi' THEN COALESCE(a.realisasi, 0) ELSE a.pagu END AS rupiah
+    FROM core.anggaran_sub_kegiatan a JOIN dasar d ON d.kode_kab = a.kode_kab WHERE a.periode = :periode
+),
+desa_penerima AS (  -- families each programme reached, desa by desa (the family's desa)
+    SELECT p.kode_kab, p.kode_program, k.kode_desa, COUNT(DISTINCT p.id_keluarga) AS keluarga
+    FROM core.penerima_program p
+    JOIN core.konvergensi_keluarga k ON k.periode = :periode AND k.id_keluarga = p.id_keluarga
+    WHERE p.periode = :periode AND p.status_padanan = 'ditemukan' AND k.kode_desa IS NOT NULL
+    GROUP BY p.kode_kab, p.kode_program, k.kode_desa
+),
+total_penerima AS (
+    SELECT kode_kab, kode_program, SUM(keluarga) AS keluarga FROM desa_penerima GROUP BY kode_kab, kode_program
+),
+lokasi AS (
+    SELECT l.kode_kab, l.id_sub_kegiatan, l.kode_desa, l.porsi FROM core.anggaran_lokasi l WHERE l.periode = :periode
+    UNION ALL
+    SELECT b.kode_kab, b.id_sub_kegiatan, r.kode_desa, 1.0 * r.keluarga / t.keluarga
+    FROM baris b
+    JOIN desa_penerima r ON r.kode_kab = b.kode_kab AND r.kode_program = b.kode_program
+    JOIN total_penerima t ON t.kode_kab = r.kode_kab AND t.kode_program = r.kode_program
+    WHERE b.kode_program IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM core.anggaran_lokasi l WHERE l.periode = :periode AND l.kode_kab = b.kode_kab
+          AND l.id_sub_kegiatan = b.id_sub_kegiatan)
+),
+kantong AS (
+    SELECT kode_kab, kode_desa, keluarga_desil1 FROM core.indikator_kantong_kemiskinan
+    WHERE periode = :periode AND kantong
+),
+rupiah_desa AS (
+    SELECT b.kode_kab, SUM(b.rupiah * l.porsi) AS berlokasi,
+           SUM(CASE WHEN k.kode_desa IS NOT NULL THEN b.rupiah * l.porsi ELSE 0 END) AS di_kantong
+    FROM lokasi l
+    JOIN baris b ON b.kode_kab = l.kode_kab AND b.id_sub_kegiatan = l.id_sub_kegiatan
+    LEFT JOIN kantong k ON k.kode_kab = l.kode_kab AND k.kode_desa = l.kode_desa
+    GROUP BY b.kode_kab
+),
+uang AS (
+    SELECT kode_kab, COUNT(*) AS n, SUM(pagu) AS pagu, SUM(realisasi) AS realisasi,
+           SUM(CASE WHEN jenis_belanja = 'intervensi_langsung' THEN pagu ELSE 0 END) AS langsung,
+           SUM(CASE WHEN jenis_belanja = 'pemberdayaan' THEN pagu ELSE 0 END) AS pemberdayaan,
+           SUM(CASE WHEN jenis_belanja = 'infrastruktur' THEN pagu ELSE 0 END) AS infrastruktur,
+           SUM(CASE WHEN jenis_belanja = 'penunjang' THEN pagu ELSE 0 END) AS penunjang,
+           SUM(CASE WHEN jenis_belanja = 'tidak_terklasifikasi' THEN pagu ELSE 0 END) AS lain,
+           SUM(CASE WHEN realisasi_melebihi_pagu THEN 1 ELSE 0 END) AS melebihi
+    FROM baris GROUP BY kode_kab
+),
+per_kab AS (
+    SELECT k.kode_kab, u.kode_kab IS NOT NULL AS data_anggaran, s.sumber_desil, d.dasar_rupiah, u.n, u.pagu,
+           u.realisasi, u.langsung, u.pemberdayaan, u.infrastruktur, u.penunjang, u.lain, u.melebihi,
+           CASE WHEN u.kode_kab IS NULL THEN NULL ELSE COALESCE(r.berlokasi, 0) END AS berlokasi,
+           CASE WHEN u.kode_kab IS NULL THEN NULL ELSE COALESCE(r.di_kantong, 0) END AS di_kantong,
+           k.keluarga_desil1,
+           (SELECT COALESCE(SUM(x.keluarga_desil1), 0) FROM kantong x WHERE x.kode_kab = k.kode_kab) AS desil1_kantong
+    FROM kabupaten k
+    LEFT JOIN uang u ON u.kode_kab = k.kode_kab
+    LEFT JOIN dasar d ON d.kode_kab = k.kode_kab
+    LEFT JOIN rupiah_desa r ON r.kode_kab = k.kode_kab
+    LEFT JOIN meta.sumber_desil s ON s.periode = :periode AND s.kode_kab = k.kode_kab
+),
+per_wilayah AS (
+    SELECT 'kabupaten' AS tingkat, kode_kab AS kode_wilayah, data_anggaran, sumber_desil, dasar_rupiah, n, pagu,
+           realisasi, langsung, pemberdayaan, infrastruktur, penunjang, lain, melebihi, berlokasi, di_kantong,
+           keluarga_desil1, desil1_kantong
+    FROM per_kab
+    UNION ALL
+    SELECT 'provinsi', substr(kode_kab, 1, 2), MAX(CASE WHEN data_anggaran THEN 1 ELSE 0 END) = 1,
+           CASE WHEN MIN(sumber_desil) = MAX(sumber_desil) THEN MIN(sumber_desil) ELSE 'campuran' END,
+           CASE WHEN MIN(dasar_rupiah) = MAX(dasar_rupiah) THEN MIN(dasar_rupiah) ELSE 'campuran' END,
+           SUM(n), SUM(pagu), SUM(realisasi), SUM(langsung), SUM(pemberdayaan), SUM(infrastruktur), SUM(penunjang),
+           SUM(lain), SUM(melebihi), SUM(berlokasi), SUM(di_kantong), SUM(keluarga_desil1), SUM(desil1_kantong)
+    FROM per_kab GROUP BY substr(kode_kab, 1, 2)
+)
+SELECT :periode, r.tingkat, r.kode_wilayah, w.nama, r.data_anggaran, r.sumber_desil, r.dasar_rupiah, r.n, r.pagu,
+       r.realisasi, ROUND(CAST(100.0 * r.realisasi / NULLIF(r.pagu, 0) AS NUMERIC), 1), r.langsung, r.pemberdayaan, r.infrastruktur,
+       r.penunjang, r.lain, ROUND(CAST(100.0 * r.penunjang / NULLIF(r.pagu, 0) AS NUMERIC), 1), r.melebihi, r.berlokasi,
+       r.di_kantong, ROUND(CAST(100.0 * r.di_kantong / NULLIF(r.berlokasi, 0) AS NUMERIC), 1), r.keluarga_desil1, r.desil1_kantong,
+       ROUND(CAST(100.0 * r.desil1_kantong / NULLIF(r.keluarga_desil1, 0) AS NUMERIC), 1)
+FROM per_wilayah r
+LEFT JOIN core.wilayah w ON w.kode = r.kode_wilayah
