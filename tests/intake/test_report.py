@@ -463,7 +463,8 @@ def test_template_required_columns_follow_intake():
     from satudata.intake.read import REQUIRED_COLUMNS
 
     for (jenis, sheet), groups in REQUIRED_COLUMNS.items():
-        name = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Keluarga"}[sheet]
+        name = {"utama": "Data", "keluarga": "Keluarga", "anggota": "Anggota Keluarga", "sub_kegiatan": "Sub Kegiatan",
+                "realisasi": "Realisasi"}[sheet]
         for group in groups:
             assert set(group) & REQUIRED[(jenis, name)], (jenis, sheet, group)
 
@@ -474,7 +475,9 @@ def test_a_filled_template_is_read_exactly_by_intake(templates, tmp_path, jenis)
 
     book = openpyxl.load_workbook(templates[jenis])
     examples = {"id_keluarga_p3ke": "K1", "tanggal_lahir": "07-08-1985", "kode_desa": "5205012001",
-                "nik": NIK_A, "nik_kepala_keluarga": NIK_B, "no_kk": "5205010101200003"}
+                "nik": NIK_A, "nik_kepala_keluarga": NIK_B, "no_kk": "5205010101200003",
+                # a budget row carries amounts (a row of words only under a header reads as a second header row)
+                "pagu": "1500000", "bulan": "9", "realisasi_anggaran": "250000"}
     for name, columns in TEMPLATE_SHEETS[jenis].items():
         for col, column in enumerate(columns, start=1):
             book[name].cell(2, col).value = examples.get(column, f"isi {column}")

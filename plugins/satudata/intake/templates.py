@@ -406,7 +406,7 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
                       "sama dengan keluarganya di lembar 'Keluarga'. Desil diisi 1, 2, 3 atau 4.")
     if jenis == "anggaran":
         points[9] = ("Rekap anggaran selalu berlaku untuk seluruh kabupaten/kota: rekap baru untuk periode yang sama "
-                     "menggantikan rekap sebelumnya (kecuali nama berkas memuat kata 'tambah').")
+                     "menggantikan rekap sebelumnya (kecuali nama berkas memuat kata 'tambah'); rekap tidak dikirim per kecamatan.")
         points.append("Salin sub kegiatan yang bertanda kemiskinan di SIPD beserta pagunya; kolom Label Kemiskinan dan "
                       "Strategi diisi dari penandaan SIPD bila ada. Isi Kode Program bila sub kegiatan membiayai program "
                       "yang daftar penerimanya dikirim (RTLH, BLT_DD, program daerah), dan Kode Desa bila dilaksanakan "
