@@ -175,8 +175,6 @@ def rupiah_text(values: pd.Series) -> pd.Series:
 
 
 BUDGET_CODE = re.compile(r"\s+")
-SUB_GIAT_REGEX = r"^[0-9X]{1,2}\.[0-9X]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{2,4}$"
-
 
 def _derive_budget(out: pd.DataFrame, params: ReferenceParameters, state: FileState, sheet: str | None) -> None:
     """Budget rows: codes without spaces, rupiah as digits, month as 1..12, the checks of `anggaran.json`."""
