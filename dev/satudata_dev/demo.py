@@ -112,8 +112,32 @@ def _print_konvergensi(settings: Settings, period: str) -> None:
                  f"{p['desil1_tanpa_program_inti']:>4} of {p['keluarga_desil1']:>4} desil-1 families uncovered"
                  f"{'  (kantong)' if p['kantong'] else ''}")
         _print_transisi(h["transisi_dtsen"])
+        _print_budget(h["anggaran"], h["jangkauan_anggaran"])
     _say("   action lists: outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx")
     _say("   DTSEN follow-up (reactivation, SIKS-NG proposals): outbox/<kode_kab>/tindak_lanjut_dtsen_<periode>.xlsx")
+
+
+def _rupiah(value) -> str:
+    return "-" if value is None else f"Rp {value / 1e9:,.2f} M"  # miliar
+
+
+def _print_budget(summary: dict | None, reach: list[dict]) -> None:
+    """The poverty budget of a province's regencies (core.indikator_anggaran_ringkasan / _jangkauan)."""
+    if not summary or not summary.get("data_anggaran"):
+        _say("   poverty budget: no regency sent its APBD recap")
+        return
+    _say(f"   poverty budget (APBD, {summary['jumlah_sub_kegiatan']} sub-activities): pagu "
+         f"{_rupiah(summary['pagu'])}, spent {_rupiah(summary['realisasi'])} ({summary['persen_realisasi']} %)")
+    for kind in ("intervensi_langsung", "pemberdayaan", "infrastruktur", "penunjang", "tidak_terklasifikasi"):
+        _say(f"     {kind:<22} {_rupiah(summary['pagu_' + kind]):>16}  {_share(summary['pagu_' + kind] or 0, summary['pagu'])}")
+    _say(f"   ... located in a desa {_rupiah(summary['rupiah_berlokasi'])}, of it in poverty pockets "
+         f"{_rupiah(summary['rupiah_di_kantong'])}")
+    for r in reach:
+        per = r["rupiah_per_keluarga_desil1"]
+        _say(f"   {r['kode_program']:<14} {_rupiah(r['realisasi'] if r['dasar_rupiah'] == 'realisasi' else r['pagu']):>16} "
+             f"({r['dasar_rupiah']}) reached {r['keluarga_terjangkau']:>6} families, "
+             f"{r['keluarga_desil1_terjangkau']:>6} in desil 1; "
+             + ("-" if per is None else f"Rp {per:,.0f}") + " per desil-1 family")
 
 
 def _print_transisi(rows: list[dict]) -> None:

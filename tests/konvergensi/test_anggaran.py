@@ -269,3 +269,47 @@ def test_the_budget_is_published_with_family_counts_suppressed(budget_scenario):
     assert reach["pagu"] == 3_000_000 and "keluarga_desil1_terjangkau" in reach["sel_disensor"]
     kab = _records(url, f"SELECT * FROM mart.anggaran_ringkasan WHERE kode_wilayah = '{KAB}'")[0]
     assert (kab["pagu"], kab["persen_penunjang"]) == (5_500_000, 9.1)
+
+
+def test_generated_budgets_are_read_and_classified_as_their_truth_says(tmp_path, warehouse_url):
+    """Another hand than ours: the dev generator's budget workbooks (SIPD or office headers, amounts as Excel
+    numbers, the programme named or only implied) go through intake and the rules, and every line's kind of
+    spending, strategy, programme, pagu and realisation match what the generator meant."""
+    import shutil
+
+    from satudata.intake.run import IntakeOptions, ingest_once
+    from satudata.warehouse.engine import make_engine, read_frame
+    from satudata_dev.generate import generate_province
+
+    out = tmp_path / "gen"
+    generate_province(out, province="52", scale=0.002, seed=11, period="2026-11")
+    truth = pd.read_csv(out / "truth" / "2026-11" / "anggaran.csv", dtype={"kode_kab": str, "kode_desa": str},
+                        keep_default_na=False)
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=warehouse_url)
+    settings.ensure_folders()
+    styles = truth.groupby("kode_kab")["judul_kolom"].first()
+    regencies = [*styles[styles == "sipd"].index[:2], *styles[styles == "kantor"].index[:2]]
+    assert len(regencies) == 4  # both ways of naming the columns
+    for kab in regencies:
+        target = settings.folder("inbox") / kab / "anggaran"
+        target.mkdir(parents=True)
+        shutil.copy(out / "inbox" / kab / "anggaran" / f"anggaran_{kab}_2026-11.xlsx", target)
+    summary = ingest_once(settings, options=IntakeOptions(stable_seconds=0))
+    assert summary["by_status"] == {"accepted": 4}
+    engine = make_engine(warehouse_url)
+    try:
+        with engine.connect() as conn:
+            rows = read_frame(conn, "SELECT * FROM staging.anggaran WHERE aktif")
+    finally:
+        engine.dispose()
+    lines, _ = budget_lines(rows, load_budget_rules("2026-11"), "2026-11")
+    got = lines.set_index(["kode_kab", "kode_sub_giat"])
+    want = truth[truth["kode_kab"].isin(regencies)].set_index(["kode_kab", "kode_sub_giat"])
+    assert sorted(got.index) == sorted(want.index)
+    got = got.loc[want.index]
+    assert list(got["jenis_belanja"]) == list(want["jenis_belanja"])
+    wrong = got.loc[got["strategi"] != want["strategi"], ["nama_sub_giat", "strategi", "aturan_strategi"]]
+    assert wrong.empty, wrong.join(want["strategi"], rsuffix="_benar").to_string()
+    assert list(got["kode_program"].fillna("")) == list(want["kode_program"])
+    assert list(got["pagu"].astype(float)) == list(want["pagu"])
+    assert list(got["realisasi"].astype(float)) == list(want["realisasi"])

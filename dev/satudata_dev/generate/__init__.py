@@ -23,6 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from satudata.config import reference_dir
 from satudata.reference.wilayah import Wilayah, load_population
 
@@ -156,14 +157,14 @@ def _forced_styles(contexts: list[RegencyContext], rates: dict[str, float]) -> d
     return force
 
 
-_OWN_FILE = re.compile(r"^(dtks|p3ke|dtsen|[A-Z0-9_]+)_(\d{4})_(\d{4}-\d{2})(_\d+)?\.(xlsx|csv)$")
+_OWN_FILE = re.compile(r"^(dtks|p3ke|dtsen|anggaran|[A-Z0-9_]+)_(\d{4})_(\d{4}-\d{2})(_\d+)?\.(xlsx|csv)$")
 
 
 def _remove_previous(out_dir: Path, contexts: list[RegencyContext], period: str) -> None:
     """Files this generator wrote earlier for the same regencies and period (another scale may have
     chosen another format, and a stale CSV beside a new xlsx would be read twice)."""
     for ctx in contexts:
-        for jenis in ("dtks", "p3ke", "dtsen", "intervensi"):
+        for jenis in ("dtks", "p3ke", "dtsen", "intervensi", "anggaran"):
             folder = out_dir / "inbox" / ctx.kode_kab / jenis
             if not folder.is_dir():
                 continue
@@ -227,6 +228,8 @@ def generate_province(
     writer = T.TruthWriter(truth_dir)
     counts: dict[str, dict[str, int]] = {}
     infos: list[dict] = []
+    budgets: list[dict] = []
+    budget_truth: list[pd.DataFrame] = []
     try:
         for r in _run(jobs, workers):
             log.info("regency %s: %d DTKS, %d P3KE, %d recipient rows in %.1f s", r.kode_kab, r.counts["dtks"],
@@ -238,8 +241,11 @@ def generate_province(
             writer.add_typed("families", r.families)
             counts[r.kode_kab] = r.counts
             infos.extend(r.files)
+            budgets.append(r.budget)
+            budget_truth.append(r.budget_truth)
     finally:
         writer.close()
+    pd.concat(budget_truth, ignore_index=True).to_csv(truth_dir / "anggaran.csv", index=False)
 
     totals: dict[str, int] = {}
     for c in counts.values():
@@ -259,8 +265,11 @@ def generate_province(
         "programmes": {c.kode_kab: [p.kode for p in c.programmes] for c in contexts},
         "row_numbers": "excel_row = 1-based physical row as shown by Excel (CSV: line number); "
                        "title lines and the header count, first data row = header_row + 1",
-        "truth_files": ["individu.csv", "keluarga.csv", "defects.csv", "people.parquet", "families.parquet"],
+        "truth_files": ["individu.csv", "keluarga.csv", "defects.csv", "people.parquet", "families.parquet",
+                        "anggaran.csv"],
         "files": infos,
+        # budget workbooks: no person in them, their truth is each line's kind of spending (anggaran.csv)
+        "anggaran": budgets,
     })
     elapsed = time.perf_counter() - started
     return GenerationSummary(

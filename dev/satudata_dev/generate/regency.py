@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from satudata.schema import (
     DTKS_COLUMNS,
     DTSEN_ANGGOTA_COLUMNS,
@@ -20,6 +21,7 @@ from satudata.schema import (
 
 from satudata_dev.generate import files as F
 from satudata_dev.generate import params as P
+from satudata_dev.generate.budget import write_budget
 from satudata_dev.generate.population import (
     CATEGORY_NAMES,
     HEAD,
@@ -45,6 +47,8 @@ class RegencyResult:
     defects: list[dict] = field(default_factory=list)
     people: dict | None = None
     families: dict | None = None
+    budget: dict | None = None  # the budget workbook's manifest entry
+    budget_truth: pd.DataFrame | None = None
     seconds: float = 0.0
 
 
@@ -239,6 +243,14 @@ def run_regency(job: RegencyJob) -> RegencyResult:
         result.counts[f"intervensi_{code}"] = len(rendered.source_row)
         total += len(rendered.source_row)
     result.counts["intervensi"] = total
+
+    # --- poverty budget (APBD): its programme lines follow the lists the regency runs
+    rel, rows, budget_truth = write_budget(out, kab, period, {rec.programme.kode for rec in recipients},
+                                           np.array(ctx.desa, dtype=object), rng_for("anggaran"), ctx.scale)
+    result.budget = {"path": rel, "jenis": "anggaran", "kode_kab": kab, "rows": rows,
+                     "lines": len(budget_truth)}
+    result.budget_truth = budget_truth
+    result.counts["anggaran"] = rows
 
     result.people, result.families = _people_truth(ctx, u, state, recipients, period, dtsen_now)
     result.counts["people"] = len(result.people["person_id"])

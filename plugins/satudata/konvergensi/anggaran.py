@@ -285,8 +285,7 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     lines = lines.reset_index()
     lines["id_sub_kegiatan"] = lines["opd"].astype(str) + "|" + lines["giat"].astype(str)
     # the classification's programme (the file's, a regency decision, or a rule) replaces the written one
-    lines = lines.join(classify(lines, rules), rsuffix="_decided")
-    lines["kode_program"] = lines.pop("kode_program_decided")
+    lines = lines.drop(columns="kode_program").join(classify(lines, rules))
     lines.insert(0, "periode", periode)
     lines["tahun_anggaran"] = year
 

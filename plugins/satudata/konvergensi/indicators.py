@@ -221,8 +221,16 @@ def headline(conn, periode: str, top: int = 5) -> dict:
                                     "FROM core.indikator_transisi_dtsen WHERE periode = :p AND tingkat = 'provinsi' "
                                     "AND kode_wilayah = :v GROUP BY indikator, kategori, kode_program, satuan "
                                     "ORDER BY indikator, kategori, kode_program", {"p": periode, "v": prov})
+        budget = read_frame(conn, "SELECT * FROM core.indikator_anggaran_ringkasan WHERE periode = :p "
+                                  "AND tingkat = 'provinsi' AND kode_wilayah = :v", {"p": periode, "v": prov})
+        reach = read_frame(conn, "SELECT kode_program, dasar_rupiah, pagu, realisasi, keluarga_terjangkau, "
+                                 "keluarga_desil1_terjangkau, persen_desil1, rupiah_per_keluarga_desil1 "
+                                 "FROM core.indikator_anggaran_jangkauan WHERE periode = :p AND tingkat = 'provinsi' "
+                                 "AND kode_wilayah = :v ORDER BY kode_program", {"p": periode, "v": prov})
         out["provinsi"][prov] = {
             **{k: (None if pd.isna(v) else v) for k, v in row.items() if k not in ("periode", "kode_provinsi")},
+            "anggaran": budget.to_dict("records")[0] if len(budget) else None,
+            "jangkauan_anggaran": reach.to_dict("records"),
             "transisi_dtsen": transisi.to_dict("records"),
             "tumpang_tindih": overlaps.to_dict("records"),
             "program": programmes.to_dict("records"),
