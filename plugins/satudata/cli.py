@@ -195,6 +195,18 @@ def cmd_operator_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_airflow_roles(args: argparse.Namespace) -> int:
+    import contextlib
+
+    with contextlib.redirect_stdout(sys.stderr):  # Airflow logs to stdout; ours is the JSON summary
+        from satudata.ops.accounts import sync_roles
+
+        roles = sync_roles()
+    _print_json({"peran": roles,
+                 "pesan": "peran Airflow diperbarui; akun dibuat dengan `airflow users create ... -r <peran>`"})
+    return 0
+
+
 def cmd_link_model(args: argparse.Namespace) -> int:
     from satudata.harmonise.model import load_model, model_path
 
@@ -323,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, help="role name (lower case, e.g. operator_dompu)")
     p.add_argument("--kab", required=True, action="append", help="kode_kab (repeat for several)")
     p.set_defaults(func=cmd_operator_role)
+
+    p = sub.add_parser("airflow-roles", help="production Airflow (FAB auth manager): create or update the roles "
+                                             "DataEngineer and Walidata (docs/deploy.md)")
+    p.set_defaults(func=cmd_airflow_roles)
 
     p = sub.add_parser("link-model", help="the linkage model: show the shipped and fitted ones, or retrain it")
     p.add_argument("action", choices=["show", "train"])

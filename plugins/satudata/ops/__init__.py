@@ -1,0 +1,1 @@
+"""Running a deployment: accounts and roles, rebuilding the warehouse from the archive, secrets, alerts."""
