@@ -207,6 +207,33 @@ def cmd_airflow_roles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from satudata.ops.rebuild import RebuildError, rebuild
+
+    settings = _settings(args)
+    archive = args.archive or settings.folder("archive")
+    try:
+        result = rebuild(Path(archive), settings.warehouse_url, args.scratch)
+    except RebuildError as exc:
+        _print_json({"galat": str(exc)})
+        return 2
+    _print_json(result)
+    return 0
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    from satudata.warehouse.fingerprint import differences, fingerprint
+
+    mine = fingerprint(_settings(args).warehouse_url)
+    if args.compare:
+        other = fingerprint(args.compare)
+        diff = differences(mine, other)
+        _print_json({"tabel": len(mine), "berbeda": diff})
+        return 1 if diff else 0
+    _print_json(mine)
+    return 0
+
+
 def cmd_link_model(args: argparse.Namespace) -> int:
     from satudata.harmonise.model import load_model, model_path
 
@@ -339,6 +366,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("airflow-roles", help="production Airflow (FAB auth manager): create or update the roles "
                                              "DataEngineer and Walidata (docs/deploy.md)")
     p.set_defaults(func=cmd_airflow_roles)
+
+    p = sub.add_parser("rebuild", help="replay the archive (submissions, stage runs, approvals) into an empty "
+                                       "warehouse (--warehouse); docs/deploy.md")
+    _add_location_flags(p)
+    p.add_argument("--archive", type=Path, default=None, help="the archive to replay (default: <data-dir>/archive)")
+    p.add_argument("--scratch", type=Path, required=True,
+                   help="an empty folder for the replay's answers and reports (its archive/ links to --archive)")
+    p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("fingerprint", help="row count and content hash of every staging/core/mart table (JSON)")
+    _add_location_flags(p)
+    p.add_argument("--compare", metavar="URL", help="another warehouse: list the tables that differ (exit 1 if any)")
+    p.set_defaults(func=cmd_fingerprint)
 
     p = sub.add_parser("link-model", help="the linkage model: show the shipped and fitted ones, or retrain it")
     p.add_argument("action", choices=["show", "train"])

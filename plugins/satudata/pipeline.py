@@ -209,8 +209,11 @@ def build_regency(kode_kab: str, periode: str, run_id: str | None = None, settin
 def announce_harmonised(periode: str, settings: Settings | None = None) -> dict:
     """The period's counts, province-wide (the Asset event's payload)."""
     from satudata.harmonise.run import period_summary
+    from satudata.intake.journal import record_stage
 
-    summary = period_summary(settings or task_settings(), periode)
+    settings = settings or task_settings()
+    summary = period_summary(settings, periode)
+    record_stage(settings.folder("archive"), "harmonisasi", periode)  # the DAG's last step: a rebuild replays it
     log.info("harmonised %s: %s", periode, summary)
     return summary
 
@@ -268,9 +271,12 @@ def write_action_list(kode_kab: str, periode: str, settings: Settings | None = N
 
 def announce_konvergensi(periode: str, settings: Settings | None = None) -> dict:
     """The period's headline figures (the Asset event's payload)."""
+    from satudata.intake.journal import record_stage
     from satudata.konvergensi.run import period_headline
 
-    summary = period_headline(settings or task_settings(), periode)
+    settings = settings or task_settings()
+    summary = period_headline(settings, periode)
+    record_stage(settings.folder("archive"), "konvergensi", periode)  # the DAG's last step: a rebuild replays it
     log.info("convergence %s: %s", periode, summary)
     return summary
 

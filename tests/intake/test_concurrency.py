@@ -68,8 +68,10 @@ def test_two_processes_scanning_one_inbox_take_each_file_once(settings):
     assert not any(inbox.iterdir()), "nothing left behind"
     reports = list((settings.folder("outbox") / KAB).glob("*.laporan.xlsx"))
     assert len(reports) == len(files)
-    archived = [p for p in settings.folder("archive").rglob("*") if p.is_file()]
+    archived = [p for p in settings.folder("archive").rglob("*") if p.is_file() and p.parent.name != "ledger"]
     assert len(archived) == len(files)
+    journaled = sorted(p.name for p in (settings.folder("archive") / "ledger").iterdir())
+    assert journaled == [f"kiriman_{i:09d}.json" for i in range(1, len(files) + 1)], "the ledger's copy, once each"
     assert query_rows(settings.warehouse_url, "SELECT DISTINCT attempts FROM meta.submission") == [(1,)], \
         "each submission processed by one of the two, once"
     print(f"\ntwo concurrent scans of {len(files)} files: {elapsed:.1f} s")

@@ -36,6 +36,7 @@ from satudata.harmonise.link import LinkOptions, link_people
 from satudata.harmonise.model import LinkModel, load_model
 from satudata.harmonise.model_store import store_model
 from satudata.harmonise.records import LINK_COLUMNS, prepare_people
+from satudata.intake.journal import record_stage
 from satudata.normalise.nik import kk_or_none
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
@@ -749,6 +750,7 @@ def harmonise(settings: Settings, periode: str | None = None, *, options: LinkOp
     province = link_province(settings, periode, options=options, model=model)
     built = {k: build_regency(settings, k, periode, run_id=run_id, model_version=model.version, options=options,
                               model=model) for k in kabs}
+    record_stage(settings.folder("archive"), "harmonisasi", periode)
     return {"periode": periode, "model_version": model.version, "link": linked, "province": province,
             "build": built}
 

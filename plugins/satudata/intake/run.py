@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
-from satudata.intake import ledger
+from satudata.intake import journal, ledger
 from satudata.intake.cakupan import describe
 from satudata.intake.messages import JENIS_LABELS, format_message
 from satudata.intake.scan import (
@@ -118,7 +118,7 @@ def register_new_files(settings: Settings, *, run_id: str | None = None,
                 try:
                     submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
                     if is_duplicate:
-                        _answer_duplicate(settings, engine, submission_id)
+                        answer_duplicate(settings, engine, submission_id)
                 except FileNotFoundError:
                     log.info("%s disappeared before it was archived; skipped", _text(candidate.relative))
                 except Exception:
@@ -168,11 +168,13 @@ def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: 
                 candidate.relative, sha[:12], submission_id,
                 f", duplicate of {original.submission_id}" if duplicate else "",
             )
+    with engine.connect() as conn:  # the archive's own copy of the ledger, before the inbox copy goes
+        journal.record_submission(settings.folder("archive"), ledger.get(conn, submission_id))
     remove_from_inbox(candidate, settings.folder("quarantine"))
     return submission_id, duplicate
 
 
-def _answer_duplicate(settings: Settings, engine: Engine, submission_id: int) -> None:
+def answer_duplicate(settings: Settings, engine: Engine, submission_id: int) -> None:
     with engine.begin() as conn:
         submission = ledger.get(conn, submission_id)
         original = ledger.get(conn, submission.duplicate_of)
@@ -220,6 +222,7 @@ def process_submission(settings: Settings, submission_id: int, *, run_id: str | 
                     return result_of(submission, [])
                 ledger.update(conn, submission_id, status="processing", attempts=submission.attempts + 1,
                               run_id=run_id)
+            journal.record_submission(settings.folder("archive"), submission)  # if a crash lost it at registration
             if submission.attempts + 1 > MAX_ATTEMPTS:
                 return finish_rejected(settings, engine, submission, "internal_error",
                                         {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))

@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
+from satudata.intake.journal import record_stage
 from satudata.konvergensi.action_lists import write_action_list
 from satudata.konvergensi.indicators import build_indicators, headline
 from satudata.konvergensi.recipients import match_recipients
@@ -96,4 +97,5 @@ def konvergensi(settings: Settings, periode: str | None = None, *, run_id: str |
     built = build_indicators(settings, periode, run_id=run_id)
     lists = {k: write_action_list(settings, k, periode) for k in list_regencies(settings, periode,
                                                                                  harmonised_only=True)}
+    record_stage(settings.folder("archive"), "konvergensi", periode)
     return {"periode": periode, "penerima": matched, "indikator": built, "daftar_sasaran": lists}

@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
+from satudata.intake import journal
 from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.suppress import suppress
 from satudata.warehouse.engine import bulk_insert, make_engine, read_frame
@@ -202,6 +203,7 @@ def publish_period(settings: Settings, periode: str, *, disetujui_oleh: str, car
                 conn.execute(sa.text(f"DELETE FROM mart.{table} WHERE periode = :p"), {"p": periode})
                 bulk_insert(conn, f"mart.{table}", frame.assign(publikasi_id=new_id))
             load_into_warehouse(conn)
+        journal.record_publication(settings.folder("archive"), record.iloc[0].to_dict())  # rebuild replays it
     finally:
         engine.dispose()
     log.info("published %s as publication %d (approved by %s via %s): %s", periode, new_id, disetujui_oleh,
