@@ -221,6 +221,48 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from satudata.ops.backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(args), args.out)
+    except BackupError as exc:
+        _print_json({"galat": str(exc)})
+        return 2
+    _print_json({"folder": str(args.out), "berkas": manifest["berkas"], "tabel": len(manifest["sidik_jari"]),
+                 "detik": manifest["detik"]})
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from satudata.ops.backup import BackupError, restore
+
+    try:
+        result = restore(args.source, _settings(args).warehouse_url, args.archive)
+    except BackupError as exc:
+        _print_json({"galat": str(exc)})
+        return 2
+    _print_json(result)
+    return 0
+
+
+def cmd_rotate_password(args: argparse.Namespace) -> int:
+    import contextlib
+    import os
+
+    from satudata.ops.secrets import rotate
+
+    admin_url = args.admin_url or os.environ.get("SATUDATA_WAREHOUSE_ADMIN_URL")
+    if not admin_url:
+        _print_json({"galat": "--admin-url (or SATUDATA_WAREHOUSE_ADMIN_URL) is needed: the warehouse admin login"})
+        return 2
+    with contextlib.redirect_stdout(sys.stderr):  # Airflow logs to stdout; ours is the JSON summary
+        result = rotate(admin_url, args.role, conn_id=None if args.no_airflow else args.conn_id)
+    _print_json({**result, "pesan": "simpan kata sandi baru di .env (SATUDATA_WAREHOUSE_PASSWORD); "
+                                    "tidak disimpan di tempat lain"})
+    return 0
+
+
 def cmd_fingerprint(args: argparse.Namespace) -> int:
     from satudata.warehouse.fingerprint import differences, fingerprint
 
@@ -374,6 +416,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch", type=Path, required=True,
                    help="an empty folder for the replay's answers and reports (its archive/ links to --archive)")
     p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("backup", help="pg_dump (or the DuckDB file) and the archive, with a manifest (docs/deploy.md)")
+    _add_location_flags(p)
+    p.add_argument("--out", type=Path, required=True, help="a new folder for the backup")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="a backup into an empty warehouse (--warehouse), checked against its manifest")
+    _add_location_flags(p)
+    p.add_argument("--from", dest="source", type=Path, required=True, help="the backup folder")
+    p.add_argument("--archive", type=Path, default=None, help="also unpack the archive into this new folder")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("rotate-password", help="a new password for the pipeline's warehouse role and the Airflow "
+                                               "connection, without a restart (docs/deploy.md)")
+    p.add_argument("--admin-url", help="the warehouse admin's URL (default: $SATUDATA_WAREHOUSE_ADMIN_URL)")
+    p.add_argument("--role", default="satudata_pipeline")
+    p.add_argument("--conn-id", default="satudata_warehouse", help="the Airflow connection to update")
+    p.add_argument("--no-airflow", action="store_true", help="change the role only (no Airflow here)")
+    p.set_defaults(func=cmd_rotate_password)
 
     p = sub.add_parser("fingerprint", help="row count and content hash of every staging/core/mart table (JSON)")
     _add_location_flags(p)

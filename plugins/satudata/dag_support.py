@@ -69,20 +69,45 @@ def ingest_schedule():
                                assets=[INBOX])
 
 
-def alert_on_failure(context) -> None:
-    """Failure callback: one structured log line an engineer (or a log-based alert rule) can act on.
+def _one_line(error) -> str:
+    """What went wrong, in one line: the exception's type and the first line of its message."""
+    if error is None:
+        return "tidak diketahui (lihat log tugas)"
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    line = f"{type(error).__name__}: {first}" if isinstance(error, BaseException) else first
+    return line[:500]
 
-    Set `SATUDATA_ALERT_EMAIL` to also receive mail through Airflow's SMTP settings.
+
+def alert_on_failure(context) -> None:
+    """Failure callback: one line an engineer (or a log-based alert rule) can act on, and a webhook.
+
+    `SATUDATA_ALERT_WEBHOOK` (an https URL: a chat bot, an incident tool) receives the same facts as JSON;
+    `SATUDATA_ALERT_EMAIL` mails them through Airflow's SMTP settings (`default_args`). A webhook that
+    cannot be reached is logged, never raised: an alert must not fail the run a second time.
     """
     ti = context.get("ti") or context.get("task_instance")
-    log.error(
-        "SATUDATA ALERT dag=%s task=%s run=%s try=%s error=%s",
-        getattr(ti, "dag_id", "?"),
-        getattr(ti, "task_id", "?"),
-        context.get("run_id", "?"),
-        getattr(ti, "try_number", "?"),
-        context.get("exception"),
-    )
+    facts = {
+        "dag": getattr(ti, "dag_id", "?"), "task": getattr(ti, "task_id", "?"),
+        "run": context.get("run_id", "?"), "try": getattr(ti, "try_number", "?"),
+        "map_index": getattr(ti, "map_index", -1), "error": _one_line(context.get("exception")),
+    }
+    log.error("SATUDATA ALERT dag=%s task=%s run=%s try=%s error=%s", facts["dag"], facts["task"], facts["run"],
+              facts["try"], facts["error"])
+    webhook = os.environ.get("SATUDATA_ALERT_WEBHOOK", "").strip()
+    if webhook:
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(webhook, data=json.dumps({"text": f"Satu Data: {facts['dag']}."
+                                                                            f"{facts['task']} gagal: {facts['error']}",
+                                                                    **facts}, default=str).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+        except OSError as exc:
+            log.error("SATUDATA ALERT webhook %s unreachable: %s", webhook.split("?")[0], exc)
 
 
 def default_args(**overrides) -> dict:
