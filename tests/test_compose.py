@@ -116,20 +116,17 @@ def test_airflow_init_migrates_creates_admin_pool_and_warehouse(services, compos
     for step in ("airflow db migrate", "airflow pools set satudata_warehouse", "satudata init-db"):
         assert step in script, f"airflow-init does not run {step!r}"
     assert script.index("airflow db migrate") < script.index("airflow pools set")
-    # The admin password comes from .env and is written to the Simple auth manager's password file,
-    # which lives on a volume the api-server also mounts.
+    # Personal accounts (FAB): the roles are kept by `satudata airflow-roles`, the first admin comes from .env,
+    # and the warehouse connection is created once in the metadata database (rotated later without restart).
     env = _env(init)
     assert re.fullmatch(REQUIRED_REF, env["AIRFLOW_ADMIN_PASSWORD"])
-    assert "AIRFLOW_ADMIN_PASSWORD" in script
-    pw_file = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
-    assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in script
-    shared = [
-        source
-        for source, target, _ in map(_split_volume, _volumes(init))
-        if pw_file.startswith(target + "/") and source in (compose.get("volumes") or {})
-    ]
-    assert shared, f"{pw_file} is not on a named volume of airflow-init"
-    assert any(v.startswith(f"{shared[0]}:") for v in _volumes(services["airflow-apiserver"]))
+    assert script.index("airflow db migrate") < script.index("satudata airflow-roles") < script.index(
+        "airflow users create --role Admin")
+    assert "AIRFLOW_ADMIN_PASSWORD" in script and "airflow connections add satudata_warehouse" in script
+    assert "airflow connections get satudata_warehouse" in script, "created once, never overwritten by a restart"
+    assert env["SATUDATA_WAREHOUSE_URL"].startswith("postgresql+psycopg://satudata_pipeline:${SATUDATA_WAREHOUSE_PASSWORD")
+    for name in ("airflow-init", "airflow-apiserver"):
+        assert "./deploy/webserver_config.py:/opt/airflow/webserver_config.py:ro" in _volumes(services[name])
     assert init.get("restart") in ("no", None), "a one-shot init must not restart"
 
 
@@ -166,6 +163,7 @@ def test_apiserver_publishes_8080(services):
 @pytest.mark.parametrize("name", list(AIRFLOW_SERVICES))
 def test_airflow_environment(services, name):
     env = _env(services[name])
+    services_env = env
     assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
     assert services[name]["environment"]["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false", "quote it: a string"
@@ -184,15 +182,14 @@ def test_airflow_environment(services, name):
         rf"db\+postgresql://airflow:{REF}@airflow-db:5432/airflow", env["AIRFLOW__CELERY__RESULT_BACKEND"]
     )
     assert env["SATUDATA_DATA_DIR"] == "/data"
-    assert re.fullmatch(
-        r"postgresql\+psycopg://satudata_pipeline:\$\{SATUDATA_WAREHOUSE_PASSWORD(:\?[^}]+)?\}"
-        r"@warehouse-db:5432/satudata",
-        env["SATUDATA_WAREHOUSE_URL"],
-    )
-    conn = env["AIRFLOW_CONN_SATUDATA_WAREHOUSE"]
-    assert re.fullmatch(rf"postgres(ql)?://satudata_pipeline:{REF}@warehouse-db:5432/satudata", conn)
-    assert "SimpleAuthManager" in env["AIRFLOW__CORE__AUTH_MANAGER"]
-    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].endswith(":admin")
+    # Tasks read the warehouse from the Airflow Connection in the metadata database (rotatable without a
+    # restart): neither an AIRFLOW_CONN_ variable nor a URL with the password in the services' environment.
+    assert "AIRFLOW_CONN_SATUDATA_WAREHOUSE" not in env
+    assert ("SATUDATA_WAREHOUSE_URL" in env) == (name == "airflow-init")
+    assert env["AIRFLOW__CORE__AUTH_MANAGER"] == "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+    assert not any(k.startswith("AIRFLOW__CORE__SIMPLE_AUTH") for k in services_env)
+    assert env["AIRFLOW__METRICS__STATSD_ON"] == "true" and env["AIRFLOW__METRICS__STATSD_HOST"] == "statsd-exporter"
+    assert env["AIRFLOW__METRICS__STATSD_PORT"] == "9125" and env["AIRFLOW__METRICS__STATSD_PREFIX"] == "airflow"
 
 
 def _all_environments(services):
@@ -314,6 +311,8 @@ def test_profiles(services):
     for name, svc in services.items():
         if name in CELERY_SERVICES:
             assert svc.get("profiles") == ["celery"], name
+        elif name == "proxy":
+            assert svc.get("profiles") == ["tls"], name
         else:
             assert "profiles" not in svc, f"{name} must start without a profile"
     assert services["redis"]["image"] == "redis:7"
@@ -480,7 +479,7 @@ def test_compose_config_is_valid(tmp_path):
     env_file = tmp_path / "compose.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in DUMMY_ENV.items()))
     for binary in _compose_binaries():
-        for profile in ([], ["--profile", "celery"]):
+        for profile in ([], ["--profile", "celery"], ["--profile", "tls"]):
             result = _run_compose(binary, env_file, {}, *profile, "config", "-q")
             assert result.returncode == 0, f"{binary} {profile}: {result.stderr}"
         result = _run_compose(
@@ -490,9 +489,14 @@ def test_compose_config_is_valid(tmp_path):
         rendered = yaml.safe_load(result.stdout)["services"]
         assert {"redis", "airflow-worker"} <= set(rendered)
         assert rendered["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-        assert rendered["airflow-scheduler"]["environment"]["SATUDATA_WAREHOUSE_URL"] == (
+        assert rendered["airflow-init"]["environment"]["SATUDATA_WAREHOUSE_URL"] == (
             "postgresql+psycopg://satudata_pipeline:dummy-warehouse@warehouse-db:5432/satudata"
         )
+        result = _run_compose(binary, env_file, {"SATUDATA_DOMAIN": "satudata.contoh.go.id"}, "--profile", "tls",
+                              "config")
+        assert result.returncode == 0, result.stderr
+        assert yaml.safe_load(result.stdout)["services"]["proxy"]["environment"]["SATUDATA_DOMAIN"] == (
+            "satudata.contoh.go.id")
         # A missing secret stops compose instead of starting with an empty password.
         partial = tmp_path / "partial.env"
         partial.write_text("".join(f"{k}={v}\n" for k, v in DUMMY_ENV.items() if k != "AIRFLOW_FERNET_KEY"))
@@ -513,3 +517,22 @@ def test_production_image_ships_no_development_tooling():
     runtime = " ".join(project["project"]["dependencies"])
     assert "satudata-dev" not in runtime and "psutil" not in runtime and "redis" not in runtime
     assert project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == ["plugins/satudata"]
+
+
+def test_tls_proxy_sample_forwards_to_the_api_server_and_hides_the_execution_api(services):
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "{$SATUDATA_DOMAIN}" in caddyfile and "reverse_proxy airflow-apiserver:8080" in caddyfile
+    assert "Strict-Transport-Security" in caddyfile and "respond @execution 404" in caddyfile
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:") and "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in _volumes(proxy)
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    assert all(p.startswith("127.0.0.1:") for p in services["statsd-exporter"]["ports"])
+
+
+def test_webserver_config_is_valid_python_with_database_logins_by_default():
+    import runpy
+
+    from flask_appbuilder.const import AUTH_DB
+
+    namespace = runpy.run_path(str(ROOT / "deploy" / "webserver_config.py"))
+    assert namespace["AUTH_TYPE"] == AUTH_DB and namespace["AUTH_USER_REGISTRATION"] is False

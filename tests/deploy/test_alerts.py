@@ -87,3 +87,37 @@ def test_an_unreachable_webhook_is_logged_not_raised(monkeypatch, caplog):
     with caplog.at_level(logging.ERROR, logger="satudata.alerts"):
         alert_on_failure({"run_id": "r1", "exception": RuntimeError("x")})
     assert any("webhook" in r.getMessage() and "unreachable" in r.getMessage() for r in caplog.records)
+
+
+def test_airflow_sends_statsd_metrics_with_the_compose_settings(tmp_path):
+    """The metrics settings of docker-compose.yaml, pointed at a local UDP listener: Airflow's own metrics
+    (prefix `airflow.`) arrive while it parses this project's DAGs."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+    from satudata.config import PROJECT_ROOT
+
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
+    metrics = {k: str(v) for k, v in compose["x-airflow-common-env"].items() if k.startswith("AIRFLOW__METRICS__")}
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(30)
+    env = {**os.environ, **metrics, "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+           "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'a.db'}",
+           "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    done = subprocess.run(["airflow", "db", "migrate"], env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    try:
+        datagram = listener.recv(65535).decode()
+    finally:
+        listener.close()
+    assert metrics["AIRFLOW__METRICS__STATSD_ON"] == "true"
+    assert datagram.startswith(metrics["AIRFLOW__METRICS__STATSD_PREFIX"] + "."), datagram
+    assert "|ms" in datagram or "|c" in datagram or "|g" in datagram
