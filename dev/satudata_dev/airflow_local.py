@@ -77,3 +77,39 @@ def run_dag(dag, **conf) -> str:
     state = str(getattr(run, "state", run))
     log.info("DAG %s finished: %s", dag.dag_id, state)
     return state
+
+
+def rest_call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None,
+              timeout: float = 30) -> tuple[int, object]:
+    """One call to an Airflow API server: (HTTP status, JSON answer or the error text)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"{base_url}{path}", method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        text = error.read().decode(errors="replace")
+        try:
+            return error.code, json.loads(text or "null")
+        except ValueError:
+            return error.code, text
+
+
+def stop_process_group(proc) -> None:
+    """Stop a process started with `start_new_session=True` and everything it started."""
+    import signal
+    import subprocess
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from satudata.config import PROJECT_ROOT
 
-from satudata_dev.airflow_local import airflow_env
+from satudata_dev.airflow_local import airflow_env, stop_process_group
 
 ADMIN_USER = "admin"
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
@@ -92,12 +91,7 @@ def started(port: int, *, home: Path | None = None, env: dict[str, str] | None =
     try:
         yield proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_process_group(proc)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from satudata.config import PROJECT_ROOT
 
+from satudata_dev.airflow_local import rest_call
 from satudata_dev.airflow_ui import ADMIN_USER, simple_auth_env, write_admin_password
 
 log = logging.getLogger(__name__)
@@ -366,16 +367,7 @@ class CeleryCluster:
             return False
 
     def _request(self, method: str, path: str, body: dict | None = None, token: str | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"{self.api_url}{path}", data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        if token:
-            req.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, json.loads(resp.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
+        return rest_call(self.api_url, method, path, body, token)
 
     def api_status(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
         if self._token is None:

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from satudata.config import PROJECT_ROOT
 from satudata.ops.accounts import DATA_ENGINEER, VIEWER, WALIDATA
+from satudata_dev.airflow_local import rest_call, stop_process_group
 
 FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 USERS = {"rina": DATA_ENGINEER, "siti": WALIDATA, "budi": VIEWER}
@@ -65,20 +63,7 @@ class Api:
         self.base = base
 
     def call(self, method: str, path: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:
-        request = urllib.request.Request(self.base + path, method=method,
-                                         data=None if body is None else json.dumps(body).encode())
-        request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            text = error.read()
-            try:
-                return error.code, json.loads(text or b"{}")
-            except ValueError:
-                return error.code, {"text": text.decode(errors="replace")}
+        return rest_call(self.base, method, path, body, token)
 
     def token(self, user: str) -> str:
         status, body = self.call("POST", "/auth/token", body={"username": user, "password": f"sandi-{user}-uji"})
@@ -94,9 +79,15 @@ def server(tmp_path_factory):
     _run(env, "airflow", "db", "migrate")
     roles = json.loads(_run(env, sys.executable, "-m", "satudata.cli", "airflow-roles"))
     assert set(roles["peran"]) == {DATA_ENGINEER, WALIDATA}
-    for user, role in USERS.items():
-        _run(env, "airflow", "users", "create", "-u", user, "-p", f"sandi-{user}-uji", "-r", role,
-             "-f", user.title(), "-l", "Uji", "-e", f"{user}@contoh.go.id")
+    # the three accounts as `airflow users create` makes them (one process instead of three)
+    _run(env, sys.executable, "-c", f"""
+from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
+with get_application_builder() as appbuilder:
+    sm = appbuilder.sm
+    for user, role in {USERS!r}.items():
+        assert sm.add_user(user, user.title(), "Uji", user + "@contoh.go.id", sm.find_role(role),
+                           password="sandi-" + user + "-uji")
+""")
     _run(env, "airflow", "dags", "reserialize")
     log = (home / "api-server.log").open("wb")
     proc = subprocess.Popen(["airflow", "api-server", "--port", str(port), "--workers", "1"], env=env, stdout=log,
@@ -115,11 +106,7 @@ def server(tmp_path_factory):
             time.sleep(1)
         yield {"api": api, "env": env, "home": home}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc)
         log.close()
 
 
@@ -202,12 +189,21 @@ with create_session() as session:
 def test_the_roles_converge_when_synced_again(server):
     """A second sync changes nothing; a permission added by hand to a managed role is taken away."""
     env = server["env"]
-    _run(env, "airflow", "roles", "add-perms", WALIDATA, "-r", "Pools", "-a", "can_create")
-    roles = json.loads(_run(env, sys.executable, "-m", "satudata.cli", "airflow-roles"))
-    assert roles["peran"][WALIDATA] > 30
-    out = _run(env, "airflow", "roles", "list", "-p", "-o", "json")
-    listed = json.loads(out[out.index("\n[") + 1:] if not out.startswith("[") else out)  # after Airflow's log lines
-    walidata = {(r["resource"], a) for r in listed if r["name"] == WALIDATA for a in r["action"].split(",")}
+    out = _run(env, sys.executable, "-c", f"""
+import json
+from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
+from satudata.ops.accounts import sync_roles
+with get_application_builder() as appbuilder:  # what `airflow roles add-perms` does
+    sm = appbuilder.sm
+    sm.add_permission_to_role(sm.find_role({WALIDATA!r}), sm.create_permission("can_create", "Pools"))
+again = sync_roles()
+with get_application_builder() as appbuilder:
+    role = appbuilder.sm.find_role({WALIDATA!r})
+    print(json.dumps({{"sync": again, "perms": [[p.resource.name, p.action.name] for p in role.permissions]}}))
+""")
+    result = json.loads(out.strip().splitlines()[-1])
+    walidata = {tuple(p) for p in result["perms"]}
+    assert result["sync"][WALIDATA] == len(walidata) > 30
     assert ("Pools", "can_create") not in walidata
     assert {("HITL Detail", "can_edit"), ("DAG:satudata_publish", "can_edit")} <= walidata
     assert ("DAGs", "can_edit") not in walidata and ("DAG Runs", "can_create") not in walidata
