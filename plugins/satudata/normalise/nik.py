@@ -45,6 +45,37 @@ def clean_nik_cells(values: pd.Series, numeric: np.ndarray | None = None) -> tup
     return cleaned.mask(flagged), flagged
 
 
+# Every integer below 2**53 is exact in a double: a number written by a program (SIKS-NG exports, pandas,
+# openpyxl) holds a 16-digit NIK whole up to here. Excel keeps 15 significant digits, so what it typed or
+# re-saved ends in 0. Papua's province codes (91-96) lie above 2**53, where doubles skip integers.
+EXACT_DOUBLE_LIMIT = 2**53
+
+
+def excel_number_cells(values: pd.Series, numeric: np.ndarray | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """NIK/KK cells, knowing which were numbers in the workbook -> (cleaned, lost, maybe_rounded).
+
+    A number cell of 16 digits, below 2**53, whose last digit is not 0 cannot have been cut: kept and
+    trusted. One ending in 0, or above 2**53, may have been rounded: kept, `maybe_rounded`. A number cell of
+    another length is kept as written (it fails the format checks). Text showing a float rendering
+    (`9.17101E+15`, `5205014507890000.0`) has lost its digits: `lost`, emptied. Text is cleaned as by
+    `clean_nik_cells`.
+    """
+    cleaned, lost = clean_nik_cells(values)
+    maybe = pd.Series(False, index=values.index)
+    if numeric is not None and numeric.any():
+        is_number = pd.Series(numeric, index=values.index)
+        digits = values.astype("string").str.strip().where(is_number)
+        sixteen = digits.str.fullmatch(r"[1-9][0-9]{15}").fillna(False).astype(bool)
+        big = pd.Series(False, index=values.index)
+        if sixteen.any():
+            big[sixteen] = [int(v) >= EXACT_DOUBLE_LIMIT for v in digits[sixteen]]
+        ends_zero = digits.str.endswith("0").fillna(False).astype(bool)
+        maybe = is_number & sixteen & (ends_zero | big)
+        cleaned = cleaned.where(~is_number, digits)
+        lost = lost & ~is_number
+    return cleaned, lost, maybe
+
+
 def clean_id_cells(values: pd.Series, numeric: np.ndarray | None = None) -> tuple[pd.Series, pd.Series]:
     """Record ids (ID DTKS, ID Keluarga P3KE ...) -> (text or <NA>, flagged).
 
