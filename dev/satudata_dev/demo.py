@@ -112,7 +112,7 @@ def _print_konvergensi(settings: Settings, period: str) -> None:
                  f"{p['desil1_tanpa_program_inti']:>4} of {p['keluarga_desil1']:>4} desil-1 families uncovered"
                  f"{'  (kantong)' if p['kantong'] else ''}")
         _print_transisi(h["transisi_dtsen"])
-        _print_budget(h["anggaran"], h["jangkauan_anggaran"])
+        _print_budgets(h)
     _say("   action lists: outbox/<kode_kab>/sasaran_belum_terintervensi_<periode>.xlsx")
     _say("   DTSEN follow-up (reactivation, SIKS-NG proposals): outbox/<kode_kab>/tindak_lanjut_dtsen_<periode>.xlsx")
 
@@ -121,18 +121,26 @@ def _rupiah(value) -> str:
     return "-" if value is None else f"Rp {value / 1e9:,.2f} M"  # miliar
 
 
-def _print_budget(summary: dict | None, reach: list[dict]) -> None:
-    """The poverty budget of a province's regencies (core.indikator_anggaran_ringkasan / _jangkauan)."""
+def _print_budgets(h: dict) -> None:
+    """The regencies' APBD, then the province's own beside it (never added to it)."""
+    _print_budget(h["anggaran"], h["jangkauan_anggaran"])
+    _print_budget(h.get("anggaran_provinsi"), h.get("jangkauan_anggaran_provinsi"), own=True)
+
+
+def _print_budget(summary: dict | None, reach: list[dict] | None, *, own: bool = False) -> None:
+    """The poverty budget of a province's regencies, or (own) the province's own APBD
+    (core.indikator_anggaran_ringkasan / _jangkauan, by pemilik_anggaran)."""
+    whose = "the province's own APBD" if own else "APBD of the regencies"
     if not summary or not summary.get("data_anggaran"):
-        _say("   poverty budget: no regency sent its APBD recap")
+        _say(f"   poverty budget, {whose}: no recap sent")
         return
-    _say(f"   poverty budget (APBD, {summary['jumlah_sub_kegiatan']} sub-activities): pagu "
+    _say(f"   poverty budget ({whose}, {summary['jumlah_sub_kegiatan']} sub-activities): pagu "
          f"{_rupiah(summary['pagu'])}, spent {_rupiah(summary['realisasi'])} ({summary['persen_realisasi']} %)")
     for kind in ("intervensi_langsung", "pemberdayaan", "infrastruktur", "penunjang", "tidak_terklasifikasi"):
         _say(f"     {kind:<22} {_rupiah(summary['pagu_' + kind]):>16}  {_share(summary['pagu_' + kind] or 0, summary['pagu'])}")
     _say(f"   ... located in a desa {_rupiah(summary['rupiah_berlokasi'])}, of it in poverty pockets "
          f"{_rupiah(summary['rupiah_di_kantong'])}")
-    for r in reach:
+    for r in reach or []:
         per = r["rupiah_per_keluarga_desil1"]
         _say(f"   {r['kode_program']:<14} {_rupiah(r['realisasi'] if r['dasar_rupiah'] == 'realisasi' else r['pagu']):>16} "
              f"({r['dasar_rupiah']}) reached {r['keluarga_terjangkau']:>6} families, "

@@ -130,7 +130,8 @@ def test_an_upgrade_from_the_previous_release_loses_no_row(filled, request, tmp_
         assert after[table]["baris"] == print_["baris"], f"{table} lost rows in the upgrade"
         if after_columns[table] == before_columns[table]:
             assert after[table]["sha256"] == print_["sha256"], f"{table} changed in the upgrade"
-    assert differences({t: before[t] for t in before if t != "meta.alembic_version"},
-                       {t: after[t] for t in before if t != "meta.alembic_version"}) == {}
-    assert set(after) - set(before), "the head adds what the previous release lacked"
+    # a table given a column by the upgrade hashes differently; the others hold exactly what they held
+    unchanged = [t for t in before if t != "meta.alembic_version" and after_columns[t] == before_columns[t]]
+    assert differences({t: before[t] for t in unchanged}, {t: after[t] for t in unchanged}) == {}
+    assert set(after) - set(before) or len(unchanged) < len(before) - 1, "the head adds what the previous release lacked"
     pd.testing.assert_index_equal(pd.Index(sorted(before)), pd.Index(sorted(t for t in after if t in before)))

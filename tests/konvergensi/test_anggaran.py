@@ -204,8 +204,8 @@ def test_budget_set_against_reach_gives_the_known_figures(budget_scenario):
 
     url = budget_scenario.warehouse_url
     result = konvergensi(budget_scenario, PERIODE)
-    assert result["indikator"]["anggaran"] == {"aturan": "anggaran_2023.yaml", "kabupaten": [KAB], "sub_kegiatan": 3,
-                                               "tidak_terklasifikasi": 0}
+    assert result["indikator"]["anggaran"] == {"aturan": "anggaran_2023.yaml", "kabupaten": [KAB], "provinsi": [],
+                                               "sub_kegiatan": 3, "tidak_terklasifikasi": 0}
     lines = {r["kode_sub_giat"]: r for r in _records(url, "SELECT * FROM core.anggaran_sub_kegiatan")}
     # months to November only: 11 x 200,000
     assert lines["1.06.04.2.01.0005"]["realisasi"] == 2_200_000
@@ -221,7 +221,8 @@ def test_budget_set_against_reach_gives_the_known_figures(budget_scenario):
     assert (rtlh["keluarga_terjangkau"], rtlh["pagu"]) == (0, 2_000_000) and pd.isna(rtlh["rupiah_per_keluarga_desil1"])
     assert reach[("provinsi", "BLT_DD")]["keluarga_terjangkau"] == 1
 
-    summary = {r["kode_wilayah"]: r for r in _records(url, "SELECT * FROM core.indikator_anggaran_ringkasan")}
+    summary = {r["kode_wilayah"]: r for r in _records(url, "SELECT * FROM core.indikator_anggaran_ringkasan "
+                                                           "WHERE pemilik_anggaran = 'kabupaten'")}
     kab = summary[KAB]
     assert (kab["data_anggaran"], kab["pagu"], kab["realisasi"], kab["pagu_penunjang"]) == (True, 5_500_000, 4_200_000,
                                                                                              500_000)

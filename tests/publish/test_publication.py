@@ -156,11 +156,17 @@ def test_mart_equals_the_exact_indicators_when_nothing_is_small(computed):
     """With a minimum of 1 nothing is suppressed: mart carries exactly the figures of the SQL."""
     _publish(computed, minimum=1)
     url = computed.warehouse_url
+    engine = make_engine(url)
+    with engine.connect() as conn:  # by name: a column added later sits after sel_disensor in mart
+        names = {t: list(conn.execute(sa.text(f"SELECT * FROM core.indikator_{t} LIMIT 0")).keys())
+                 for t in INDICATOR_TABLES}
+    engine.dispose()
     for table in INDICATOR_TABLES:
         exact = sorted(query_rows(url, f"SELECT * FROM core.indikator_{table} WHERE periode = :p", p=PERIODE), key=repr)
-        published = query_rows(url, f"SELECT * FROM mart.{table} WHERE periode = :p", p=PERIODE)
-        assert sorted((r[:-2] for r in published), key=repr) == exact, table
-        assert {r[-2] for r in published} <= {query_rows(url, "SELECT MAX(publikasi_id) FROM meta.publikasi")[0][0]}
+        published = query_rows(url, f"SELECT {', '.join(names[table])}, publikasi_id FROM mart.{table} "
+                                    "WHERE periode = :p", p=PERIODE)
+        assert sorted((r[:-1] for r in published), key=repr) == exact, table
+        assert {r[-1] for r in published} <= {query_rows(url, "SELECT MAX(publikasi_id) FROM meta.publikasi")[0][0]}
     kab = query_rows(url, "SELECT keluarga_desil1, desil1_tanpa_program_inti, persen_cakupan_desil1 FROM "
                           "mart.konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=PERIODE, k=KAB)
     assert kab == [(3, 2, 33.3)]

@@ -18,6 +18,11 @@ How rows become lines (documented assumptions; no official SIPD export specifica
 - a month row naming no OPD belongs to the line of its sub-activity when only one OPD has it;
 - rows of another budget year than the period's are left out;
 - the desa a line is spent in: its rows' `kode_desa`, each by its share of the pagu (`core.anggaran_lokasi`).
+
+Whose APBD: a regency's rows carry its 4-digit `kode_kab`, the province's own APBD (filed in
+`inbox/<kode_prov>/anggaran/`) the 2-digit province code in the same column; each line says which in
+`pemilik_anggaran` ('kabupaten' | 'provinsi'). Both are classified by the same rules; a province line's desa
+may lie anywhere in the province.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ STRATEGI = ("mengurangi_beban", "meningkatkan_pendapatan", "mengurangi_kantong")
 JENIS_BELANJA = ("intervensi_langsung", "pemberdayaan", "infrastruktur", "penunjang")
 UNCLASSIFIED = "tidak_terklasifikasi"
 FROM_FILE = "berkas"  # the file itself said (SIPD label, programme column)
+PEMILIK = ("kabupaten", "provinsi")  # whose APBD a line is: told by the length of its kode_kab (4 or 2 digits)
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,10 @@ def parse_budget_rules(path: Path, programme_codes: set[str] | None = None) -> B
     decisions = []
     for kab, items in (data.get("penyesuaian_kabupaten") or {}).items():
         where = f"{name}: penyesuaian_kabupaten.{kab}"
-        if not re.fullmatch(r"[0-9]{4}", str(kab)) or not isinstance(items, list):
-            raise RuleError(f"{where}: a 4-digit regency code in quotes, mapping to a list of decisions")
+        # a regency's decisions, or (2 digits) the province's own on its APBD lines
+        if not re.fullmatch(r"[0-9]{2}|[0-9]{4}", str(kab)) or not isinstance(items, list):
+            raise RuleError(f"{where}: a 4-digit regency (or 2-digit province) code in quotes, "
+                            "mapping to a list of decisions")
         for i, item in enumerate(items):
             here = f"{where}[{i}]"
             allowed = {"kode_sub_giat", "kode_skpd", "strategi", "jenis_belanja", "kode_program", "sumber"}
@@ -233,10 +241,17 @@ def _key(code: pd.Series, name: pd.Series) -> pd.Series:
     return code.astype("string").fillna("nama:" + named)
 
 
-def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One classified line per regency, OPD and sub-activity, and the desa each line is spent in.
+def pemilik_anggaran(kode_kab: pd.Series) -> pd.Series:
+    """'provinsi' for the province's own APBD (a 2-digit code in kode_kab), else 'kabupaten'."""
+    own = kode_kab.astype("string").str.len().eq(2).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.where(own, PEMILIK[1], PEMILIK[0]), index=kode_kab.index, dtype=object)
 
-    `rows`: the period's active `staging.anggaran` rows (any number of regencies)."""
+
+def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One classified line per budget owner (regency or province), OPD and sub-activity, and the desa each line
+    is spent in.
+
+    `rows`: the period's active `staging.anggaran` rows (any number of regencies and provinces)."""
     year, month = int(periode[:4]), int(periode[5:])
     rows = rows.copy()
     for column in ("pagu", "realisasi_anggaran", "realisasi_fisik"):
@@ -288,6 +303,7 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     lines = lines.drop(columns="kode_program").join(classify(lines, rules))
     lines.insert(0, "periode", periode)
     lines["tahun_anggaran"] = year
+    lines["pemilik_anggaran"] = pemilik_anggaran(lines["kode_kab"])
 
     located = parts.dropna(subset=["kode_desa"]).groupby([*keys, "kode_desa"])["pagu"].sum().reset_index()
     located = located.merge(lines[[*keys, "id_sub_kegiatan", "pagu"]].rename(columns={"pagu": "pagu_baris"}), on=keys)
@@ -295,7 +311,7 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     lokasi = pd.DataFrame({"periode": periode, "kode_kab": located["kode_kab"],
                            "id_sub_kegiatan": located["id_sub_kegiatan"], "kode_desa": located["kode_desa"],
                            "porsi": located["pagu"] / located["pagu_baris"]}).reset_index(drop=True)
-    columns = ["periode", "kode_kab", "id_sub_kegiatan", "tahun_anggaran", "kode_skpd", "nama_skpd",
+    columns = ["periode", "kode_kab", "pemilik_anggaran", "id_sub_kegiatan", "tahun_anggaran", "kode_skpd", "nama_skpd",
                "kode_program_apbd", "kode_giat", "kode_sub_giat", "nama_sub_giat", "pagu", "realisasi",
                "realisasi_fisik", "realisasi_melebihi_pagu", "kelompok_teks", "strategi_teks", "strategi",
                "aturan_strategi", "jenis_belanja", "aturan_jenis", "kode_program", "aturan_program", "submission_id",
@@ -303,5 +319,5 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     return lines[columns].reset_index(drop=True), lokasi
 
 
-__all__ = ["JENIS_BELANJA", "STRATEGI", "UNCLASSIFIED", "BudgetRules", "budget_lines", "classify",
-           "load_budget_rules", "parse_budget_rules"]
+__all__ = ["JENIS_BELANJA", "PEMILIK", "STRATEGI", "UNCLASSIFIED", "BudgetRules", "budget_lines", "classify",
+           "load_budget_rules", "parse_budget_rules", "pemilik_anggaran"]

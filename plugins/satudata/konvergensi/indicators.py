@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings, sql_dir
-from satudata.konvergensi.anggaran import UNCLASSIFIED, budget_lines, load_budget_rules
+from satudata.konvergensi.anggaran import PEMILIK, UNCLASSIFIED, budget_lines, load_budget_rules
 from satudata.konvergensi.rules import Rules, load_rules
 from satudata.warehouse.engine import make_engine, read_frame, refresh_statistics, replace_rows
 
@@ -182,7 +182,7 @@ def build_budget(conn, periode: str) -> dict:
     if rows.empty:  # no regency sent a budget: everything else is published, and says so
         for table in ("meta.aturan_anggaran", "core.anggaran_sub_kegiatan", "core.anggaran_lokasi"):
             conn.execute(sa.text(f"DELETE FROM {table} WHERE {scope}"), {"p": periode})
-        return {"aturan": None, "kabupaten": [], "sub_kegiatan": 0, "tidak_terklasifikasi": 0}
+        return {"aturan": None, "kabupaten": [], "provinsi": [], "sub_kegiatan": 0, "tidak_terklasifikasi": 0}
     budget_rules = load_budget_rules(periode)  # budget rows without a rule file for them: a loud error
     lines, lokasi = budget_lines(rows, budget_rules, periode)
     applied = pd.DataFrame([{"periode": periode, "berlaku_mulai": budget_rules.berlaku_mulai,
@@ -191,7 +191,9 @@ def build_budget(conn, periode: str) -> dict:
     replace_rows(conn, "meta.aturan_anggaran", applied, scope, {"p": periode})
     replace_rows(conn, "core.anggaran_sub_kegiatan", lines, scope, {"p": periode})
     replace_rows(conn, "core.anggaran_lokasi", lokasi, scope, {"p": periode})
-    return {"aturan": budget_rules.berkas, "kabupaten": sorted(lines["kode_kab"].unique().tolist()),
+    owners = lines.groupby("pemilik_anggaran")["kode_kab"].unique()
+    return {"aturan": budget_rules.berkas,
+            **{pemilik: sorted(owners.get(pemilik, [])) for pemilik in PEMILIK},  # kabupaten: [...], provinsi: [...]
             "sub_kegiatan": len(lines), "tidak_terklasifikasi": int((lines["jenis_belanja"] == UNCLASSIFIED).sum())}
 
 
@@ -221,16 +223,23 @@ def headline(conn, periode: str, top: int = 5) -> dict:
                                     "FROM core.indikator_transisi_dtsen WHERE periode = :p AND tingkat = 'provinsi' "
                                     "AND kode_wilayah = :v GROUP BY indikator, kategori, kode_program, satuan "
                                     "ORDER BY indikator, kategori, kode_program", {"p": periode, "v": prov})
+        # whose APBD: the regencies' summed ('kabupaten') and the province's own ('provinsi')
         budget = read_frame(conn, "SELECT * FROM core.indikator_anggaran_ringkasan WHERE periode = :p "
                                   "AND tingkat = 'provinsi' AND kode_wilayah = :v", {"p": periode, "v": prov})
-        reach = read_frame(conn, "SELECT kode_program, dasar_rupiah, pagu, realisasi, keluarga_terjangkau, "
-                                 "keluarga_desil1_terjangkau, persen_desil1, rupiah_per_keluarga_desil1 "
-                                 "FROM core.indikator_anggaran_jangkauan WHERE periode = :p AND tingkat = 'provinsi' "
-                                 "AND kode_wilayah = :v ORDER BY kode_program", {"p": periode, "v": prov})
+        reach = read_frame(conn, "SELECT pemilik_anggaran, kode_program, dasar_rupiah, pagu, realisasi, "
+                                 "keluarga_terjangkau, keluarga_desil1_terjangkau, persen_desil1, "
+                                 "rupiah_per_keluarga_desil1 FROM core.indikator_anggaran_jangkauan WHERE periode = :p "
+                                 "AND tingkat = 'provinsi' AND kode_wilayah = :v ORDER BY kode_program",
+                           {"p": periode, "v": prov})
+        budgets = {p: budget[budget["pemilik_anggaran"] == p].to_dict("records") for p in PEMILIK}
+        reaches = {p: reach[reach["pemilik_anggaran"] == p].drop(columns="pemilik_anggaran").to_dict("records")
+                   for p in PEMILIK}
         out["provinsi"][prov] = {
             **{k: (None if pd.isna(v) else v) for k, v in row.items() if k not in ("periode", "kode_provinsi")},
-            "anggaran": budget.to_dict("records")[0] if len(budget) else None,
-            "jangkauan_anggaran": reach.to_dict("records"),
+            "anggaran": budgets["kabupaten"][0] if budgets["kabupaten"] else None,
+            "jangkauan_anggaran": reaches["kabupaten"],
+            "anggaran_provinsi": budgets["provinsi"][0] if budgets["provinsi"] else None,
+            "jangkauan_anggaran_provinsi": reaches["provinsi"],
             "transisi_dtsen": transisi.to_dict("records"),
             "tumpang_tindih": overlaps.to_dict("records"),
             "program": programmes.to_dict("records"),

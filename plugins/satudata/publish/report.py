@@ -14,44 +14,52 @@ One content model, two renderings, both in Bahasa Indonesia and both working off
 Only published figures are read: the current ('terbit') publication of the period in `mart`, its record
 in `meta.publikasi`, submission counts from `meta.submission` and region names from `core.wilayah`,
 never personal data. A suppressed cell (empty in `mart`, named in `sel_disensor`) is shown as
-"disensor", never as 0. Chart specifications live in `charts.py`.
+"disensor", never as 0. Chart specifications live in `charts.py`, the content model and the reading of the
+published data in `report_model.py`, the budget chapters in `report_anggaran.py`.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import math
-import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
 from satudata.config import PROJECT_ROOT, Settings
 from satudata.fileio import write_atomically
-from satudata.normalise.periode import is_periode, nama_periode, nama_tanggal
+from satudata.normalise.periode import is_periode, nama_periode
 from satudata.publish.charts import (
     DISENSOR,
     FORMAT_LOCALE,
     WARNA,
     Value,
     bar_chart,
-    format_angka,
     format_nilai,
     grouped_bar_chart,
     is_number,
     stacked_bar_chart,
-    to_svg,
     vega_bundle,
 )
-from satudata.warehouse.engine import make_engine, read_frame
+from satudata.publish.report_anggaran import bagian_anggaran, bagian_jangkauan_anggaran
+from satudata.publish.report_model import (
+    Bagian,
+    Data,
+    Tabel,
+    format_waktu,
+    html_table,
+    nama_pendek,
+    nilai,
+    read_data,
+)
+from satudata.publish.report_model import escape as _e
+from satudata.publish.report_model import records as _records
+from satudata.publish.report_model import sort_key as _sort_key
 
 log = logging.getLogger(__name__)
 
@@ -73,202 +81,6 @@ NO_PROVINCE = "Publikasi ini tidak memuat baris provinsi."
 
 __all__ = ["DISENSOR", "Bagian", "Data", "Tabel", "format_nilai", "headline", "html_table", "nilai",
            "read_data", "render_html", "render_pdf", "write_report"]
-
-
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-# --------------------------------------------------------------------------------------------- formatting
-
-
-def format_waktu(value) -> str:
-    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
-        return "–"
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
-    return f"{nama_tanggal(stamp)}, {stamp:%H.%M} UTC"
-
-
-def nama_pendek(nama: str) -> str:
-    """'Kabupaten Lombok Barat' -> 'Kab. Lombok Barat' (charts); tables keep the full name."""
-    return re.sub(r"^Kabupaten\s+", "Kab. ", str(nama)).strip()
-
-
-# --------------------------------------------------------------------------------------------- content model
-
-
-@dataclass
-class Tabel:
-    """A data table, cells already formatted as text; columns from `first_numeric` on are right-aligned.
-
-    `groups` adds a header row above `headers`: (label, number of columns spanned), "" for no label.
-    """
-
-    caption: str
-    headers: Sequence[str]
-    rows: Sequence[Sequence[str]]
-    first_numeric: int = 1
-    note: str = ""
-    groups: Sequence[tuple[str, int]] = ()
-
-    def html(self) -> str:
-        out = ['<table class="data">', f"<caption>{_e(self.caption)}</caption>", "<thead>"]
-        if self.groups:
-            out.append("<tr>" + "".join(f'<th scope="colgroup" colspan="{int(span)}">{_e(label)}</th>'
-                                        for label, span in self.groups) + "</tr>")
-        out.append("<tr>")
-        numeric = ' class="angka"'
-        out += [f'<th scope="col"{numeric if j >= self.first_numeric else ""}>{_e(h)}</th>'
-                for j, h in enumerate(self.headers)]
-        out.append("</tr></thead><tbody>")
-        for row in self.rows:
-            cells = []
-            for j, cell in enumerate(row):
-                classes = ((["angka"] if j >= self.first_numeric else [])
-                           + (["disensor"] if "disensor" in str(cell) else []))
-                attr = f' class="{" ".join(classes)}"' if classes else ""
-                tag = "th" if j == 0 else "td"
-                scope = ' scope="row"' if j == 0 else ""
-                cells.append(f"<{tag}{scope}{attr}>{_e(cell)}</{tag}>")
-            out.append("<tr>" + "".join(cells) + "</tr>")
-        out.append("</tbody></table>")
-        if self.note:
-            out.append(f'<p class="catatan">{_e(self.note)}</p>')
-        return "\n".join(out)
-
-    def typst(self) -> dict:
-        return {"caption": self.caption, "headers": [str(h) for h in self.headers],
-                "rows": [[str(c) for c in row] for row in self.rows], "first_numeric": self.first_numeric,
-                "note": self.note, "groups": [[str(label), int(span)] for label, span in self.groups]}
-
-
-def html_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *, first_numeric: int = 1,
-               note: str = "", groups: Sequence[tuple[str, int]] = ()) -> str:
-    return Tabel(caption, headers, rows, first_numeric, note, groups).html()
-
-
-@dataclass
-class Bagian:
-    """One section of the report: heading, explanation, chart (or a sentence instead) and its data table."""
-
-    kode: str
-    judul: str
-    keterangan: str
-    grafik: dict | None = None  # Vega-Lite specification, None when there is nothing to draw
-    tabel: Tabel | None = None
-    pengganti: str = ""  # the sentence shown instead of the chart
-    _svg: str | None = field(default=None, repr=False)
-
-    @property
-    def svg(self) -> str | None:
-        """The chart drawn once, shared by the HTML and the PDF."""
-        if self.grafik is not None and self._svg is None:
-            self._svg = to_svg(self.grafik)
-        return self._svg
-
-    @property
-    def judul_grafik(self) -> str:
-        title = (self.grafik or {}).get("title") or {}
-        return str(title.get("text", "") if isinstance(title, dict) else title)
-
-    def html(self) -> str:
-        out = [f'<section class="bagian" id="{_e(self.kode)}">', f"<h2>{_e(self.judul)}</h2>",
-               f'<p class="keterangan" id="keterangan-{_e(self.kode)}">{_e(self.keterangan)}</p>']
-        if self.grafik is not None:
-            out.append(f'<figure class="wadah-grafik"><div class="grafik" id="grafik-{_e(self.kode)}" role="img" '
-                       f'aria-label="{_e(self.judul_grafik)}" aria-describedby="keterangan-{_e(self.kode)}">'
-                       f"{self.svg}</div></figure>")
-        elif self.pengganti:
-            out.append(f'<p class="pengganti">{_e(self.pengganti)}</p>')
-        if self.tabel is not None:
-            out.append(self.tabel.html())
-        out.append("</section>")
-        return "\n".join(out)
-
-    def typst(self) -> dict:
-        return {"judul": self.judul, "keterangan": self.keterangan, "grafik": self.svg,
-                "judul_grafik": self.judul_grafik, "pengganti": self.pengganti,
-                "tabel": self.tabel.typst() if self.tabel is not None else
-                {"caption": "", "headers": [""], "rows": [], "first_numeric": 1, "note": "", "groups": []}}
-
-
-# --------------------------------------------------------------------------------------------- data
-
-
-@dataclass
-class Data:
-    """What the report reads, all of it published or non-personal metadata."""
-
-    periode: str
-    publikasi: dict
-    tables: dict[str, pd.DataFrame]
-    kiriman: pd.DataFrame
-    wilayah: dict[str, str] = field(default_factory=dict)
-
-    def nama(self, kode, fallback: str | None = None) -> str:
-        kode = "" if kode is None else str(kode)
-        return self.wilayah.get(kode) or fallback or kode or "(tanpa kode)"
-
-
-_MART_TABLES = ("konvergensi_provinsi", "konvergensi_kabupaten", "konvergensi_kecamatan", "tumpang_tindih",
-                "kantong_kemiskinan", "graduasi", "cakupan_program", "transisi_dtsen", "anggaran_ringkasan",
-                "anggaran_jangkauan")
-
-
-def read_data(settings: Settings, periode: str) -> Data:
-    """The current publication of `periode` and what the report shows next to it (same SQL on both engines)."""
-    engine = make_engine(settings.warehouse_url)
-    try:
-        with engine.connect() as conn:
-            record = read_frame(conn, "SELECT publikasi_id, periode, dibuat_pada, run_id, disetujui_oleh, "
-                                      "cara_persetujuan, ambang_sel_kecil, aturan, sidik_jari FROM meta.publikasi "
-                                      "WHERE periode = :p AND status = 'terbit' ORDER BY publikasi_id DESC",
-                                {"p": periode})
-            if record.empty:
-                raise ValueError(f"period {periode} has not been published: no report without a publication")
-            publikasi = {k: (None if not isinstance(v, str) and pd.isna(v) else v)
-                         for k, v in record.iloc[0].to_dict().items()}
-            params = {"p": periode, "id": int(publikasi["publikasi_id"])}
-            tables = {t: read_frame(conn, f"SELECT * FROM mart.{t} WHERE periode = :p AND publikasi_id = :id", params)
-                      for t in _MART_TABLES}
-            kiriman = read_frame(conn, "SELECT kode_kab, status, COUNT(*) AS berkas, "
-                                       "SUM(COALESCE(rows_total, 0)) AS baris, "
-                                       "SUM(COALESCE(rows_accepted, 0)) AS baris_diterima, "
-                                       "SUM(COALESCE(rows_rejected, 0)) AS baris_ditolak, "
-                                       "SUM(COALESCE(rows_warning, 0)) AS baris_peringatan "
-                                       "FROM meta.submission WHERE periode = :p GROUP BY kode_kab, status", params)
-            result = conn.execute(sa.text("SELECT kode, nama FROM core.wilayah WHERE LENGTH(kode) <= 4"))
-            wilayah = {str(kode): str(nama) for kode, nama in result if nama is not None}
-    finally:
-        engine.dispose()
-    return Data(periode, publikasi, tables, kiriman, wilayah)
-
-
-def _hidden(row: dict) -> set[str]:
-    listed = row.get("sel_disensor")
-    return set(listed.split(",")) if isinstance(listed, str) and listed else set()
-
-
-def nilai(row: dict, column: str) -> Value:
-    """A published cell: DISENSOR when suppressed, None when empty for another reason (a percentage of zero)."""
-    value = row.get(column)
-    if column in _hidden(row):
-        return DISENSOR
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        # Counts are never empty unless suppressed; only a percentage can be empty on its own.
-        return None if column.startswith("persen") else DISENSOR
-    return float(value)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records") if not frame.empty else []
-
-
-def _sort_key(value: Value, descending: bool) -> tuple:
-    if not is_number(value):
-        return (1, 0.0)
-    return (0, -float(value) if descending else float(value))
 
 
 # --------------------------------------------------------------------------------------------- sections
@@ -630,89 +442,6 @@ def bagian_perpindahan_dtsen(data: Data) -> Bagian:
                          ["Kabupaten/kota", "Ekstrak", *(label for _, label, _ in STATUS_DTSEN)], table_rows,
                          note="≥: sebagian angka penyusunnya disensor, jadi angka itu batas bawah."
                          if any("≥" in c or c == "disensor" for row in table_rows for c in row) else "")
-    return bagian
-
-
-JENIS_BELANJA_LABEL = (  # code, label, colour: the kinds of spending (include/rules/anggaran_*.yaml)
-    ("intervensi_langsung", "Intervensi langsung", "#1f6f43"),
-    ("pemberdayaan", "Pemberdayaan", "#5aa469"),
-    ("infrastruktur", "Infrastruktur", "#4a7ab5"),
-    ("penunjang", "Penunjang", "#d1495b"),
-    ("tidak_terklasifikasi", "Belum terklasifikasi", "#9e9e9e"),
-)
-
-
-def format_rupiah(value: Value) -> str:
-    """Rupiah in Indonesian notation: Rp1,2 M / Rp350 jt for charts and tables; '–' when there is none."""
-    if not is_number(value):
-        return format_nilai(value)
-    amount = float(value)
-    for size, word in ((1e12, "T"), (1e9, "M"), (1e6, "jt")):
-        if abs(amount) >= size:
-            return f"Rp{format_angka(amount / size, 1)} {word}"
-    return f"Rp{format_angka(amount)}"
-
-
-def bagian_anggaran(data: Data) -> Bagian:
-    rows = [r for r in _records(data.tables["anggaran_ringkasan"]) if r["tingkat"] == "kabupaten"]
-    with_budget = [r for r in rows if r.get("data_anggaran")]
-    title = "Anggaran kemiskinan: ke mana uangnya dan berapa yang penunjang"
-    explanation = ("Sub kegiatan APBD bertanda kemiskinan ekstrem (SIPD) yang dikirim kabupaten/kota, digolongkan "
-                   "menurut jenis belanja: intervensi langsung (uang, barang atau layanan yang diterima keluarga), "
-                   "pemberdayaan, infrastruktur, dan penunjang (koordinasi, rapat, dokumen, monitoring, sosialisasi, "
-                   "perjalanan dinas, honorarium). Grafik: pagu per jenis belanja (juta rupiah). Tabel: realisasi, "
-                   "porsi penunjang, dan porsi rupiah yang dibelanjakan di kantong kemiskinan dibandingkan porsi "
-                   "keluarga desil 1 yang tinggal di sana.")
-    bagian = Bagian("anggaran", f"10. {title}", explanation)
-    missing = sorted(data.nama(r["kode_wilayah"]) for r in rows if not r.get("data_anggaran"))
-    if not with_budget:
-        bagian.pengganti = (f"Belum ada kabupaten/kota yang mengirim rekap anggaran kemiskinan untuk "
-                            f"{nama_periode(data.periode)}.")
-        return bagian
-    with_budget.sort(key=lambda r: data.nama(r["kode_wilayah"]))
-    labels = [nama_pendek(data.nama(r["kode_wilayah"])) for r in with_budget]
-    column = {"tidak_terklasifikasi": "pagu_tidak_terklasifikasi"}
-    series = [(label, [(r.get(column.get(code, f"pagu_{code}")) or 0) / 1e6 for r in with_budget])
-              for code, label, _ in JENIS_BELANJA_LABEL]
-    bagian.grafik = stacked_bar_chart(labels, series, title=title, axis_label="Pagu (juta rupiah)", decimals=1,
-                                      colours=[c for _, _, c in JENIS_BELANJA_LABEL], desc=explanation)
-    headers = ["Kabupaten/kota", "Pagu", "Realisasi", "Realisasi (%)", "Penunjang (%)", "Rupiah di kantong (%)",
-               "Keluarga desil 1 di kantong (%)", "Sub kegiatan realisasi > pagu"]
-    table_rows = [[data.nama(r["kode_wilayah"]), format_rupiah(r.get("pagu")), format_rupiah(r.get("realisasi")),
-                   format_nilai(nilai(r, "persen_realisasi"), 1), format_nilai(nilai(r, "persen_penunjang"), 1),
-                   format_nilai(nilai(r, "persen_rupiah_di_kantong"), 1),
-                   format_nilai(nilai(r, "persen_desil1_di_kantong"), 1),
-                   format_nilai(r.get("sub_kegiatan_realisasi_melebihi_pagu"))] for r in with_budget]
-    note = ("Kabupaten/kota tanpa rekap anggaran periode ini: " + ", ".join(missing) + "."
-            if missing else "")
-    bagian.tabel = Tabel("Data grafik 10: anggaran kemiskinan per kabupaten/kota", headers, table_rows, note=note)
-    return bagian
-
-
-def bagian_jangkauan_anggaran(data: Data) -> Bagian:
-    rows = [r for r in _records(data.tables["anggaran_jangkauan"]) if r["tingkat"] == "kabupaten"]
-    title = "Apa yang dijangkau anggaran program bantuan: rupiah per keluarga desil 1"
-    explanation = ("Untuk sub kegiatan yang membiayai program dengan daftar penerima (RTLH, BLT Dana Desa, program "
-                   "daerah): keluarga penerima yang ditemukan di registri, porsi yang berada di desil 1, dan rupiah "
-                   "(realisasi, atau pagu bila belum ada realisasi) per keluarga desil 1 yang terjangkau. Rupiah per "
-                   "keluarga yang tinggi berarti uangnya banyak mengalir ke keluarga di luar desil 1 atau ke penunjang.")
-    bagian = Bagian("jangkauan-anggaran", f"11. {title}", explanation)
-    if not rows:
-        bagian.pengganti = "Belum ada sub kegiatan anggaran yang terhubung dengan daftar penerima program."
-        return bagian
-    rows.sort(key=lambda r: (data.nama(r["kode_wilayah"]), r["kode_program"]))
-    labels = [f"{nama_pendek(data.nama(r['kode_wilayah']))} – {r['kode_program']}" for r in rows]
-    values = [nilai(r, "rupiah_per_keluarga_desil1") for r in rows]
-    bagian.grafik = bar_chart(labels, [v / 1e6 if is_number(v) else v for v in values], title=title,
-                              axis_label="Juta rupiah per keluarga desil 1", decimals=2, desc=explanation,
-                              category_title="Kabupaten/kota – program")
-    headers = ["Kabupaten/kota", "Program", "Pagu", "Realisasi", "Keluarga terjangkau", "Keluarga desil 1",
-               "Desil 1 (%)", "Rupiah per keluarga desil 1"]
-    table_rows = [[data.nama(r["kode_wilayah"]), str(r["kode_program"]), format_rupiah(r.get("pagu")),
-                   format_rupiah(r.get("realisasi")), format_nilai(nilai(r, "keluarga_terjangkau")),
-                   format_nilai(nilai(r, "keluarga_desil1_terjangkau")), format_nilai(nilai(r, "persen_desil1"), 1),
-                   format_rupiah(nilai(r, "rupiah_per_keluarga_desil1"))] for r in rows]
-    bagian.tabel = Tabel("Data grafik 11: jangkauan anggaran program bantuan", headers, table_rows, first_numeric=2)
     return bagian
 
 

@@ -11,6 +11,11 @@ suppressed cell shares each of its relations with another. A part published besi
 unpublished complement is small (`keluarga_desil1 - desil1_tidak_di_dtks` = 2) is suppressed as well.
 Percentages are suppressed with any count they are computed from.
 
+A *partial* relation is a total whose published parts need not cover it: the province's own budget reaches
+the recipients of a programme in all its regencies, while only the regencies that fund the programme from
+their own APBD have a row. The unpublished remainder (total - parts) is protected like a complement: when it
+is small the total is suppressed, and the relation then counts like any other.
+
 The rule is the standard heuristic, not a full linear-programming audit: with two suppressed cells in
 a relation their sum is known, and bounds can narrow them; the minimum is chosen with that in mind.
 """
@@ -109,6 +114,7 @@ class Nesting:
     parent_key: tuple[str, ...]
     child_filter: tuple[str, str] | None = None  # (column, value): only these child rows
     parent_filter: tuple[str, str] | None = None
+    partial: bool = False  # the parent may hold more than its children: total >= sum, the rest unpublished
 
 
 NESTINGS = (
@@ -123,15 +129,26 @@ NESTINGS = (
             ("kode_wilayah", "status", "_desil_b", "_desil_n"), ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
     Nesting("transisi_dtsen", "transisi_dtsen", ("_provinsi", "_transisi"), ("kode_wilayah", "_transisi"),
             ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+    # Budget rows say whose APBD they are (pemilik_anggaran): regency rows add up to the province row that sums
+    # the regencies' budgets, never to the province's own.
+    Nesting("anggaran_jangkauan", "anggaran_jangkauan", ("_provinsi", "kode_program", "pemilik_anggaran"),
+            ("kode_wilayah", "kode_program", "pemilik_anggaran"), ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+    # The province's own programme reaches the families its regencies' rows count, and those of regencies
+    # that do not fund the programme (no row): a partial relation.
     Nesting("anggaran_jangkauan", "anggaran_jangkauan", ("_provinsi", "kode_program"), ("kode_wilayah", "kode_program"),
-            ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
-    Nesting("anggaran_ringkasan", "anggaran_ringkasan", ("_provinsi",), ("kode_wilayah",),
-            ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+            ("tingkat", "kabupaten"), ("pemilik_anggaran", "provinsi"), partial=True),
+    Nesting("anggaran_ringkasan", "anggaran_ringkasan", ("_provinsi", "pemilik_anggaran"),
+            ("kode_wilayah", "pemilik_anggaran"), ("tingkat", "kabupaten"), ("tingkat", "provinsi")),
+    # The province's own row repeats the desil-1 counts of the row summing its regencies (one child: equal).
+    Nesting("anggaran_ringkasan", "anggaran_ringkasan", ("kode_wilayah",), ("kode_wilayah",),
+            ("pemilik_anggaran", "provinsi"), ("pemilik_anggaran", "kabupaten")),
 )
 # Cells repeated in another table: (table, key, source table, source key, {column: source column}).
 COPIES = (
     ("anggaran_ringkasan", ("kode_wilayah",), "konvergensi_kabupaten", ("kode_kab",),
      {"keluarga_desil1": "keluarga_desil1"}),
+    ("anggaran_ringkasan", ("kode_wilayah",), "konvergensi_provinsi", ("kode_provinsi",),
+     {"keluarga_desil1": "keluarga_desil1"}),  # both province rows (the regencies' sum, the province's own)
     ("kantong_kemiskinan", ("kode_desa",), "konvergensi_desa", ("kode_desa",),
      {"keluarga_desil1": "keluarga_desil1", "desil1_tanpa_program_inti": "desil1_tanpa_program_inti"}),
 )
@@ -187,18 +204,17 @@ class _Cells:
         return self.offset[table] + rows * len(cols) + cols.index(column)
 
 
-def _equations(tables: dict[str, pd.DataFrame], cells: _Cells) -> list[np.ndarray]:
-    """Every additive relation as an array of cell ids, the total first."""
-    equations: list[np.ndarray] = []
-    for name, frame in tables.items():
-        rows = np.arange(len(frame))
-        for total, parts in RULES[name].sums:
-            ids = np.stack([cells.index(name, rows, total), *(cells.index(name, rows, p) for p in parts)], axis=1)
-            equations.extend(ids)
-    keyed = {name: _key_frame(frame) for name, frame in tables.items()}
+def _nested(tables: dict[str, pd.DataFrame], cells: _Cells, *, partial_only: bool = False
+            ) -> list[tuple[Nesting, np.ndarray]]:
+    """Every nesting relation as (nesting, cell ids with the total first), one per parent row and column."""
+    out: list[tuple[Nesting, np.ndarray]] = []
+    keyed: dict[str, pd.DataFrame] = {}  # helper keys, made only for the tables a relation needs
     for nest in NESTINGS:
-        if nest.child not in tables or nest.parent not in tables:
+        if nest.child not in tables or nest.parent not in tables or (partial_only and not nest.partial):
             continue
+        for name in (nest.child, nest.parent):
+            if name not in keyed:
+                keyed[name] = _key_frame(tables[name])
         child, parent = keyed[nest.child], keyed[nest.parent]
         c_rows = np.arange(len(child))
         p_rows = np.arange(len(parent))
@@ -217,8 +233,27 @@ def _equations(tables: dict[str, pd.DataFrame], cells: _Cells) -> list[np.ndarra
             kids = np.array(children)
             for column in shared:
                 total = cells.index(nest.parent, np.array([p_row]), column)
-                equations.append(np.concatenate([total, cells.index(nest.child, kids, column)]))
+                out.append((nest, np.concatenate([total, cells.index(nest.child, kids, column)])))
+    return out
+
+
+def _equations(tables: dict[str, pd.DataFrame], cells: _Cells) -> list[np.ndarray]:
+    """Every additive relation as an array of cell ids, the total first."""
+    equations: list[np.ndarray] = []
+    for name, frame in tables.items():
+        rows = np.arange(len(frame))
+        for total, parts in RULES[name].sums:
+            ids = np.stack([cells.index(name, rows, total), *(cells.index(name, rows, p) for p in parts)], axis=1)
+            equations.extend(ids)
+    equations.extend(ids for _, ids in _nested(tables, cells))
     return equations
+
+
+def _small_remainders(tables: dict[str, pd.DataFrame], cells: _Cells, minimum: int) -> np.ndarray:
+    """Totals of partial relations whose unpublished remainder (total - its parts) is in 1..minimum-1."""
+    totals = [ids[0] for _, ids in _nested(tables, cells, partial_only=True)
+              if 1 <= cells.value[ids[0]] - np.nansum(cells.value[ids[1:]]) < minimum]
+    return np.array(totals, dtype=int)
 
 
 def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
@@ -238,6 +273,7 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
             t, p = cells.index(name, rows, total), cells.index(name, rows, part)
             complement = v[t] - v[p]
             cells.hidden[p] |= (complement >= 1) & (complement < minimum)
+    cells.hidden[_small_remainders(tables, cells, minimum)] = True
 
     copies = [(t, k, s, sk, cols) for t, k, s, sk, cols in COPIES if t in tables and s in tables]
     equations = _equations(tables, cells)
@@ -311,4 +347,8 @@ def recoverable(tables: dict[str, pd.DataFrame], minimum: int, equations: Iterab
             diff = frame[total] - frame[part]
             small = diff.notna() & (diff >= 1) & (diff < minimum)
             leaks.extend(f"{name} row {i}: {total} - {part} = {int(diff[i])}" for i in np.flatnonzero(small))
+    for _, ids in _nested(tables, cells, partial_only=True):  # all published: the small remainder is read off
+        remainder = cells.value[ids[0]] - cells.value[ids[1:]].sum()
+        if not cells.hidden[ids].any() and 1 <= remainder < minimum:
+            leaks.append(f"partial relation {list(ids)} leaves a remainder of {int(remainder)}")
     return leaks

@@ -1,0 +1,222 @@
+"""The report's content model and what it reads: sections (`Bagian`) with their table (`Tabel`), the
+published data of one period (`Data`, `read_data`) and how a published cell is read (`nilai`).
+
+Shared by the report's chapters (`report.py`, `report_anggaran.py`); only published figures and non-personal
+metadata are read. A suppressed cell (empty in `mart`, named in `sel_disensor`) is `DISENSOR`, never 0.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from satudata.config import Settings
+from satudata.normalise.periode import nama_tanggal
+from satudata.publish.charts import DISENSOR, Value, is_number, to_svg
+from satudata.warehouse.engine import make_engine, read_frame
+
+__all__ = ["Bagian", "Data", "Tabel", "escape", "format_waktu", "html_table", "nama_pendek", "nilai", "read_data",
+           "records", "sort_key"]
+
+
+def escape(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --------------------------------------------------------------------------------------------- formatting
+
+
+def format_waktu(value) -> str:
+    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
+        return "–"
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+    return f"{nama_tanggal(stamp)}, {stamp:%H.%M} UTC"
+
+
+def nama_pendek(nama: str) -> str:
+    """'Kabupaten Lombok Barat' -> 'Kab. Lombok Barat' (charts); tables keep the full name."""
+    return re.sub(r"^Kabupaten\s+", "Kab. ", str(nama)).strip()
+
+
+# --------------------------------------------------------------------------------------------- content model
+
+
+@dataclass
+class Tabel:
+    """A data table, cells already formatted as text; columns from `first_numeric` on are right-aligned.
+
+    `groups` adds a header row above `headers`: (label, number of columns spanned), "" for no label.
+    """
+
+    caption: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    first_numeric: int = 1
+    note: str = ""
+    groups: Sequence[tuple[str, int]] = ()
+
+    def html(self) -> str:
+        out = ['<table class="data">', f"<caption>{escape(self.caption)}</caption>", "<thead>"]
+        if self.groups:
+            out.append("<tr>" + "".join(f'<th scope="colgroup" colspan="{int(span)}">{escape(label)}</th>'
+                                        for label, span in self.groups) + "</tr>")
+        out.append("<tr>")
+        numeric = ' class="angka"'
+        out += [f'<th scope="col"{numeric if j >= self.first_numeric else ""}>{escape(h)}</th>'
+                for j, h in enumerate(self.headers)]
+        out.append("</tr></thead><tbody>")
+        for row in self.rows:
+            cells = []
+            for j, cell in enumerate(row):
+                classes = ((["angka"] if j >= self.first_numeric else [])
+                           + (["disensor"] if "disensor" in str(cell) else []))
+                attr = f' class="{" ".join(classes)}"' if classes else ""
+                tag = "th" if j == 0 else "td"
+                scope = ' scope="row"' if j == 0 else ""
+                cells.append(f"<{tag}{scope}{attr}>{escape(cell)}</{tag}>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table>")
+        if self.note:
+            out.append(f'<p class="catatan">{escape(self.note)}</p>')
+        return "\n".join(out)
+
+    def typst(self) -> dict:
+        return {"caption": self.caption, "headers": [str(h) for h in self.headers],
+                "rows": [[str(c) for c in row] for row in self.rows], "first_numeric": self.first_numeric,
+                "note": self.note, "groups": [[str(label), int(span)] for label, span in self.groups]}
+
+
+def html_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *, first_numeric: int = 1,
+               note: str = "", groups: Sequence[tuple[str, int]] = ()) -> str:
+    return Tabel(caption, headers, rows, first_numeric, note, groups).html()
+
+
+@dataclass
+class Bagian:
+    """One section of the report: heading, explanation, chart (or a sentence instead) and its data table."""
+
+    kode: str
+    judul: str
+    keterangan: str
+    grafik: dict | None = None  # Vega-Lite specification, None when there is nothing to draw
+    tabel: Tabel | None = None
+    pengganti: str = ""  # the sentence shown instead of the chart
+    _svg: str | None = field(default=None, repr=False)
+
+    @property
+    def svg(self) -> str | None:
+        """The chart drawn once, shared by the HTML and the PDF."""
+        if self.grafik is not None and self._svg is None:
+            self._svg = to_svg(self.grafik)
+        return self._svg
+
+    @property
+    def judul_grafik(self) -> str:
+        title = (self.grafik or {}).get("title") or {}
+        return str(title.get("text", "") if isinstance(title, dict) else title)
+
+    def html(self) -> str:
+        out = [f'<section class="bagian" id="{escape(self.kode)}">', f"<h2>{escape(self.judul)}</h2>",
+               f'<p class="keterangan" id="keterangan-{escape(self.kode)}">{escape(self.keterangan)}</p>']
+        if self.grafik is not None:
+            out.append(f'<figure class="wadah-grafik"><div class="grafik" id="grafik-{escape(self.kode)}" role="img" '
+                       f'aria-label="{escape(self.judul_grafik)}" aria-describedby="keterangan-{escape(self.kode)}">'
+                       f"{self.svg}</div></figure>")
+        elif self.pengganti:
+            out.append(f'<p class="pengganti">{escape(self.pengganti)}</p>')
+        if self.tabel is not None:
+            out.append(self.tabel.html())
+        out.append("</section>")
+        return "\n".join(out)
+
+    def typst(self) -> dict:
+        return {"judul": self.judul, "keterangan": self.keterangan, "grafik": self.svg,
+                "judul_grafik": self.judul_grafik, "pengganti": self.pengganti,
+                "tabel": self.tabel.typst() if self.tabel is not None else
+                {"caption": "", "headers": [""], "rows": [], "first_numeric": 1, "note": "", "groups": []}}
+
+
+# --------------------------------------------------------------------------------------------- data
+
+
+@dataclass
+class Data:
+    """What the report reads, all of it published or non-personal metadata."""
+
+    periode: str
+    publikasi: dict
+    tables: dict[str, pd.DataFrame]
+    kiriman: pd.DataFrame
+    wilayah: dict[str, str] = field(default_factory=dict)
+
+    def nama(self, kode, fallback: str | None = None) -> str:
+        kode = "" if kode is None else str(kode)
+        return self.wilayah.get(kode) or fallback or kode or "(tanpa kode)"
+
+
+_MART_TABLES = ("konvergensi_provinsi", "konvergensi_kabupaten", "konvergensi_kecamatan", "tumpang_tindih",
+                "kantong_kemiskinan", "graduasi", "cakupan_program", "transisi_dtsen", "anggaran_ringkasan",
+                "anggaran_jangkauan")
+
+
+def read_data(settings: Settings, periode: str) -> Data:
+    """The current publication of `periode` and what the report shows next to it (same SQL on both engines)."""
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            record = read_frame(conn, "SELECT publikasi_id, periode, dibuat_pada, run_id, disetujui_oleh, "
+                                      "cara_persetujuan, ambang_sel_kecil, aturan, sidik_jari FROM meta.publikasi "
+                                      "WHERE periode = :p AND status = 'terbit' ORDER BY publikasi_id DESC",
+                                {"p": periode})
+            if record.empty:
+                raise ValueError(f"period {periode} has not been published: no report without a publication")
+            publikasi = {k: (None if not isinstance(v, str) and pd.isna(v) else v)
+                         for k, v in record.iloc[0].to_dict().items()}
+            params = {"p": periode, "id": int(publikasi["publikasi_id"])}
+            tables = {t: read_frame(conn, f"SELECT * FROM mart.{t} WHERE periode = :p AND publikasi_id = :id", params)
+                      for t in _MART_TABLES}
+            kiriman = read_frame(conn, "SELECT kode_kab, status, COUNT(*) AS berkas, "
+                                       "SUM(COALESCE(rows_total, 0)) AS baris, "
+                                       "SUM(COALESCE(rows_accepted, 0)) AS baris_diterima, "
+                                       "SUM(COALESCE(rows_rejected, 0)) AS baris_ditolak, "
+                                       "SUM(COALESCE(rows_warning, 0)) AS baris_peringatan "
+                                       "FROM meta.submission WHERE periode = :p GROUP BY kode_kab, status", params)
+            result = conn.execute(sa.text("SELECT kode, nama FROM core.wilayah WHERE LENGTH(kode) <= 4"))
+            wilayah = {str(kode): str(nama) for kode, nama in result if nama is not None}
+    finally:
+        engine.dispose()
+    return Data(periode, publikasi, tables, kiriman, wilayah)
+
+
+def _hidden(row: dict) -> set[str]:
+    listed = row.get("sel_disensor")
+    return set(listed.split(",")) if isinstance(listed, str) and listed else set()
+
+
+def nilai(row: dict, column: str) -> Value:
+    """A published cell: DISENSOR when suppressed, None when empty for another reason (a percentage of zero)."""
+    value = row.get(column)
+    if column in _hidden(row):
+        return DISENSOR
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        # Counts are never empty unless suppressed; only a percentage can be empty on its own.
+        return None if column.startswith("persen") else DISENSOR
+    return float(value)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records") if not frame.empty else []
+
+
+def sort_key(value: Value, descending: bool) -> tuple:
+    if not is_number(value):
+        return (1, 0.0)
+    return (0, -float(value) if descending else float(value))
