@@ -66,6 +66,32 @@ def cmd_submissions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pemetaan(args: argparse.Namespace) -> int:
+    """Column mappings operators confirmed (`intake.pemetaan`): list, show one, switch one off."""
+    from satudata.intake.pemetaan import delete_mapping, get_mapping, list_mappings
+    from satudata.warehouse.engine import make_engine
+
+    engine = make_engine(_settings(args).warehouse_url)
+    try:
+        with engine.begin() as conn:
+            if args.action == "list":
+                _print_json(list_mappings(conn, kode_kab=args.kab, jenis=args.jenis, all_versions=args.semua))
+            elif args.action == "show":
+                found = get_mapping(conn, args.id)
+                if found is None:
+                    print(f"satudata pemetaan: tidak ada pemetaan {args.id}", file=sys.stderr)
+                    return 1
+                _print_json(found)
+            else:
+                if not delete_mapping(conn, args.id, args.oleh):
+                    print(f"satudata pemetaan: pemetaan {args.id} tidak ada atau sudah tidak berlaku", file=sys.stderr)
+                    return 1
+                _print_json({"pemetaan_id": args.id, "aktif": False, "dihapus_oleh": args.oleh})
+    finally:
+        engine.dispose()
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -345,6 +371,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=cmd_submissions)
 
+    p = sub.add_parser("pemetaan", help="column mappings operators confirmed: list, show ID, hapus ID --oleh NAMA")
+    _add_location_flags(p)
+    p.add_argument("action", choices=("list", "show", "hapus"))
+    p.add_argument("id", type=int, nargs="?", help="pemetaan_id (show, hapus)")
+    p.add_argument("--kab", help="list: only this regency (or province) code")
+    p.add_argument("--jenis", choices=JENIS, help="list: only this jenis")
+    p.add_argument("--semua", action="store_true", help="list: switched-off and replaced ones too")
+    p.add_argument("--oleh", default="data engineer", help="hapus: who switches it off (recorded)")
+    p.set_defaults(func=cmd_pemetaan)
+
     p = sub.add_parser("template", help="an Excel template for regency operators")
     p.add_argument("jenis", choices=list(JENIS))
     p.add_argument("--out", required=True, help="the .xlsx file to write")
@@ -462,6 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "link-model" and args.action == "train" and not args.version:
         parser.error("link-model train needs --version")
+    if args.command == "pemetaan" and args.action in ("show", "hapus") and args.id is None:
+        parser.error(f"pemetaan {args.action} needs the pemetaan_id")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

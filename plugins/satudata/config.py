@@ -29,6 +29,11 @@ def sql_dir() -> Path:
     return PROJECT_ROOT / "include" / "sql"
 
 
+def kolom_dir() -> Path:
+    """The header matcher's data: the lexicon and the spellings of each canonical column (`sheets.headers`)."""
+    return PROJECT_ROOT / "include" / "kolom"
+
+
 def expectations_dir() -> Path:
     return PROJECT_ROOT / "expectations"
 

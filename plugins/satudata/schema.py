@@ -170,6 +170,23 @@ ANGGARAN_REALISASI_COLUMNS = (
     "realisasi_fisik",  # physical progress, percent
 )
 ANGGARAN_SHEETS = {"sub_kegiatan": "Sub Kegiatan", "realisasi": "Realisasi"}
+# Recognised in a budget file beside the staged columns: SIPD's programme and kegiatan names and the cash plan.
+ANGGARAN_EXTRA_COLUMNS = ("nama_program_apbd", "nama_giat", "rak")
+
+# Region names and codes above desa level: recognised in every kind of file (a desa given by name is
+# resolved with them; codes above desa make up a split desa code).
+REGION_COLUMNS = ("nama_provinsi", "nama_kabupaten", "nama_kecamatan", "nama_desa", "kode_provinsi",
+                  "kode_kabupaten", "kode_kecamatan", "kode_desa_bps")
+_PERSON_FILE_COLUMNS = frozenset({*DTKS_COLUMNS, *P3KE_KELUARGA_COLUMNS, *P3KE_ANGGOTA_COLUMNS,
+                                  *DTSEN_KELUARGA_COLUMNS, *DTSEN_ANGGOTA_COLUMNS, *INTERVENSI_COLUMNS, "tahap",
+                                  *REGION_COLUMNS})
+# The columns a header of each kind of file may name: registries and recipient lists share the person
+# columns (a PKH list may carry an ID DTKS); a budget recap has its own.
+COLUMNS_OF_JENIS: dict[str, frozenset[str]] = {
+    **{jenis: _PERSON_FILE_COLUMNS for jenis in ("dtks", "p3ke", "dtsen", "intervensi")},
+    "anggaran": frozenset({*ANGGARAN_SUB_KEGIATAN_COLUMNS, *ANGGARAN_REALISASI_COLUMNS, *ANGGARAN_EXTRA_COLUMNS,
+                           *REGION_COLUMNS}),
+}
 
 HUBUNGAN_KELUARGA = (
     "Kepala Keluarga",

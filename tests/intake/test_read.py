@@ -18,6 +18,7 @@ from satudata.intake.read import (
     read_submission,
     sheet_role,
 )
+from satudata.intake.rows import EXCEL_NIK
 from satudata.sheets.headers import (
     ALIASES,
 )
@@ -133,10 +134,10 @@ def test_real_xls_is_read_with_xlrd(tmp_path):
     assert frame.index.tolist() == [5, 6, 7]
     assert frame["nama"].tolist() == ["André", "Sri Rahayu", "Ña'im"]
     assert frame["kode_desa"].tolist() == ["5205012001"] * 3  # merged cell filled down, normalised
-    assert pd.isna(frame.loc[5, "nik"]) and frame.loc[6, "nik"] == "5205014507890002"
+    # a 16-digit number below 2**53 not ending in 0 cannot have been cut by Excel: kept and trusted
+    assert frame.loc[5, "nik"] == "5205014507890001" and frame.loc[6, "nik"] == "5205014507890002"
     assert frame.loc[5, "desil"] == "1" and pd.isna(frame.loc[6, "desil"])
-    assert issue_set(issues) == {(5, "nik", "nik_angka_excel", "5205014507890001"),
-                                 (6, "desil", "sel_galat_excel", "#N/A")}
+    assert issue_set(issues) == {(6, "desil", "sel_galat_excel", "#N/A")}
 
 
 def _docx_like(path: Path) -> None:
@@ -382,8 +383,10 @@ def test_csv_column_excel_rounded_to_15_digits(tmp_path):
     path = tmp_path / "bulat.csv"
     path.write_text("NIK,Nama,Kode Desa,No KK\n" + "".join(f"{n},W,5205012001,{k}\n" for n, k in zip(rounded, exact)))
     frame, issues = one(read_all(path)[1])
-    assert frame["nik"].isna().all() and frame["no_kk"].notna().all()
-    assert set(issues["aturan"]) == {"nik_angka_excel"} and len(issues) == 30
+    # kept for the linkage's loose comparison, flagged: never trusted for the exact join
+    assert frame["nik"].tolist() == rounded and frame["no_kk"].notna().all()
+    assert frame[EXCEL_NIK].all()
+    assert set(issues["aturan"]) == {"nik_mungkin_dibulatkan"} and len(issues) == 30
     # A normal column (about 1 in 10 serials end in 0) is left alone.
     mixed = exact[:27] + rounded[:3]
     path.write_text("NIK,Nama,Kode Desa,No KK\n" + "".join(f"{n},W,5205012001,{n}\n" for n in mixed))
@@ -508,11 +511,13 @@ def test_missing_required_columns(tmp_path):
     path = tmp_path / "kurang.csv"
     path.write_text("NIK,Nama,Alamat\n5205014507890001,Budi,Dusun A\n")
     error = rejected(path)
-    assert error.code == "missing_columns" and error.missing_columns == ["kode_desa", "no_kk"]
+    # every header named with confidence and still a required column missing: refused (nothing to ask about);
+    # a desa may be given by its code or by its name
+    assert error.code == "missing_columns" and error.missing_columns == ["kode_desa|nama_desa", "no_kk"]
     bps = tmp_path / "bps.csv"
     bps.write_text("NIK,Nama,KODE BPS,No KK\n5205014507890001,Budi,5205010001,5205010101010001\n")
     error = rejected(bps)
-    assert error.missing_columns == ["kode_desa"] and "bps" in error.detail.lower()
+    assert error.missing_columns == ["kode_desa|nama_desa"] and "bps" in error.detail.lower()
 
 
 def test_intervensi_needs_nik_or_kk(tmp_path):
@@ -535,20 +540,28 @@ def test_required_columns_are_known_headers():
 
 
 def test_xlsx_numeric_nik_and_kk_cells(tmp_path):
+    """A number cell of 16 digits below 2**53 whose last digit is not 0 cannot have been cut by Excel (a double
+    holds it whole; Excel's 15 digits would have made it end in 0): kept and trusted. Ending in 0, or above
+    2**53 (Papua, 91-96), it may have been rounded: a NIK is kept but flagged, a family card number dropped."""
     rows = [
         DTKS_HEADER,
-        [5205014507890001, "A", "5205012001", "5205010101010001"],  # > 15 digits: precision already gone
-        [520501450789001, "B", "5205012001", 5205010101010002],  # 15 digits, not ending in 0: still a number
+        [5205014507890001, "A", "5205012001", "5205010101010001"],  # written by a program: whole
+        [520501450789001, "B", "5205012001", 5205010101010002],  # 15 digits: not a NIK, kept as written
         ["5205014507890003", "C", 5205012001, "5205 0101 0101 0003"],
+        [5205014507890010, "D", "5205012001", 5205010101010010],  # ends in 0: maybe rounded
+        [9171014507890001, "E", "5205012001", "5205010101010004"],  # above 2**53: doubles skip integers here
     ]
     frame, issues = one(read_all(write_xlsx(tmp_path / "angka.xlsx", {"Data": rows}))[1])
-    assert frame["nik"].isna().tolist() == [True, True, False]
-    assert frame["no_kk"].tolist()[2] == "5205010101010003" and pd.isna(frame.loc[3, "no_kk"])
-    assert frame["kode_desa"].tolist() == ["5205012001"] * 3
+    assert frame["nik"].tolist() == ["5205014507890001", "520501450789001", "5205014507890003",
+                                     "5205014507890010", str(int(float(9171014507890001)))]
+    assert frame[EXCEL_NIK].fillna(False).tolist() == [False, False, False, True, True]
+    assert frame["no_kk"].tolist()[:3] == ["5205010101010001", "5205010101010002", "5205010101010003"]
+    assert pd.isna(frame.loc[5, "no_kk"])  # a family card that may be rounded would join two families
+    assert frame["kode_desa"].tolist() == ["5205012001"] * 5
     assert issue_set(issues) == {
-        (2, "nik", "nik_angka_excel", "5205014507890001"),
-        (3, "nik", "nik_angka_excel", "520501450789001"),
-        (3, "no_kk", "kk_angka_excel", "5205010101010002"),
+        (5, "nik", "nik_mungkin_dibulatkan", "5205014507890010"),
+        (5, "no_kk", "kk_mungkin_dibulatkan", "5205010101010010"),
+        (6, "nik", "nik_mungkin_dibulatkan", str(int(float(9171014507890001)))),
     }
 
 
@@ -746,7 +759,8 @@ def test_p3ke_flat_sheet_yields_families_and_members(tmp_path):
     assert keluarga["jenis_kelamin_kepala_keluarga"].tolist()[:2] == ["L", "P"]
     assert "nik" not in keluarga.columns and "desil" not in anggota.columns
     assert anggota.index.tolist() == [2, 3, 4, 5]
-    assert issue_set(ang_issues) == {(5, "nik", "nik_angka_excel", "5205014507890004")} and kel_issues.empty
+    assert anggota.loc[5, "nik"] == "5205014507890004"  # a number a program wrote: whole
+    assert ang_issues.empty and kel_issues.empty
 
 
 def test_p3ke_csv_is_flat(tmp_path):
@@ -776,9 +790,25 @@ def test_p3ke_family_sheet_person_columns_describe_the_head(tmp_path):
         == ["5205014507890001", "Budi", "L"]
 
 
-def test_p3ke_without_member_sheet(tmp_path):
+def test_p3ke_without_member_sheet_is_a_recap_of_families(tmp_path):
     path = write_xlsx(tmp_path / "keluarga_saja.xlsx", {"Keluarga": KELUARGA})
-    assert rejected(path, "p3ke").code == "sheet_missing"
+    meta, chunks = read_all(path, "p3ke")
+    assert [s.sheet for s in meta.sheets] == ["keluarga"]
+    assert {c.sheet for c in chunks} == {"keluarga"}
+
+
+def test_a_flat_recap_of_families_is_read_as_families_not_members(tmp_path):
+    """One row per family, no relationship column: the NIK and name are the head's, no member is made up."""
+    rows = [["ID Keluarga DTSEN", "Kode Desa", "No KK", "NIK", "Nama", "Desil Nasional", "Jumlah ART"]]
+    rows += [[f"DT-{i}", "5205012001", f"520501010101000{i}", f"520501450789000{i}", f"KK {i}", str(i), "4"]
+             for i in range(1, 7)]
+    path = tmp_path / "rekap_dtsen.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    meta, chunks = read_all(path, "dtsen")
+    assert [s.sheet for s in meta.sheets] == ["keluarga"] and not meta.sheets[0].flat
+    keluarga, _ = one(chunks, "keluarga")
+    assert {c.sheet for c in chunks} == {"keluarga"} and len(keluarga) == 6
+    assert keluarga["nik_kepala_keluarga"].tolist()[0] == "5205014507890001"
 
 
 def test_p3ke_missing_column_in_member_sheet(tmp_path):

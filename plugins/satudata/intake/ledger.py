@@ -1,7 +1,8 @@
 """The submission ledger, `meta.submission`: every file ever received, what became of it, and why.
 
 Statuses: `received` (archived, not yet processed), `processing`, then one of `accepted`, `partial`,
-`rejected`, `duplicate`. An accepted submission replaces what it covers of older ones (`intake.cakupan`:
+`rejected`, `duplicate`, or held for the operator's answer: `menunggu_pemetaan` (a column to confirm) or
+`ditahan` (totals that do not add up). An accepted submission replaces what it covers of older ones (`intake.cakupan`:
 `cara_kirim` says how, `penggantian` what it replaced); one none of whose rows stays active is marked
 `superseded_by` the newest that covers it. Nothing is ever deleted.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 UNFINISHED = ("received", "processing")
 FINISHED = ("accepted", "partial", "rejected", "duplicate")
+HELD = ("menunggu_pemetaan", "ditahan")  # waiting for the operator's answer (`intake.pemetaan`); nothing staged
 STAGED = ("accepted", "partial")
 
 _COLUMNS = (

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from satudata.normalise.nik import ZERO_WIDTH, clean_id_cells, clean_nik_cells
+from satudata.normalise.nik import ZERO_WIDTH, clean_id_cells, excel_number_cells
 from satudata.normalise.periode import MONTH_PATTERN
 from satudata.reference.wilayah import normalise_kode
 from satudata.sheets.headers import exact_canonical
@@ -31,6 +31,8 @@ ID_COLUMNS = ("id_dtks", "id_keluarga_p3ke", "id_individu_p3ke", "id_keluarga_dt
 KODE_COLUMNS = ("kode_desa", "kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_desa_bps")
 NUMERIC_TEXT_COLUMNS = ("desil", "nilai_bantuan", "jumlah_anggota")
 KEY_COLUMNS = (*NIK_COLUMNS, *KK_COLUMNS, *ID_COLUMNS)
+# A row with a digit in one of these is a record, never a total or signature line (a budget line has a code).
+ROW_KEY_COLUMNS = (*KEY_COLUMNS, "kode_sub_giat", "kode_giat", "kode_program_apbd")
 REGION_EXTRA_COLUMNS = (
     "nama_provinsi", "nama_kabupaten", "nama_kecamatan", "nama_desa",
     "kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_desa_bps",
@@ -57,7 +59,7 @@ _SIGNATURE = re.compile(
     r"^(mengetahui|diketahui|menyetujui|disetujui|dibuat oleh|yang membuat|yang menyerahkan|yang menerima"
     r"|pembuat daftar|ttd|tanda tangan|kepala (dinas|bidang|badan|desa|seksi|kantor|bappeda|sub|bagian|kelurahan)"
     r"|sekretaris|plt|plh|a ?n bupati|an walikota|a ?n kepala|nip\b|pembina|penata|catatan|keterangan\s*:"
-    r"|operator|petugas|pejabat|bupati|walikota|camat)"
+    r"|operator|petugas|pejabat|bupati|walikota|camat)\b"  # whole words: "Pembinaan ..." is a line, not a signature
 )
 _PLACE_DATE = re.compile(rf"(?i)^[a-z .'-]{{3,40}},\s*[0-9]{{1,2}}\s+({MONTH_PATTERN})\.?\s+[0-9]{{4}}$")
 _NUMBERING_CELL = re.compile(r"^\(?[0-9]{1,3}\)?$")
@@ -86,6 +88,17 @@ class SheetState:
     first_chunk: bool = True
     after_signature: bool = False
     seen_families: set[str] = field(default_factory=set)
+    control_rows: list[ControlRow] = field(default_factory=list)  # total rows: not data, checked against it
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (baris, why): rows read as not data
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    """A sum, subtotal or total row of the file: never staged, its figures checked against the lines."""
+
+    baris: int
+    label: str  # what the row says ("JUMLAH", "Sub Total Kec. Woja")
+    cells: dict[str, str]  # canonical column -> the row's text there
 
 
 @dataclass
@@ -127,10 +140,12 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
     for col, mask in errors.items():
         present[col] = present[col] & ~mask
     has_data = present.to_numpy().any(axis=1)
-    # A key (NIK, KK, id) counts only when it has a digit: "Grand Total" in the NIK column is no key.
+    # A key (NIK, KK, id, a budget code) counts only when it has digits.
     has_key = np.zeros(n, dtype=bool)
-    for col in (c for c in KEY_COLUMNS if c in frame.columns):
-        has_key |= (present[col] & frame[col].str.contains("[0-9]", regex=True).fillna(False)).to_numpy(bool)
+    for col in (c for c in ROW_KEY_COLUMNS if c in frame.columns):
+        # a run of digits ("Grand Total", "JUMLAH 5 KPM" in the NIK column are no key); a budget code any digit
+        digits = "[0-9]" if col not in KEY_COLUMNS else "[0-9]{4}"
+        has_key |= (present[col] & frame[col].str.contains(digits, regex=True).fillna(False)).to_numpy(bool)
     keep = has_data.copy()
 
     # Repeated header rows (files glued together, page headers).
@@ -169,6 +184,7 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
     after = state.after_signature
     if len(candidates) or after:
         if after:
+            _skip(state, raw.index, keep & ~has_key, "tanda_tangan")
             keep &= has_key
         else:
             rows = raw.row_cells(candidates)
@@ -177,10 +193,16 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
                 kind = _footer_kind(first) if first else None
                 if kind is not None:
                     keep[pos] = False
+                if kind == "total":
+                    state.control_rows.append(ControlRow(int(raw.index[pos]), first.strip(), {
+                        c: frame[c].iloc[pos] for c in frame.columns if not pd.isna(frame[c].iloc[pos])}))
                 if kind == "signature":
                     after = True
-                    later = np.arange(pos + 1, n)
-                    keep[later] &= has_key[later]
+                    below = np.zeros(n, dtype=bool)
+                    below[pos + 1:] = keep[pos + 1:] & ~has_key[pos + 1:]
+                    below[pos] = True
+                    _skip(state, raw.index, below, "tanda_tangan")
+                    keep &= ~below
                     break
         state.after_signature = after
 
@@ -216,13 +238,17 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
         if numeric is not None:
             numeric = numeric[keep]
         if col in NIK_COLUMNS or col in KK_COLUMNS:
-            cleaned, flagged = clean_nik_cells(s, numeric)
-            rounded = _rounded_column(cleaned)
-            damaged = (flagged | rounded) & s.notna()
-            add(damaged, col, "kk_angka_excel" if col in KK_COLUMNS else "nik_angka_excel", s)
-            if col == "nik" and damaged.any():  # the damage flag travels to staging (`nik_angka_excel`)
-                frame[EXCEL_NIK] = damaged
-            frame[col] = cleaned.mask(flagged | rounded)
+            cleaned, lost, maybe = excel_number_cells(s, numeric)
+            maybe = (maybe | _rounded_column(cleaned.mask(lost))) & ~lost & s.notna()
+            lost = lost & s.notna()
+            kind = "kk" if col in KK_COLUMNS else "nik"
+            add(lost, col, f"{kind}_angka_excel", s)
+            add(maybe, col, f"{kind}_mungkin_dibulatkan", s)
+            if col == "nik" and (lost | maybe).any():  # the damage flag travels to staging (`nik_angka_excel`)
+                frame[EXCEL_NIK] = lost | maybe
+            # A NIK that may be rounded is kept (the linkage compares it loosely, never joins on it); a family
+            # card number that may be rounded is not: it would put two families on one card.
+            frame[col] = cleaned.mask(lost | (maybe if col in KK_COLUMNS else False))
         elif col in ID_COLUMNS:
             cleaned, flagged = clean_id_cells(s, numeric)
             add(flagged & s.notna(), col, "id_angka_excel", s)
@@ -240,6 +266,10 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
         cell_issues = cell_issues.sort_values("baris", kind="stable", ignore_index=True)
         cell_issues["baris"] = cell_issues["baris"].astype("int64")
     return frame, cell_issues
+
+
+def _skip(state: SheetState, index: np.ndarray, mask: np.ndarray, why: str) -> None:
+    state.skipped.extend((int(b), why) for b in index[mask])
 
 
 def _rounded_column(cleaned: pd.Series) -> pd.Series:
@@ -281,6 +311,19 @@ def _compose_kode_desa(frame: pd.DataFrame) -> None:
     frame["kode_desa"] = composed.fillna(desa).astype("string")
 
 
-__all__ = ["EXCEL_ERRORS", "EXCEL_NIK", "ID_COLUMNS", "KEY_COLUMNS", "KK_COLUMNS", "KODE_COLUMNS", "NIK_COLUMNS", "REGION_EXTRA_COLUMNS",
-           "RawChunk",
-           "SheetState", "empty_issues", "finish_chunk"]
+__all__ = [
+    "EXCEL_ERRORS",
+    "EXCEL_NIK",
+    "ID_COLUMNS",
+    "KEY_COLUMNS",
+    "KK_COLUMNS",
+    "KODE_COLUMNS",
+    "NIK_COLUMNS",
+    "REGION_EXTRA_COLUMNS",
+    "ROW_KEY_COLUMNS",
+    "ControlRow",
+    "RawChunk",
+    "SheetState",
+    "empty_issues",
+    "finish_chunk",
+]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -21,20 +20,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
-from satudata.intake import journal, ledger
+from satudata.intake import journal, ledger, pemetaan
 from satudata.intake.cakupan import describe
 from satudata.intake.messages import JENIS_LABELS, format_message
 from satudata.intake.scan import (
+    PEMETAAN_JENIS,
     REVIEW_JENIS,
     Candidate,
     archive_copy,
     clean_stale_partials,
     find_candidates,
+    regional_folder,
     remove_from_inbox,
 )
-from satudata.normalise.periode import nama_tanggal, period_from_name
+from satudata.normalise.periode import nama_tanggal
 from satudata.reference.wilayah import Wilayah
 from satudata.sheets.sniff import label_for_name
+from satudata.sheets.workbook import FileRejected as FileRejectedError
 from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
 
@@ -87,7 +89,8 @@ class ProcessResult:
 
 
 def _known_regencies() -> set[str]:
-    return {r.kode for r in Wilayah.load().regions() if r.level == "kabupaten"}
+    """The folders the inbox takes: every regency's code, and every province's (for its own budget)."""
+    return {r.kode for r in Wilayah.load().regions() if r.level in ("kabupaten", "provinsi")}
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -155,7 +158,8 @@ def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: 
                 archive_path=archived.relative_to(settings.folder("archive")).as_posix(),
                 sha256=sha,
                 size_bytes=candidate.size,
-                kode_kab=_text(candidate.kode_kab[:4]) if candidate.kode_kab else "",
+                # a folder that is no region code is recorded as none, never cut to look like one
+                kode_kab=_text(candidate.kode_kab) if regional_folder(candidate.kode_kab) else "",
                 jenis=_text(candidate.jenis[:20]),
                 received_at=received,
                 status="duplicate" if duplicate else "received",
@@ -188,6 +192,13 @@ def answer_duplicate(settings: Settings, engine: Engine, submission_id: int) -> 
 
 
 # --- processing --------------------------------------------------------------------------------
+
+
+class _FileHeld(Exception):
+    def __init__(self, code: str, detail: dict | None = None):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail or {}
 
 
 class _FileRefused(Exception):
@@ -233,36 +244,48 @@ def process_submission(settings: Settings, submission_id: int, *, run_id: str | 
 
 def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
              options: IntakeOptions, handlers: Mapping[str, Handler]) -> ProcessResult:
-    from satudata.intake.read import FileRejected, ReadOptions, read_submission
-    from satudata.intake.stage import SubmissionStager
+    from satudata.intake.read import FileRejected, MappingNeeded, ReadOptions, read_submission
+    from satudata.intake.stage import PeriodConflict, SubmissionStager
 
-    if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder"):
+    if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder", "jenis_provinsi"):
         return finish_rejected(settings, engine, submission, submission.reason_code,
                                 {"folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
+    path = settings.folder("archive") / submission.archive_path
+    if pemetaan.is_answer(path):  # an answer to a held file's questions, wherever the operator dropped it
+        return _process_answer(settings, engine, submission, path, options, handlers)
+    if submission.jenis == PEMETAAN_JENIS:
+        return finish_rejected(settings, engine, submission, "jawaban_tidak_terbaca",
+                                {"detail": "no answer sheet with an answer code"}, None, None, (0, 0, 0, 0))
     if submission.jenis in handlers:  # clerical-review answers: decisions, not rows to stage
         return handlers[submission.jenis](settings, engine, submission)
     if submission.jenis == REVIEW_JENIS:
         raise RuntimeError(f"submission {submission.submission_id} is a review answer: process it through "
                            "satudata.pipeline, which routes it to harmonisation")
-    path = settings.folder("archive") / submission.archive_path
-    read_options = ReadOptions(chunk_rows=options.chunk_rows, max_uncompressed_bytes=options.max_uncompressed_bytes)
+    with engine.connect() as conn:
+        known = pemetaan.known_for(conn, submission.kode_kab, submission.jenis)
+    read_options = ReadOptions(chunk_rows=options.chunk_rows, max_uncompressed_bytes=options.max_uncompressed_bytes,
+                               known_mappings=known)
     stager = SubmissionStager(settings, submission, options)
+    stager.accept_totals = bool(submission.reason.get("terima_total"))
     try:
         meta, chunks = read_submission(path, submission.jenis, read_options)
-        stager.set_meta(meta, period_from_name(submission.file_name))
+        stager.set_meta(meta)
         with engine.begin() as conn:
             stager.clear_previous(conn)
             for chunk in chunks:
                 stager.add_chunk(conn, chunk)
             stager.finish_chunks(conn)
             verdict = stager.verdict()
+            if verdict.status == "ditahan":
+                raise _FileHeld(verdict.reason_code, verdict.reason_detail)
             if verdict.refused:
                 raise _FileRefused(verdict.reason_code, verdict.reason_detail)
             stager.commit_staged(conn, verdict)
             report = _write_report(settings, submission, status=verdict.status, reason_code=None,
                                    reason_detail=None, counts=verdict.counts, issues=stager.issues(),
                                    rejected=stager.rejected_rows(), meta=meta, periode=stager.periode,
-                                   penggantian=_replacement_lines(submission, stager.penggantian))
+                                   penggantian=_replacement_lines(submission, stager.penggantian),
+                                   catatan=stager.notes())
             stager.record(conn, verdict, report)
         log.info("submission %d (%s): %s, %d/%d rows staged", submission.submission_id, submission.inbox_path,
                  verdict.status, verdict.counts[1], verdict.counts[0])
@@ -277,6 +300,16 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
         if code == "missing_columns" and stager.looks_like_bps(exc):
             code = "bps_coding"
         return finish_rejected(settings, engine, submission, code, detail, None, None, (0, 0, 0, 0))
+    except PeriodConflict as exc:
+        return finish_rejected(settings, engine, submission, "periode_bertentangan",
+                                {"periode": exc.found.periode, "periode_lain": list(exc.found.lain)}, None, None,
+                                (0, 0, 0, 0))
+    except MappingNeeded as exc:
+        return finish_held(settings, engine, submission, "menunggu_pemetaan", "menunggu_pemetaan",
+                           _questions_detail(exc.sheets), pertanyaan=exc.sheets)
+    except _FileHeld as exc:
+        return finish_held(settings, engine, submission, "ditahan", exc.code, exc.detail, stager=stager,
+                           periode=stager.periode)
     except _FileRefused as exc:
         return finish_rejected(settings, engine, submission, exc.code, exc.detail, stager.issues(),
                                 stager.all_rows_for_rejection(), stager.verdict().counts_rejected_file(),
@@ -301,6 +334,93 @@ def finish_rejected(settings, engine, submission, code, detail, issues, rejected
     log.warning("submission %d (%s) rejected: %s %s", submission.submission_id, submission.inbox_path, code,
                 json.dumps(detail, default=str, ensure_ascii=False)[:500])
     return result_of(final, [])
+
+
+def finish_held(settings, engine, submission, status: str, code: str, detail: dict, *, pertanyaan=None,
+                stager=None, periode: str | None = None) -> ProcessResult:
+    """A file we must ask about: nothing staged; its answer carries the questions (`intake.pemetaan`)."""
+    code_jawaban = pemetaan.answer_code(submission.submission_id, submission.sha256)
+    report = _write_report(settings, submission, status=status, reason_code=code, reason_detail=detail,
+                           counts=stager.verdict().counts if stager else (0, 0, 0, 0),
+                           issues=stager.issues() if stager else None, rejected=None, periode=periode,
+                           kode_jawaban=code_jawaban, pertanyaan=pertanyaan,
+                           total_tidak_cocok=detail.get("total_tidak_cocok"))
+    with engine.begin() as conn:
+        if stager is not None:
+            stager.record_rejected_file(conn)
+        ledger.update(conn, submission.submission_id, status=status, reason_code=code, reason_detail=detail,
+                      processed_at=datetime.now(UTC), report_path=report, periode=periode or submission.periode,
+                      rows_total=0, rows_accepted=0, rows_rejected=0, rows_warning=0)
+        final = ledger.get(conn, submission.submission_id)
+    log.warning("submission %d (%s) held (%s): the answer %s asks the operator", submission.submission_id,
+                submission.inbox_path, code, report)
+    return result_of(final, [])
+
+
+def _questions_detail(sheets) -> dict:
+    return {"pertanyaan": [{"lembar": s.sumber_lembar or "CSV", "kolom": [f"{q.huruf}: {q.judul}" for q in s.asked],
+                            "hilang": s.hilang} for s in sheets],
+            "kolom": sorted({m for s in sheets for m in s.hilang})}
+
+
+def _process_answer(settings, engine, submission, path, options, handlers) -> ProcessResult:
+    """An operator's answer to a held file: mappings stored (or the totals decision kept), then the held file
+    processed again at once; a wrong or incomplete answer is refused and the held file keeps waiting."""
+    try:
+        answer = pemetaan.read_answer(path)
+    except (pemetaan.AnswerError, FileRejectedError) as exc:
+        return finish_rejected(settings, engine, submission, "jawaban_tidak_terbaca", {"detail": str(exc)}, None,
+                                None, (0, 0, 0, 0))
+    with engine.connect() as conn:
+        try:
+            held = ledger.get(conn, answer.submission_id)
+        except KeyError:
+            held = None
+    refusal = _answer_refusal(submission, answer, held)
+    if refusal is not None:
+        return finish_rejected(settings, engine, submission, refusal, {"kiriman": answer.submission_id}, None, None,
+                                (0, 0, 0, 0))
+    if answer.problems:
+        issues = pd.DataFrame(answer.problems, columns=["baris", "kolom", "aturan", "nilai"])
+        return finish_rejected(settings, engine, submission, "jawaban_belum_lengkap",
+                                {"kiriman": held.submission_id, "berkas": held.file_name}, issues, None,
+                                (len(answer.problems), 0, len(answer.problems), 0))
+    by = answer.diisi_oleh or f"operator {submission.kode_kab}"
+    with engine.begin() as conn:
+        for signature, table in answer.tables.items():
+            header = [table["header"][p] for p in sorted(table["header"])]
+            pemetaan.store(conn, kode_kab=held.kode_kab, jenis=held.jenis, signature=signature,
+                           lembar=table["lembar"], header=header, mapping=table["pemetaan"],
+                           asked=held.submission_id, answered=submission.submission_id, by=by)
+        decision = {"jawaban": submission.submission_id, "oleh": by}
+        if answer.keputusan_total == "rincian":
+            decision["terima_total"] = True
+        ledger.update(conn, held.submission_id, status="received", reason_detail=decision, attempts=0)
+    detail = {"kiriman": held.submission_id, "berkas": held.file_name, "tabel": len(answer.tables),
+              "keputusan_total": answer.keputusan_total}
+    report = _write_report(settings, submission, status="accepted", reason_code="jawaban_diterima",
+                           reason_detail=detail, counts=(0, 0, 0, 0), issues=None, rejected=None)
+    with engine.begin() as conn:
+        ledger.update(conn, submission.submission_id, status="accepted", reason_code="jawaban_diterima",
+                      reason_detail=detail, processed_at=datetime.now(UTC), report_path=report, periode=held.periode,
+                      rows_total=0, rows_accepted=0, rows_rejected=0, rows_warning=0)
+        answered = ledger.get(conn, submission.submission_id)
+    log.info("submission %d answers held submission %d (%s): processing it again", submission.submission_id,
+             held.submission_id, by)
+    if answer.keputusan_total != "kirim_ulang":
+        process_submission(settings, held.submission_id, options=options, handlers=handlers)
+    return result_of(answered, [])
+
+
+def _answer_refusal(submission, answer, held) -> str | None:
+    """Why an answer cannot be used: no such held file, another regency's, already answered."""
+    if held is None or not held.sha256.startswith(answer.sha_prefix):
+        return "jawaban_kiriman_tidak_dikenal"
+    if held.kode_kab != submission.kode_kab:
+        return "jawaban_kabupaten_lain"
+    if held.status not in ledger.HELD:
+        return "jawaban_sudah_diproses"
+    return None
 
 
 def result_of(submission: ledger.Submission, staged: list[str]) -> ProcessResult:
@@ -331,12 +451,14 @@ def _replacement_lines(submission: ledger.Submission, record: dict | None) -> li
 def _write_report(settings: Settings, submission: ledger.Submission, *, status: str, reason_code: str | None,
                   reason_detail: dict | None, counts: tuple[int, int, int, int], issues: pd.DataFrame | None,
                   rejected: pd.DataFrame | None, meta=None, periode: str | None = None,
-                  duplicate_of: str | None = None, penggantian: list[str] | None = None) -> str:
+                  duplicate_of: str | None = None, penggantian: list[str] | None = None,
+                  catatan: list[str] | None = None, kode_jawaban: str | None = None, pertanyaan=None,
+                  total_tidak_cocok: list[dict] | None = None) -> str:
     """Write `outbox/<kode_kab>/<file>.laporan.xlsx`; returns its path relative to outbox/."""
     from satudata.intake.report import ReportSummary, write_report
     from satudata.intake.scan import safe_name
 
-    regency = submission.kode_kab if re.fullmatch(r"[0-9]{4}", submission.kode_kab or "") else "_tanpa_kabupaten"
+    regency = submission.kode_kab if regional_folder(submission.kode_kab) else "_tanpa_kabupaten"
     name = f"{safe_name(submission.file_name)}.laporan.xlsx"
     target = settings.folder("outbox") / regency / name
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -351,8 +473,11 @@ def _write_report(settings: Settings, submission: ledger.Submission, *, status: 
         header_row=sheet.header_row if sheet else None,
         column_map=({f"[{s.sheet}] {k}": v for s in meta.sheets for k, v in s.column_map.items()}
                     if meta is not None else None),
+        keyakinan=({f"[{s.sheet}] {k}": ("dikonfirmasi operator" if s.dikonfirmasi else f"{round(v * 100)}%")
+                    for s in meta.sheets for k, v in s.keyakinan.items()} if meta is not None else None),
         unmapped_columns=([u for s in meta.sheets for u in s.unmapped_columns] if meta is not None else None),
-        penggantian=penggantian,
+        penggantian=penggantian, catatan=catatan, kode_jawaban=kode_jawaban, pertanyaan=pertanyaan,
+        total_tidak_cocok=total_tidak_cocok,
     )
     write_report(target, summary, issues if issues is not None else _empty_issues(), rejected)
     return target.relative_to(settings.folder("outbox")).as_posix()

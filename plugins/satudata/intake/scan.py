@@ -34,9 +34,12 @@ log = logging.getLogger(__name__)
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 IGNORED_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock", ".~lock")
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store", "icon\r"}
+PROVINCE_JENIS = ("anggaran", "pemetaan")  # what a province folder takes: its own APBD recap (and answers)
 REVIEW_JENIS = "review"  # clerical-review answers come back through the inbox too (harmonisation)
-KNOWN_JENIS = (*JENIS, REVIEW_JENIS)
+PEMETAAN_JENIS = "pemetaan"  # answers to a held file's questions (intake.pemetaan), though any folder will do
+KNOWN_JENIS = (*JENIS, REVIEW_JENIS, PEMETAAN_JENIS)
 _KODE_KAB = re.compile(r"^[0-9]{4}$")
+_KODE_PROV = re.compile(r"^[0-9]{2}$")
 _UNSAFE = re.compile(r"[^0-9A-Za-z._ -]+")
 
 
@@ -75,13 +78,22 @@ def safe_name(name: str, limit: int = 120) -> str:
     return base
 
 
+def is_province(kode: str) -> bool:
+    """A province's folder (`inbox/52/`): two digits, where a regency's has four."""
+    return bool(_KODE_PROV.match(kode or ""))
+
+
 def _problem_for(kode_kab: str, jenis: str, name: str, known_regencies: set[str] | None) -> str | None:
-    if not kode_kab:
+    """Why a file's place in the inbox cannot be taken: a folder that is exactly a known regency (4 digits) or
+    province (2 digits, for its own budget only), and a known jenis folder under it."""
+    if not kode_kab or not (_KODE_KAB.match(kode_kab) or _KODE_PROV.match(kode_kab)):
         return "unknown_regency_folder"
-    if not _KODE_KAB.match(kode_kab) or (known_regencies is not None and kode_kab not in known_regencies):
+    if known_regencies is not None and kode_kab not in known_regencies:
         return "unknown_regency_folder"
     if jenis not in KNOWN_JENIS:
         return "unknown_jenis"
+    if is_province(kode_kab) and jenis not in PROVINCE_JENIS:
+        return "jenis_provinsi"
     return None
 
 
@@ -139,7 +151,7 @@ def archive_copy(candidate: Candidate, archive_root: Path, received: datetime) -
     For a symlink the link itself is archived as a tiny text file naming its target: the target is
     never opened.
     """
-    regency = candidate.kode_kab if _KODE_KAB.match(candidate.kode_kab) else "_tanpa_kabupaten"
+    regency = candidate.kode_kab if regional_folder(candidate.kode_kab) else "_tanpa_kabupaten"
     folder = archive_root / regency / received.strftime("%Y-%m-%d")
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -193,6 +205,11 @@ def remove_from_inbox(candidate: Candidate, quarantine_root: Path) -> None:
         except OSError:
             break
         parent, inbox_depth = parent.parent, inbox_depth - 1
+
+
+def regional_folder(kode: str) -> bool:
+    """A regency's (4 digits) or province's (2 digits) code: the name of its archive and outbox folders."""
+    return bool(_KODE_KAB.match(kode or "") or _KODE_PROV.match(kode or ""))
 
 
 def clean_stale_partials(archive_root: Path, older_than_seconds: float = 86_400) -> int:

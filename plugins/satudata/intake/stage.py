@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,9 @@ from sqlalchemy.engine import Connection
 from satudata.config import Settings
 from satudata.intake import cakupan, ledger
 from satudata.intake.cakupan import normalise_tahap, tahap_from_name
+from satudata.intake.plans import TABLE_ROLES
 from satudata.intake.rows import EXCEL_NIK
+from satudata.intake.totals import Reconciler
 from satudata.intake.validate import (
     FAMILY_SUITES,
     ISSUE_COLUMNS,
@@ -33,6 +36,7 @@ from satudata.intake.validate import (
     derive,
     issues_from_result,
 )
+from satudata.normalise.periode import understand_periode
 from satudata.schema import FAMILY_REGISTRIES
 from satudata.warehouse.engine import bulk_insert
 
@@ -54,12 +58,52 @@ STAGING_COLUMNS = {
     "dtsen_anggota": ["id_keluarga_dtsen", "id_individu_dtsen", "no_kk", *_PERSON],
     "intervensi": ["kode_program", "tahap", "nik", "nik_valid", "nik_angka_excel", "no_kk", "nama", "tanggal_lahir",
                    "tanggal_lahir_teks", "kode_desa", "kode_kecamatan", "alamat", "nilai_bantuan", "tanggal_salur"],
-    "anggaran": ["lembar", "tahun_anggaran", "kode_skpd", "nama_skpd", "kode_program_apbd", "kode_giat", "kode_sub_giat",
-                 "nama_sub_giat", "nama_dana", "pagu", "bulan", "realisasi_anggaran", "realisasi_fisik", "kelompok_teks",
-                 "strategi_teks", "kode_program", "kode_desa", "kode_kecamatan"],
+    "anggaran": ["lembar", "tahun_anggaran", "kode_skpd", "nama_skpd", "kode_program_apbd", "nama_program_apbd",
+                 "kode_giat", "nama_giat", "kode_sub_giat", "nama_sub_giat", "nama_dana", "pagu", "rak", "bulan",
+                 "realisasi_anggaran", "realisasi_fisik", "kelompok_teks", "strategi_teks", "kode_program", "kode_desa",
+                 "kode_kecamatan"],
 }
-_NUMBERS = {"pagu": "Float64", "realisasi_anggaran": "Float64", "realisasi_fisik": "Float64", "bulan": "Int64",
+_NUMBERS = {"pagu": "Float64", "rak": "Float64", "realisasi_anggaran": "Float64", "realisasi_fisik": "Float64",
+            "bulan": "Int64",
             "tahun_anggaran": "Int64"}
+
+
+_TITLE_OPD = re.compile(r"(?i)\b(?:skpd|opd|perangkat daerah|unit skpd|sub unit)\s*[:=]\s*"
+                        r"(?P<kode>[0-9X]{1,2}(?:\.[0-9X]{1,4}){1,8})?\s*(?P<nama>[^:]{3,120})?$")
+
+
+class PeriodConflict(Exception):
+    """The file name and the title rows name different periods."""
+
+    def __init__(self, found):
+        super().__init__(f"{found.periode} vs {', '.join(found.lain)}")
+        self.found = found
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """[3, 4, 5, 9] -> '3–5, 9' (at most ten ranges, then '…')."""
+    ranges: list[str] = []
+    start = previous = None
+    for row in sorted(set(rows)):
+        if start is None:
+            start = previous = row
+        elif row == previous + 1:
+            previous = row
+        else:
+            ranges.append(f"{start}" if start == previous else f"{start}–{previous}")
+            start = previous = row
+    if start is not None:
+        ranges.append(f"{start}" if start == previous else f"{start}–{previous}")
+    return ", ".join(ranges[:10]) + (", …" if len(ranges) > 10 else "")
+
+
+def _mismatch_detail(mismatches) -> dict:
+    """The totals that do not add up, for the answer: where, the file's figure, ours and the difference."""
+    return {"total_tidak_cocok": [
+        {"lembar": SHEET_LABEL.get(c.sheet, c.sheet), "baris": c.baris, "label": c.label, "kolom": c.kolom,
+         "nilai_berkas": str(c.nilai_berkas), "nilai_rincian": str(c.nilai_rincian), "selisih": str(c.selisih),
+         "baris_rincian": c.baris_rincian} for c in mismatches[:50]],
+        "jumlah": len(mismatches)}
 
 
 def tingkat_of(aturan: str) -> str:
@@ -97,6 +141,7 @@ class SubmissionStager:
         self.runner = SuiteRunner.for_folder(settings.data_dir / "gx")
         self.periode: str | None = submission.periode
         self.periode_sumber: str | None = None
+        self.periode_found = None  # normalise.periode.PeriodeFound: what the period was read from
         self.file_programmes: list[str] = []
         self.tahap_in_name: str | None = None
         self.penggantian: dict | None = None
@@ -107,29 +152,94 @@ class SubmissionStager:
         self._programmes_seen: set[str] = set()
         self._pending_members: list = []
         self._families_done = False
+        self._budget_chunks: dict[str, list] = {}  # a budget's tables are read whole: parents need their children
+        self.reconciler = Reconciler(submission.jenis)
+        self.skipped: list[tuple[str, int, str]] = []  # (sheet, baris, why): rows read as not data
+        self.accept_totals = False  # the operator confirmed the lines stand although a total differs
         self._total = self._rejected_rows = self._warning_rows = 0
         self._desa_present = self._desa_known = self._desa_outside = self._desa_unknown = self._bps_like = 0
         self._outside_regencies: Counter[str] = Counter()
+        self._desa_from_names = 0
+        self._opd_from_title_rows = 0
 
     # -- setup ---------------------------------------------------------------------------------
 
-    def set_meta(self, meta, period_in_name: str | None) -> None:
+    def set_meta(self, meta) -> None:
+        """The period: the file name's, else the title rows' (a quarter is its first month), else the month it
+        arrived, which the answer says. Name and title naming different periods: refused, never chosen."""
         self.meta = meta
-        if period_in_name:
-            self.periode, self.periode_sumber = period_in_name, "nama_berkas"
-        elif getattr(meta, "periode", None):
-            self.periode, self.periode_sumber = meta.periode, "isi_berkas"
+        found = understand_periode(self.submission.file_name, list(getattr(meta, "title_lines", []) or []))
+        if found is not None and found.lain:
+            raise PeriodConflict(found)
+        if found is not None:
+            self.periode, self.periode_sumber, self.periode_found = found.periode, found.sumber, found
         else:
             self.periode, self.periode_sumber = self.submission.received_at.strftime("%Y-%m"), "tanggal_terima"
         if self.submission.jenis == "intervensi":
             self.file_programmes = self.params.programmes.codes_in_file_name(self.submission.file_name)
             self.tahap_in_name = tahap_from_name(self.submission.file_name)
 
+    def _with_title_opd(self, frame: pd.DataFrame) -> pd.DataFrame:
+        kode, nama = self._opd_from_title()
+        if kode is None and nama is None:
+            return frame
+        frame = frame.copy()
+        for column, value in (("kode_skpd", kode), ("nama_skpd", nama)):
+            if value is None:
+                continue
+            present = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+            empty = present.isna()
+            if empty.any():
+                frame[column] = present.astype("string").mask(empty, value)
+                self._opd_from_title_rows += int(empty.sum())
+        return frame
+
+    def _opd_from_title(self) -> tuple[str | None, str | None]:
+        """A budget file of one OPD names it in its title rows ("SKPD : 1.06.0.00.0.00.01.0000 Dinas Sosial",
+        an LRA export): its lines take it when they have no OPD of their own."""
+        for line in getattr(self.meta, "title_lines", []) or []:
+            found = _TITLE_OPD.search(line)
+            if found:
+                kode, nama = found.group("kode"), (found.group("nama") or "").strip(" -:")
+                return kode, nama or None
+        return None, None
+
+    def notes(self) -> list[str]:
+        """What the answer must say the file's reading assumed or left out (`catatan_*` of the catalogue)."""
+        from satudata.intake.messages import format_message
+        from satudata.normalise.periode import periode_text
+
+        notes = []
+        if self.periode_sumber == "tanggal_terima":
+            notes.append(format_message("catatan_periode_terima", periode=periode_text(self.periode)))
+        elif self.periode_found is not None and self.periode_found.bentuk != "bulan":
+            where = "nama berkas" if self.periode_found.sumber == "nama_berkas" else "judul lembar"
+            notes.append(format_message("catatan_periode_triwulan", teks=self.periode_found.teks, tempat=where,
+                                        periode=periode_text(self.periode)))
+        for sheet in sorted({s for s, _, _ in self.skipped}):
+            rows = [b for s, b, _ in self.skipped if s == sheet]
+            notes.append(format_message("catatan_baris_dilewati", jumlah=len(rows), baris=_row_ranges(rows),
+                                        lembar=SHEET_LABEL.get(sheet, sheet)))
+        if self._opd_from_title_rows:
+            kode, nama = self._opd_from_title()
+            notes.append(format_message("catatan_opd_judul", jumlah=self._opd_from_title_rows,
+                                        opd=" ".join(v for v in (kode, nama) if v)))
+        if self._desa_from_names:
+            notes.append(format_message("catatan_desa_dari_nama", jumlah=self._desa_from_names))
+        if self.reconciler.filled:
+            notes.append(format_message("catatan_rincian_rekening", jumlah=len(self.reconciler.filled)))
+        checks = self.reconciler.checks()
+        if checks and all(c.cocok for c in checks):
+            notes.append(format_message("catatan_total_cocok", jumlah=len(checks)))
+        elif checks and self.accept_totals:
+            notes.append(format_message("catatan_total_diterima", jumlah=sum(not c.cocok for c in checks)))
+        return notes
+
     def clear_previous(self, conn: Connection) -> None:
         """A retry replaces whatever an earlier attempt of this submission wrote."""
         sid = {"s": self.submission.submission_id}
         for table in (*STAGING_TABLE.values(), "staging.baris_ditolak", "meta.validation_issue",
-                      "meta.validation_result", "meta.cakupan_kiriman"):
+                      "meta.validation_result", "meta.cakupan_kiriman", "meta.total_kendali"):
             conn.execute(sa.text(f"DELETE FROM {table} WHERE submission_id = :s"), sid)
 
     # -- chunks --------------------------------------------------------------------------------
@@ -138,22 +248,42 @@ class SubmissionStager:
         suite = SUITE_BY_SHEET.get((self.submission.jenis, chunk.sheet))
         if suite is None:
             raise ValueError(f"no suite for jenis {self.submission.jenis!r} sheet {chunk.sheet!r}")
+        self.skipped.extend((chunk.sheet, baris, why) for baris, why in chunk.skipped)
+        if self.submission.jenis in TABLE_ROLES:
+            self._budget_chunks.setdefault(chunk.sheet, []).append(chunk)
+            return
         # A registry's members are checked against its family sheet: families first, whatever the file's order.
         if suite in FAMILY_SUITES and FAMILY_SUITES[suite][1] == "anggota" and not self._families_done:
             self._pending_members.append(chunk)
             return
+        self.reconciler.observe(chunk.sheet, chunk.frame, chunk.control_rows)
         self._validate_and_stage(conn, suite, chunk)
 
     def _flush_members(self, conn: Connection) -> None:
         self._families_done = True
         pending, self._pending_members = self._pending_members, []
         for chunk in pending:
+            self.reconciler.observe(chunk.sheet, chunk.frame, chunk.control_rows)
             self._validate_and_stage(conn, SUITE_BY_SHEET[(self.submission.jenis, "anggota")], chunk)
+
+    def _flush_budget(self, conn: Connection) -> None:
+        """Each budget table whole: parent and account rows out (checked against their lines), then staged."""
+        budget, self._budget_chunks = self._budget_chunks, {}
+        for sheet, chunks in budget.items():
+            frame = pd.concat([c.frame for c in chunks])
+            lines = self.reconciler.budget_lines(sheet, frame)
+            self.reconciler.observe(sheet, lines, [r for c in chunks for r in c.control_rows])
+            issues = pd.concat([c.cell_issues for c in chunks], ignore_index=True)
+            issues = issues[issues["baris"].isin(lines.index)]
+            merged = type(chunks[0])(sheet, lines, issues.reset_index(drop=True))
+            self._validate_and_stage(conn, SUITE_BY_SHEET[(self.submission.jenis, sheet)], merged)
 
     def _validate_and_stage(self, conn: Connection, suite: str, chunk) -> None:
         frame = chunk.frame
         if frame.empty and chunk.cell_issues.empty:
             return
+        if suite == "anggaran":
+            frame = self._with_title_opd(frame)
         checked = derive(suite, frame, self.params, self.state, self.file_programmes, sheet=chunk.sheet)
         run_name = f"submission-{self.submission.submission_id}-{chunk.sheet}-{int(frame.index.min() or 0)}"
         validation = self.runner.run(suite, checked, self.params.for_suite(), run_name)
@@ -164,6 +294,7 @@ class SubmissionStager:
 
                 raise FileRejected("missing_columns", f"suite {suite}: column {item['kolom']} missing",
                                    missing_columns=[item["kolom"]])
+        issues = self._explain(issues, checked)
         cell = chunk.cell_issues
         if cell is not None and not cell.empty:
             cell = cell.assign(tingkat=cell["aturan"].map(tingkat_of))
@@ -171,6 +302,8 @@ class SubmissionStager:
         issues = issues.assign(sheet=chunk.sheet)
 
         bad_rows = pd.Index(issues.loc[issues["tingkat"] == "galat", "baris"].unique())
+        if suite in FAMILY_SUITES and FAMILY_SUITES[suite][1] == "keluarga":
+            self._remember_refused_families(suite, checked, issues, bad_rows)
         warn_rows = pd.Index(issues.loc[issues["tingkat"] != "galat", "baris"].unique()).difference(bad_rows)
         rejected_mask = checked.index.isin(bad_rows)
         self._total += len(checked)
@@ -195,6 +328,41 @@ class SubmissionStager:
         for item in results:
             item.update(sheet=chunk.sheet, suite=suite)
         self._results.extend(results)
+
+    def _explain(self, issues: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
+        """The value of a row problem that needs more than the cell: the refused family's row and reason, the
+        desa a name could be."""
+        from satudata.intake.messages import rule_label
+
+        if "kode_desa_dari_nama" in checked:
+            self._desa_from_names += int(checked["kode_desa_dari_nama"].sum())
+        if issues.empty:
+            return issues
+        issues = issues.copy()
+        family = issues["aturan"].eq("keluarga_ditolak")
+        if family.any():
+            refused = self.state.refused_families
+            issues.loc[family, "nilai"] = [
+                f"{v} — baris {refused[str(v)][0]}: {rule_label(refused[str(v)][1])}" if str(v) in refused else v
+                for v in issues.loc[family, "nilai"]]
+        places = issues["aturan"].isin(["nama_desa_ambigu", "nama_desa_tidak_dikenal"])
+        if places.any() and "nama_desa_kandidat" in checked:
+            kandidat = checked["nama_desa_kandidat"].reindex(issues.loc[places, "baris"]).to_numpy()
+            issues.loc[places, "nilai"] = [f"{v} — {k}" if isinstance(k, str) and k else v
+                                           for v, k in zip(issues.loc[places, "nilai"], kandidat, strict=True)]
+        return issues
+
+    def _remember_refused_families(self, suite: str, checked: pd.DataFrame, issues: pd.DataFrame,
+                                   bad_rows: pd.Index) -> None:
+        """The families refused here: their members are refused with the family's reason (`keluarga_ditolak`)."""
+        registry = FAMILY_SUITES[suite][0]
+        key_column = registry.family_id if registry.family_id in checked else "no_kk"
+        if key_column not in checked or not len(bad_rows):
+            return
+        first_rule = (issues[issues["tingkat"] == "galat"].drop_duplicates("baris").set_index("baris")["aturan"])
+        keys = checked.loc[checked.index.isin(bad_rows), key_column].dropna()
+        for baris, key in keys.items():
+            self.state.refused_families.setdefault(str(key), (int(baris), str(first_rule.get(baris, ""))))
 
     def _count_regions(self, checked: pd.DataFrame) -> None:
         if "kode_desa_ada" not in checked:
@@ -227,8 +395,11 @@ class SubmissionStager:
                 values = pd.to_numeric(good.get(column), errors="coerce") if column in good else None
                 out[column] = values.astype(_NUMBERS[column]) if values is not None else None
             elif column in ("nik_valid", "nik_kepala_keluarga_valid"):
-                out[column] = good.get(column, pd.Series(False, index=good.index)).fillna(False).astype(bool)
-            elif column == "nik_angka_excel":  # the damage flag (the NIK itself was emptied at reading)
+                valid = good.get(column, pd.Series(False, index=good.index)).fillna(False).astype(bool)
+                if column == "nik_valid" and EXCEL_NIK in frame:  # a NIK Excel may have rounded is never trusted
+                    valid &= ~frame[EXCEL_NIK].reindex(good.index).fillna(False).astype(bool)
+                out[column] = valid
+            elif column == "nik_angka_excel":  # Excel damaged it: emptied (digits lost) or kept untrusted (rounded)
                 flag = frame[EXCEL_NIK].reindex(good.index) if EXCEL_NIK in frame else None
                 out[column] = flag.fillna(False).astype(bool) if flag is not None else False
             elif column == "kode_kecamatan":  # the scope a kecamatan file replaces (intake.cakupan)
@@ -279,6 +450,9 @@ class SubmissionStager:
             return Verdict("rejected", True, "wrong_regency",
                            {"kode_kab_isi": regency, "nama_kab_isi": Wilayah.load().name(regency),
                             "kode_kab_folder": self.submission.kode_kab, "baris": self._desa_outside}, counts)
+        mismatches = self.reconciler.mismatches()
+        if mismatches and not self.accept_totals:
+            return Verdict("ditahan", True, "total_tidak_cocok", _mismatch_detail(mismatches), counts)
         if rejected / total > threshold:
             return Verdict("rejected", True, "too_many_bad_rows",
                            {"batas": f"{threshold:.0%}", "ditolak": rejected, "total": total,
@@ -286,6 +460,8 @@ class SubmissionStager:
         return Verdict("accepted" if rejected == 0 else "partial", False, None, {}, counts)
 
     def finish_chunks(self, conn: Connection) -> None:
+        if self._budget_chunks:
+            self._flush_budget(conn)
         if self._pending_members:
             self._flush_members(conn)
 
@@ -320,6 +496,9 @@ class SubmissionStager:
             bulk_insert(conn, "meta.validation_result",
                         results[["submission_id", "sheet", "suite", "expectation", "kolom", "aturan", "success",
                                  "element_count", "unexpected_count", "result", "validated_at"]])
+        checks = self.reconciler.checks()
+        if checks:
+            bulk_insert(conn, "meta.total_kendali", pd.DataFrame([c.as_row(sid) for c in checks]))
         rejected = self.rejected_rows()
         if rejected is not None:
             data = rejected.drop(columns=["baris", "lembar"]).astype("string")

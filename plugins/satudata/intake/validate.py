@@ -26,6 +26,8 @@ import pandas as pd
 
 from satudata.config import expectations_dir
 from satudata.fileio import file_lock
+from satudata.intake.rows import EXCEL_NIK
+from satudata.normalise.angka import parse_desil, parse_rupiah
 from satudata.normalise.dates import parse_dates
 from satudata.normalise.nik import clean_nik_cells, parse_nik
 from satudata.normalise.periode import MONTHS
@@ -47,6 +49,7 @@ STAGING_TABLE = {suite: f"staging.{suite}" for suite in SUITE_BY_SHEET.values()}
 FAMILY_SUITES = {f"{jenis}_{role}": (registry, role) for jenis, registry in FAMILY_REGISTRIES.items()
                  for role in ("keluarga", "anggota")}
 NIK_COLUMNS = ("nik", "nik_kepala_keluarga")
+PERSON_ID_OF_SUITE = {"dtks": "id_dtks", "p3ke_anggota": "id_individu_p3ke", "dtsen_anggota": "id_individu_dtsen"}
 _JENIS_KELAMIN = {
     "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "lakilaki": "L", "pria": "L", "1": "L", "m": "L",
     "male": "L", "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "2": "P", "f": "P", "female": "P",
@@ -115,6 +118,7 @@ class FileState:
     seen_rows: dict[str, set] = field(default_factory=dict)
     family_ids: set[str] = field(default_factory=set)
     family_kks: set[str] = field(default_factory=set)
+    refused_families: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (baris, rule)
 
     def occurrence(self, name: str, keys: pd.Series) -> pd.Series:
         """1 for the first time a key is seen in this file, 2+ after (null keys count as first)."""
@@ -165,13 +169,16 @@ class ReferenceParameters:
         }
 
 
-def rupiah_text(values: pd.Series) -> pd.Series:
-    """"Rp 1.500.000,00" / "1,500,000" / "1500000.0" -> "1500000.00" / "1500000" / "1500000.0" (digits and one
-    decimal point; anything else stays as written and fails the suite's check)."""
-    value = values.astype("string").str.replace(r"^rp\.?\s*", "", regex=True, case=False).str.replace(" ", "")
-    # 1.500.000 / 1,500,000 (thousands separators) -> 1500000
-    value = value.str.replace(r"[.,](?=[0-9]{3}(\D|$))", "", regex=True).str.replace(",", ".")
-    return value
+def read_amounts(out: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Rupiah as offices write them ("Rp 2,5 M", "1.250.000.000,00", "-" for zero) -> exact digits; a value
+    that cannot be read stays as written (and fails the suite's format check); one with two readings
+    ("1.500": 1500 or 1,5) is marked `<column>_ambigu`, for its own rule (`normalise.angka.parse_rupiah`)."""
+    for column in columns:
+        if column not in out:
+            continue
+        parsed = parse_rupiah(out[column].astype("string"))
+        out[column] = parsed["nilai"].astype("string").fillna(out[column].astype("string"))
+        out[f"{column}_jelas"] = ~parsed["ambigu"].astype(bool)
 
 
 BUDGET_CODE = re.compile(r"\s+")
@@ -183,8 +190,7 @@ def _derive_budget(out: pd.DataFrame, params: ReferenceParameters, state: FileSt
             out[column] = pd.Series(pd.NA, index=out.index, dtype="string")
     for column in ("kode_skpd", "kode_sub_giat", "kode_giat", "kode_program_apbd"):
         out[column] = out[column].str.replace(BUDGET_CODE, "", regex=True).str.upper().replace("", pd.NA)
-    for column in ("pagu", "realisasi_anggaran"):
-        out[column] = rupiah_text(out[column])
+    read_amounts(out, ("pagu", "realisasi_anggaran", "rak"))
     pagu = pd.to_numeric(out["pagu"], errors="coerce")
     realisasi = pd.to_numeric(out["realisasi_anggaran"], errors="coerce")
     out["baris_pagu"] = pd.Series(sheet != "realisasi", index=out.index, dtype=bool)
@@ -210,7 +216,8 @@ def _derive_budget(out: pd.DataFrame, params: ReferenceParameters, state: FileSt
     out["kode_program"] = map_distinct(from_cell, params.programmes.code_for).fillna(from_cell.str.upper())
 
 
-BUDGET_TEXT_COLUMNS = ("tahun_anggaran", "kode_skpd", "nama_skpd", "kode_program_apbd", "kode_giat", "kode_sub_giat",
+BUDGET_TEXT_COLUMNS = ("tahun_anggaran", "kode_skpd", "nama_skpd", "kode_program_apbd", "nama_program_apbd", "kode_giat",
+                       "nama_giat", "rak", "kode_sub_giat",
                        "nama_sub_giat", "nama_dana", "pagu", "realisasi_anggaran", "kelompok_teks", "strategi_teks",
                        "kode_program", "bulan", "realisasi_fisik")
 
@@ -245,20 +252,33 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         out[f"{column}_ddmmyy"] = ddmmyy.where(parsed["tanggal_ok"])
         out[f"{column}_valid"] = parsed["valid"]
         key = out[column].where(parsed["format_ok"])
+        if column == "nik" and EXCEL_NIK in frame:  # a NIK Excel may have rounded is no key: twins share one
+            key = key.where(~frame[EXCEL_NIK].reindex(out.index).fillna(False).astype(bool))
         if sheet_suite == "intervensi":  # the same person may receive two programmes
             key = (out.get("kode_program", pd.Series("", index=out.index)).fillna("") + ":" + key).where(key.notna())
         out[f"{column}_kemunculan"] = state.occurrence(f"{sheet_suite}:{column}", key)
 
     if "no_kk" in out:
         out["no_kk"] = clean_nik_cells(out["no_kk"])[0]
+    # a person's id is one person's: an id shared by several rows is no person id (a household's "IDBDT")
+    if sheet_suite in PERSON_ID_OF_SUITE:
+        column = PERSON_ID_OF_SUITE[sheet_suite]
+        out["id_orang_kemunculan"] = state.occurrence(f"{sheet_suite}:{column}", _text(out, column))
 
+    out["nama_desa_jelas"] = True  # the desa by name rules hold unless a name was read (`_desa_from_names`)
+    out["nama_desa_dikenal"] = True
+    if "nama_desa" in out:
+        _desa_from_names(out, params)
     if "kode_desa" in out:
         raw = out["kode_desa"]
         codes = map_distinct(raw, normalise_kode)
         out["kode_desa"] = codes.fillna(raw)
         out["kode_desa_ada"] = raw.notna()
+        # a desa given by name is written too: an unknown name is its own problem, not an empty code
+        out["kode_desa_diisi"] = raw.notna() | (out["nama_desa"].notna() if "nama_desa" in out else False)
         out["kode_desa_dikenal"] = isin_lookup(out["kode_desa"], params.desa_current)
-        out["kode_desa_kab"] = out["kode_desa"].str[:4].where(out["kode_desa_dikenal"])
+        # the folder's own code: a regency (4 digits) or, for a province's budget, the province (2)
+        out["kode_desa_kab"] = out["kode_desa"].str[:len(params.kode_kab)].where(out["kode_desa_dikenal"])
 
     if "jenis_kelamin" in out:
         out["jenis_kelamin"] = normalise_sex(out["jenis_kelamin"])
@@ -280,9 +300,10 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
             out[f"{column}_ddmmyy"] = iso_dates(parsed, "%d%m%y")
 
     if role == "keluarga":
-        for column in registry.desil_columns:  # "Desil 3", "3.0" -> "3"; a missing column stays empty
-            out[column] = _text(out, column).str.replace(r"^(desil\s*)?([0-9]{1,2})(\.0+)?$", r"\2",
-                                                             regex=True, case=False)
+        for column in registry.desil_columns:  # "Desil 3", "D3", "III", "3.0" -> "3"; unreadable stays as written
+            written = _text(out, column)
+            parsed = parse_desil(written, registry.desil_max)
+            out[column] = parsed["desil"].astype("string").where(parsed["ok"], written)
         family = out[registry.family_id] if registry.family_id in out else out.get("no_kk")
         out["id_keluarga_kemunculan"] = (state.occurrence(f"{registry.jenis}:id_keluarga", family)
                                          if family is not None else 1)
@@ -291,10 +312,10 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         if "no_kk" in out:
             state.family_kks.update(out["no_kk"].dropna().tolist())
     if role == "anggota":
-        if registry.family_id in out:
-            out["id_keluarga_ada"] = isin_lookup(out[registry.family_id], state.family_ids)
-        else:
-            out["id_keluarga_ada"] = isin_lookup(_text(out, "no_kk"), state.family_kks)
+        key = out[registry.family_id] if registry.family_id in out else _text(out, "no_kk")
+        out["id_keluarga_ada"] = isin_lookup(key, state.family_ids if registry.family_id in out else state.family_kks)
+        # a member of a family the family sheet refused is refused with it: no member without its family
+        out["keluarga_diterima"] = ~isin_lookup(key, set(state.refused_families))
 
     if sheet_suite == "anggaran":
         _derive_budget(out, params, state, sheet)
@@ -308,11 +329,32 @@ def derive(sheet_suite: str, frame: pd.DataFrame, params: ReferenceParameters, s
         if file_programmes and len(file_programmes) == 1:  # the programme named by the file name
             code = code.fillna(file_programmes[0])
         out["kode_program"] = code
-        out["nilai_bantuan"] = rupiah_text(_text(out, "nilai_bantuan"))
+        out["nilai_bantuan"] = _text(out, "nilai_bantuan")
+        read_amounts(out, ("nilai_bantuan",))
 
     row_columns = [c for c in canonical if c in out]
     out["baris_ganda"] = state.repeated_rows(sheet_suite, _row_hash(out, row_columns), out.index)
     return out
+
+
+def _desa_from_names(out: pd.DataFrame, params: ReferenceParameters) -> None:
+    """Rows without a desa code but with its name (and the kecamatan's) get the code of the reference, within
+    the regency; a name that fits several desa is never chosen (`nama_desa_jelas`, with the candidates)."""
+    names = out["nama_desa"]
+    code = out["kode_desa"] if "kode_desa" in out else pd.Series(pd.NA, index=out.index, dtype="string")
+    todo = code.isna() & names.notna()
+    if not todo.any() or len(params.kode_kab) != 4:
+        out["kode_desa"] = code
+        return
+    kecamatan = out["nama_kecamatan"][todo] if "nama_kecamatan" in out else None
+    found = params.wilayah.resolve_names(params.kode_kab, kecamatan, names[todo])
+    out["kode_desa"] = code.astype("string")
+    out.loc[todo, "kode_desa"] = found["kode_desa"].astype("string")
+    out.loc[todo, "nama_desa_jelas"] = found["status"].ne("ambigu").fillna(True).to_numpy()
+    out.loc[todo, "nama_desa_dikenal"] = found["status"].ne("tidak_dikenal").fillna(True).to_numpy()
+    out["nama_desa_kandidat"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[todo, "nama_desa_kandidat"] = found["kandidat"].astype("string").to_numpy()
+    out["kode_desa_dari_nama"] = todo & out["kode_desa"].notna()
 
 
 def _suite_content(suite) -> dict:
