@@ -3,7 +3,7 @@
 
 When a file has settled in `inbox/<kode_kab>/<jenis>/` (the `inbox` Asset: the triggerer's `InboxTrigger`
 looks every few seconds and touches nothing; `SATUDATA_INGEST_SCHEDULE` may add a cron sweep): take in the
-files regencies dropped, answer each one in `outbox/<kode_kab>/<file>.laporan.xlsx` (Bahasa Indonesia), and
+files regencies dropped, answer each one in `outbox/<kode_kab>/<id>-<jenis>-<file>.laporan.xlsx` (Bahasa Indonesia), and
 stage the good rows.
 
 | task | what it does |

@@ -66,3 +66,22 @@ def test_cli_leaves_a_clean_terminal(tmp_path):
     assert json.loads(done.stdout)["processed"], done.stdout
     assert "leaked" not in done.stderr, done.stderr[-3000:]
     assert "DeprecationWarning" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-3000:]
+
+
+def test_ingest_exits_non_zero_when_a_submission_errored(tmp_path, capsys, duckdb_warehouse_url, monkeypatch):
+    from satudata.intake import stage
+
+    from tests.builders import DTKS_HEADER, KAB, dtks_rows, write_csv
+
+    data = tmp_path / "data"
+    write_csv(data / "inbox" / KAB / "dtks" / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
+
+    def defect(self, conn, chunk):
+        raise RuntimeError("a bug met this file")
+
+    monkeypatch.setattr(stage.SubmissionStager, "add_chunk", defect)
+    flags = ["ingest", "--data-dir", str(data), "--warehouse", duckdb_warehouse_url, "--stable-seconds", "0"]
+    assert main(flags) != 0, "a cron job or an engineer must see that a file was not processed"
+    assert json.loads(capsys.readouterr().out)["by_status"] == {"error": 1}
+    monkeypatch.undo()
+    assert main(flags) == 0

@@ -37,19 +37,37 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+EX_TEMPFAIL = 75  # sysexits: only failures of the machine; the same command later will finish the job
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """One scan. Exit 0 when every file was taken in and every submission answered; 1 when one errored (a
+    defect: `by_status.error`, or a file left in the inbox); 75 when the only problems were failures of the
+    machine (disk, database, memory): the submissions wait and a later scan finishes them."""
+    from satudata.intake.gangguan import is_machine_fault, one_line
     from satudata.intake.run import IntakeOptions
     from satudata.pipeline import ingest_once
     from satudata.warehouse.bootstrap import init_warehouse
 
     settings = _settings(args)
-    settings.ensure_folders()
-    init_warehouse(settings.warehouse_url)
     options = IntakeOptions.from_env()
     if args.stable_seconds is not None:
         options = IntakeOptions(**{**options.__dict__, "stable_seconds": args.stable_seconds})
-    _print_json(ingest_once(settings, options=options))
-    return 0
+    try:
+        settings.ensure_folders()
+        init_warehouse(settings.warehouse_url)
+        summary = ingest_once(settings, options=options)
+    except Exception as exc:
+        if not is_machine_fault(exc):
+            raise
+        _print_json({"status": "gangguan", "galat": one_line(exc)})
+        return EX_TEMPFAIL
+    _print_json(summary)
+    problems = (summary["by_status"].get("error", 0) + summary["by_status"].get("tertunda", 0)
+                + summary.get("tidak_terdaftar", 0))
+    if not problems:
+        return 0
+    return EX_TEMPFAIL if problems == summary.get("gangguan_mesin", 0) else 1
 
 
 def cmd_submissions(args: argparse.Namespace) -> int:
@@ -103,10 +121,11 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def _write_atomic_csv(frame, path) -> None:
-    """Write `frame` as CSV (UTF-8 with BOM, CRLF: what Excel opens right), whole or not at all."""
-    from satudata.fileio import write_atomically
+    """Write `frame` as CSV (UTF-8 with BOM, CRLF: what Excel opens right), whole or not at all; names and
+    addresses from the input files never run as formulas when it is opened."""
+    from satudata.fileio import neutralise_formulas, write_atomically
 
-    write_atomically(path, frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+    write_atomically(path, neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
 
 def cmd_link(args: argparse.Namespace) -> int:
@@ -210,14 +229,33 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_role(args: argparse.Namespace) -> int:
-    from satudata.warehouse.access import create_operator_role
+    import os
+
+    import sqlalchemy as sa
+
+    from satudata.ops.secrets import new_password
+    from satudata.warehouse.access import AccessControlError, create_operator_role
     from satudata.warehouse.engine import transaction
 
-    settings = _settings(args)
-    with transaction(settings.warehouse_url) as conn:
-        create_operator_role(conn, args.role, args.kab)
-    _print_json({"role": args.role, "kode_kab": args.kab,
-                 "pesan": "peran dibuat; kata sandi diatur oleh DBA (ALTER ROLE ... PASSWORD), bukan di repositori"})
+    # An admin task: creating a role needs CREATEROLE, which the pipeline's login does not have.
+    admin_url = args.admin_url or os.environ.get("SATUDATA_WAREHOUSE_ADMIN_URL") or _settings(args).warehouse_url
+    password = new_password()
+    try:
+        with transaction(admin_url) as conn:
+            created = create_operator_role(conn, args.role, args.kab, password=password)
+    except (AccessControlError, ValueError) as exc:
+        _print_json({"role": args.role, "galat": str(exc)})
+        return 2
+    except sa.exc.ProgrammingError as exc:  # e.g. the admin URL names another database than the warehouse
+        _print_json({"role": args.role, "galat": str(exc.orig).splitlines()[0]})
+        return 2
+    if created:
+        _print_json({"role": args.role, "kode_kab": args.kab, "kata_sandi": password,
+                     "pesan": "peran dibuat; berikan kata sandi ini kepada operator, tidak disimpan di tempat lain"})
+    else:
+        _print_json({"role": args.role, "kode_kab": args.kab, "kata_sandi": None,
+                     "pesan": "peran sudah ada: kabupaten/kota diperbarui, kata sandi tetap (ganti dengan "
+                              f"`satudata rotate-password --role {args.role} --no-airflow`)"})
     return 0
 
 
@@ -434,9 +472,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the walidata (data custodian) approving this publication; recorded in meta.publikasi")
     p.set_defaults(func=cmd_publish)
 
-    p = sub.add_parser("operator-role", help="PostgreSQL: a login role for a regency operator (reads only its "
-                                             "regencies' rows of core)")
+    p = sub.add_parser("operator-role", help="PostgreSQL, as the warehouse admin: a login role for a regency "
+                                             "operator (reads only its regencies' rows of core); docs/deploy.md")
     _add_location_flags(p)
+    p.add_argument("--admin-url", help="the warehouse admin's URL, who may create roles (default: "
+                                       "$SATUDATA_WAREHOUSE_ADMIN_URL, else --warehouse)")
     p.add_argument("--role", required=True, help="role name (lower case, e.g. operator_dompu)")
     p.add_argument("--kab", required=True, action="append", help="kode_kab (repeat for several)")
     p.set_defaults(func=cmd_operator_role)

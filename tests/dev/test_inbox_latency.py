@@ -32,7 +32,7 @@ def _drop(settings: Settings, staging: str, name: str, rows: list[list]) -> tupl
     target.parent.mkdir(parents=True, exist_ok=True)
     moment = time.time()
     shutil.copyfile(source, target)  # a fresh mtime: the watcher waits for it to settle
-    return moment, f"{name}.laporan.xlsx"
+    return moment, f"*-dtks-{name}.laporan.xlsx"  # <id>-<jenis>-<name>
 
 
 def test_a_dropped_file_is_answered_within_a_minute(tmp_path, pg_warehouse_url, fresh_pg_url):
@@ -60,7 +60,7 @@ def test_a_dropped_file_is_answered_within_a_minute(tmp_path, pg_warehouse_url, 
         outbox = settings.folder("outbox") / "5205"
         for i, rows in enumerate((dtks_rows(20), dtks_rows(20, start=101))):
             dropped, answer = _drop(settings, "luar", f"dtks_5205_2026-11 kiriman {i + 1}.csv", rows)
-            cluster.wait_for(lambda answer=answer: (outbox / answer).is_file(), 180, f"the answer {answer}",
+            cluster.wait_for(lambda answer=answer: any(outbox.glob(answer)), 180, f"the answer {answer}",
                              interval=0.25)
             latencies.append(time.time() - dropped)
         cluster.wait_idle(DAG_ID, timeout=120)

@@ -159,7 +159,7 @@ def test_review_round_trip_through_the_inbox(settings):
 
     report = settings.folder("outbox") / sub["report"]
     assert report.exists() and report.parent.name == KAB
-    assert report.name == f"review_padanan_{PERIODE}.xlsx.laporan.xlsx"
+    assert report.name == f"{sub['submission_id']}-review-review_padanan_{PERIODE}.xlsx.laporan.xlsx"
     ringkasan = [c for row in sheet_values(report, "Ringkasan") for c in row if c is not None]
     assert "DITERIMA SEBAGIAN" in ringkasan
     masalah = sheet_values(report, "Masalah")

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
+from satudata.intake import register
 from satudata.intake import run as intake
 from satudata.intake.run import IntakeOptions, ingest_once, list_submissions
 
@@ -95,7 +96,7 @@ def test_partial_file_stages_good_rows_and_reports_bad_ones(settings):
     assert len(archived) == 1 and archived[0].name.startswith(sub["sha256"])
 
     report = settings.folder("outbox") / sub["report"]
-    assert report.exists() and report.name == "dtks_5205_2026-11.csv.laporan.xlsx"
+    assert report.exists() and report.name == f"{sub['submission_id']}-dtks-dtks_5205_2026-11.csv.laporan.xlsx"
     book = openpyxl.load_workbook(report, read_only=True)
     assert {"Ringkasan", "Masalah", "Baris Ditolak"} <= set(book.sheetnames)
     problem_rows = [r for r in book["Masalah"].iter_rows(values_only=True) if r and r[0] in (14, 24, 34)]
@@ -145,7 +146,7 @@ def test_crash_after_recording_before_clearing_inbox_resumes(duck_settings, monk
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(intake, "remove_from_inbox", crash)
+    monkeypatch.setattr(register, "remove_from_inbox", crash)
     intake.register_new_files(settings, options=OPTIONS)  # logged, not raised: other files go on
     assert list(inbox(settings).iterdir()), "the file is still in the inbox"
     assert [s["status"] for s in list_submissions(settings)] == ["received"]
@@ -401,14 +402,14 @@ def test_a_file_that_vanishes_or_cannot_be_read_does_not_block_the_others(duck_s
     settings = duck_settings
     write_csv(inbox(settings) / "a_2026-11.csv", DTKS_HEADER, dtks_rows(5))
     write_csv(inbox(settings, "p3ke") / "b_2026-11.csv", DTKS_HEADER, dtks_rows(5))
-    real = intake.archive_copy
+    real = register.archive_copy
 
     def flaky(candidate, *args, **kwargs):
         if candidate.name.startswith("a_"):
             raise PermissionError("read denied")
         return real(candidate, *args, **kwargs)
 
-    monkeypatch.setattr(intake, "archive_copy", flaky)
+    monkeypatch.setattr(register, "archive_copy", flaky)
     ingest_once(settings, options=OPTIONS)
     assert [s["file"] for s in list_submissions(settings)] == ["5205/p3ke/b_2026-11.csv"]
     assert (inbox(settings) / "a_2026-11.csv").exists(), "kept in the inbox for the next scan"

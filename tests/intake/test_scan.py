@@ -8,11 +8,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from satudata.intake.scan import archive_copy, find_candidates, is_ignored_name, remove_from_inbox, safe_name
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from satudata.intake.scan import (
+    Candidate,
+    _taken_name,
+    answer_name,
+    archive_copy,
+    find_candidates,
+    is_ignored_name,
+    put_back,
+    remove_from_inbox,
+    safe_name,
+)
 from satudata.normalise.periode import period_from_name
 from satudata.reference.program import ProgrammeMatcher
 
 OLD = time.time() - 3600
+KAB_CODE = "5205"
 
 
 def drop(inbox: Path, relative: str, content: bytes = b"a,b\n1,2\n", *, age: float = 3600) -> Path:
@@ -31,11 +44,19 @@ def drop(inbox: Path, relative: str, content: bytes = b"a,b\n1,2\n", *, age: flo
         ("dtks.xlsx.tmp", True),
         ("dtks.xlsx.part", True),
         ("dtks.xlsx.crdownload", True),
-        (".hidden.csv", True),
+        ("dtks.xlsx.download", True),
         ("Thumbs.db", True),
+        ("thumbs.db", True),
         ("desktop.ini", True),
         (".DS_Store", True),
         (".~lock.dtks.xlsx#", True),
+        ("._dtks.xlsx", True),  # AppleDouble: a Mac's resource fork beside the real file
+        (".nfs000000000123abcd00000001", True),  # NFS keeps a file deleted while open under this name
+        (".satudata-diambil-0123456789ab-dtks.xlsx", True),  # ours: a file being taken out of the inbox
+        # A name starting with a dot is still an operator's file (Windows does not hide it): answered.
+        (".hidden.csv", False),
+        ("..csv", False),
+        (".x.csv", False),
         ("dtks.xlsx", False),
         ("Data DTKS Dompu (final).xlsx", False),
     ],
@@ -147,3 +168,31 @@ def test_programme_names_in_files():
     assert matcher.code_for("Program Sembako") == "BPNT"
     assert matcher.code_for("blt-dd") == "BLT_DD"
     assert matcher.code_for("bantuan lain") is None
+
+
+_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"), min_size=1, max_size=300)
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=st.integers(1, 10**9), second=st.integers(1, 10**9), jenis=st.text(max_size=20), name=_NAMES)
+def test_answer_names_are_one_safe_path_part_and_never_shared(first, second, jenis, name):
+    answer = answer_name(first, jenis, name)
+    assert "/" not in answer and "\\" not in answer and not answer.startswith(".")
+    assert len(answer.encode()) <= 255 and answer.endswith(".laporan.xlsx")
+    assert (answer == answer_name(second, jenis, name)) == (first == second)
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=_NAMES.filter(lambda n: n not in (".", "..") and len(os.fsencode(n)) <= 200))
+def test_a_taken_file_is_put_back_under_its_own_name(tmp_path_factory, name):
+    folder = tmp_path_factory.mktemp("inbox")
+    path = folder / name
+    path.write_bytes(b"isi")
+    st_ = path.lstat()
+    candidate = Candidate(path, name, KAB_CODE, "dtks", name, st_.st_size, st_.st_mtime, None,
+                          st_.st_dev, st_.st_ino, st_.st_mtime_ns)
+    hidden = _taken_name(path)
+    os.rename(path, hidden)
+    assert is_ignored_name(hidden.name), "a file being taken is never a candidate"
+    assert put_back(hidden) == path and path.read_bytes() == b"isi"
+    assert remove_from_inbox(candidate, folder / "karantina") is None and not path.exists()

@@ -246,8 +246,8 @@ def test_budget_set_against_reach_gives_the_known_figures(budget_scenario):
 
     # a re-run for the same period gives the same tables
     tables = ("core.anggaran_sub_kegiatan ORDER BY id_sub_kegiatan", "core.anggaran_lokasi ORDER BY kode_desa",
-              "core.indikator_anggaran_ringkasan ORDER BY kode_wilayah",
-              "core.indikator_anggaran_jangkauan ORDER BY tingkat, kode_program")
+              "core.indikator_anggaran_ringkasan ORDER BY kode_wilayah, pemilik_anggaran",
+              "core.indikator_anggaran_jangkauan ORDER BY tingkat, kode_program, pemilik_anggaran, kode_wilayah")
     before = [pd.DataFrame(_records(url, f"SELECT * FROM {t}")) for t in tables]
     konvergensi(budget_scenario, PERIODE)
     for table, frame in zip(tables, before, strict=True):

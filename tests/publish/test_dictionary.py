@@ -28,7 +28,7 @@ FIELDS = ("judul", "definisi", "konsep", "satuan", "sumber", "periode", "aturan_
 # information_schema.columns.data_type on DuckDB and PostgreSQL -> the dictionary's tipe_data
 SQL_TYPES = {
     "bigint": "bilangan bulat", "integer": "bilangan bulat", "smallint": "bilangan bulat",
-    "double": "desimal", "double precision": "desimal", "real": "desimal", "numeric": "desimal",
+    "double": "desimal", "double precision": "desimal", "real": "desimal", "numeric": "desimal", "decimal": "desimal",
     "boolean": "boolean", "date": "tanggal", "varchar": "teks", "character varying": "teks", "text": "teks",
 }
 

@@ -49,3 +49,53 @@ def test_an_ods_bomb_is_refused_before_it_is_opened():
 def test_other_zip_documents_are_named(data, code, label):
     verdict = sniffed(data)
     assert verdict.format is None and verdict.code == code and label in verdict.label
+
+
+_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+           + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%s;" % (str(i - 1).encode() if i > 1 else b"") * 10)
+                      for i in range(1, 10)) + b"]>\n")
+
+
+def _with_laughs(package: bytes, member: str, inside: bytes) -> bytes:
+    """The package with an entity-expansion bomb ("billion laughs") in one XML part, expanded inside a text."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == member:
+                body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+                data = _LAUGHS + body.replace(inside, inside + b"&lol9;", 1)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def _xlsx_bytes(tmp_path) -> bytes:
+    from tests.builders import write_xlsx
+
+    return write_xlsx(tmp_path / "a.xlsx", {"Data": (["NIK", "Nama"], [["5205010101800001", "Budi"]])}).read_bytes()
+
+
+@pytest.mark.parametrize(("kind", "member", "inside"), [
+    ("xlsx", "xl/sharedStrings.xml", b"<t>"),
+    ("xlsx", "xl/workbook.xml", b"<sheets>"),
+    ("xlsx", "xl/worksheets/sheet1.xml", b"<v>"),
+    ("ods", "content.xml", b"<text:p>"),
+])
+def test_an_xml_entity_bomb_is_refused_as_such(tmp_path, kind, member, inside):
+    package = _xlsx_bytes(tmp_path) if kind == "xlsx" else ods_bytes({"Data": [["NIK", "Nama"], ["1", "Budi"]]})
+    data = _with_laughs(package, member, inside)
+    assert sniffed(data).format == kind
+    with pytest.raises(FileRejected) as refused:
+        visible, load, close = open_workbook(io.BytesIO(data), kind)
+        try:
+            [list(load(name).rows()) for name in visible]
+        finally:
+            close()
+    assert refused.value.code == "xml_bomb", refused.value
+
+
+def test_an_xml_bomb_gets_its_own_answer():
+    from satudata.intake.messages import format_message
+
+    text = format_message("xml_bomb")
+    assert "entitas" in text.lower() and "{" not in text

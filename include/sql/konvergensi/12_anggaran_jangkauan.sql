@@ -68,7 +68,8 @@ sumber AS (  -- a province's rows (both owners) count desil as its regencies do
 SELECT :periode, r.tingkat, r.pemilik_anggaran, r.kode_wilayah, w.nama, r.kode_program, s.sumber_desil, r.n, r.pagu,
        r.realisasi, r.dasar_rupiah, r.keluarga, r.desil1,
        ROUND(CAST(100.0 * r.desil1 / NULLIF(r.keluarga, 0) AS NUMERIC), 1),
-       ROUND(CAST(r.rupiah / NULLIF(r.desil1, 0) AS NUMERIC), 0)
+       -- rupiah are NUMERIC (exact sums); per family rounded once, to the whole rupiah
+       CAST(ROUND(r.rupiah / NULLIF(r.desil1, 0), 0) AS NUMERIC(24, 2))
 FROM per_wilayah r
 LEFT JOIN sumber s ON s.kode_wilayah = r.kode_wilayah
 LEFT JOIN core.wilayah w ON w.kode = r.kode_wilayah

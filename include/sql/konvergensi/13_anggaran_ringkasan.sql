@@ -69,8 +69,12 @@ kantong AS (
     WHERE periode = :periode AND kantong
 ),
 rupiah_desa AS (
-    SELECT b.kode_kab, SUM(b.rupiah * l.porsi) AS berlokasi,
-           SUM(CASE WHEN k.kode_desa IS NOT NULL THEN b.rupiah * l.porsi ELSE 0 END) AS di_kantong
+    -- a line's rupiah in one desa (its share: porsi) is rounded to the sen before it is summed, so the sums are
+    -- exact NUMERIC sums and do not depend on the order of the rows; a line split over several desa may thus
+    -- differ from its own total by a few sen
+    SELECT b.kode_kab, SUM(CAST(b.rupiah * l.porsi AS NUMERIC(24, 2))) AS berlokasi,
+           SUM(CASE WHEN k.kode_desa IS NOT NULL THEN CAST(b.rupiah * l.porsi AS NUMERIC(24, 2)) ELSE 0 END)
+               AS di_kantong
     FROM lokasi l
     JOIN baris b ON b.kode_kab = l.kode_kab AND b.id_sub_kegiatan = l.id_sub_kegiatan
     -- a regency's money counts in its own pockets, a province's in the pockets of any of its regencies

@@ -17,7 +17,7 @@ pairs queued for that regency (`core.antrian_review`, any periode) are stored.
 
 Orchestration hands every file of `inbox/<kode_kab>/review/` to `process_review_submission`, which stores the
 usable decisions and records the ledger status in one transaction, and answers the regency in
-`outbox/<kode_kab>/<file>.laporan.xlsx`.
+`outbox/<kode_kab>/<id>-review-<file>.laporan.xlsx`.
 """
 
 from __future__ import annotations
@@ -296,11 +296,16 @@ def read_review_decisions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def check_decisions(conn: Connection, decisions: pd.DataFrame, kode_kab: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(decisions about pairs queued for this regency, problems for the others)."""
+    """(decisions about pairs queued for this regency, problems for the others). A regency decides its own
+    pairs; a pair across two regencies is the province's (`kode_kab` of two digits) to decide."""
     if decisions.empty:
         return decisions, _problems_frame([])
-    queued = read_frame(conn, "SELECT DISTINCT id_dtks, id_individu_p3ke FROM core.antrian_review "
-                              "WHERE kode_kab = :k", {"k": kode_kab})
+    if len(kode_kab) == 2:
+        where = "lingkup = 'provinsi' AND substr(kode_kab, 1, 2) = :k"
+    else:
+        where = "kode_kab = :k AND lingkup = 'kabupaten'"
+    queued = read_frame(conn, f"SELECT DISTINCT id_dtks, id_individu_p3ke FROM core.antrian_review WHERE {where}",
+                        {"k": kode_kab})
     keys = set(zip(queued["id_dtks"].astype(str), queued["id_individu_p3ke"].astype(str), strict=True))
     known = np.array([(a, b) in keys for a, b in zip(decisions["id_dtks"], decisions["id_individu_p3ke"],
                                                          strict=True)], dtype=bool)
@@ -377,7 +382,7 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
         return finish_rejected(settings, engine, submission, exc.code, exc.detail, None, None, (0, 0, 0, 0),
                                 periode=periode)
     periode = periode or parsed.periode
-    target = settings.folder("outbox") / submission.kode_kab / f"{safe_name(submission.file_name)}.laporan.xlsx"
+    target = settings.folder("outbox") / submission.kode_kab / f"{submission.submission_id}-{safe_name(submission.jenis)}-{safe_name(submission.file_name)}.laporan.xlsx"
     with engine.begin() as conn:
         usable, unknown = check_decisions(conn, parsed.decisions, submission.kode_kab)
         problems = _problems_frame([*parsed.problems.to_dict("records"), *unknown.to_dict("records")])

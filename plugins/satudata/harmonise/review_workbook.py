@@ -1,7 +1,7 @@
 """The review files a regency reads: the workbook of uncertain DTKS-P3KE pairs and the answer to a returned one.
 
     write_review_workbook(outbox/<kode_kab>/review_padanan_<periode>.xlsx, pairs, kode_kab=..., periode=...)
-    write_review_answer(outbox/<kode_kab>/<file>.laporan.xlsx, submission, status=..., ...)
+    write_review_answer(outbox/<kode_kab>/<id>-review-<file>.laporan.xlsx, submission, status=..., ...)
 
 The workbook ("Review Padanan" + "Petunjuk", in Bahasa Indonesia) has title rows, a row of merged group
 cells (PASANGAN / DTKS / P3KE / HASIL PENCOCOKAN / DIISI OPERATOR) and one real header row whose cells are
@@ -29,6 +29,7 @@ from satudata.sheets.writer import StyledWorkbook, is_missing
 
 SHEET_REVIEW = "Review Padanan"
 SHEET_PETUNJUK = "Petunjuk"
+SHEET_LINTAS = "Kandidat Lintas Kabupaten"
 SIDES = ("dtks", "p3ke")
 SIDE_FIELDS = ("nik", "no_kk", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "hubungan_keluarga",
                "kode_desa", "alamat")
@@ -125,12 +126,16 @@ def _layout() -> list[tuple[str, str, str | None]]:
     return columns
 
 
-def write_review_workbook(path: Path, pairs: pd.DataFrame, *, kode_kab: str, periode: str) -> Path:
-    """Write `outbox/<kode_kab>/review_padanan_<periode>.xlsx` for the regency (atomically). Returns the path.
+def write_review_workbook(path: Path, pairs: pd.DataFrame, *, kode_kab: str, periode: str,
+                          lintas: pd.DataFrame | None = None) -> Path:
+    """Write `outbox/<kode>/review_padanan_<periode>.xlsx` for a regency, or for a province's cross-regency pairs
+    (`kode_kab` of two digits), atomically. Returns the path.
 
     `pairs`: id_dtks, id_individu_p3ke, match_probability (0..1), match_reason and, per side s in (dtks, p3ke),
     nik_s, no_kk_s, nama_s, jenis_kelamin_s, tempat_lahir_s, tanggal_lahir_s, hubungan_keluarga_s, kode_desa_s,
     alamat_s (any side column may be missing or null). Rows are written by probability, highest first.
+    `lintas`: the regency's own people with a candidate in another regency (`sumber`, `id`, the own side's fields,
+    `kandidat_di`): listed on a sheet of their own, without the other regency's person, decided by the province.
     """
     pairs = pairs.copy() if pairs is not None else pd.DataFrame(columns=list(ID_COLUMNS))
     for column in (*ID_COLUMNS, "match_probability", "match_reason"):
@@ -164,6 +169,8 @@ def write_review_workbook(path: Path, pairs: pd.DataFrame, *, kode_kab: str, per
     }
     sheet = workbook.add_worksheet(SHEET_REVIEW)
     _review_sheet(sheet, fmt, layout, pairs, kode_kab, periode)
+    if lintas is not None and len(lintas):
+        _lintas_sheet(workbook.add_worksheet(SHEET_LINTAS), fmt, lintas, kode_kab, periode)
     _petunjuk_sheet(workbook.add_worksheet(SHEET_PETUNJUK), fmt, kode_kab, periode)
     sheet.activate()
     written = workbook.save(path)
@@ -267,6 +274,27 @@ def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, 
                 "type": "formula", "format": fmt["differs"],
                 "criteria": f'=AND(${a}{top}<>"",${b}{top}<>"",${a}{top}<>${b}{top})',
             })
+
+
+def _lintas_sheet(sheet, fmt: dict, lintas: pd.DataFrame, kode_kab: str, periode: str) -> None:
+    """The regency's own people who may be a person of another regency: only its own side, and where the
+    candidate is. The pair is decided in the province's review, which alone sees both sides."""
+    sheet.write_string(0, 0, f"KANDIDAT DI KABUPATEN/KOTA LAIN · {_kabupaten(kode_kab)} · Periode: {periode}",
+                       fmt["title"])
+    sheet.write_string(1, 0, "Orang di data Anda ini mungkin sama dengan seseorang di data kabupaten/kota lain. "
+                             "Data orang di kabupaten/kota lain tidak ditampilkan (data pribadi warga wilayah lain); "
+                             "pasangan ini diperiksa dan diputuskan oleh tim data provinsi. Tidak ada yang perlu diisi.",
+                       fmt["note"])
+    columns = ["sumber", "id", *[f for f in SIDE_FIELDS if f in lintas], "kandidat_di"]
+    for col, name in enumerate(columns):
+        sheet.write_string(3, col, name, fmt["header"])
+        sheet.set_column(col, col, _WIDTHS.get(name, 16), fmt["text"] if name in _TEXT_FIELDS else None)
+    for r, item in enumerate(lintas[columns].itertuples(index=False), start=4):
+        for col, value in enumerate(item):
+            text = display(value)
+            if text:
+                sheet.write_string(r, col, text[:32_767], fmt["text"] if columns[col] in _TEXT_FIELDS else fmt["plain"])
+    sheet.freeze_panes(4, 0)
 
 
 def _petunjuk_sheet(sheet, fmt: dict, kode_kab: str, periode: str) -> None:

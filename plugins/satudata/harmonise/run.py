@@ -28,6 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
+from satudata.harmonise import province
 from satudata.harmonise.dtsen import CONFLICTS as DTSEN_CONFLICTS
 from satudata.harmonise.dtsen import attach_dtsen
 from satudata.harmonise.families import HEAD, dtks_family_keys, link_families
@@ -416,9 +417,16 @@ def _link_one_province(settings, engine, periode, kabs, linked, decisions, optio
     pairs = _pairs_rows(unprefixed(links), periode, kab_l, kab_r, "provinsi")
     review = _review_rows(unprefixed(result.review), periode, result.review["unique_id_l"].map(kab_of),
                           result.review["unique_id_r"].map(kab_of), "provinsi")
-    conflicts = _province_conflicts(pairs, pd.concat(niks, ignore_index=True), periode)
     params = {"p": periode}
     kab_list = _in_list("kode_kab", tuple(kabs))
+    with engine.connect() as conn:
+        earlier = read_frame(conn, "SELECT DISTINCT id_dtks, id_individu_p3ke, kode_kab, kode_kab_p3ke FROM "
+                                   f"core.padanan_individu WHERE lingkup = 'provinsi' AND periode < :p AND {kab_list}",
+                             params)
+    pairs, held = province.hold_new_links(pairs, earlier)
+    review = pd.concat([r for r in (review, province.held_as_review(held)) if len(r)] or [review], ignore_index=True)
+    conflicts = _province_conflicts(pairs, pd.concat(niks, ignore_index=True), periode)
+    workbook = _write_province_review(settings, engine, review, kabs[0][:2], periode)
     with engine.begin() as conn:
         store_model(conn, result.model, periode=periode, kode_kab=kabs[0][:2], lingkup="provinsi")
         replace_rows(conn, "core.padanan_individu", pairs, f"periode = :p AND lingkup = 'provinsi' AND {kab_list}",
@@ -427,8 +435,12 @@ def _link_one_province(settings, engine, periode, kabs, linked, decisions, optio
                      params)
         replace_rows(conn, "core.konflik_padanan", conflicts,
                      f"periode = :p AND {kab_list} AND {_in_list('jenis_konflik', PROVINCE_CONFLICTS)}", params)
+        if workbook:
+            conn.execute(sa.text(f"UPDATE core.antrian_review SET berkas = :b WHERE periode = :p AND "
+                                 f"lingkup = 'provinsi' AND {kab_list}"), {**params, "b": workbook})
     return {"regencies": len(kabs), "left": len(left), "right": len(right), "links": len(pairs),
-            "review_queue": len(review), "conflicts": len(conflicts),
+            "links_held": len(held), "review_queue": len(review), "conflicts": len(conflicts),
+            "review_workbook": workbook,
             **{k: v for k, v in result.stats.items() if k.startswith(("seconds", "comparisons", "nik_"))}}
 
 
@@ -473,7 +485,8 @@ def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: st
             src = prepared_sources(settings, conn, kode_kab, periode)
             pairs = read_frame(conn, "SELECT * FROM core.padanan_individu WHERE periode = :p AND "
                                      "(kode_kab = :k OR kode_kab_p3ke = :k)", {"p": periode, "k": kode_kab})
-            review = read_frame(conn, "SELECT * FROM core.antrian_review WHERE periode = :p AND kode_kab = :k",
+            review = read_frame(conn, "SELECT * FROM core.antrian_review WHERE periode = :p AND "
+                                      "(kode_kab = :k OR (lingkup = 'provinsi' AND kode_kab_p3ke = :k))",
                                 {"p": periode, "k": kode_kab})
             nik_conflicts = conn.execute(sa.text(
                 "SELECT jenis_konflik, count(*) FROM core.konflik_padanan WHERE periode = :p AND kode_kab = :k "
@@ -485,8 +498,8 @@ def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: st
         people, families = with_dtsen.people, with_dtsen.families
         conflicts = pd.concat([c for c in (conflicts, with_dtsen.conflicts) if not c.empty] or [pd.DataFrame()],
                               ignore_index=True)
-        workbook = _write_review(settings, src, review, kode_kab, periode, engine)
-        counts = _summary(people, families, conflicts, pairs, review, kode_kab)
+        workbook = _write_review(settings, src, review, kode_kab, periode)
+        counts = _summary(people, families, conflicts, pairs, review.loc[review["kode_kab"].eq(kode_kab)], kode_kab)
         counts.update({k: v for k, v in with_dtsen.stats.items()})
         counts["konflik"].update({k: int(v) for k, v in nik_conflicts if k not in OWN_CONFLICTS})
         meta = pd.DataFrame([{
@@ -504,8 +517,8 @@ def build_regency(settings: Settings, kode_kab: str, periode: str, *, run_id: st
                          f"{scope} AND {_in_list('jenis_konflik', OWN_CONFLICTS)}", params)
             replace_rows(conn, "core.padanan_dtsen", with_dtsen.crosswalk, scope, params)
             if workbook:
-                conn.execute(sa.text(f"UPDATE core.antrian_review SET berkas = :b WHERE {scope}"),
-                             {**params, "b": workbook})
+                conn.execute(sa.text(f"UPDATE core.antrian_review SET berkas = :b WHERE {scope} "
+                                     "AND lingkup = 'kabupaten'"), {**params, "b": workbook})
             replace_rows(conn, "meta.harmonisasi", meta, scope, params)
     finally:
         engine.dispose()
@@ -697,33 +710,35 @@ def _summary(people, families, conflicts, pairs, review, kab) -> dict:
     }
 
 
-def _write_review(settings: Settings, src: Sources, review: pd.DataFrame, kab: str, periode: str, engine) -> str | None:
-    """The regency's review workbook: its own pairs and cross-regency pairs whose DTKS side is here."""
+def _write_review(settings: Settings, src: Sources, review: pd.DataFrame, kab: str, periode: str) -> str | None:
+    """The regency's review workbook: its own pairs to decide, and its own people with a candidate in another
+    regency (only their own side: the province decides those, `harmonise.province`)."""
     path = settings.folder("outbox") / kab / f"review_padanan_{periode}.xlsx"
+    own = review.loc[review["lingkup"].eq("kabupaten") & review["kode_kab"].eq(kab)]
+    cross = review.loc[review["lingkup"].eq("provinsi")]
+    lintas = province.own_side_rows(cross, kab, {kab: src})
+    if own.empty and lintas.empty:
+        return None
+    from satudata.harmonise.review_workbook import write_review_workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_review_workbook(path, province.review_frame(own, {kab: src}), kode_kab=kab, periode=periode, lintas=lintas)
+    return str(path.relative_to(settings.folder("outbox")))
+
+
+def _write_province_review(settings: Settings, engine, review: pd.DataFrame, prov: str, periode: str) -> str | None:
+    """The province's review workbook of cross-regency pairs, both sides shown: for the data engineer or the
+    province's walidata, answered in `inbox/<kode_prov>/review/`."""
     if review.empty:
         return None
     from satudata.harmonise.review_workbook import write_review_workbook
 
-    show = {"nik_asli": "nik", "no_kk_asli": "no_kk", "nama": "nama", "jenis_kelamin_asli": "jenis_kelamin",
-            "tempat_lahir_asli": "tempat_lahir", "tanggal_lahir": "tanggal_lahir",
-            "hubungan_keluarga": "hubungan_keluarga", "kode_desa_asli": "kode_desa", "alamat": "alamat"}
-    d = src.dtks.set_index("id")
-    p = src.p3ke.set_index("id")
-    frame = review[["id_dtks", "id_individu_p3ke", "match_probability", "match_reason"]].copy()
-    for column, name in show.items():
-        if column in d:
-            frame[f"{name}_dtks"] = frame["id_dtks"].map(d[column])
-        if column in p:
-            frame[f"{name}_p3ke"] = frame["id_individu_p3ke"].map(p[column])
-    if review["lingkup"].eq("provinsi").any():  # the P3KE side lives in another regency's files
-        with engine.connect() as conn:
-            for other in sorted(set(review["kode_kab_p3ke"].dropna()) - {kab}):
-                op = prepared_sources(settings, conn, other, periode).p3ke.set_index("id")
-                for column, name in show.items():
-                    if column in op:
-                        frame[f"{name}_p3ke"] = frame[f"{name}_p3ke"].fillna(frame["id_individu_p3ke"].map(op[column]))
+    kabs = sorted(set(review["kode_kab"].dropna()) | set(review["kode_kab_p3ke"].dropna()))
+    with engine.connect() as conn:
+        sources = {kab: prepared_sources(settings, conn, kab, periode) for kab in kabs}
+    path = settings.folder("outbox") / prov / f"review_padanan_{periode}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_review_workbook(path, frame, kode_kab=kab, periode=periode)
+    write_review_workbook(path, province.review_frame(review, sources), kode_kab=prov, periode=periode)
     return str(path.relative_to(settings.folder("outbox")))
 
 

@@ -5,6 +5,10 @@ Statuses: `received` (archived, not yet processed), `processing`, then one of `a
 `ditahan` (totals that do not add up). An accepted submission replaces what it covers of older ones (`intake.cakupan`:
 `cara_kirim` says how, `penggantian` what it replaced); one none of whose rows stays active is marked
 `superseded_by` the newest that covers it. Nothing is ever deleted.
+
+A failure of the machine (a full disk, the database gone) leaves a submission `received`: `gangguan` counts
+those failures and `coba_lagi_pada` is when a scan may try it again (`intake.gangguan`). `internal_error`
+(a defect of ours, after MAX_ATTEMPTS) is no original: the same bytes sent again are processed.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ _COLUMNS = (
     "submission_id, file_name, inbox_path, archive_path, sha256, size_bytes, kode_kab, jenis, periode, "
     "periode_sumber, program, received_at, processed_at, status, reason_code, reason_detail, rows_total, "
     "rows_accepted, rows_rejected, rows_warning, report_path, duplicate_of, superseded_by, attempts, run_id, "
-    "cara_kirim, penggantian"
+    "cara_kirim, penggantian, gangguan, coba_lagi_pada"
 )
 
 
@@ -58,6 +62,8 @@ class Submission:
     run_id: str | None
     cara_kirim: str | None = None  # kabupaten | kecamatan | tambah
     penggantian: str | None = None  # JSON: what it replaced (intake.cakupan.summary)
+    gangguan: int = 0  # failures of the machine met while processing it (never counted as attempts)
+    coba_lagi_pada: datetime | None = None  # not tried again by a scan before this moment
 
     @property
     def reason(self) -> dict:
@@ -87,10 +93,18 @@ def find_unfinished_from_inbox(conn: Connection, sha256: str, inbox_path: str) -
 
 
 def find_original(conn: Connection, sha256: str) -> Submission | None:
-    """The first non-duplicate submission with these bytes."""
+    """The first non-duplicate submission with these bytes that was not given up on by a defect of ours."""
     return _one(
-        conn, "sha256 = :s AND status <> 'duplicate' ORDER BY submission_id LIMIT 1", {"s": sha256}
+        conn, "sha256 = :s AND status <> 'duplicate' AND NOT (status = 'rejected' AND reason_code = 'internal_error') "
+        "ORDER BY submission_id LIMIT 1", {"s": sha256}
     )
+
+
+def archive_paths(conn: Connection, sha256: str, inbox_path: str) -> list[tuple[str, str | None]]:
+    """(archive_path, reason_code) of every submission of these bytes from this inbox path."""
+    rows = conn.execute(sa.text("SELECT archive_path, reason_code FROM meta.submission WHERE sha256 = :s "
+                                "AND inbox_path = :p"), {"s": sha256, "p": inbox_path}).all()
+    return [(r[0], r[1]) for r in rows]
 
 
 def insert(conn: Connection, **values) -> int:
@@ -112,13 +126,22 @@ def update(conn: Connection, submission_id: int, **values) -> None:
     )
 
 
-def unfinished_ids(conn: Connection) -> list[int]:
+def unfinished_ids(conn: Connection, due_by: datetime | None = None) -> list[int]:
+    """Submissions still to process; with `due_by`, only those whose next try (after a failure of the
+    machine) is not later than that."""
+    wait = " AND (coba_lagi_pada IS NULL OR coba_lagi_pada <= :t)" if due_by is not None else ""
     return list(
         conn.execute(
-            sa.text("SELECT submission_id FROM meta.submission WHERE status IN ('received', 'processing') "
-                    "ORDER BY submission_id")
+            sa.text(f"SELECT submission_id FROM meta.submission WHERE status IN ('received', 'processing'){wait} "
+                    "ORDER BY submission_id"), {"t": due_by}
         ).scalars()
     )
+
+
+def unanswered_duplicates(conn: Connection) -> list[int]:
+    """Duplicates recorded without their answer (writing it failed): a later scan answers them."""
+    return list(conn.execute(sa.text("SELECT submission_id FROM meta.submission WHERE status = 'duplicate' "
+                                     "AND report_path IS NULL ORDER BY submission_id")).scalars())
 
 
 def list_all(conn: Connection) -> list[Submission]:

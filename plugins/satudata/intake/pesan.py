@@ -30,7 +30,7 @@ STATUSES = ("accepted", "partial", "rejected", "duplicate", "menunggu_pemetaan",
 # intake.cakupan, harmonise.review): a placeholder must be one or the other, or it would read "-".
 CALLER_KEYS = frozenset({"detail", "baris", "status_asli", "keputusan_dicatat", "sama", "beda",
                          "belum_diputuskan", "jumlah", "periode", "periode_lain", "kiriman", "teks",
-                         "tempat", "lembar", "opd"})
+                         "tempat", "lembar", "opd", "ukuran", "terpakai", "kuota"})
 _SNIPPET = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 # The texts the formatter fills: any other text must not hold a {value}, it would be shown raw.
 _FILLED = re.compile(r"(aturan|alasan_berkas)\.yaml:[^.]+\.(pesan|perbaikan)$|isian\.yaml:rangkaian\.")

@@ -1,4 +1,4 @@
-"""The answer to a regency: `outbox/<kode_kab>/<file>.laporan.xlsx`, in Bahasa Indonesia.
+"""The answer to a regency: `outbox/<kode_kab>/<id>-<jenis>-<file>.laporan.xlsx`, in Bahasa Indonesia.
 
     write_report(path, ReportSummary(...), issues, rejected_rows)
 

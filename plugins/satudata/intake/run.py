@@ -1,8 +1,9 @@
 """Intake end to end: scan the inbox, register each file, then process each submission.
 
-`register_new_files` and `process_submission` are what the DAG's tasks call (one mapped task per
-submission); `ingest_once` is the CLI's single scan. All of them are safe to re-run: registration
-resumes an interrupted one, and processing a submission again replaces what it staged before.
+`register_new_files` (`intake.register`) and `process_submission` are what the DAG's tasks call (one
+mapped task per submission); `ingest_once` is the CLI's single scan. All of them are safe to re-run:
+registration resumes an interrupted one, and processing a submission again replaces what it staged before.
+A failure of the machine while processing leaves the submission pending for a later scan (`intake.gangguan`).
 """
 
 from __future__ import annotations
@@ -20,19 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
-from satudata.intake import journal, ledger, pemetaan
+from satudata.intake import gangguan, journal, ledger, pemetaan
 from satudata.intake.cakupan import describe
 from satudata.intake.messages import JENIS_LABELS, format_message
-from satudata.intake.scan import (
-    PEMETAAN_JENIS,
-    REVIEW_JENIS,
-    Candidate,
-    archive_copy,
-    clean_stale_partials,
-    find_candidates,
-    regional_folder,
-    remove_from_inbox,
-)
+from satudata.intake.register import register_inbox, register_new_files
+from satudata.intake.scan import PEMETAAN_JENIS, REVIEW_JENIS, answer_name, archive_regency
 from satudata.normalise.periode import nama_tanggal
 from satudata.reference.wilayah import Wilayah
 from satudata.sheets.sniff import label_for_name
@@ -41,30 +34,43 @@ from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
 
 log = logging.getLogger(__name__)
+__all__ = ["IntakeOptions", "ProcessResult", "ingest_once", "process_submission", "register_new_files"]
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # processing attempts a defect of ours may use up (failures of the machine are not counted)
+# Location problems (and the quota) known at registration: answered without reading the file.
+_REFUSED_AT_REGISTRATION = ("symlink", "unknown_jenis", "unknown_regency_folder", "jenis_provinsi", "kuota_arsip")
 # Processes a submission that is not registry rows (a review answer): (settings, engine, submission) -> result.
 Handler = Callable[[Settings, Engine, "ledger.Submission"], "ProcessResult"]
 
 
 @dataclass(frozen=True)
 class IntakeOptions:
-    """Tunable by environment: SATUDATA_STABLE_SECONDS, SATUDATA_MAX_REJECTED_SHARE, SATUDATA_CHUNK_ROWS."""
+    """Tunable by environment: SATUDATA_STABLE_SECONDS, SATUDATA_MAX_REJECTED_SHARE, SATUDATA_CHUNK_ROWS,
+    SATUDATA_MAX_UNCOMPRESSED_BYTES, SATUDATA_ARCHIVE_QUOTA_BYTES (0: none) and the retry policy after a
+    failure of the machine: SATUDATA_RETRY_BASE_SECONDS, SATUDATA_RETRY_MAX_SECONDS, SATUDATA_RETRY_ALERT_AFTER."""
 
     stable_seconds: float = 10.0
     max_rejected_share: float = 0.3  # above this share of rejected rows the whole file is refused
     chunk_rows: int = 200_000
     max_uncompressed_bytes: int = 1_000_000_000
+    archive_quota_bytes: int | None = 20 << 30  # per regency folder of the archive
+    retry_base_seconds: float = 120.0  # the wait after the first failure of the machine, doubled each time
+    retry_max_seconds: float = 3600.0
+    retry_alert_after: int = 6  # failures after which the alert is CRITICAL (the submission still waits)
 
     @classmethod
     def from_env(cls) -> IntakeOptions:
+        env = os.environ.get
+        quota = int(env("SATUDATA_ARCHIVE_QUOTA_BYTES", cls.archive_quota_bytes))
         return cls(
-            stable_seconds=float(os.environ.get("SATUDATA_STABLE_SECONDS", cls.stable_seconds)),
-            max_rejected_share=float(os.environ.get("SATUDATA_MAX_REJECTED_SHARE", cls.max_rejected_share)),
-            chunk_rows=int(os.environ.get("SATUDATA_CHUNK_ROWS", cls.chunk_rows)),
-            max_uncompressed_bytes=int(
-                os.environ.get("SATUDATA_MAX_UNCOMPRESSED_BYTES", cls.max_uncompressed_bytes)
-            ),
+            stable_seconds=float(env("SATUDATA_STABLE_SECONDS", cls.stable_seconds)),
+            max_rejected_share=float(env("SATUDATA_MAX_REJECTED_SHARE", cls.max_rejected_share)),
+            chunk_rows=int(env("SATUDATA_CHUNK_ROWS", cls.chunk_rows)),
+            max_uncompressed_bytes=int(env("SATUDATA_MAX_UNCOMPRESSED_BYTES", cls.max_uncompressed_bytes)),
+            archive_quota_bytes=quota or None,
+            retry_base_seconds=float(env("SATUDATA_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
+            retry_max_seconds=float(env("SATUDATA_RETRY_MAX_SECONDS", cls.retry_max_seconds)),
+            retry_alert_after=int(env("SATUDATA_RETRY_ALERT_AFTER", cls.retry_alert_after)),
         )
 
 
@@ -88,94 +94,7 @@ class ProcessResult:
         return asdict(self)
 
 
-def _known_regencies() -> set[str]:
-    """The folders the inbox takes: every regency's code, and every province's (for its own budget)."""
-    return {r.kode for r in Wilayah.load().regions() if r.level in ("kabupaten", "provinsi")}
-
-
-# --- registration ------------------------------------------------------------------------------
-
-
-def register_new_files(settings: Settings, *, run_id: str | None = None,
-                       options: IntakeOptions | None = None) -> list[int]:
-    """Archive and record every ready file in the inbox. Returns the submissions that need processing.
-
-    Duplicates are answered straight away (their report is written here) and are not returned. Submissions
-    left unfinished by an earlier crash are returned too, so a re-run finishes them.
-    """
-    options = options or IntakeOptions.from_env()
-    settings.ensure_folders()
-    engine = make_engine(settings.warehouse_url)
-    to_process: list[int] = []
-    try:
-        # One registration at a time across processes: a second scan lists the inbox only after the first
-        # has taken its files out, so a file is never recorded twice (nor answered as its own duplicate).
-        with exclusive(engine, "inbox"):
-            clean_stale_partials(settings.folder("archive"))
-            candidates = find_candidates(
-                settings.folder("inbox"), stable_seconds=options.stable_seconds,
-                known_regencies=_known_regencies(),
-            )
-            for candidate in candidates:
-                # One file that cannot be registered never blocks the others; it stays in the inbox.
-                try:
-                    submission_id, is_duplicate = _register(settings, engine, candidate, run_id)
-                    if is_duplicate:
-                        answer_duplicate(settings, engine, submission_id)
-                except FileNotFoundError:
-                    log.info("%s disappeared before it was archived; skipped", _text(candidate.relative))
-                except Exception:
-                    log.exception("could not register %s; it stays in the inbox for the next scan",
-                                  _text(candidate.relative))
-        with engine.connect() as conn:
-            to_process = ledger.unfinished_ids(conn)
-    finally:
-        engine.dispose()
-    log.info("inbox scan: %d new file(s), %d submission(s) to process", len(candidates), len(to_process))
-    return to_process
-
-
-def _text(name: str) -> str:
-    """A file name as storable text: bytes that are not UTF-8 (kept by Python as surrogates) become U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: str | None) -> tuple[int, bool]:
-    received = datetime.now(UTC)
-    sha, archived = archive_copy(candidate, settings.folder("archive"), received)
-    with engine.begin() as conn:
-        resumed = ledger.find_unfinished_from_inbox(conn, sha, _text(candidate.relative))
-        if resumed is not None:
-            submission_id, duplicate = resumed.submission_id, False
-            log.info("resuming registration of %s as submission %d", candidate.relative, submission_id)
-        else:
-            original = ledger.find_original(conn, sha)
-            duplicate = original is not None and candidate.problem != "symlink"
-            submission_id = ledger.insert(
-                conn,
-                file_name=_text(candidate.name),
-                inbox_path=_text(candidate.relative),
-                archive_path=archived.relative_to(settings.folder("archive")).as_posix(),
-                sha256=sha,
-                size_bytes=candidate.size,
-                # a folder that is no region code is recorded as none, never cut to look like one
-                kode_kab=_text(candidate.kode_kab) if regional_folder(candidate.kode_kab) else "",
-                jenis=_text(candidate.jenis[:20]),
-                received_at=received,
-                status="duplicate" if duplicate else "received",
-                reason_code="duplicate" if duplicate else candidate.problem,
-                duplicate_of=original.submission_id if duplicate else None,
-                run_id=run_id,
-            )
-            log.info(
-                "registered %s (sha256 %s…) as submission %d%s",
-                candidate.relative, sha[:12], submission_id,
-                f", duplicate of {original.submission_id}" if duplicate else "",
-            )
-    with engine.connect() as conn:  # the archive's own copy of the ledger, before the inbox copy goes
-        journal.record_submission(settings.folder("archive"), ledger.get(conn, submission_id))
-    remove_from_inbox(candidate, settings.folder("quarantine"))
-    return submission_id, duplicate
+# --- registration (intake.register) ------------------------------------------------------------
 
 
 def answer_duplicate(settings: Settings, engine: Engine, submission_id: int) -> None:
@@ -233,13 +152,40 @@ def process_submission(settings: Settings, submission_id: int, *, run_id: str | 
                     return result_of(submission, [])
                 ledger.update(conn, submission_id, status="processing", attempts=submission.attempts + 1,
                               run_id=run_id)
-            journal.record_submission(settings.folder("archive"), submission)  # if a crash lost it at registration
-            if submission.attempts + 1 > MAX_ATTEMPTS:
-                return finish_rejected(settings, engine, submission, "internal_error",
-                                        {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))
-            return _process(settings, engine, submission, options, handlers or {})
+            try:
+                journal.record_submission(settings.folder("archive"), submission)  # if a crash lost it before
+                if submission.attempts + 1 > MAX_ATTEMPTS:
+                    return finish_rejected(settings, engine, submission, "internal_error",
+                                            {"percobaan": submission.attempts}, None, None, (0, 0, 0, 0))
+                return _process(settings, engine, submission, options, handlers or {})
+            except gangguan.MachineFault:
+                raise  # a held file processed again from its answer: recorded by that inner call
+            except Exception as exc:
+                if not gangguan.is_machine_fault(exc):
+                    raise  # a defect of ours: the attempt counts
+                _postpone(engine, submission, exc, options)
+                raise gangguan.MachineFault(submission_id, exc) from exc
     finally:
         engine.dispose()
+
+
+def _postpone(engine: Engine, submission: ledger.Submission, error: BaseException, options: IntakeOptions) -> None:
+    """A failure of the machine: the submission waits (`received`) for a later scan, this attempt not counted,
+    and the engineer is told; loudly once it has waited through `retry_alert_after` failures."""
+    faults = submission.gangguan + 1
+    retry = gangguan.next_try(faults, datetime.now(UTC), options.retry_base_seconds, options.retry_max_seconds)
+    try:
+        with engine.begin() as conn:
+            ledger.update(conn, submission.submission_id, status="received", attempts=submission.attempts,
+                          gangguan=faults, coba_lagi_pada=retry)
+    except Exception as exc:  # noqa: BLE001 - the database may be what failed: the attempt stays unexplained
+        log.error("could not record the failure of the machine for submission %d: %s", submission.submission_id,
+                  gangguan.one_line(exc))
+    loud = faults >= options.retry_alert_after
+    gangguan.alert(f"submission still pending after {faults} failures of the machine: needs an engineer" if loud
+                   else "a submission met a failure of the machine; it stays pending and is retried",
+                   loud=loud, webhook=loud, kiriman=submission.submission_id, berkas=submission.inbox_path,
+                   gangguan=faults, coba_lagi_pada=retry.isoformat(timespec="seconds"), galat=gangguan.one_line(error))
 
 
 def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
@@ -247,9 +193,9 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
     from satudata.intake.read import FileRejected, MappingNeeded, ReadOptions, read_submission
     from satudata.intake.stage import PeriodConflict, SubmissionStager
 
-    if submission.reason_code in ("symlink", "unknown_jenis", "unknown_regency_folder", "jenis_provinsi"):
+    if submission.reason_code in _REFUSED_AT_REGISTRATION:
         return finish_rejected(settings, engine, submission, submission.reason_code,
-                                {"folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
+                                {**submission.reason, "folder": submission.inbox_path}, None, None, (0, 0, 0, 0))
     path = settings.folder("archive") / submission.archive_path
     if pemetaan.is_answer(path):  # an answer to a held file's questions, wherever the operator dropped it
         return _process_answer(settings, engine, submission, path, options, handlers)
@@ -454,13 +400,11 @@ def _write_report(settings: Settings, submission: ledger.Submission, *, status: 
                   duplicate_of: str | None = None, penggantian: list[str] | None = None,
                   catatan: list[str] | None = None, kode_jawaban: str | None = None, pertanyaan=None,
                   total_tidak_cocok: list[dict] | None = None) -> str:
-    """Write `outbox/<kode_kab>/<file>.laporan.xlsx`; returns its path relative to outbox/."""
+    """Write `outbox/<kode_kab>/<id>-<jenis>-<file>.laporan.xlsx`; returns its path relative to outbox/."""
     from satudata.intake.report import ReportSummary, write_report
-    from satudata.intake.scan import safe_name
 
-    regency = submission.kode_kab if regional_folder(submission.kode_kab) else "_tanpa_kabupaten"
-    name = f"{safe_name(submission.file_name)}.laporan.xlsx"
-    target = settings.folder("outbox") / regency / name
+    name = answer_name(submission.submission_id, submission.jenis, submission.file_name)
+    target = settings.folder("outbox") / archive_regency(submission.kode_kab) / name
     target.parent.mkdir(parents=True, exist_ok=True)
     sheet = (meta.sheets[0] if meta is not None and meta.sheets else None)
     summary = ReportSummary(
@@ -493,22 +437,40 @@ def _empty_issues() -> pd.DataFrame:
 
 def ingest_once(settings: Settings, *, run_id: str | None = None, options: IntakeOptions | None = None,
                 handlers: Mapping[str, Handler] | None = None) -> dict:
-    """One scan: register what is in the inbox, process every pending submission, build GX Data Docs."""
+    """One scan: register what is in the inbox, process every pending submission, build GX Data Docs.
+
+    `by_status` counts `error` (a defect of ours: retried, `internal_error` after MAX_ATTEMPTS) and `tertunda`
+    (a failure of the machine: pending, retried after a back-off); `tidak_terdaftar` counts files left in the
+    inbox, `gangguan_mesin` the failures of the machine among all of these (one alert per scan)."""
     options = options or IntakeOptions.from_env()
-    pending = register_new_files(settings, run_id=run_id, options=options)
+    registration = register_inbox(settings, run_id=run_id, options=options)
     results = []
-    for submission_id in pending:
+    for submission_id in registration.to_process:
         try:
             results.append(process_submission(settings, submission_id, run_id=run_id, options=options,
                                               handlers=handlers).to_dict())
-        except Exception:
-            log.exception("submission %d failed; it stays pending and is retried on the next scan", submission_id)
-            results.append({"submission_id": submission_id, "status": "error"})
-    docs = build_data_docs(settings)
+        except Exception as exc:
+            if not gangguan.is_machine_fault(exc):
+                log.exception("submission %d failed; it stays pending and is retried on the next scan", submission_id)
+                results.append({"submission_id": submission_id, "status": "error"})
+                continue
+            results.append({"submission_id": submission_id, "status": "tertunda", "galat": gangguan.one_line(exc)})
+    machine = [r["submission_id"] for r in results if r["status"] == "tertunda"]
+    if machine or registration.machine:
+        gangguan.alert("intake scan met failures of the machine: the files wait and are retried", kiriman=machine,
+                       berkas=registration.machine)
+    try:
+        docs = build_data_docs(settings)
+    except Exception as exc:
+        if not gangguan.is_machine_fault(exc):
+            raise
+        log.error("GX Data Docs not built: %s", gangguan.one_line(exc))
+        docs = None
     by_status: dict[str, int] = {}
     for item in results:
         by_status[item["status"]] = by_status.get(item["status"], 0) + 1
-    return {"processed": len(results), "by_status": by_status, "submissions": results, "data_docs": str(docs)}
+    return {"processed": len(results), "by_status": by_status, "submissions": results, "data_docs": str(docs),
+            "tidak_terdaftar": len(registration.failed), "gangguan_mesin": len(machine) + len(registration.machine)}
 
 
 def build_data_docs(settings: Settings) -> Path | None:

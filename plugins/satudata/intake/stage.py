@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 import sqlalchemy as sa
@@ -63,9 +64,17 @@ STAGING_COLUMNS = {
                  "realisasi_anggaran", "realisasi_fisik", "kelompok_teks", "strategi_teks", "kode_program", "kode_desa",
                  "kode_kecamatan"],
 }
-_NUMBERS = {"pagu": "Float64", "rak": "Float64", "realisasi_anggaran": "Float64", "realisasi_fisik": "Float64",
-            "bulan": "Int64",
-            "tahun_anggaran": "Int64"}
+_NUMBERS = {"realisasi_fisik": "Float64", "bulan": "Int64", "tahun_anggaran": "Int64"}
+# Rupiah go to their NUMERIC columns as the exact digits intake read (normalise.angka), never as a float.
+_RUPIAH = ("pagu", "rak", "realisasi_anggaran", "nilai_bantuan")
+
+
+def _exact_rupiah(value: object) -> str | None:
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return format(amount, "f") if amount.is_finite() else None
 
 
 _TITLE_OPD = re.compile(r"(?i)\b(?:skpd|opd|perangkat daerah|unit skpd|sub unit)\s*[:=]\s*"
@@ -391,6 +400,9 @@ class SubmissionStager:
         for column in STAGING_COLUMNS[suite]:
             if column == "lembar":
                 out[column] = "realisasi" if bool(good["baris_realisasi"].any()) else "sub_kegiatan"
+            elif column in _RUPIAH:
+                values = good[column] if column in good else pd.Series(pd.NA, index=good.index, dtype="string")
+                out[column] = values.map(_exact_rupiah, na_action="ignore").astype("string")
             elif column in _NUMBERS:
                 values = pd.to_numeric(good.get(column), errors="coerce") if column in good else None
                 out[column] = values.astype(_NUMBERS[column]) if values is not None else None
@@ -421,8 +433,6 @@ class SubmissionStager:
             elif column == "jumlah_anggota":
                 out[column] = pd.to_numeric(good.get(column), errors="coerce").astype("Int64") if column in good \
                     else pd.array([pd.NA] * len(good), dtype="Int64")
-            elif column == "nilai_bantuan":
-                out[column] = pd.to_numeric(good.get(column), errors="coerce") if column in good else None
             else:
                 out[column] = good.get(column)
         return out.reset_index(drop=True).astype(
@@ -482,11 +492,13 @@ class SubmissionStager:
         sid = self.submission.submission_id
         issues = self.issues()
         if not issues.empty:
+            from satudata.intake.masking import masked_values
             from satudata.intake.messages import format_message
 
             frame = issues.assign(submission_id=sid)
             frame["pesan"] = frame["aturan"].map(lambda code: format_message(code))
-            frame["nilai"] = frame["nilai"].astype("string").str.slice(0, 500)
+            # meta keeps no NIK, KK or name (intake.masking); the answer workbook was written from `issues`
+            frame["nilai"] = masked_values(frame["kolom"], frame["nilai"].astype("string")).str.slice(0, 500)
             bulk_insert(conn, "meta.validation_issue",
                         frame[["submission_id", "sheet", "baris", "kolom", "aturan", "tingkat", "nilai", "pesan"]])
         if self._results:

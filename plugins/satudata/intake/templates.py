@@ -369,7 +369,7 @@ def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
         ),
         (
             "Setelah itu: sistem memeriksa berkas begitu selesai disalin, biasanya dalam satu menit. Laporan "
-            "muncul di folder outbox/<kode kabupaten/kota>/ dengan nama <nama berkas>.laporan.xlsx, berisi "
+            "muncul di folder outbox/<kode kabupaten/kota>/ dengan nama <nomor>-<jenis>-<nama berkas>.laporan.xlsx, berisi "
             "status berkas (DITERIMA, DITERIMA SEBAGIAN, DITOLAK, atau DUPLIKAT), apa yang digantikan berkas "
             "ini, daftar masalah per baris dan cara memperbaikinya."
         ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -504,8 +505,9 @@ def issues_from_result(validation, checked: pd.DataFrame, original: pd.DataFrame
         kolom = meta.get("kolom")
         details = item.result or {}
         rows = details.get("unexpected_index_list") or []
-        summary = {k: v for k, v in details.items() if not k.startswith(("unexpected_index", "unexpected_list",
-                                                                         "partial_unexpected_index"))}
+        # counts and percentages only: GX's lists and counts of unexpected values (partial_unexpected_list,
+        # partial_unexpected_counts, details ...) hold the very NIKs and names meta must never keep
+        summary = {k: v for k, v in details.items() if v is None or isinstance(v, numbers.Real)}
         results.append(
             {
                 "expectation": config.type,

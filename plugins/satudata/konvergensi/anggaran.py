@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -241,6 +243,22 @@ def _key(code: pd.Series, name: pd.Series) -> pd.Series:
     return code.astype("string").fillna("nama:" + named)
 
 
+def rupiah(values: pd.Series) -> pd.Series:
+    """Amounts as exact Decimals (None when empty): their sums do not depend on the order of the rows, as sums
+    of floats do. Staged amounts arrive as Decimal (NUMERIC columns); a float is taken as it prints."""
+    def exact(value: object) -> Decimal | None:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return None
+        try:
+            amount = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float)
+                                                                      else str(value).strip())
+        except InvalidOperation:
+            return None
+        return amount if amount.is_finite() else None
+
+    return pd.Series([exact(v) for v in values], index=values.index, dtype=object)
+
+
 def pemilik_anggaran(kode_kab: pd.Series) -> pd.Series:
     """'provinsi' for the province's own APBD (a 2-digit code in kode_kab), else 'kabupaten'."""
     own = kode_kab.astype("string").str.len().eq(2).fillna(False).to_numpy(dtype=bool)
@@ -254,8 +272,9 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     `rows`: the period's active `staging.anggaran` rows (any number of regencies and provinces)."""
     year, month = int(periode[:4]), int(periode[5:])
     rows = rows.copy()
-    for column in ("pagu", "realisasi_anggaran", "realisasi_fisik"):
-        rows[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    for column in ("pagu", "realisasi_anggaran"):
+        rows[column] = rupiah(rows[column])
+    rows["realisasi_fisik"] = pd.to_numeric(rows["realisasi_fisik"], errors="coerce").astype(float)
     rows["bulan"] = pd.to_numeric(rows["bulan"], errors="coerce")
     tahun = pd.to_numeric(rows["tahun_anggaran"], errors="coerce")
     rows = rows[tahun.isna() | (tahun == year)]
@@ -293,10 +312,11 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     to_date = pagu_rows[pagu_rows["bulan"].isna()].dropna(subset=["realisasi_anggaran"])
     to_date = to_date.drop_duplicates(["kode_kab", "opd", "giat", "nama_dana", "kode_desa", "kode_program"])
     cumulative = to_date.groupby(keys)["realisasi_anggaran"].sum()
-    lines["realisasi"] = by_month.reindex(lines.index).fillna(cumulative.reindex(lines.index))
+    lines["realisasi"] = rupiah(by_month.reindex(lines.index).fillna(cumulative.reindex(lines.index)))
     latest = rows[rows["bulan"].notna() & (rows["bulan"] <= month) & rows["realisasi_fisik"].notna()]
     lines["realisasi_fisik"] = latest.sort_values("bulan").groupby(keys)["realisasi_fisik"].last()
-    lines["realisasi_melebihi_pagu"] = (lines["realisasi"] > lines["pagu"]).fillna(False).astype(bool)
+    lines["realisasi_melebihi_pagu"] = [r is not None and r > p for r, p in zip(lines["realisasi"], lines["pagu"],
+                                                                                 strict=True)]
     lines = lines.reset_index()
     lines["id_sub_kegiatan"] = lines["opd"].astype(str) + "|" + lines["giat"].astype(str)
     # the classification's programme (the file's, a regency decision, or a rule) replaces the written one
@@ -310,7 +330,9 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
     located = located[located["pagu_baris"] > 0]
     lokasi = pd.DataFrame({"periode": periode, "kode_kab": located["kode_kab"],
                            "id_sub_kegiatan": located["id_sub_kegiatan"], "kode_desa": located["kode_desa"],
-                           "porsi": located["pagu"] / located["pagu_baris"]}).reset_index(drop=True)
+                           "porsi": [float(part / whole) for part, whole in zip(located["pagu"],
+                                                                                located["pagu_baris"], strict=True)]
+                           }).reset_index(drop=True)
     columns = ["periode", "kode_kab", "pemilik_anggaran", "id_sub_kegiatan", "tahun_anggaran", "kode_skpd", "nama_skpd",
                "kode_program_apbd", "kode_giat", "kode_sub_giat", "nama_sub_giat", "pagu", "realisasi",
                "realisasi_fisik", "realisasi_melebihi_pagu", "kelompok_teks", "strategi_teks", "strategi",
@@ -320,4 +342,4 @@ def budget_lines(rows: pd.DataFrame, rules: BudgetRules, periode: str) -> tuple[
 
 
 __all__ = ["JENIS_BELANJA", "PEMILIK", "STRATEGI", "UNCLASSIFIED", "BudgetRules", "budget_lines", "classify",
-           "load_budget_rules", "parse_budget_rules", "pemilik_anggaran"]
+           "load_budget_rules", "parse_budget_rules", "pemilik_anggaran", "rupiah"]

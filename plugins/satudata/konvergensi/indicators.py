@@ -16,6 +16,7 @@ import re
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 
 import pandas as pd
@@ -259,6 +260,8 @@ def _plain(value):
         return [_plain(v) for v in value]
     if hasattr(value, "item"):
         value = value.item()
+    if isinstance(value, Decimal):  # a summary to print: the tables keep the exact amount
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     return value

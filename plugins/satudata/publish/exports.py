@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from satudata.config import Settings
-from satudata.fileio import write_atomically
+from satudata.fileio import neutralise_formulas, write_atomically
 from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.publication import restore_integers
+from satudata.publish.suppress import RULES
 from satudata.sheets.writer import StyledWorkbook
 from satudata.warehouse.engine import make_engine, read_frame
 
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
            "path": "https://creativecommons.org/licenses/by/4.0/"}
 _TYPES = {"bilangan bulat": "integer", "desimal": "number", "boolean": "boolean", "tanggal": "date", "teks": "string"}
+
+
+def _in_key_order(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order of the table's key (then every column), so two exports of one publication are equal."""
+    key = [c for c in (RULES[table].key if table in RULES else ()) if c in frame.columns]
+    rest = [c for c in frame.columns if c not in key]
+    return frame.sort_values(key + rest, kind="stable", na_position="first").reset_index(drop=True)
 
 
 def publication_dir(settings: Settings, periode: str, publikasi_id: int) -> Path:
@@ -55,8 +63,10 @@ def _field_type(series: pd.Series, declared: str | None) -> str:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8, comma, header; an empty field is a suppressed (or absent) value."""
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """UTF-8, comma, header; an empty field is a suppressed (or absent) value. Text that a spreadsheet would
+    run as a formula (an OPD name typed as `=HYPERLINK(...)` in a regency's file) is quoted first; amounts
+    (NUMERIC, read as Decimal) print exactly as stored."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _xlsx_bytes(frame: pd.DataFrame, title: str, note: str) -> bytes:
@@ -79,8 +89,8 @@ def write_exports(settings: Settings, periode: str) -> dict:
             if record.empty:
                 raise ValueError(f"period {periode} has not been published")
             record = record.iloc[0]
-            tables = {t: restore_integers(read_frame(conn, f"SELECT * FROM mart.{t} WHERE periode = :p",
-                                                     {"p": periode}))
+            tables = {t: _in_key_order(t, restore_integers(read_frame(
+                          conn, f"SELECT * FROM mart.{t} WHERE periode = :p", {"p": periode})))
                       for t in INDICATOR_TABLES}
             dictionary = read_frame(conn, "SELECT * FROM meta.kamus_data ORDER BY urutan", {})
     finally:

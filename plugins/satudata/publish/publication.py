@@ -5,6 +5,11 @@ The exact indicators of the period (`core.indikator_*`) are read, small cells su
 `meta.publikasi` record and the data dictionary: a reader sees the previous publication of the period
 or the new one, never a mix, and other periods are untouched. Publishing figures identical to the
 current publication is a no-op, so a re-run leaves the warehouse as it was.
+
+A cell once hidden in a period stays hidden in that period's later releases: the new figures are suppressed
+against the period's current publication as it stands in `mart` (`suppress(..., previous=...)`), so two
+releases of a period never let a reader subtract one from the other. Suppression depends on the figures only,
+not on the order the warehouse returns rows in: a replay (`satudata rebuild`) publishes the same cells.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.intake import journal
 from satudata.konvergensi.indicators import INDICATOR_TABLES
-from satudata.publish.suppress import suppress
+from satudata.publish.suppress import canonical_order, suppress
 from satudata.warehouse.engine import bulk_insert, make_engine, read_frame
+from satudata.warehouse.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +78,29 @@ def _published_pockets(frame: pd.DataFrame) -> pd.DataFrame:
     """Only desa whose uncovered count is published are listed, ranked again among themselves.
 
     A suppressed desa left in the ranking would sit between two published neighbours and so be bounded
-    by them; dropped, it is simply not in the list (it stays in konvergensi_desa, suppressed).
+    by them; dropped, it is simply not in the list (it stays in konvergensi_desa, suppressed). Equal ranks,
+    if any, go by desa code, never by the order of the rows.
     """
     kept = frame[frame["desil1_tanpa_program_inti"].notna()].copy()
     for column, group in (("peringkat_provinsi", "kode_provinsi"), ("peringkat_kabupaten", "kode_kab")):
-        kept[column] = kept.groupby(group)[column].rank(method="first").astype("Int64")
+        ordered = kept.sort_values([group, column, "kode_desa"], kind="stable")
+        kept[column] = (ordered.groupby(group).cumcount() + 1).reindex(kept.index).astype("Int64")
     return kept.reset_index(drop=True)
 
 
-def _suppressed(exact: dict[str, pd.DataFrame], minimum: int):
-    result = suppress(exact, minimum)
+def _previous(conn, periode: str) -> tuple[int | None, dict[str, pd.DataFrame]]:
+    """The period's current publication as `mart` holds it (`sel_disensor` says what it hid), if any."""
+    current = current_publication(conn, periode)
+    if current is None:
+        return None, {}
+    pid = int(current["publikasi_id"])
+    return pid, {t: read_frame(conn, f"SELECT * FROM mart.{t} WHERE periode = :p AND publikasi_id = :i",
+                               {"p": periode, "i": pid})
+                 for t in INDICATOR_TABLES}
+
+
+def _suppressed(exact: dict[str, pd.DataFrame], minimum: int, previous: dict[str, pd.DataFrame] | None = None):
+    result = suppress(exact, minimum, previous)
     pockets = result.tables["kantong_kemiskinan"]
     listed = pockets["desil1_tanpa_program_inti"].notna().to_numpy()
     result.tables["kantong_kemiskinan"] = _published_pockets(pockets)
@@ -112,6 +131,20 @@ def _sources(conn, periode: str) -> dict:
             "intervensi": [int(v) for v in lists]}
 
 
+def _same_as(current: dict | None, fingerprint: str, sources: dict) -> bool:
+    """The period's current publication already says this: the same published rows from the same submissions.
+
+    Both count: new figures that change only cells the period keeps hidden publish the same rows, and are
+    still a new version, because the submissions behind it (recorded in `meta.publikasi`) changed.
+    """
+    if current is None or current["sidik_jari"] != fingerprint:
+        return False
+    try:
+        return json.loads(current["submission_ids"] or "null") == sources
+    except (TypeError, ValueError):
+        return False
+
+
 def current_publication(conn, periode: str) -> dict | None:
     rows = read_frame(conn, "SELECT * FROM meta.publikasi WHERE periode = :p AND status = 'terbit'", {"p": periode})
     return None if rows.empty else rows.iloc[0].to_dict()
@@ -122,7 +155,7 @@ def _headline(frame: pd.DataFrame) -> dict:
                "keluarga_penerima_di_atas_desil", "penerima_tidak_ditemukan", "keluarga_tumpang_tindih_pelanggaran",
                "keluarga_tumpang_tindih_audit")
     out = {}
-    for row in frame.to_dict("records"):
+    for row in frame.sort_values("kode_provinsi", kind="stable").to_dict("records"):
         out[row["kode_provinsi"]] = {c: (None if pd.isna(row[c]) else float(row[c]) if "persen" in c else int(row[c]))
                                      for c in columns if c in row}
     return out
@@ -135,7 +168,9 @@ def plan_publication(settings: Settings, periode: str, *, minimum: int | None = 
     try:
         with engine.connect() as conn:
             exact = _exact(conn, periode)
+            sources = _sources(conn, periode)
             current = current_publication(conn, periode)
+            _, previous = _previous(conn, periode)
             old_head = read_frame(conn, "SELECT * FROM mart.konvergensi_provinsi WHERE periode = :p", {"p": periode})
             rules = conn.execute(sa.text("SELECT berkas FROM meta.aturan_konvergensi WHERE periode = :p"),
                                  {"p": periode}).scalar_one_or_none()
@@ -143,15 +178,15 @@ def plan_publication(settings: Settings, periode: str, *, minimum: int | None = 
         engine.dispose()
     if exact["konvergensi_provinsi"].empty:
         raise NothingToPublish(f"no indicators computed for {periode}: run the convergence stage first")
-    result = _suppressed(exact, minimum)
+    result = _suppressed(exact, minimum, previous)
     fingerprint = _fingerprint(result.tables, minimum)
     return {
         "periode": periode, "aturan": rules, "ambang_sel_kecil": minimum,
         "baris": {t: len(f) for t, f in result.tables.items()},
         "sel_disensor": result.cells(), "sel_disensor_primer": result.primary,
-        "sel_disensor_sekunder": result.secondary,
+        "sel_disensor_sekunder": result.secondary, "sel_disensor_sebelumnya": result.kept,
         "publikasi_sekarang": None if current is None else int(current["publikasi_id"]),
-        "berubah": current is None or current["sidik_jari"] != fingerprint,
+        "berubah": not _same_as(current, fingerprint, sources),
         "angka_utama_baru": _headline(result.tables["konvergensi_provinsi"]),
         "angka_utama_lama": _headline(old_head) if not old_head.empty else None,
         "sidik_jari": fingerprint,
@@ -161,8 +196,6 @@ def plan_publication(settings: Settings, periode: str, *, minimum: int | None = 
 def publish_period(settings: Settings, periode: str, *, disetujui_oleh: str, cara_persetujuan: str,
                    run_id: str | None = None, minimum: int | None = None) -> dict:
     """Suppress and switch the period's indicators into `mart` in one transaction; record it."""
-    from satudata.publish.dictionary import load_into_warehouse
-
     if cara_persetujuan not in APPROVAL_WAYS:
         raise ValueError(f"cara_persetujuan must be one of {APPROVAL_WAYS}, not {cara_persetujuan!r}")
     if not (disetujui_oleh or "").strip():
@@ -170,42 +203,56 @@ def publish_period(settings: Settings, periode: str, *, disetujui_oleh: str, car
     minimum = minimum or minimum_cell()
     engine = make_engine(settings.warehouse_url)
     try:
-        with engine.connect() as conn:
-            exact = _exact(conn, periode)
-            sources = _sources(conn, periode)
-            rules = conn.execute(sa.text("SELECT berkas FROM meta.aturan_konvergensi WHERE periode = :p"),
-                                 {"p": periode}).scalar_one_or_none()
-        if exact["konvergensi_provinsi"].empty:
-            raise NothingToPublish(f"no indicators computed for {periode}: run the convergence stage first")
-        result = _suppressed(exact, minimum)  # built aside, before the switch
-        fingerprint = _fingerprint(result.tables, minimum)
-        summary = {"baris": {t: len(f) for t, f in result.tables.items()}, "sel_disensor": result.cells(),
-                   "sel_disensor_primer": result.primary, "sel_disensor_sekunder": result.secondary}
-        with engine.begin() as conn:
-            current = current_publication(conn, periode)
-            if current is not None and current["sidik_jari"] == fingerprint:
-                log.info("period %s: figures identical to publication %s; nothing to switch",
-                         periode, current["publikasi_id"])
-                return {"periode": periode, "publikasi_id": int(current["publikasi_id"]), "berubah": False, **summary}
-            new_id = int(conn.execute(sa.text("SELECT nextval('meta.publikasi_id_seq')")).scalar_one())
-            conn.execute(sa.text("UPDATE meta.publikasi SET status = 'diganti' WHERE periode = :p AND status = 'terbit'"),
-                         {"p": periode})
-            record = pd.DataFrame([{
-                "publikasi_id": new_id, "periode": periode, "status": "terbit", "dibuat_pada": datetime.now(UTC),
-                "run_id": run_id, "disetujui_oleh": disetujui_oleh.strip(), "cara_persetujuan": cara_persetujuan,
-                "ambang_sel_kecil": minimum, "aturan": rules, "submission_ids": json.dumps(sources),
-                "ringkasan": json.dumps({**summary, "menggantikan": None if current is None
-                                         else int(current["publikasi_id"])}),
-                "sidik_jari": fingerprint,
-            }])
-            bulk_insert(conn, "meta.publikasi", record)
-            for table, frame in result.tables.items():
-                conn.execute(sa.text(f"DELETE FROM mart.{table} WHERE periode = :p"), {"p": periode})
-                bulk_insert(conn, f"mart.{table}", frame.assign(publikasi_id=new_id))
-            load_into_warehouse(conn)
-        journal.record_publication(settings.folder("archive"), record.iloc[0].to_dict())  # rebuild replays it
+        with exclusive(engine, "publikasi"):  # one at a time: each is suppressed against the one before it
+            return _publish_locked(engine, settings, periode, disetujui_oleh=disetujui_oleh,
+                                   cara_persetujuan=cara_persetujuan, run_id=run_id, minimum=minimum)
     finally:
         engine.dispose()
+
+
+def _publish_locked(engine, settings: Settings, periode: str, *, disetujui_oleh: str, cara_persetujuan: str,
+                    run_id: str | None, minimum: int) -> dict:
+    from satudata.publish.dictionary import load_into_warehouse
+
+    with engine.connect() as conn:
+        exact = _exact(conn, periode)
+        sources = _sources(conn, periode)
+        rules = conn.execute(sa.text("SELECT berkas FROM meta.aturan_konvergensi WHERE periode = :p"),
+                             {"p": periode}).scalar_one_or_none()
+        previous_id, previous = _previous(conn, periode)
+    if exact["konvergensi_provinsi"].empty:
+        raise NothingToPublish(f"no indicators computed for {periode}: run the convergence stage first")
+    result = _suppressed(exact, minimum, previous)  # built aside, before the switch
+    fingerprint = _fingerprint(result.tables, minimum)
+    summary = {"baris": {t: len(f) for t, f in result.tables.items()}, "sel_disensor": result.cells(),
+               "sel_disensor_primer": result.primary, "sel_disensor_sekunder": result.secondary,
+               "sel_disensor_sebelumnya": result.kept}
+    with engine.begin() as conn:
+        current = current_publication(conn, periode)
+        if (None if current is None else int(current["publikasi_id"])) != previous_id:
+            raise RuntimeError(f"period {periode}: the current publication changed while this one was prepared "
+                               "(another process published it without the lock); run the publication again")
+        if _same_as(current, fingerprint, sources):
+            log.info("period %s: figures and submissions identical to publication %s; nothing to switch",
+                     periode, current["publikasi_id"])
+            return {"periode": periode, "publikasi_id": int(current["publikasi_id"]), "berubah": False, **summary}
+        new_id = int(conn.execute(sa.text("SELECT nextval('meta.publikasi_id_seq')")).scalar_one())
+        conn.execute(sa.text("UPDATE meta.publikasi SET status = 'diganti' WHERE periode = :p AND status = 'terbit'"),
+                     {"p": periode})
+        record = pd.DataFrame([{
+            "publikasi_id": new_id, "periode": periode, "status": "terbit", "dibuat_pada": datetime.now(UTC),
+            "run_id": run_id, "disetujui_oleh": disetujui_oleh.strip(), "cara_persetujuan": cara_persetujuan,
+            "ambang_sel_kecil": minimum, "aturan": rules, "submission_ids": json.dumps(sources),
+            "ringkasan": json.dumps({**summary, "menggantikan": previous_id}),
+            "sidik_jari": fingerprint,
+        }])
+        bulk_insert(conn, "meta.publikasi", record)
+        for table, frame in result.tables.items():
+            conn.execute(sa.text(f"DELETE FROM mart.{table} WHERE periode = :p"), {"p": periode})
+            # rows in key order: readers and exports that do not sort see the same order after a replay
+            bulk_insert(conn, f"mart.{table}", frame.iloc[canonical_order(table, frame)].assign(publikasi_id=new_id))
+        load_into_warehouse(conn)
+    journal.record_publication(settings.folder("archive"), record.iloc[0].to_dict())  # rebuild replays it
     log.info("published %s as publication %d (approved by %s via %s): %s", periode, new_id, disetujui_oleh,
              cara_persetujuan, summary)
     return {"periode": periode, "publikasi_id": new_id, "berubah": True, **summary}

@@ -77,7 +77,8 @@ def bagian_anggaran(data: Data) -> Bagian:
         return bagian
     labels = [_apbd_label(data, r, short=True) for r in with_budget]
     column = {"tidak_terklasifikasi": "pagu_tidak_terklasifikasi"}
-    series = [(label, [(r.get(column.get(code, f"pagu_{code}")) or 0) / 1e6 for r in with_budget])
+    # amounts are exact Decimals in mart; the chart draws millions as floats
+    series = [(label, [float(r.get(column.get(code, f"pagu_{code}")) or 0) / 1e6 for r in with_budget])
               for code, label, _ in JENIS_BELANJA_LABEL]
     bagian.grafik = stacked_bar_chart(labels, series, title=title, axis_label="Pagu (juta rupiah)", decimals=1,
                                       colours=[c for _, _, c in JENIS_BELANJA_LABEL], desc=explanation,

@@ -18,12 +18,23 @@ is small the total is suppressed, and the relation then counts like any other.
 
 The rule is the standard heuristic, not a full linear-programming audit: with two suppressed cells in
 a relation their sum is known, and bounds can narrow them; the minimum is chosen with that in mind.
+
+Deterministic: the result depends on the figures only, never on the order of the rows or of the tables. Every
+table is put in the order of its key (`TableRule.key`: the columns a reader names a row by) before anything is
+chosen, the tables in the order of their names, and a tie between equal candidates goes to the first by key.
+
+A later release of a period never reveals what an earlier one hid (`previous`): the cells the period's current
+publication suppressed are suppressed again, whatever the new figures, and the new figures' own suppression
+comes on top. When a secondary cell must be chosen, a cell whose figure changed since that publication is
+preferred to one published before with the same figure (hiding an unchanged figure protects nothing from a
+reader who kept the earlier release).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -47,8 +58,10 @@ class TableRule:
     sums: tuple[tuple[str, tuple[str, ...]], ...] = ()  # total = sum(parts), within a row
     pairs: tuple[tuple[str, str], ...] = ()  # (total, part): the complement total - part is not published
     percents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # percent column -> its counts
+    key: tuple[str, ...] = ()  # what names a row (one row per key in a period): its order and its identity
 
 
+_AREA = ("kode_provinsi", "kode_kab", "kode_kec", "kode_desa")
 KONVERGENSI = TableRule(
     counts=_KONVERGENSI_COUNTS,
     sums=(("keluarga_desil1", ("desil1_terintervensi", "desil1_tanpa_program_inti")),),
@@ -67,10 +80,10 @@ KONVERGENSI = TableRule(
     },
 )
 RULES: dict[str, TableRule] = {
-    "konvergensi_desa": KONVERGENSI,
-    "konvergensi_kecamatan": KONVERGENSI,
-    "konvergensi_kabupaten": KONVERGENSI,
-    "konvergensi_provinsi": KONVERGENSI,
+    "konvergensi_desa": replace(KONVERGENSI, key=_AREA),
+    "konvergensi_kecamatan": replace(KONVERGENSI, key=_AREA[:3]),
+    "konvergensi_kabupaten": replace(KONVERGENSI, key=_AREA[:2]),
+    "konvergensi_provinsi": replace(KONVERGENSI, key=_AREA[:1]),
     "cakupan_program": TableRule(
         counts=("sasaran_layak", "penerima", "penerima_layak", "kesalahan_eksklusi", "kesalahan_inklusi",
                 "penerima_tidak_ditemukan"),
@@ -78,28 +91,35 @@ RULES: dict[str, TableRule] = {
               ("penerima", ("penerima_layak", "kesalahan_inklusi"))),
         percents={"persen_cakupan": ("penerima_layak", "sasaran_layak"),
                   "persen_inklusi": ("kesalahan_inklusi", "penerima")},
+        key=("tingkat", "kode_wilayah", "kode_program"),
     ),
-    "tumpang_tindih": TableRule(counts=("jumlah_keluarga",)),
+    "tumpang_tindih": TableRule(counts=("jumlah_keluarga",), key=("tingkat", "kode_wilayah", "kode_aturan")),
     "kantong_kemiskinan": TableRule(
         counts=("keluarga_desil1", "desil1_tanpa_program_inti"),
         pairs=(("keluarga_desil1", "desil1_tanpa_program_inti"),),
         percents={"persen_tanpa_program_inti": ("desil1_tanpa_program_inti", "keluarga_desil1")},
+        key=_AREA,
     ),
-    "graduasi": TableRule(counts=("jumlah_keluarga",)),
-    "transisi_dtsen": TableRule(counts=("jumlah",)),
+    "graduasi": TableRule(counts=("jumlah_keluarga",),
+                          key=("tingkat", "kode_wilayah", "status", "desil_sebelumnya", "desil_sekarang")),
+    "transisi_dtsen": TableRule(counts=("jumlah",), key=("tingkat", "kode_wilayah", "indikator", "kategori",
+                                                         "kode_program", "desil_asal", "desil_dtsen", "satuan")),
     # Rupiah and numbers of sub-activities are public APBD figures: nothing to suppress.
-    "anggaran": TableRule(counts=()),
+    "anggaran": TableRule(counts=(), key=("tingkat", "pemilik_anggaran", "kode_wilayah", "kode_skpd", "strategi",
+                                          "jenis_belanja")),
     "anggaran_jangkauan": TableRule(
         counts=("keluarga_terjangkau", "keluarga_desil1_terjangkau"),
         pairs=(("keluarga_terjangkau", "keluarga_desil1_terjangkau"),),
         # rupiah / families gives the families back: it goes with the count
         percents={"persen_desil1": ("keluarga_desil1_terjangkau", "keluarga_terjangkau"),
                   "rupiah_per_keluarga_desil1": ("keluarga_desil1_terjangkau",)},
+        key=("tingkat", "pemilik_anggaran", "kode_wilayah", "kode_program"),
     ),
     "anggaran_ringkasan": TableRule(
         counts=("keluarga_desil1", "keluarga_desil1_di_kantong"),
         pairs=(("keluarga_desil1", "keluarga_desil1_di_kantong"),),
         percents={"persen_desil1_di_kantong": ("keluarga_desil1_di_kantong", "keluarga_desil1")},
+        key=("tingkat", "pemilik_anggaran", "kode_wilayah"),
     ),
 }
 
@@ -156,13 +176,81 @@ COPIES = (
 
 @dataclass
 class Suppressed:
-    tables: dict[str, pd.DataFrame]  # counts and percentages blanked, `sel_disensor` filled
+    tables: dict[str, pd.DataFrame]  # counts and percentages blanked, `sel_disensor` filled (rows as given)
     masks: dict[str, pd.DataFrame]  # True = suppressed, per count/percent column
-    primary: int
-    secondary: int
+    primary: int  # count cells below the minimum
+    secondary: int  # the other hidden count cells, `kept` included
+    kept: int = 0  # ... of them hidden because the period's previous publication hid them (and not small now)
 
     def cells(self) -> dict[str, int]:
         return {name: int(mask.to_numpy().sum()) for name, mask in self.masks.items()}
+
+
+def _text(value) -> str:
+    """One text form of a value whatever type the engine or pandas gave it: 3, 3.0, Int64 3, Decimal('3') and
+    '3' alike; NULL is ''."""
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NA or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "t" if value else "f"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+    return "" if pd.isna(value) else str(value)
+
+
+def _texts(values: pd.Series) -> list[str]:
+    return [_text(v) for v in values.tolist()]
+
+
+def row_keys(name: str, frame: pd.DataFrame) -> pd.Series:
+    """Each row's identity in its table: the text of its key columns (those the frame has), joined."""
+    columns = [c for c in RULES[name].key if c in frame.columns]
+    texts = [_texts(frame[c]) for c in columns]
+    joined = ["\x1f".join(parts) for parts in zip(*texts, strict=True)] if texts else [""] * len(frame)
+    return pd.Series(joined, index=frame.index, dtype=object)
+
+
+def canonical_order(name: str, frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows in the order of their key; rows with the same key (a well-formed table has none)
+    by every other column, as text. The same rows in any order give the same sequence of rows."""
+    keys = row_keys(name, frame).tolist()
+    if len(set(keys)) == len(keys):
+        return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
+    rest = [c for c in sorted(frame.columns) if c not in RULES[name].key]
+    texts = [_texts(frame[c]) for c in rest]
+    whole = ["\x1f".join(parts) for parts in zip(*texts, strict=True)] if texts else [""] * len(keys)
+    return np.array(sorted(range(len(keys)), key=lambda i: (keys[i], whole[i])), dtype=int)
+
+
+def _previous_cells(name: str, frame: pd.DataFrame, published: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """For each count cell of `frame` (rows x counts): was it hidden in the previous release of the period, and
+    the figure that release published (NaN where hidden, absent, or its key was not one row)."""
+    counts = RULES[name].counts
+    hidden = np.zeros((len(frame), len(counts)), dtype=bool)
+    before = np.full((len(frame), len(counts)), np.nan)
+    if published is None or published.empty or not counts or frame.empty:
+        return hidden, before
+    old = published.reset_index(drop=True)
+    labels = row_keys(name, old).to_numpy()
+    listed = old["sel_disensor"].tolist() if "sel_disensor" in old else [None] * len(old)
+    named = [set(x.split(",")) if isinstance(x, str) else set() for x in listed]
+    old_hidden = np.array([[c in names for c in counts] for names in named], dtype=bool).reshape(len(old), -1)
+    old_values = np.column_stack([
+        pd.to_numeric(old[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan) if c in old
+        else np.full(len(old), np.nan) for c in counts])
+    old_values[old_hidden] = np.nan
+    new_labels = row_keys(name, frame).to_numpy()
+    hidden = pd.DataFrame(old_hidden).groupby(labels).any().reindex(new_labels, fill_value=False).to_numpy(bool)
+    single = ~pd.Series(labels).duplicated(keep=False).to_numpy()
+    before = pd.DataFrame(old_values[single], index=labels[single]).reindex(new_labels).to_numpy("float64")
+    return hidden, before
 
 
 def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -179,7 +267,9 @@ def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _labels(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    return frame[list(columns)].astype("string").fillna("").agg("\x1f".join, axis=1)
+    texts = [frame[c].astype("string").fillna("").tolist() for c in columns]
+    joined = ["\x1f".join(parts) for parts in zip(*texts, strict=True)] if texts else [""] * len(frame)
+    return pd.Series(joined, index=frame.index, dtype=object)
 
 
 class _Cells:
@@ -256,15 +346,34 @@ def _small_remainders(tables: dict[str, pd.DataFrame], cells: _Cells, minimum: i
     return np.array(totals, dtype=int)
 
 
-def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
-    """Suppress small cells of one period's published tables (names as in `RULES`), consistently."""
+def suppress(tables: dict[str, pd.DataFrame], minimum: int,
+             previous: dict[str, pd.DataFrame] | None = None) -> Suppressed:
+    """Suppress small cells of one period's published tables (names as in `RULES`), consistently.
+
+    `previous`: the tables of the period's current publication as published (`sel_disensor` filled); what it
+    hid stays hidden. The result's rows are in the order given; which cells are hidden does not depend on it.
+    """
     if minimum < 1:
         raise ValueError(f"the minimum cell size must be at least 1, not {minimum}")
-    tables = {name: frame.reset_index(drop=True) for name, frame in tables.items() if name in RULES}
+    given = {name: frame.reset_index(drop=True) for name, frame in tables.items() if name in RULES}
+    orders = {name: canonical_order(name, frame) for name, frame in given.items()}
+    # Work in key order, tables by name: a cell's id is then its rank by (table, key, column).
+    tables = {name: given[name].iloc[orders[name]].reset_index(drop=True) for name in sorted(given)}
     cells = _Cells(tables)
     v = cells.value
     cells.hidden |= (v >= 1) & (v < minimum)
     primary = int(cells.hidden.sum())
+
+    # What the period's previous release hid stays hidden; what it published, unchanged, is known to readers.
+    kept = np.zeros(len(v), dtype=bool)
+    before = np.full(len(v), np.nan)
+    for name, frame in tables.items():
+        hidden, published = _previous_cells(name, frame, (previous or {}).get(name))
+        span = slice(cells.offset[name], cells.offset[name] + hidden.size)
+        kept[span], before[span] = hidden.reshape(-1), published.reshape(-1)
+    kept &= ~cells.hidden
+    cells.hidden |= kept
+    unchanged = before == v  # NaN (hidden, new, or no previous release) is never equal
 
     # A published part beside its total reveals a small unpublished complement.
     for name, frame in tables.items():
@@ -275,19 +384,21 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
             cells.hidden[p] |= (complement >= 1) & (complement < minimum)
     cells.hidden[_small_remainders(tables, cells, minimum)] = True
 
-    copies = [(t, k, s, sk, cols) for t, k, s, sk, cols in COPIES if t in tables and s in tables]
+    copies = []  # (table, its rows, source table, the same rows there, {column: source column})
+    for t, key, source, source_key, columns in COPIES:
+        if t in tables and source in tables:
+            source_rows = dict(zip(_labels(tables[source], source_key).to_numpy(), range(len(tables[source])),
+                                   strict=False))
+            found = np.array([source_rows.get(label, -1) for label in _labels(tables[t], key).to_numpy()], dtype=int)
+            ok = np.flatnonzero(found >= 0)
+            copies.append((t, ok, source, found[ok], columns))
     equations = _equations(tables, cells)
     for _ in range(100):
         changed = False
-        for t, key, source, source_key, columns in copies:  # a repeated cell is hidden wherever it is
-            target_label = _labels(tables[t], key).to_numpy()
-            source_rows = dict(zip(_labels(tables[source], source_key).to_numpy(), range(len(tables[source])),
-                                   strict=False))
-            found = np.array([source_rows.get(label, -1) for label in target_label])
-            ok = np.flatnonzero(found >= 0)
+        for t, ok, source, found, columns in copies:  # a repeated cell is hidden wherever it is
             for column, source_column in columns.items():
                 a = cells.index(t, ok, column)
-                b = cells.index(source, found[ok], source_column)
+                b = cells.index(source, found, source_column)
                 either = cells.hidden[a] | cells.hidden[b]
                 if (either != cells.hidden[a]).any() or (either != cells.hidden[b]).any():
                     changed = True
@@ -297,9 +408,11 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
             hidden = cells.hidden[ids]
             if hidden.sum() != 1:
                 continue
-            # One unknown in a sum is the sum minus the rest: hide one more, the smallest part if any.
+            # One unknown in a sum is the sum minus the rest: hide one more, a part if any: one whose figure
+            # changed since the previous release before one published there as it is, then the smallest, then
+            # the first by key (ids are ranks in key order, never positions in the input).
             candidates = [i for i in ids[1:] if not cells.hidden[i]] or [ids[0]]
-            pick = min(candidates, key=lambda i: (np.nan_to_num(v[i], nan=np.inf), i))
+            pick = min(candidates, key=lambda i: (bool(unchanged[i]), np.nan_to_num(v[i], nan=np.inf), i))
             cells.hidden[pick] = True
             changed = True
         if not changed:
@@ -308,10 +421,12 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
 
     out: dict[str, pd.DataFrame] = {}
     masks: dict[str, pd.DataFrame] = {}
-    for name, frame in tables.items():
+    for name, frame in given.items():  # back in the order given
         rule = RULES[name]
         block = cells.hidden[cells.offset[name]:cells.offset[name] + len(frame) * len(rule.counts)]
-        mask = pd.DataFrame(block.reshape(len(frame), len(rule.counts)), columns=list(rule.counts))
+        flags = np.zeros((len(frame), len(rule.counts)), dtype=bool)
+        flags[orders[name]] = block.reshape(len(frame), len(rule.counts))
+        mask = pd.DataFrame(flags, columns=list(rule.counts))
         for percent, sources in rule.percents.items():
             if percent in frame:
                 mask[percent] = mask[list(sources)].any(axis=1)
@@ -321,7 +436,7 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int) -> Suppressed:
             published.loc[mask[column].to_numpy(), column] = pd.NA
         published["sel_disensor"] = _names(mask)
         out[name], masks[name] = published, mask
-    return Suppressed(out, masks, primary, secondary)
+    return Suppressed(out, masks, primary, secondary, int(kept.sum()))
 
 
 def _names(mask: pd.DataFrame) -> pd.Series:

@@ -6,7 +6,8 @@
     cell_to_text(value)                            # one cell as the text an operator typed
 
 xlsx: declared and *actual* uncompressed sizes are checked before python-calamine opens the package (zip
-bombs); the same streaming pass notes Excel error cells (`t="e"`, which calamine returns as empty) and
+bombs), and an XML part declaring entities (an entity-expansion bomb; Office and LibreOffice never write a
+DTD) is refused as such; the same streaming pass notes Excel error cells (`t="e"`, which calamine returns as empty) and
 formulas saved without a cached value. Everything that makes a file unusable is a `FileRejected` with a
 stable code (intake maps the codes to Bahasa Indonesia). Delimited text is `sheets.delimited`.
 """
@@ -25,6 +26,9 @@ from xml.etree import ElementTree
 MAX_UNCOMPRESSED_BYTES = 1_000_000_000  # default cap on an xlsx's total uncompressed size
 MAX_MEMBER_RATIO = 200
 MAX_RATIO_MEMBER_BYTES = 50_000_000
+# OOXML (OPC forbids DTDs in its parts) and ODF files never declare entities: one that does is an attack
+# ("billion laughs"), which calamine reports only as "Cannot detect file format".
+_ENTITY = b"<!ENTITY"
 
 
 class FileRejected(Exception):
@@ -279,6 +283,9 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
         try:
             sheets = xlsx_members(zf) if sheets_xml else {}
         except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            for info in infos:  # expat stops an expanding entity itself: say why the part did not parse
+                if info.filename.lower() in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+                    _refuse_entities(zf, info)
             raise FileRejected("corrupt_xlsx", f"unreadable workbook part: {exc}") from exc
         by_member = {m: name for name, m in sheets.items()}
         found: dict[str, tuple[dict, dict]] = {}
@@ -291,6 +298,7 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
             errors: dict = {}
             blanks: dict = {}
             carry = b""
+            edge = b""  # the end of the previous block: a declaration may straddle two
             actual = 0
             try:
                 with zf.open(info) as member:
@@ -298,6 +306,9 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
                         block = member.read(1 << 22)
                         if not block:
                             break
+                        if _ENTITY in edge + block[: len(_ENTITY)] or _ENTITY in block:
+                            raise _xml_bomb(name)
+                        edge = block[-len(_ENTITY):]
                         actual += len(block)
                         total += len(block)
                         if total > cap:
@@ -326,6 +337,23 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
         for name, member in sheets.items():
             found.setdefault(name, ({}, {}))
     return found
+
+
+def _xml_bomb(member: str) -> FileRejected:
+    return FileRejected("xml_bomb", f"{member} declares XML entities (an entity-expansion bomb)")
+
+
+def _refuse_entities(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Raise `xml_bomb` when the member declares entities (read in blocks: its size was checked before)."""
+    edge = b""
+    try:
+        with zf.open(info) as member:
+            while block := member.read(1 << 20):
+                if _ENTITY in edge + block:
+                    raise _xml_bomb(info.filename)
+                edge = block[-len(_ENTITY):]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+        return  # damaged rather than hostile: the caller refuses it as corrupt
 
 
 def open_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCOMPRESSED_BYTES, *, fmt: str = "xlsx"):

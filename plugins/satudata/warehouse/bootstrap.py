@@ -54,12 +54,17 @@ class InitResult:
 
 def init_warehouse(url: str) -> InitResult:
     """Idempotent: safe to run on every deploy and at the start of every ingest run."""
-    from satudata.warehouse.access import apply_access_control
+    from satudata.warehouse.access import apply_access_control, ensure_roles
     from satudata.warehouse.reference_load import load_reference
 
     engine = make_engine(url)
     try:
         with _one_at_a_time(engine):
+            if engine.dialect.name == "postgresql":
+                # Before any migration: a missing role (made by the admin, never by the pipeline) stops here
+                # with the fix, not half-way through the migrations.
+                with engine.begin() as conn:
+                    ensure_roles(conn)
             revision = upgrade(engine)
             with engine.begin() as conn:
                 rows = load_reference(conn)

@@ -86,6 +86,7 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     if frame.empty:
         return 0
     columns = _check_columns([str(c) for c in frame.columns])
+    frame = _exact_decimals(frame)
     name = dialect_name(conn)
     if name == "duckdb":
         raw = conn.connection.driver_connection
@@ -103,6 +104,30 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     else:  # pragma: no cover - only the two engines above are supported
         raise NotImplementedError(f"bulk load is not implemented for {name}")
     return len(frame)
+
+
+def _exact_decimals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of Decimal values (rupiah) as their exact text, which both engines cast to the NUMERIC column
+    exactly: DuckDB would otherwise give the column a DECIMAL width guessed from its values, and a float
+    would round."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        present = values.notna().to_numpy()
+        if not present.any() or not isinstance(values.iloc[int(present.argmax())], Decimal):
+            continue  # a column is Decimal when its first value is (read from NUMERIC, or made by us)
+        if out is frame:
+            out = frame.copy()
+        out[column] = pd.Series([(format(v, "f") if v.is_finite() else None) if isinstance(v, Decimal)
+                                 else (str(v) if ok else None) for v, ok in zip(values, present, strict=True)],
+                                index=values.index, dtype="string")
+    return out
 
 
 _NULL_MARK = "\x00"  # PostgreSQL text can never hold NUL, so it cannot collide with a real value
