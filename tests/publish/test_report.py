@@ -425,7 +425,7 @@ def test_html_carries_every_chart_static_and_interactive(published):
     for chart in page.charts:
         assert chart["label"], chart
         assert chart["path"] > 0, chart  # the static drawing is there before any script runs
-    specs = json.loads(re.search(r'<script type="application/json" id="spesifikasi-grafik">(.*?)</script>',
+    specs = json.loads(re.search(r'<script type="application/json" id="spesifikasi-grafik"[^>]*>(.*?)</script>',
                                  text, re.DOTALL).group(1))
     assert len(specs) == 7
     assert "https://" not in re.sub(r"<script>.*?</script>", "", text, flags=re.DOTALL), "no link to fetch"

@@ -4,8 +4,9 @@
     -> {"html": ".../laporan_2026-11.html", "pdf": ".../laporan_2026-11.pdf", "grafik": 7, ...}
 
 One content model, two renderings, both in Bahasa Indonesia and both working offline:
-- `laporan_<periode>.html`: one self-contained file (inline CSS; Vega, Vega-Lite and Vega-Embed inlined,
-  no CDN, fonts or links to fetch). Each chart is first the static SVG drawn by Vega in Python
+- `laporan_<periode>.html`: one self-contained file from `include/report/laporan.html.j2` (Jinja2,
+  autoescaped; CSS and the embedding script beside it; Vega, Vega-Lite and Vega-Embed inlined, no CDN, fonts
+  or links to fetch). Each chart is first the static SVG drawn by Vega in Python
   (`charts.to_svg`), so it shows with scripts off and in print; in a browser Vega-Embed redraws it
   interactive, with tooltips giving the exact figure.
 - `laporan_<periode>.pdf`: typeset by Typst (the `typst` package, no browser) from
@@ -15,7 +16,8 @@ Only published figures are read: the current ('terbit') publication of the perio
 in `meta.publikasi`, submission counts from `meta.submission` and region names from `core.wilayah`,
 never personal data. A suppressed cell (empty in `mart`, named in `sel_disensor`) is shown as
 "disensor", never as 0. Chart specifications live in `charts.py`, the content model and the reading of the
-published data in `report_model.py`, the budget chapters in `report_anggaran.py`.
+published data in `report_model.py`, the budget chapters in `report_anggaran.py`, the DTSEN chapters in
+`report_dtsen.py`.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from satudata.config import PROJECT_ROOT, Settings
@@ -47,17 +50,18 @@ from satudata.publish.charts import (
     vega_bundle,
 )
 from satudata.publish.report_anggaran import bagian_anggaran, bagian_jangkauan_anggaran
+from satudata.publish.report_dtsen import bagian_perpindahan_dtsen, bagian_transisi
 from satudata.publish.report_model import (
     Bagian,
     Data,
     Tabel,
     format_waktu,
-    html_table,
     nama_pendek,
     nilai,
     read_data,
+    sum_parts,
+    sum_text,
 )
-from satudata.publish.report_model import escape as _e
 from satudata.publish.report_model import records as _records
 from satudata.publish.report_model import sort_key as _sort_key
 
@@ -67,13 +71,6 @@ TEMPLATE = PROJECT_ROOT / "include" / "report" / "laporan.typ"
 STATUS_GRADUASI = (("membaik", "Membaik (desil naik)", WARNA["hijau"]), ("tetap", "Tetap", WARNA["langit"]),
                    ("memburuk", "Memburuk (desil turun)", WARNA["merah"]),
                    ("keluar", "Keluar dari P3KE", WARNA["ungu"]), ("baru", "Baru masuk P3KE", WARNA["oranye"]))
-# P3KE desil-1 families by their DTSEN national desil now (grouped), and DTSEN movement between quarters.
-KELOMPOK_DTSEN = (("1", "Desil 1 DTSEN", WARNA["merah"]), ("2-4", "Desil 2-4", WARNA["oranye"]),
-                  ("5", "Desil 5", WARNA["langit"]), ("6-10", "Desil 6-10", WARNA["hijau"]),
-                  ("tidak_di_dtsen", "Tidak ada di DTSEN", WARNA["ungu"]))
-STATUS_DTSEN = (("naik", "Naik (lebih sejahtera)", WARNA["hijau"]), ("tetap", "Tetap", WARNA["langit"]),
-                ("turun", "Turun", WARNA["merah"]), ("masuk", "Baru masuk DTSEN", WARNA["oranye"]),
-                ("keluar", "Keluar dari DTSEN", WARNA["ungu"]))
 STATUS_KIRIMAN = (("accepted", "diterima"), ("partial", "diterima sebagian"), ("rejected", "ditolak"),
                   ("duplicate", "duplikat"))
 CARA_PERSETUJUAN = {"hitl": "persetujuan di Airflow", "konfigurasi": "konfigurasi", "cli": "baris perintah"}
@@ -114,22 +111,6 @@ def headline(data: Data) -> list[dict]:
                     "kartu": [{"kunci": key, "label": label, "nilai": value, "sub": sub}
                               for key, label, value, sub in cards]})
     return out
-
-
-def _headline_html(blocks: list[dict]) -> str:
-    out = []
-    for block in blocks:
-        out.append(f'<section class="angka-utama-blok"><h2>Angka utama: {_e(block["wilayah"])}</h2>'
-                   '<div class="kartu-kartu">')
-        for card in block["kartu"]:
-            css = " disensor" if card["nilai"] == "disensor" else ""
-            out.append(f'<div class="angka-utama" data-kunci="{_e(card["kunci"])}"><div class="label">'
-                       f'{_e(card["label"])}</div><div class="nilai{css}">{_e(card["nilai"])}</div>'
-                       f'<div class="sub">{_e(card["sub"])}</div></div>')
-        out.append("</div></section>")
-    if not blocks:
-        out.append(f'<p class="pengganti">{_e(NO_PROVINCE)}</p>')
-    return "\n".join(out)
 
 
 def _kabupaten_rows(data: Data) -> list[dict]:
@@ -308,21 +289,6 @@ def bagian_kantong(data: Data, jumlah: int = 10) -> Bagian:
     return bagian
 
 
-def _sum(values: Sequence[Value]) -> Value:
-    """Sum of published parts: the known total, or DISENSOR when every part is suppressed."""
-    numbers = [float(v) for v in values if is_number(v)]
-    if not numbers:
-        return DISENSOR if any(v is DISENSOR for v in values) else 0.0
-    return sum(numbers)
-
-
-def _sum_text(values: Sequence[Value]) -> str:
-    total = _sum(values)
-    if total is DISENSOR:
-        return "disensor"
-    return ("≥ " if any(v is DISENSOR for v in values) else "") + format_nilai(total)
-
-
 def bagian_graduasi(data: Data) -> Bagian:
     rows = [r for r in _records(data.tables["graduasi"]) if r["tingkat"] == "kabupaten"]
     previous = sorted({str(r["periode_sebelumnya"]) for r in _records(data.tables["graduasi"])})
@@ -342,106 +308,21 @@ def bagian_graduasi(data: Data) -> Bagian:
     parts: dict[tuple[str, str], list[Value]] = {}
     for r in rows:
         parts.setdefault((str(r["kode_wilayah"]), str(r["status"])), []).append(nilai(r, "jumlah_keluarga"))
-    series = [(label, [_sum(parts.get((k, status), [])) for k in regencies])
+    series = [(label, [sum_parts(parts.get((k, status), [])) for k in regencies])
               for status, label, _ in STATUS_GRADUASI]
     bagian.grafik = stacked_bar_chart(
         [nama_pendek(data.nama(k)) for k in regencies], series, title=title, axis_label="Keluarga",
         colours=[c for _, _, c in STATUS_GRADUASI], desc=explanation)
     table_rows = []
     for k in regencies:
-        cells = [_sum_text(parts.get((k, status), [])) for status, _, _ in STATUS_GRADUASI]
+        cells = [sum_text(parts.get((k, status), [])) for status, _, _ in STATUS_GRADUASI]
         everything = [v for status, _, _ in STATUS_GRADUASI for v in parts.get((k, status), [])]
-        table_rows.append([data.nama(k), *cells, _sum_text(everything)])
+        table_rows.append([data.nama(k), *cells, sum_text(everything)])
     bagian.tabel = Tabel("Data grafik 6: keluarga menurut status graduasi (keluarga)",
                               ["Kabupaten/kota", *(label for _, label, _ in STATUS_GRADUASI), "Jumlah"], table_rows,
                               note="≥: sebagian angka penyusunnya disensor, jadi angka itu batas bawah. "
                                    "*: di grafik, bagian yang disensor tidak digambar."
                               if any("≥" in c or c == "disensor" for row in table_rows for c in row) else "")
-    return bagian
-
-
-def _kelompok_dtsen(kategori: str) -> str:
-    if kategori == "tidak_di_dtsen":
-        return kategori
-    desil = int(kategori.removeprefix("desil_"))
-    return "1" if desil == 1 else "2-4" if desil <= 4 else "5" if desil == 5 else "6-10"
-
-
-def bagian_transisi(data: Data) -> Bagian:
-    rows = [r for r in _records(data.tables["transisi_dtsen"]) if r["tingkat"] == "kabupaten"]
-    title = "Peralihan ke DTSEN: keluarga desil 1 P3KE menurut desil DTSEN"
-    explanation = ("Sejak Inpres 4/2025 program bantuan sosial memakai desil nasional DTSEN (1-10, dimutakhirkan tiap "
-                   "triwulan). Grafik: keluarga desil 1 P3KE menurut desilnya di DTSEN sekarang. Tabel: juga keluarga "
-                   "DTKS atau P3KE yang tidak ada di DTSEN, dan untuk program yang dipantau (PBI-JK, batas desil 5) "
-                   "penerima dengan desil di atas batas serta orang yang layak tetapi belum menerima.")
-    bagian = Bagian("transisi-dtsen", f"7. {title}", explanation)
-    if not rows:
-        bagian.pengganti = ("Belum ada kabupaten/kota yang mengirim ekstrak DTSEN untuk "
-                            f"{nama_periode(data.periode)}, sehingga peralihan ke DTSEN belum dapat ditampilkan.")
-        return bagian
-    regencies = sorted({str(r["kode_wilayah"]) for r in rows}, key=lambda k: data.nama(k))
-    parts: dict[tuple[str, str, str], list[Value]] = {}
-    for r in rows:
-        if r["indikator"] == "p3ke_desil1_menurut_dtsen":
-            key = (str(r["kode_wilayah"]), "kelompok", _kelompok_dtsen(str(r["kategori"])))
-        elif r["indikator"] == "tidak_di_dtsen":
-            key = (str(r["kode_wilayah"]), "tidak_di_dtsen", "semua")
-        elif r["indikator"] == "program_dtsen":
-            key = (str(r["kode_wilayah"]), f"program:{r['kode_program']}", str(r["kategori"]))
-        else:
-            continue
-        parts.setdefault(key, []).append(nilai(r, "jumlah"))
-    series = [(label, [_sum(parts.get((k, "kelompok", code), [])) for k in regencies])
-              for code, label, _ in KELOMPOK_DTSEN]
-    bagian.grafik = stacked_bar_chart(
-        [nama_pendek(data.nama(k)) for k in regencies], series, title=title, axis_label="Keluarga desil 1 P3KE",
-        colours=[c for _, _, c in KELOMPOK_DTSEN], desc=explanation)
-    programmes = sorted({key[1] for key in parts if key[1].startswith("program:")})
-    headers = ["Kabupaten/kota", *(label for _, label, _ in KELOMPOK_DTSEN), "DTKS/P3KE tidak di DTSEN (keluarga)"]
-    for p in programmes:
-        code = p.split(":", 1)[1]
-        headers += [f"{code}: penerima di atas batas (orang)", f"{code}: layak belum menerima (orang)"]
-    table_rows = []
-    for k in regencies:
-        cells = [_sum_text(parts.get((k, "kelompok", code), [])) for code, _, _ in KELOMPOK_DTSEN]
-        cells.append(_sum_text(parts.get((k, "tidak_di_dtsen", "semua"), [])))
-        for p in programmes:
-            cells += [_sum_text(parts.get((k, p, "penerima_di_atas_batas"), [])),
-                      _sum_text(parts.get((k, p, "layak_belum_menerima"), []))]
-        table_rows.append([data.nama(k), *cells])
-    bagian.tabel = Tabel("Data grafik 7: peralihan ke DTSEN", headers, table_rows,
-                         note="≥: sebagian angka penyusunnya disensor, jadi angka itu batas bawah."
-                         if any("≥" in c or c == "disensor" for row in table_rows for c in row) else "")
-    return bagian
-
-
-def bagian_perpindahan_dtsen(data: Data) -> Bagian:
-    rows = [r for r in _records(data.tables["transisi_dtsen"])
-            if r["tingkat"] == "kabupaten" and r["indikator"] == "perpindahan_desil"]
-    title = "Perpindahan desil DTSEN antar-triwulan (graduasi rezim DTSEN)"
-    explanation = ("Keluarga DTSEN pada ekstrak terbaru dibandingkan dengan ekstrak triwulan sebelumnya, lewat ID "
-                   "keluarga DTSEN: desil naik (lebih sejahtera), tetap, turun, baru masuk atau keluar dari DTSEN.")
-    bagian = Bagian("perpindahan-dtsen", f"8. {title}", explanation)
-    if not rows:
-        bagian.pengganti = ("Belum ada kabupaten/kota dengan dua ekstrak DTSEN, sehingga perpindahan desil DTSEN "
-                            f"belum dapat ditampilkan untuk {nama_periode(data.periode)}.")
-        return bagian
-    regencies = sorted({str(r["kode_wilayah"]) for r in rows}, key=lambda k: data.nama(k))
-    parts: dict[tuple[str, str], list[Value]] = {}
-    for r in rows:
-        parts.setdefault((str(r["kode_wilayah"]), str(r["kategori"])), []).append(nilai(r, "jumlah"))
-    series = [(label, [_sum(parts.get((k, code), [])) for k in regencies]) for code, label, _ in STATUS_DTSEN]
-    bagian.grafik = stacked_bar_chart(
-        [nama_pendek(data.nama(k)) for k in regencies], series, title=title, axis_label="Keluarga",
-        colours=[c for _, _, c in STATUS_DTSEN], desc=explanation)
-    periods = {str(r["kode_wilayah"]): f"{r.get('periode_dtsen_sebelumnya') or '?'} → {r.get('periode_dtsen') or '?'}"
-               for r in rows}
-    table_rows = [[data.nama(k), periods[k], *(_sum_text(parts.get((k, code), [])) for code, _, _ in STATUS_DTSEN)]
-                  for k in regencies]
-    bagian.tabel = Tabel("Data grafik 8: keluarga DTSEN menurut perpindahan desil (keluarga)",
-                         ["Kabupaten/kota", "Ekstrak", *(label for _, label, _ in STATUS_DTSEN)], table_rows,
-                         note="≥: sebagian angka penyusunnya disensor, jadi angka itu batas bawah."
-                         if any("≥" in c or c == "disensor" for row in table_rows for c in row) else "")
     return bagian
 
 
@@ -503,60 +384,6 @@ def bagian_kualitas(data: Data) -> Bagian:
 
 # --------------------------------------------------------------------------------------------- page
 
-CSS = """
-@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif; font-size: 10.5pt;
-       line-height: 1.4; color: #111; margin: 0 auto; padding: 16px; max-width: 190mm; background: #fff; }
-h1 { font-size: 18pt; margin: 0 0 4px; color: #0B3D66; }
-h2 { font-size: 13pt; margin: 18px 0 6px; color: #0B3D66; border-bottom: 2px solid #0072B2; padding-bottom: 2px;
-     break-after: avoid; page-break-after: avoid; }
-.subjudul { font-size: 12pt; margin: 0 0 10px; }
-dl.publikasi { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0 12px;
-               padding: 8px 10px; border: 1px solid #BFBFBF; background: #F5F8FB; }
-dl.publikasi dt { font-weight: bold; }
-dl.publikasi dd { margin: 0; }
-.kartu-kartu { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
-.angka-utama { border: 1px solid #BFBFBF; border-left: 5px solid #0072B2; padding: 6px 8px; break-inside: avoid; }
-.angka-utama .label { font-size: 9pt; color: #333; }
-.angka-utama .nilai { font-size: 18pt; font-weight: bold; }
-.angka-utama .sub { font-size: 8.5pt; color: #444; }
-.nilai.disensor { font-style: italic; font-size: 13pt; color: #595959; }
-.keterangan, .catatan, .pengganti { margin: 4px 0 8px; }
-.catatan { font-size: 8.5pt; color: #333; }
-.pengganti { font-style: italic; padding: 8px; border: 1px dashed #8C8C8C; }
-figure.wadah-grafik { margin: 6px 0; break-inside: avoid; page-break-inside: avoid; }
-.grafik svg { display: block; max-width: 100%; height: auto; }
-table.data { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 6px 0 4px; }
-table.data caption { text-align: left; font-weight: bold; padding: 2px 0; caption-side: top; }
-table.data th, table.data td { border: 1px solid #BFBFBF; padding: 2px 5px; vertical-align: top; }
-table.data thead th { background: #E8EEF4; }
-table.data thead th[scope="colgroup"] { text-align: center; }
-table.data tbody th { font-weight: normal; text-align: left; }
-table.data .angka { text-align: right; }
-table.data td.disensor { font-style: italic; color: #595959; }
-table.data thead { display: table-header-group; }
-table.data tr { break-inside: avoid; page-break-inside: avoid; }
-.legenda-sensor { border: 1px solid #BFBFBF; padding: 6px 10px; background: #FFFBEA; break-inside: avoid; }
-footer { margin-top: 18px; font-size: 8.5pt; color: #444; border-top: 1px solid #BFBFBF; padding-top: 4px; }
-@media print { body { padding: 0; max-width: none; } section.bagian { break-before: auto; } }
-"""
-
-# Redraws each static chart with Vega-Embed (tooltips); a chart that fails keeps its static drawing.
-EMBED_SCRIPT = f"""
-(function () {{
-  var specs = JSON.parse(document.getElementById("spesifikasi-grafik").textContent);
-  var options = {{renderer: "svg", actions: false, formatLocale: {json.dumps(FORMAT_LOCALE)}}};
-  Object.keys(specs).forEach(function (id) {{
-    var el = document.getElementById(id);
-    vegaEmbed(el, specs[id], options).then(function () {{ el.classList.add("interaktif"); }})
-      .catch(function (err) {{ console.error("grafik " + id + ": " + err); }});
-  }});
-}})();
-"""
-
-
 def _script_json(value) -> str:
     """JSON safe inside <script>: no '<', '>' or '&' that could close the element or open a comment."""
     return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
@@ -571,7 +398,7 @@ class Laporan:
     judul: str
     wilayah: str
     publikasi: list[tuple[str, str]]
-    legenda_sensor: str
+    legenda: list[tuple[str, str]]  # (term, what it means) under the title
     angka_utama: list[dict]
     bagian: list[Bagian]
     sumber: str
@@ -597,9 +424,10 @@ def compose(data: Data, *, dibuat: datetime | None = None) -> Laporan:
                    ("Disetujui oleh", approval), ("Berkas aturan", str(p.get("aturan") or "–")),
                    ("Ambang sel kecil", f"{format_nilai(minimum)} keluarga/orang"),
                    ("Sidik jari data", str(p.get("sidik_jari") or "")[:12])],
-        legenda_sensor=(f"disensor = angka tidak diterbitkan untuk melindungi kerahasiaan: jumlahnya kecil{threshold}, "
-                        "atau dapat dipakai untuk menghitung ulang angka kecil lain. Angka yang disensor bukan nol. "
-                        "– = tidak ada nilai (misalnya persentase dari nol keluarga)."),
+        legenda=[("disensor", (f"angka tidak diterbitkan untuk melindungi kerahasiaan: jumlahnya kecil{threshold}, "
+                              "atau dapat dipakai untuk menghitung ulang angka kecil lain. Angka yang disensor bukan "
+                              "nol.")),
+                 ("–", "tidak ada nilai (misalnya persentase dari nol keluarga).")],
         angka_utama=headline(data),
         bagian=[bagian_cakupan_kabupaten(data), bagian_cakupan_kecamatan(data), bagian_kesalahan(data),
                 bagian_tumpang_tindih(data), bagian_kantong(data), bagian_graduasi(data), bagian_transisi(data),
@@ -612,37 +440,28 @@ def compose(data: Data, *, dibuat: datetime | None = None) -> Laporan:
     )
 
 
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def html_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *, first_numeric: int = 1,
+               note: str = "", groups: Sequence[tuple[str, int]] = ()) -> str:
+    """One data table as the report draws it (`include/report/bagian.html.j2`)."""
+    macros = _templates().get_template("bagian.html.j2").module
+    return str(macros.tabel(Tabel(caption, headers, rows, first_numeric, note, groups)))
+
+
 def render_html(laporan: Laporan) -> str:
-    """The whole page: static charts, their interactive redraw, and the scripts inlined."""
-    periode = laporan.data.periode
-    meta = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in laporan.publikasi)
+    """The whole page from `include/report/laporan.html.j2`: static charts, their interactive redraw, scripts
+    inlined."""
     specs = {f"grafik-{s.kode}": s.grafik for s in laporan.bagian if s.grafik is not None}
-    legend = _e(laporan.legenda_sensor).replace("disensor =", "<strong>disensor</strong> =", 1) \
-        .replace("– =", "<strong>–</strong> =", 1)
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="id"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        (f"<title>Laporan konvergensi intervensi kemiskinan {_e(nama_periode(periode))} – {_e(laporan.wilayah)}"
-        "</title>"),
-        f"<style>{CSS}</style></head><body>",
-        "<header>",
-        f"<h1>{_e(laporan.judul)}</h1>",
-        (f'<p class="subjudul">{_e(laporan.wilayah)} · Periode <strong>{_e(nama_periode(periode))}</strong> '
-         f"({_e(periode)}) · Bahan rapat koordinasi Forum Satu Data</p>"),
-        f'<dl class="publikasi">{meta}</dl>',
-        f'<p class="legenda-sensor">{legend}</p>',
-        "</header><main>",
-        _headline_html(laporan.angka_utama),
-        *(s.html() for s in laporan.bagian),
-        "</main>",
-        f"<footer>{_e(laporan.sumber)}</footer>",
-    ]
-    if specs:
-        out += [f'<script type="application/json" id="spesifikasi-grafik">{_script_json(specs)}</script>',
-                f"<script>{vega_bundle()}</script>", f"<script>{EMBED_SCRIPT}</script>"]
-    out.append("</body></html>")
-    return "\n".join(out)
+    return _templates().get_template("laporan.html.j2").render(
+        l=laporan, periode=laporan.data.periode, nama_periode=nama_periode(laporan.data.periode),
+        legenda=laporan.legenda, tanpa_provinsi=NO_PROVINCE, css=(TEMPLATE.parent / "laporan.css").read_text("utf-8"),
+        spesifikasi=_script_json(specs) if specs else "", format_angka=json.dumps(FORMAT_LOCALE, ensure_ascii=False),
+        vega=vega_bundle() if specs else "", grafik_js=(TEMPLATE.parent / "grafik.js").read_text("utf-8"))
 
 
 def render_pdf(laporan: Laporan) -> bytes:
@@ -656,7 +475,7 @@ def render_pdf(laporan: Laporan) -> bytes:
         "subjudul": f"{laporan.wilayah} · Periode {nama_periode(periode)} ({periode}) · "
                     "Bahan rapat koordinasi Forum Satu Data",
         "publikasi": [list(item) for item in laporan.publikasi],
-        "legenda_sensor": laporan.legenda_sensor,
+        "legenda_sensor": " ".join(f"{term} = {meaning}" for term, meaning in laporan.legenda),
         "angka_utama": laporan.angka_utama,
         "tanpa_provinsi": NO_PROVINCE,
         "bagian": [s.typst() for s in laporan.bagian],

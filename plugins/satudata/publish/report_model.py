@@ -7,7 +7,6 @@ metadata are read. A suppressed cell (empty in `mart`, named in `sel_disensor`) 
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Sequence
@@ -19,18 +18,22 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.normalise.periode import nama_tanggal
-from satudata.publish.charts import DISENSOR, Value, is_number, to_svg
+from satudata.publish.charts import DISENSOR, Value, format_nilai, is_number, to_svg
 from satudata.warehouse.engine import make_engine, read_frame
 
-__all__ = ["Bagian", "Data", "Tabel", "escape", "format_waktu", "html_table", "nama_pendek", "nilai", "read_data",
-           "records", "sort_key"]
-
-
-def escape(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-# --------------------------------------------------------------------------------------------- formatting
+__all__ = [
+    "Bagian",
+    "Data",
+    "Tabel",
+    "format_waktu",
+    "nama_pendek",
+    "nilai",
+    "read_data",
+    "records",
+    "sort_key",
+    "sum_parts",
+    "sum_text",
+]
 
 
 def format_waktu(value) -> str:
@@ -63,40 +66,10 @@ class Tabel:
     note: str = ""
     groups: Sequence[tuple[str, int]] = ()
 
-    def html(self) -> str:
-        out = ['<table class="data">', f"<caption>{escape(self.caption)}</caption>", "<thead>"]
-        if self.groups:
-            out.append("<tr>" + "".join(f'<th scope="colgroup" colspan="{int(span)}">{escape(label)}</th>'
-                                        for label, span in self.groups) + "</tr>")
-        out.append("<tr>")
-        numeric = ' class="angka"'
-        out += [f'<th scope="col"{numeric if j >= self.first_numeric else ""}>{escape(h)}</th>'
-                for j, h in enumerate(self.headers)]
-        out.append("</tr></thead><tbody>")
-        for row in self.rows:
-            cells = []
-            for j, cell in enumerate(row):
-                classes = ((["angka"] if j >= self.first_numeric else [])
-                           + (["disensor"] if "disensor" in str(cell) else []))
-                attr = f' class="{" ".join(classes)}"' if classes else ""
-                tag = "th" if j == 0 else "td"
-                scope = ' scope="row"' if j == 0 else ""
-                cells.append(f"<{tag}{scope}{attr}>{escape(cell)}</{tag}>")
-            out.append("<tr>" + "".join(cells) + "</tr>")
-        out.append("</tbody></table>")
-        if self.note:
-            out.append(f'<p class="catatan">{escape(self.note)}</p>')
-        return "\n".join(out)
-
     def typst(self) -> dict:
         return {"caption": self.caption, "headers": [str(h) for h in self.headers],
                 "rows": [[str(c) for c in row] for row in self.rows], "first_numeric": self.first_numeric,
                 "note": self.note, "groups": [[str(label), int(span)] for label, span in self.groups]}
-
-
-def html_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *, first_numeric: int = 1,
-               note: str = "", groups: Sequence[tuple[str, int]] = ()) -> str:
-    return Tabel(caption, headers, rows, first_numeric, note, groups).html()
 
 
 @dataclass
@@ -122,20 +95,6 @@ class Bagian:
     def judul_grafik(self) -> str:
         title = (self.grafik or {}).get("title") or {}
         return str(title.get("text", "") if isinstance(title, dict) else title)
-
-    def html(self) -> str:
-        out = [f'<section class="bagian" id="{escape(self.kode)}">', f"<h2>{escape(self.judul)}</h2>",
-               f'<p class="keterangan" id="keterangan-{escape(self.kode)}">{escape(self.keterangan)}</p>']
-        if self.grafik is not None:
-            out.append(f'<figure class="wadah-grafik"><div class="grafik" id="grafik-{escape(self.kode)}" role="img" '
-                       f'aria-label="{escape(self.judul_grafik)}" aria-describedby="keterangan-{escape(self.kode)}">'
-                       f"{self.svg}</div></figure>")
-        elif self.pengganti:
-            out.append(f'<p class="pengganti">{escape(self.pengganti)}</p>')
-        if self.tabel is not None:
-            out.append(self.tabel.html())
-        out.append("</section>")
-        return "\n".join(out)
 
     def typst(self) -> dict:
         return {"judul": self.judul, "keterangan": self.keterangan, "grafik": self.svg,
@@ -220,3 +179,18 @@ def sort_key(value: Value, descending: bool) -> tuple:
     if not is_number(value):
         return (1, 0.0)
     return (0, -float(value) if descending else float(value))
+
+
+def sum_parts(values: Sequence[Value]) -> Value:
+    """Sum of published parts: the known total, or DISENSOR when every part is suppressed."""
+    numbers = [float(v) for v in values if is_number(v)]
+    if not numbers:
+        return DISENSOR if any(v is DISENSOR for v in values) else 0.0
+    return sum(numbers)
+
+
+def sum_text(values: Sequence[Value]) -> str:
+    total = sum_parts(values)
+    if total is DISENSOR:
+        return "disensor"
+    return ("≥ " if any(v is DISENSOR for v in values) else "") + format_nilai(total)
