@@ -3,7 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV_VERSION := 0.13.9
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter itself, not a pyenv shim: uv judges a venv made from another path as wrong and replaces
+# it whole (under everybody using it) on the next sync.
+PYTHON ?= $(shell $$(command -v python3.11 || command -v python3) -c 'import sys; print(sys.executable)')
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv

@@ -2,7 +2,9 @@
 
     python -m benchmarks.bench_ingest [--scale 0.01] [--warehouse duckdb|postgresql]
 
-Prints, per jenis: files, rows in, wall time, rows per second; and the peak memory of the process.
+Prints, per jenis: files, rows in, wall time, rows per second; the peak memory of the process; and the fixed
+cost per file: a least-squares line through each file's processing time (between consecutive `processed_at`
+of the ledger) against its rows, the first file (which loads GX and sets its project up) left out.
 No assertions: figures to read and to keep in docs/benchmarks.md.
 """
 
@@ -53,11 +55,12 @@ def run(scale: float, warehouse: str, seed: int = 7, keep: bool = False) -> dict
             bucket["rows"] += item["rows_total"]
             bucket["accepted"] += item["rows_accepted"]
         total_rows = sum(b["rows"] for b in per_jenis.values())
+        fixed, per_row = per_file_cost(settings)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result = {
             "scale": scale, "warehouse": warehouse, "generate_s": generated, "ingest_s": elapsed,
             "rows": total_rows, "rows_per_s": total_rows / elapsed if elapsed else 0.0, "peak_mb": peak_mb,
-            "per_jenis": dict(per_jenis),
+            "per_jenis": dict(per_jenis), "fixed_s_per_file": fixed, "us_per_row": per_row,
         }
         if admin is not None:
             import sqlalchemy as sa
@@ -71,6 +74,28 @@ def run(scale: float, warehouse: str, seed: int = 7, keep: bool = False) -> dict
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def per_file_cost(settings) -> tuple[float | None, float | None]:
+    """(seconds per file beyond its rows, microseconds per row): least squares over the files processed one
+    after another, each timed from the previous one's `processed_at` to its own."""
+    import numpy as np
+    import pandas as pd
+    from satudata.warehouse.engine import make_engine, read_frame
+
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            done = read_frame(conn, "SELECT rows_total, processed_at FROM meta.submission "
+                                    "WHERE processed_at IS NOT NULL ORDER BY processed_at")
+    finally:
+        engine.dispose()
+    seconds = pd.to_datetime(done["processed_at"]).diff().dt.total_seconds().to_numpy()[1:]
+    rows = done["rows_total"].fillna(0).astype(float).to_numpy()[1:]
+    if len(rows) < 3:
+        return None, None
+    fixed, slope = np.linalg.lstsq(np.vstack([np.ones_like(rows), rows]).T, seconds, rcond=None)[0]
+    return float(fixed), float(slope * 1e6)
 
 
 def write_big_dtks_csv(path: Path, rows: int, seed: int = 1) -> None:
@@ -154,6 +179,10 @@ def main() -> None:
     print(f"  generator: {result['generate_s']:.1f} s")
     print(f"  ingest:    {result['ingest_s']:.1f} s for {result['rows']:,} rows "
           f"= {result['rows_per_s']:,.0f} rows/s (archive, read, GX, stage, report), peak RSS {result['peak_mb']:.0f} MB")
+    if result["fixed_s_per_file"] is not None:
+        files = sum(b["files"] for b in result["per_jenis"].values())
+        print(f"  per file:  {result['fixed_s_per_file']:.2f} s fixed + {result['us_per_row']:.0f} us per row "
+              f"(least squares over {files - 1} files; the first, which sets GX up, left out)")
     for jenis, bucket in sorted(result["per_jenis"].items()):
         print(f"  {jenis:<11} {bucket['files']:>4} files {bucket['rows']:>10,} rows {bucket['accepted']:>10,} staged")
 

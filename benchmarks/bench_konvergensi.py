@@ -28,6 +28,7 @@ import re
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,16 +87,45 @@ def _peak_rss_mb(per_stage: bool) -> float:
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class _TreeSampler(threading.Thread):
+    """The largest RSS of this process and its children together (worker processes of a stage), sampled:
+    the kernel's high-water mark is per process, and a stage on two workers uses the memory of three."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.every, self.peak_mb, self._stop = every, 0.0, threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(self.every):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:  # a worker that ended between listing and reading
+                    pass
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self.join()
+        return self.peak_mb
+
+
 @contextmanager
 def measure(stages: list[Stage], name: str, periode: str) -> Iterator[Stage]:
-    """Time a stage and take its peak RSS; the body fills in `rows_in` and `what`."""
+    """Time a stage and take its peak RSS (with its worker processes'); the body fills in `rows_in` and `what`."""
     stage = Stage(name, periode)
     per_stage = _reset_peak_rss()
     stage.start_rss_mb = round(_status_mb("VmRSS") or 0.0)
+    sampler = _TreeSampler()
+    sampler.start()
     started = time.perf_counter()
     yield stage
     stage.seconds = round(time.perf_counter() - started, 1)
-    stage.peak_rss_mb = round(_peak_rss_mb(per_stage))
+    stage.peak_rss_mb = round(max(_peak_rss_mb(per_stage), sampler.stop()))
     stages.append(stage)
 
 

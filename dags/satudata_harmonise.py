@@ -1,7 +1,7 @@
 """
 ### satudata_harmonise — DTKS, P3KE and DTSEN matched into one list of people and families
 
-Runs when staged DTKS, P3KE or DTSEN change (Assets from `satudata_ingest`), or by hand for a period
+Runs when staged DTKS, P3KE or DTSEN change (Assets from `satudata_intake`), or by hand for a period
 (`periode` = `YYYY-MM`; empty = the newest staged period). Every task replaces exactly the rows it owns
 for the period, so a re-run or a backfill gives the same warehouse.
 
@@ -40,7 +40,7 @@ from satudata.dag_support import (
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    tags=[Tag.SATUDATA, Tag.HARMONISATION],
+    tags=[Tag.SATUDATA, Tag.HARMONISE],
     params={"periode": Param(None, type=["null", "string"], description="YYYY-MM; empty = newest staged period")},
     doc_md=__doc__,
 )

@@ -40,7 +40,7 @@ from satudata.dag_support import (
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    tags=[Tag.SATUDATA, Tag.CONVERGENCE],
+    tags=[Tag.SATUDATA, Tag.KONVERGENSI],
     params={"periode": Param(None, type=["null", "string"], description="YYYY-MM; empty = newest harmonised period")},
     doc_md=__doc__,
 )

@@ -42,7 +42,7 @@ from satudata.dag_support import (
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    tags=[Tag.SATUDATA, Tag.PUBLICATION],
+    tags=[Tag.SATUDATA, Tag.PUBLISH],
     params={
         "periode": Param(None, type=["null", "string"], description="YYYY-MM; empty = newest computed period"),
         "disetujui_oleh": Param(None, type=["null", "string"],

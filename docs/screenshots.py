@@ -1,7 +1,7 @@
 """Refresh the README's pictures of what each user sees: `make screenshots` (after `make demo`).
 
 - docs/img/laporan.png: the forum's report of the demo's newest publication, as Chromium shows it;
-- docs/img/airflow_grid.png: the Airflow grid of the demo's `satudata_ingest` run, in the local UI
+- docs/img/airflow_grid.png: the Airflow grid of the demo's `satudata_intake` run, in the local UI
   started as `make airflow-ui` starts it (with every user an admin, so no login page is in the way).
 
 Needs the system Chromium (`apt-get install chromium`), driven through Playwright.
@@ -67,8 +67,8 @@ def main() -> int:
 
         _wait_http(f"http://127.0.0.1:{port}/api/v2/monitor/health", 180)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"http://127.0.0.1:{port}/dags/satudata_ingest")
-        page.wait_for_selector("text=satudata_ingest", timeout=60_000)
+        page.goto(f"http://127.0.0.1:{port}/dags/satudata_intake")
+        page.wait_for_selector("text=satudata_intake", timeout=60_000)
         page.wait_for_timeout(4000)  # the grid loads its task instances after the page
         page.screenshot(path=str(OUT / "airflow_grid.png"))
         print(OUT / "airflow_grid.png")

@@ -14,7 +14,7 @@ from satudata.config import PROJECT_ROOT
 from satudata.dag_support import OWNER, Tag
 
 DAG_FILES = sorted((PROJECT_ROOT / "dags").glob("*.py"))
-EXPECTED_DAGS = {"satudata_ingest", "satudata_harmonise", "satudata_konvergensi", "satudata_publish"}
+EXPECTED_DAGS = {"satudata_intake", "satudata_harmonise", "satudata_konvergensi", "satudata_publish"}
 HEAVY_MODULES = ("pandas", "numpy", "great_expectations", "duckdb", "duckdb_engine", "splink", "pyarrow",
                  "openpyxl", "python_calamine", "alembic", "psycopg")
 
@@ -47,7 +47,7 @@ def test_dag_policies(airflow_dags, dag_id):
 def test_ingest_runs_when_the_inbox_watcher_fires(airflow_dags):
     from satudata.triggers import InboxTrigger
 
-    dag = airflow_dags["satudata_ingest"]
+    dag = airflow_dags["satudata_intake"]
     assets = list(dag.timetable.asset_condition.objects)
     assert [a.name for a in assets] == ["inbox"], "event-driven: no run while the inbox is empty"
     (watcher,) = assets[0].watchers
@@ -61,7 +61,7 @@ def test_ingest_runs_when_the_inbox_watcher_fires(airflow_dags):
 
 
 def test_a_cron_sweep_can_be_added_beside_the_watcher():
-    code = ("import runpy; d = runpy.run_path('dags/satudata_ingest.py')['satudata_ingest']()\n"
+    code = ("import runpy; d = runpy.run_path('dags/satudata_intake.py')['satudata_intake']()\n"
             "t = d.timetable; print(type(t).__name__, t.timetable.expression, [a.name for a in t.asset_condition.objects])")
     env = {**os.environ, "SATUDATA_INGEST_SCHEDULE": "0 * * * *"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False,
@@ -108,7 +108,7 @@ def _run(dag, monkeypatch, warehouse_url: str) -> str:
 
 @pytest.mark.airflow
 def test_ingest_dag_prepares_the_warehouse(airflow_dags, monkeypatch, empty_warehouse_url):
-    state = _run(airflow_dags["satudata_ingest"], monkeypatch, empty_warehouse_url)
+    state = _run(airflow_dags["satudata_intake"], monkeypatch, empty_warehouse_url)
     assert "success" in state
     engine = sa.create_engine(empty_warehouse_url)
     with engine.connect() as conn:
@@ -116,7 +116,7 @@ def test_ingest_dag_prepares_the_warehouse(airflow_dags, monkeypatch, empty_ware
         assert conn.execute(sa.text("SELECT version_num FROM meta.alembic_version")).scalar_one()
     engine.dispose()
     # A re-run of the same DAG is idempotent.
-    assert "success" in _run(airflow_dags["satudata_ingest"], monkeypatch, empty_warehouse_url)
+    assert "success" in _run(airflow_dags["satudata_intake"], monkeypatch, empty_warehouse_url)
 
 
 @pytest.mark.airflow
@@ -143,7 +143,7 @@ def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, mo
     empty.write_bytes(b"")
     aged(empty)
 
-    run = airflow_dags["satudata_ingest"].test()
+    run = airflow_dags["satudata_intake"].test()
     assert "success" in str(run.state)
     states = {}
     for ti in run.get_task_instances():
@@ -178,7 +178,7 @@ def test_ingest_dag_round_trips_kecamatan_files_and_tranches(airflow_dags, monke
     monkeypatch.setenv("SATUDATA_STABLE_SECONDS", "0")
     monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
     inbox = data / "inbox" / "5205"
-    dag = airflow_dags["satudata_ingest"]
+    dag = airflow_dags["satudata_intake"]
     steps = [
         ("dtks/dtks_5205_2026-11.csv", DTKS_HEADER, regency_rows(wilayah, start=1)),
         ("dtks/dtks_5205_2026-11 woja.csv", DTKS_HEADER, kecamatan_rows(wilayah, WOJA, desa=7, start=2001)),

@@ -16,7 +16,7 @@ from pathlib import Path
 from satudata.config import PROJECT_ROOT, Settings
 from satudata.quiet import quiet_third_party
 
-DAG_ORDER = ("satudata_ingest", "satudata_harmonise", "satudata_konvergensi", "satudata_publish")
+DAG_ORDER = ("satudata_intake", "satudata_harmonise", "satudata_konvergensi", "satudata_publish")
 
 
 def _say(message: str = "") -> None:
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from satudata_dev import airflow_local
 
-    airflow_local.configure(airflow_home)
+    airflow_home = Path(airflow_local.configure(airflow_home)["AIRFLOW_HOME"])  # one set in the environment wins
 
     _say(f"== Satu Data Kemiskinan demo: province {args.province}, scale {args.scale}, period {args.period}")
     _say(f"   data folder: {settings.data_dir}")

@@ -23,20 +23,21 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Makassar")  # WITA: NTB's ti
 # One slot: the embedded DuckDB warehouse takes one writer at a time. Production on PostgreSQL may
 # raise the pool's size (`airflow pools set satudata_warehouse 8 ...`).
 WAREHOUSE_POOL = "satudata_warehouse"
-# satudata_ingest runs when the triggerer sees a settled file in the inbox (`triggers.InboxTrigger`);
+# satudata_intake runs when the triggerer sees a settled file in the inbox (`triggers.InboxTrigger`);
 # SATUDATA_INGEST_SCHEDULE (cron) adds time-based sweeps. Both read when the DAG file is parsed.
 INGEST_SCHEDULE = os.environ.get("SATUDATA_INGEST_SCHEDULE", "").strip()
 INBOX_POLL_SECONDS = float(os.environ.get("SATUDATA_INBOX_POLL_SECONDS", "5"))
 
 
 class Tag(enum.StrEnum):
-    """The only tags DAGs may carry (checked by the DAG integrity test)."""
+    """The only tags DAGs may carry (checked by the DAG integrity test): a stage's tag is its one name, the
+    name of its package and of its DAG (`satudata_<stage>`), as the README's naming rule says."""
 
     SATUDATA = "satudata"
     INTAKE = "intake"
-    HARMONISATION = "harmonisation"
-    CONVERGENCE = "konvergensi"
-    PUBLICATION = "publikasi"
+    HARMONISE = "harmonise"
+    KONVERGENSI = "konvergensi"
+    PUBLISH = "publish"
 
 
 # Assets chain the stages: a stage runs when the tables it reads have changed.

@@ -99,7 +99,7 @@ def _label_map_index(settings: Settings, submission_id: int) -> None:
         context = get_current_context()
     except Exception:  # noqa: BLE001 - not running inside an Airflow task
         return
-    from satudata.intake import ledger
+    from satudata.warehouse import ledger
     from satudata.warehouse.engine import make_engine
 
     engine = make_engine(settings.warehouse_url)
@@ -145,7 +145,7 @@ def harmonise_period(periode: str | None = None, settings: Settings | None = Non
     """The period to harmonise: the one asked for, else the newest staged one."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from satudata.harmonise.run import periods
+    from satudata.harmonise.sources import periods
     from satudata.warehouse.engine import make_engine
 
     if periode:
@@ -162,7 +162,7 @@ def harmonise_period(periode: str | None = None, settings: Settings | None = Non
 
 
 def harmonise_regencies(periode: str, settings: Settings | None = None) -> list[str]:
-    from satudata.harmonise.run import regencies
+    from satudata.harmonise.sources import regencies
     from satudata.warehouse.engine import make_engine
 
     engine = make_engine((settings or task_settings()).warehouse_url)
@@ -187,20 +187,20 @@ def _label_regency(kode_kab: str) -> None:
 
 
 def link_regency(kode_kab: str, periode: str, settings: Settings | None = None) -> dict:
-    from satudata.harmonise.run import link_regency as run
+    from satudata.harmonise.regency import link_regency as run
 
     _label_regency(kode_kab)
     return run(settings or task_settings(), kode_kab, periode)
 
 
 def link_province(periode: str, settings: Settings | None = None) -> dict:
-    from satudata.harmonise.run import link_province as run
+    from satudata.harmonise.province import link_province as run
 
     return run(settings or task_settings(), periode)
 
 
 def build_regency(kode_kab: str, periode: str, run_id: str | None = None, settings: Settings | None = None) -> dict:
-    from satudata.harmonise.run import build_regency as run
+    from satudata.harmonise.build import build_regency as run
 
     _label_regency(kode_kab)
     return run(settings or task_settings(), kode_kab, periode, run_id=run_id or _airflow_run_id())
@@ -209,7 +209,7 @@ def build_regency(kode_kab: str, periode: str, run_id: str | None = None, settin
 def announce_harmonised(periode: str, settings: Settings | None = None) -> dict:
     """The period's counts, province-wide (the Asset event's payload)."""
     from satudata.harmonise.run import period_summary
-    from satudata.intake.journal import record_stage
+    from satudata.warehouse.journal import record_stage
 
     settings = settings or task_settings()
     summary = period_summary(settings, periode)
@@ -271,8 +271,8 @@ def write_action_list(kode_kab: str, periode: str, settings: Settings | None = N
 
 def announce_konvergensi(periode: str, settings: Settings | None = None) -> dict:
     """The period's headline figures (the Asset event's payload)."""
-    from satudata.intake.journal import record_stage
     from satudata.konvergensi.run import period_headline
+    from satudata.warehouse.journal import record_stage
 
     settings = settings or task_settings()
     summary = period_headline(settings, periode)

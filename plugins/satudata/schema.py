@@ -206,3 +206,10 @@ DESIL_DTSEN = tuple(range(1, 11))
 
 # Occupation value that marks a migrant worker (Pekerja Migran Indonesia) in DTKS/P3KE extracts.
 PEKERJAAN_PEKERJA_MIGRAN = "Pekerja Migran"
+
+# The indicator tables konvergensi writes (core.indikator_<t>) and publish releases (mart.<t>), in the
+# dictionary's order: the four region levels first. Shared here so that the stages name them alike
+# without importing each other.
+INDICATOR_TABLES = ("konvergensi_desa", "konvergensi_kecamatan", "konvergensi_kabupaten", "konvergensi_provinsi",
+                    "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi", "transisi_dtsen",
+                    "anggaran", "anggaran_jangkauan", "anggaran_ringkasan")

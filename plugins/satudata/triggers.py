@@ -1,7 +1,7 @@
 """The inbox watcher: Airflow's triggerer tells the scheduler when a regency's file has settled.
 
 `InboxTrigger` is a `BaseEventTrigger` for Airflow 3's event-driven scheduling: the `inbox` Asset carries it
-in an `AssetWatcher` (`dag_support.INBOX`) and `satudata_ingest` is scheduled on that Asset. It runs in the
+in an `AssetWatcher` (`dag_support.INBOX`) and `satudata_intake` is scheduled on that Asset. It runs in the
 triggerer, lists `inbox/` every `poke_interval` seconds, and fires one event when files are ready to take
 in that it has not announced yet (settled: unmodified for `stable_seconds`, the rule intake itself applies
 in `intake.scan.find_candidates`). It never deletes, moves or opens anything: the standard provider's file

@@ -25,7 +25,7 @@ FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 USERS = {"rina": DATA_ENGINEER, "siti": WALIDATA, "budi": VIEWER}
 PUBLISH = "satudata_publish"
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("servers")]
 
 
 def _free_port() -> int:
@@ -144,14 +144,14 @@ def test_each_role_may_do_what_it_is_for_and_nothing_more(server):
     # the data engineer operates every DAG: triggers, pauses and unpauses, manages pools
     status, run = api.call("POST", f"/api/v2/dags/{PUBLISH}/dagRuns", rina, {"logical_date": None, "conf": {}})
     assert status == 200, run
-    assert api.call("PATCH", "/api/v2/dags/satudata_ingest", rina, {"is_paused": True})[0] == 200
-    assert api.call("PATCH", "/api/v2/dags/satudata_ingest", rina, {"is_paused": False})[0] == 200
+    assert api.call("PATCH", "/api/v2/dags/satudata_intake", rina, {"is_paused": True})[0] == 200
+    assert api.call("PATCH", "/api/v2/dags/satudata_intake", rina, {"is_paused": False})[0] == 200
     assert api.call("POST", "/api/v2/pools", rina, {"name": "uji_peran", "slots": 1})[0] in (200, 201)
 
     # the walidata and the viewer cannot run, clear or administer anything
     for token in (siti, budi):
         assert api.call("POST", f"/api/v2/dags/{PUBLISH}/dagRuns", token, {"logical_date": None})[0] == 403
-        assert api.call("PATCH", "/api/v2/dags/satudata_ingest", token, {"is_paused": True})[0] == 403
+        assert api.call("PATCH", "/api/v2/dags/satudata_intake", token, {"is_paused": True})[0] == 403
         assert api.call("POST", "/api/v2/pools", token, {"name": "tidak_boleh", "slots": 1})[0] == 403
         assert api.call("POST", f"/api/v2/dags/{PUBLISH}/clearTaskInstances", token, {"dry_run": True})[0] == 403
         assert api.call("GET", "/api/v2/connections", token)[0] == 403

@@ -32,6 +32,10 @@ from satudata.publish.publication import publish_period
 from tests.conftest import require_tool
 from tests.konvergensi.test_run import PERIODE, _frames, _write
 
+# its module fixtures are built once: the module's tests stay on one worker
+pytestmark = pytest.mark.xdist_group("deploy/test_deploy_db")
+
+
 SCRIPT = PROJECT_ROOT / "deploy" / "warehouse-db" / "10-satudata-roles.sh"
 PIPELINE_PASSWORD = secrets.token_hex(16)
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from satudata.config import Settings
-from satudata.intake import journal
 from satudata.intake.run import IntakeOptions
-from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.ops.rebuild import RebuildError, rebuild
 from satudata.pipeline import harmonise, ingest_once, konvergensi
 from satudata.publish import publication as publication_module
 from satudata.publish.publication import publish_period
+from satudata.schema import INDICATOR_TABLES
+from satudata.warehouse import journal
 from satudata.warehouse.fingerprint import differences, fingerprint
 
 from tests.builders import query_rows

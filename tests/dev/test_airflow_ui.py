@@ -15,9 +15,10 @@ import pytest
 from satudata_dev.airflow_ui import started
 from satudata_dev.celery_local import free_port
 
-pytestmark = pytest.mark.airflow
+# servers of their own: one after the other on one worker, never beside another deployment
+pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("servers")]
 
-DAG_IDS = {"satudata_ingest", "satudata_harmonise", "satudata_konvergensi", "satudata_publish"}
+DAG_IDS = {"satudata_intake", "satudata_harmonise", "satudata_konvergensi", "satudata_publish"}
 
 
 def _get(url: str, token: str | None = None, body: dict | None = None):
@@ -33,6 +34,10 @@ def _get(url: str, token: str | None = None, body: dict | None = None):
 def test_make_airflow_ui_serves_the_four_dags(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    # standalone's scheduler and triggerer serve their logs on fixed ports (8793, 8794) unless told
+    # otherwise: free ones, so that a parallel test or a developer's `make airflow-ui` is no conflict.
+    env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(free_port())
+    env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(free_port())
     # PATH without the venv: the command must put it there itself (a newcomer's shell has no venv active).
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
                                   if not p.startswith(os.path.dirname(sys.executable)))

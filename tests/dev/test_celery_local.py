@@ -4,8 +4,9 @@ No containers and no mocks: the components of the profile run as subprocesses of
 virtualenv (`satudata_dev.celery_local`): `airflow api-server`, `scheduler`, `dag-processor` and
 `airflow celery worker --concurrency 2`, with
 
-- a fresh PostgreSQL database as Airflow's metadata database (`airflow db migrate`) and as the Celery
-  result backend (`db+postgresql://...`, as in docker-compose.yaml),
+- a fresh PostgreSQL database as Airflow's metadata database and as the Celery result backend
+  (`db+postgresql://...`, as in docker-compose.yaml): a clone of one that `airflow db migrate` and
+  `airflow pools set` made once for the test run (`airflow_pg_metadata_url` in tests/conftest.py),
 - a Redis database of its own on the local server (127.0.0.1:6379) as the broker,
 - the test's PostgreSQL warehouse (`SATUDATA_WAREHOUSE_URL`): a DuckDB file cannot take writers from
   two worker processes.
@@ -27,12 +28,13 @@ import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.konvergensi.action_lists import action_list_path
-from satudata_dev.celery_local import CeleryCluster, claim_redis_db, release_redis_db, with_driver
+from satudata_dev.celery_local import CeleryCluster, claim_redis_db, release_redis_db
 
 from tests.builders import query_rows
 from tests.konvergensi.test_run import DESA2, KAB, KAB2, KK, LISTS, PERIODE, N, _frames, _write
 
-pytestmark = [pytest.mark.airflow, pytest.mark.celery, pytest.mark.postgres, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.airflow, pytest.mark.celery, pytest.mark.postgres, pytest.mark.timeout(600),
+              pytest.mark.xdist_group("servers")]
 
 DAG_ID = "satudata_konvergensi"
 WORKER = "satudata-worker-1"
@@ -51,7 +53,7 @@ def _scenario() -> dict[str, pd.DataFrame]:
     return frames
 
 
-def test_mapped_regency_tasks_run_on_a_celery_worker(tmp_path, pg_warehouse_url, fresh_pg_url):
+def test_mapped_regency_tasks_run_on_a_celery_worker(tmp_path, pg_warehouse_url, airflow_pg_metadata_url):
     started = time.monotonic()
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=pg_warehouse_url)
     settings.ensure_folders()
@@ -60,9 +62,9 @@ def test_mapped_regency_tasks_run_on_a_celery_worker(tmp_path, pg_warehouse_url,
     _, broker_url = claim_redis_db()
     cluster = CeleryCluster.create(
         tmp_path / "airflow",
-        metadata_url=with_driver(fresh_pg_url, "psycopg2"),  # the drivers docker-compose.yaml uses
+        metadata_url=airflow_pg_metadata_url,  # psycopg2, the driver docker-compose.yaml uses
         broker_url=broker_url,
-        result_backend="db+" + with_driver(fresh_pg_url, "psycopg2").replace("+psycopg2", ""),
+        result_backend="db+" + airflow_pg_metadata_url.replace("+psycopg2", ""),
         extra_env={
             "SATUDATA_WAREHOUSE_URL": pg_warehouse_url,
             "SATUDATA_DATA_DIR": str(settings.data_dir),
@@ -70,7 +72,6 @@ def test_mapped_regency_tasks_run_on_a_celery_worker(tmp_path, pg_warehouse_url,
         },
     )
     try:
-        cluster.migrate(pool_slots=2)
         cluster.start_core()
         cluster.start_worker(WORKER, concurrency=2)
         cluster.wait_dag(DAG_ID)

@@ -19,6 +19,10 @@ from satudata_dev.generate import DEFAULT_DEFECT_RATES, generate_province
 from satudata_dev.generate import names as gnames
 from satudata_dev.generate.xlsx import DATE, EMPTY, NUM, STR, Column, Sheet, write_xlsx
 
+# its module fixtures are built once: the module's tests stay on one worker
+pytestmark = pytest.mark.xdist_group("dev/test_generate")
+
+
 PERIOD = "2026-11"
 SEED = 11
 _EXCEL_EPOCH = date(1899, 12, 30)

@@ -131,7 +131,7 @@ def test_the_dags_take_dtsen_from_the_inbox_to_the_transition(airflow_dags, monk
     write_xlsx(inbox / "dtsen" / f"dtsen_{KAB}_{PERIODE}.xlsx", {
         "Keluarga": (KELUARGA_HEADER, KELUARGA), "Anggota Keluarga": (ANGGOTA_HEADER, ANGGOTA)})
 
-    run = airflow_dags["satudata_ingest"].test()
+    run = airflow_dags["satudata_intake"].test()
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances() if ti.task_id.startswith("announce_")}
     assert states["announce_dtsen"] == "success" and states["announce_p3ke"] == "skipped"
     for dag_id in ("satudata_harmonise", "satudata_konvergensi"):

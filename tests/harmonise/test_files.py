@@ -24,6 +24,10 @@ from satudata.cli import main
 from satudata.harmonise.files import PersonListError, load_person_list, read_person_list
 from satudata.harmonise.pairs import OUTPUT_COLUMNS, link_lists
 
+# its module fixtures are built once: the module's tests stay on one worker
+pytestmark = pytest.mark.xdist_group("harmonise/test_files")
+
+
 REPO = Path(__file__).resolve().parents[2]
 DESA_A, DESA_B, DESA_C = "5201012001", "5201012002", "5201022003"
 KK1, KK2, KK3, KK4 = "5201010101100001", "5201010101100002", "5201010202110003", "5201010303120004"

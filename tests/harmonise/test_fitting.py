@@ -201,3 +201,28 @@ def test_a_column_both_lists_carry_is_used_and_decides():
                          ({"nama_ibu_kandung": "Siti Hajar"}, {"nama_ibu_kandung": "Kartini"})])
     assert reached["nama_ibu"].tolist() == ["nama ibu sama", "nama ibu beda"]
     assert "nama_ibu" not in levels_of([({}, {})]).columns
+
+
+def test_levels_no_match_reaches_are_held_at_their_floor():
+    """Clean lists (no typo; NIK and KK written alike on both sides): among the pairs of one birth date no match
+    differs on NIK, name or KK, so EM drives the m of those levels below what a float holds, and Splink refuses
+    the session ("m_probability value 0.0 is below the minimum"). Those levels are held at their floor
+    (`model.M_FLOORS`: an error these data never show stays possible) and the session is used."""
+    from satudata.harmonise.model import M_FLOORS
+
+    people = population(960, seed=7)
+    born = pd.to_datetime(people["tanggal_lahir"], format="%d-%m-%Y")
+    people["nik"] = [nik(d.day, d.month, d.year, i + 1, sex == "P")
+                     for i, (d, sex) in enumerate(zip(born, people["jenis_kelamin"], strict=True))]
+    people["no_kk"] = [f"5205010101{i // 4:06d}" for i in range(len(people))]
+    left = people.iloc[:600].reset_index(drop=True)
+    right = pd.concat([left.sample(frac=0.7, random_state=7), people.iloc[600:]], ignore_index=True)
+    right["id"] = "r" + right["id"].astype(str)
+    model = fit_model(*with_address_weights(prepare_people(left, id_prefix="l:"), prepare_people(right, id_prefix="r:")),
+                      load_model())
+    session = next(s for s in model.fit["sesi_em"] if "tanggal_lahir" in s["aturan"])
+    assert session["dipakai"], session["alasan"]
+    assert "nama: nama beda" in session["m_di_batas_bawah"]
+    names = next(c for c in model.settings["comparisons"] if c["output_column_name"] == "nama")
+    differ = next(lv for lv in names["comparison_levels"] if lv["label_for_charts"] == "nama beda")
+    assert differ["m_probability"] >= M_FLOORS["nama beda"]

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from satudata.harmonise.families import dtks_family_keys, link_families
 from satudata.harmonise.link import LinkOptions, exact_nik_candidates, link_people, one_to_one
+from satudata.harmonise.lookup import isin
 from satudata.harmonise.model import COMPARISONS, MODEL_FORMAT, apply_floors, load_model, model_path
 from satudata.harmonise.records import prepare_people
 
@@ -55,6 +56,41 @@ def test_dtks_family_keys_repair_missing_and_rounded_kk():
     assert keys[:3] == ["5205010101200017"] * 3  # missing KK of a wife; Excel-rounded KK of a child
     assert keys[3] == keys[5] == "5205010101200021"
     assert keys[4] == "baris-6"  # a head without KK in another desa is a family of its own
+
+
+def _family_keys_row_by_row(rows: pd.DataFrame) -> list[str]:
+    """The rule of `dtks_family_keys` for rows without a KK, one row after the other (the reference)."""
+    values, out = rows["no_kk"].tolist(), []
+    for i, kk in enumerate(values):
+        if isinstance(kk, str):
+            out.append(kk)
+        elif i and rows["hubungan_keluarga"].iat[i] != "Kepala Keluarga" \
+                and rows["kode_desa"].iat[i] == rows["kode_desa"].iat[i - 1]:
+            out.append(out[-1])
+        else:
+            out.append(f"baris-{rows['baris'].iat[i]}")
+    return out
+
+
+@given(st.lists(st.tuples(st.sampled_from(["5205010101200017", "5205010101200021", None]),
+                          st.sampled_from(["5205011001", "5205011002"]),
+                          st.sampled_from(["Kepala Keluarga", "Anak"])), min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_rows_without_kk_follow_the_row_above_as_one_pass_down_the_file(triples):
+    rows = pd.DataFrame(triples, columns=["no_kk", "kode_desa", "hubungan_keluarga"]).assign(
+        baris=lambda f: range(2, len(f) + 2))
+    assert dtks_family_keys(rows).tolist() == _family_keys_row_by_row(rows)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", None]), max_size=20),
+       st.lists(st.sampled_from(["a", "c", "d", None]), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_isin_answers_as_pandas_does_on_arrow_text(values, among):
+    column = pd.Series(values, dtype="str")
+    expected = column.isin(among).to_numpy()
+    for other in (among, pd.Series(among, dtype="str"), pd.Series(among, dtype=object), set(among)):
+        assert isin(column, other).tolist() == expected.tolist()
+    assert isin(pd.Series(values, dtype=object), among).tolist() == pd.Series(values, dtype=object).isin(among).tolist()
 
 
 def test_families_link_through_members_one_to_one_then_by_kk():

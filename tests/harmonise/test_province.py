@@ -136,3 +136,45 @@ def test_the_provinces_decision_links_a_pair_and_a_regencys_cannot(settings):
     cross = _frame(settings, "SELECT id_dtks, id_individu_p3ke, match_method FROM core.padanan_individu "
                              "WHERE lingkup = 'provinsi'")
     assert cross.values.tolist() == [["D100", "T0", "review"]]
+
+
+def _tables(settings: Settings) -> dict[str, pd.DataFrame]:
+    """Every table harmonisation writes, as text, in a stable order (times and the run id left out)."""
+    queries = {table: f"SELECT * FROM {table}" for table in (
+        "core.padanan_individu", "core.antrian_review", "core.individu_terpadu", "core.keluarga_terpadu",
+        "core.konflik_padanan", "core.padanan_dtsen")}
+    queries["meta.harmonisasi"] = "SELECT periode, kode_kab, model_version, ringkasan FROM meta.harmonisasi"
+    queries["core.persiapan_padanan"] = "SELECT periode, kode_kab, kunci, bagian FROM core.persiapan_padanan"
+    frames = {}
+    for table, sql in queries.items():
+        frame = _frame(settings, sql).astype(str)
+        frames[table] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return frames
+
+
+def test_regencies_on_two_worker_processes_write_the_same_warehouse(tmp_path, _duckdb_template, monkeypatch, caplog):
+    import logging
+    import shutil
+
+    from satudata.warehouse import workers
+
+    def staged(name: str) -> Settings:
+        shutil.copyfile(_duckdb_template, tmp_path / f"{name}.duckdb")
+        settings = Settings(data_dir=tmp_path / name, warehouse_url=f"duckdb:///{tmp_path / name}.duckdb")
+        settings.ensure_folders()
+        _drop(settings)
+        return settings
+
+    one, two = staged("one"), staged("two")
+    monkeypatch.setenv("SATUDATA_WORKERS", "1")
+    harmonise(one, PERIODE)
+    monkeypatch.setenv("SATUDATA_WORKERS", "2")
+    monkeypatch.setenv("SATUDATA_DUCKDB_LOCK_WAIT", "120")  # a regression fails instead of hanging
+    monkeypatch.setattr(workers, "MIN_ROWS", 0)
+    with caplog.at_level(logging.INFO, logger="satudata.warehouse.workers"):
+        harmonise(two, PERIODE)
+    assert caplog.text.count("2 items on 2 worker processes") == 2, "steps 1 and 3 ran on the pool"
+    first, second = _tables(one), _tables(two)
+    assert len(first["core.individu_terpadu"]) and len(first["core.persiapan_padanan"])
+    for table, frame in first.items():
+        pd.testing.assert_frame_equal(frame, second[table], obj=table)

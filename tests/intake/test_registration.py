@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from satudata.config import Settings
-from satudata.intake import journal
 from satudata.intake.run import IntakeOptions, ingest_once, list_submissions, register_new_files
+from satudata.warehouse import journal
 
 from tests.builders import DTKS_HEADER, KAB, dtks_rows, write_csv
 

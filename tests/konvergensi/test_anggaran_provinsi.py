@@ -233,7 +233,7 @@ def test_the_provinces_own_budget_is_published_with_family_counts_suppressed(pro
     assert pd.isna(own["keluarga_desil1"]) and "keluarga_desil1" in own["sel_disensor"]
     assert len(_records(url, "SELECT * FROM mart.anggaran WHERE pemilik_anggaran = 'provinsi'")) == 3
 
-    from satudata.konvergensi.indicators import INDICATOR_TABLES
+    from satudata.schema import INDICATOR_TABLES
 
     published = {t: pd.DataFrame(_records(url, f"SELECT * FROM mart.{t}")) for t in INDICATOR_TABLES}
     assert recoverable({t: f for t, f in published.items() if not f.empty}, 5) == []

@@ -33,10 +33,15 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from satudata.config import Settings
-from satudata.konvergensi.action_lists import SHEET_SASARAN, SHEET_TIDAK_DITEMUKAN, action_list_path
-from satudata.konvergensi.indicators import INDICATOR_TABLES
+from satudata.konvergensi.action_lists import (
+    SHEET_SASARAN,
+    SHEET_TIDAK_DITEMUKAN,
+    action_list_path,
+    per_distinct,
+)
 from satudata.konvergensi.rules import RuleError, load_rules, period_end
 from satudata.konvergensi.run import konvergensi
+from satudata.schema import INDICATOR_TABLES
 from satudata.warehouse.engine import bulk_insert, make_engine
 
 from tests.builders import DESA, nik, query_rows
@@ -303,6 +308,18 @@ def test_action_lists_hold_only_their_regency(scenario):
     cells = {str(v) for row in other[SHEET_SASARAN].iter_rows(values_only=True) for v in row if v is not None}
     assert "K7" in cells and not cells & {"K2", "K3", N["k2"], "Inaq Saenah"}
     other.close()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["PKH;BPNT", "PKH", "", None, float("nan")]), st.sampled_from([True, False, None]),
+                          st.sampled_from([1.0, 2.0, float("nan")])), max_size=30))
+def test_texts_written_once_per_combination_are_the_texts_of_each_row(rows):
+    frame = pd.DataFrame(rows, columns=["program", "di_dtks", "desil"], dtype=object)
+
+    def text(program, di_dtks, desil):
+        return f"{program!r}|{di_dtks!r}|{'-' if pd.isna(desil) else int(desil)}"
+
+    expected = [text(*row) for row in frame.itertuples(index=False)]
+    assert per_distinct(frame, text).tolist() == expected
 
 
 def test_recipients_wait_for_harmonisation(tmp_path, duckdb_warehouse_url):

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from satudata.config import PROJECT_ROOT
-from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.dictionary import (
     ACCESS_LEVELS,
     COLUMNS,
@@ -22,6 +21,7 @@ from satudata.publish.dictionary import (
     load_into_warehouse,
     missing_entries,
 )
+from satudata.schema import INDICATOR_TABLES
 from satudata.warehouse.engine import make_engine, read_frame
 
 FIELDS = ("judul", "definisi", "konsep", "satuan", "sumber", "periode", "aturan_validasi", "tingkat_akses")

@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from satudata.config import Settings
-from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.konvergensi.run import konvergensi
 from satudata.publish import publication as publication_module
 from satudata.publish.exports import latest_dir, write_exports
 from satudata.publish.publication import NothingToPublish, plan_publication, publish_period
 from satudata.publish.suppress import KONVERGENSI, recoverable, suppress
+from satudata.schema import INDICATOR_TABLES
 from satudata.warehouse.engine import make_engine
 
 from tests.builders import DESA, query_rows

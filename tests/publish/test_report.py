@@ -38,6 +38,10 @@ from satudata.warehouse.engine import make_engine, read_frame
 
 from tests.konvergensi.test_run import BEFORE, KAB, KAB2, PERIODE, _frames, _previous_period, _write
 
+# its module fixtures are built once: the module's tests stay on one worker
+pytestmark = pytest.mark.xdist_group("publish/test_report")
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script> & Bima'
 APPROVER = "Ibu Walidata"

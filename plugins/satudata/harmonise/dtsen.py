@@ -18,9 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from satudata.harmonise.families import HEAD, link_families
 from satudata.harmonise.link import LinkOptions, link_people
+from satudata.harmonise.lookup import isin
 from satudata.harmonise.model import LinkModel
 from satudata.harmonise.records import LINK_COLUMNS
 from satudata.normalise.nik import kk_or_none
@@ -40,9 +43,12 @@ class DtsenLinked:
 
 
 def _strip(ids: pd.Series) -> pd.Series:
-    """`dtsen:S1` -> `S1`; missing stays missing (object dtype, as the warehouse columns take it)."""
-    out = pd.Series(ids, dtype="string").str.split(":", n=1).str[1]
-    return out.astype(object).where(out.notna(), None)
+    """`dtsen:S1` -> `S1`; missing stays missing (object dtype, as the warehouse columns take it). In Arrow:
+    pandas splits such text one value at a time."""
+    ids = pd.Series(ids)
+    text = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    rest = pc.struct_field(pc.extract_regex(text, r"(?s)^[^:]*:(?P<rest>.*)$"), "rest")  # null where no match
+    return pd.Series(rest.to_numpy(zero_copy_only=False), index=ids.index, dtype=object)
 
 
 def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.DataFrame, harmonised: pd.DataFrame,
@@ -56,7 +62,7 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
     columns empty. The DTKS-P3KE link of a person keeps its own method; the DTSEN link is in the crosswalk.
     """
     has_extract = len(dtsen_keluarga) > 0
-    left = harmonised.loc[harmonised["unique_id"].isin(set(people["id_individu"])), list(LINK_COLUMNS)]
+    left = harmonised.loc[isin(harmonised["unique_id"], people["id_individu"]), list(LINK_COLUMNS)]
     right = dtsen[list(LINK_COLUMNS)] if len(dtsen) else dtsen
     stats: dict = {"dtsen_individu": len(dtsen), "dtsen_keluarga": len(dtsen_keluarga)}
     if len(left) and len(right):
@@ -93,7 +99,7 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
     kel = dtsen_keluarga.assign(keluarga="dtsen:" + dtsen_keluarga["id_keluarga_dtsen"].astype(str))
     kk_r = pd.DataFrame({"keluarga": kel["keluarga"], "no_kk": kk_or_none(kel["no_kk"])})
     fam_links = link_families(members, kk_l, kk_r)
-    harmonised_of = dict(zip(fam_links["keluarga_r"], fam_links["keluarga_l"], strict=True))
+    harmonised_of = pd.Series(fam_links["keluarga_l"].to_numpy(), index=fam_links["keluarga_r"].to_numpy())
     kel = kel.set_index("keluarga")
     d_size = dtsen.groupby("keluarga").size() if len(dtsen) else pd.Series(dtype="int64")
 
@@ -103,10 +109,10 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
     families["di_dtsen"] = dtsen_of.notna()
 
     # DTSEN people linked to nobody: people of their own, in the harmonised family of their DTSEN family.
-    linked_r = set(links["unique_id_r"])
-    rest = dtsen[~dtsen["unique_id"].isin(linked_r)] if len(dtsen) else dtsen
+    rest = dtsen[~isin(dtsen["unique_id"], links["unique_id_r"])] if len(dtsen) else dtsen
     if len(rest):
-        own_family = rest["keluarga"].map(lambda k: harmonised_of.get(k, k))
+        linked_family = rest["keluarga"].map(harmonised_of)
+        own_family = linked_family.where(linked_family.notna(), rest["keluarga"])
         extra = pd.DataFrame({
             "periode": periode, "kode_kab": kab, "id_individu": rest["unique_id"].values,
             "id_keluarga": own_family.values, "id_dtks": None, "id_individu_p3ke": None, "di_dtks": False,
@@ -120,7 +126,7 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
         })
         people = pd.concat([people, extra], ignore_index=True)
     # DTSEN families linked to no harmonised family: families of their own.
-    new_keys = [k for k in kel.index if k not in harmonised_of]
+    new_keys = kel.index[~isin(kel.index, harmonised_of.index)].tolist()
     if new_keys:
         k = kel.loc[new_keys]
         size = people.groupby("id_keluarga").size()

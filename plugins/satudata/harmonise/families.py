@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from satudata.harmonise.link import mutual_best
+from satudata.harmonise.lookup import isin
 
 HEAD = "Kepala Keluarga"
 
@@ -34,7 +35,7 @@ def dtks_family_keys(rows: pd.DataFrame) -> pd.Series:
     head = rows["hubungan_keluarga"].astype("string").reset_index(drop=True).str.strip().str.lower().eq(HEAD.lower())
     head = head.fillna(False).astype(bool).to_numpy()
     counts = kk.value_counts()
-    lonely = frozenset(v for v, c in counts.items() if c == 1 and v.endswith("0"))
+    lonely = counts.index[(counts.to_numpy() == 1) & counts.index.str.endswith("0")]
     same_desa_above = desa.eq(desa.shift(1)).fillna(False).astype(bool).to_numpy()
 
     def unround(kk: pd.Series) -> pd.Series:
@@ -43,7 +44,7 @@ def dtks_family_keys(rows: pd.DataFrame) -> pd.Series:
         mapping: dict[str, str] = {}
         for shift in (1, -1):
             neighbour = kk.shift(shift)
-            close = (kk.isin(lonely).fillna(False).to_numpy() & neighbour.notna().to_numpy()
+            close = (isin(kk, lonely) & neighbour.notna().to_numpy()
                      & kk.ne(neighbour).fillna(False).to_numpy()
                      & (number - number.shift(shift)).abs().le(10).fillna(False).to_numpy()
                      & desa.eq(desa.shift(shift)).fillna(False).astype(bool).to_numpy())
@@ -55,15 +56,11 @@ def dtks_family_keys(rows: pd.DataFrame) -> pd.Series:
     # A row without a usable KK joins the family above it (same desa, not a head) or stands alone.
     missing = kk.isna().to_numpy()
     if missing.any():
-        values = kk.to_numpy(dtype=object)
-        row_number = rows["baris"].to_numpy() if "baris" in rows else np.arange(1, n + 1)
-        for i in np.flatnonzero(missing):
-            above = values[i - 1] if i > 0 else None
-            if isinstance(above, str) and not head[i] and same_desa_above[i]:
-                values[i] = above
-            else:
-                values[i] = f"baris-{row_number[i]}"
-        kk = unround(pd.Series(values, dtype="string"))  # rows that inherited a rounded KK follow it
+        row_number = pd.Series(rows["baris"].to_numpy() if "baris" in rows else np.arange(1, n + 1))
+        follows = missing & ~head & same_desa_above  # takes the key of the row above, filled or not
+        values = kk.astype(object).where(~missing, "baris-" + row_number.astype(str).astype(object))
+        values = values.where(~follows, None).ffill()
+        kk = unround(pd.Series(values.to_numpy(), dtype="string"))  # rows that inherited a rounded KK follow it
     key = kk
     return key.set_axis(rows.index)
 
@@ -94,8 +91,8 @@ def link_families(members: pd.DataFrame, kk_left: pd.DataFrame | None = None,
                                   + np.where(linked["kepala"], ", termasuk kepala keluarga", ""))
         linked = linked[columns]
     if kk_left is not None and kk_right is not None and not kk_left.empty and not kk_right.empty:
-        free_l = kk_left[~kk_left["keluarga"].isin(linked["keluarga_l"]) & kk_left["no_kk"].notna()]
-        free_r = kk_right[~kk_right["keluarga"].isin(linked["keluarga_r"]) & kk_right["no_kk"].notna()]
+        free_l = kk_left[~isin(kk_left["keluarga"], linked["keluarga_l"]) & kk_left["no_kk"].notna().to_numpy()]
+        free_r = kk_right[~isin(kk_right["keluarga"], linked["keluarga_r"]) & kk_right["no_kk"].notna().to_numpy()]
         free_l = free_l.drop_duplicates("no_kk", keep=False)
         free_r = free_r.drop_duplicates("no_kk", keep=False)
         by_kk = free_l.merge(free_r, on="no_kk", suffixes=("_l", "_r"))

@@ -40,7 +40,7 @@ import copy
 import logging
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +48,7 @@ import pandas as pd
 from satudata.fileio import write_atomically
 from satudata.harmonise.model import (
     BLOCKING_RULES,
+    M_FLOORS,
     LinkModel,
     apply_floors,
     base_settings,
@@ -148,6 +149,8 @@ class _Session:
     used: bool = True
     reason: str = ""
     seconds: float = 0.0
+    held_at_floor: list[str] = field(default_factory=list)  # levels no match reached: m held at its floor
+    too_few: bool = False  # left out for too few pairs or matches: routine for a small regency's lists
 
     @property
     def expected_matches(self) -> float:
@@ -157,7 +160,7 @@ class _Session:
         return {"aturan": self.rule, "pasangan": self.pairs, "porsi_cocok": round(self.share, 6),
                 "perkiraan_cocok": round(self.expected_matches, 1), "iterasi": self.iterations,
                 "konvergen": self.converged, "dipakai": self.used, "alasan": self.reason, "detik": self.seconds,
-                "perbandingan": sorted(self.estimates)}
+                "perbandingan": sorted(self.estimates), "m_di_batas_bawah": self.held_at_floor}
 
 
 def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, options: FitOptions | None = None,
@@ -194,6 +197,7 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
     training["max_iterations"] = options.max_iterations
     training["retain_matching_columns"] = False
     con = duckdb.connect(":memory:", config={"threads": threads})
+    con.execute("SET enable_progress_bar = false")  # a quiet terminal
     try:
         db_api = DuckDBAPI(con)
         tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
@@ -213,14 +217,12 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
             session_started = time.perf_counter()
             pairs = _pairs_agreeing(con, left, right, needed[0])
             if pairs < 50:
-                sessions.append(_Session(rule, pairs, 0.0, 0, False, {}, False, "kurang dari 50 pasangan"))
+                sessions.append(_Session(rule, pairs, 0.0, 0, False, {}, False, "kurang dari 50 pasangan",
+                                         too_few=True))
                 continue
-            try:
-                session = linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, estimate_without_term_frequencies=True,
-                    max_pairs=options.em_max_pairs if pairs > options.em_max_pairs else None)
-            except (ValueError, ArithmeticError, RuntimeError) as exc:  # Splink refuses degenerate estimates
-                sessions.append(_Session(rule, pairs, 0.0, 0, False, {}, False, f"EM gagal: {exc}"[:300]))
+            session, held, failure = _expectation_maximisation(linker, tables, rule, pairs, options)
+            if session is None:
+                sessions.append(_Session(rule, pairs, 0.0, 0, False, {}, False, f"EM gagal: {failure}"[:300]))
                 continue
             trained = session.core_model_settings
             history = session._core_model_settings_history
@@ -235,7 +237,7 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
             # The share of matches holds for all the rule's pairs, sampled or not.
             result = _Session(rule, pairs, float(trained.probability_two_random_records_match), iterations,
                               iterations < options.max_iterations, estimates,
-                              seconds=round(time.perf_counter() - session_started, 2))
+                              seconds=round(time.perf_counter() - session_started, 2), held_at_floor=held)
             _judge(result, options, bound=1.2 * small)
             sessions.append(result)
     finally:
@@ -244,7 +246,9 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
     for s in sessions:
         if not s.used:
             fallbacks.append(f"sesi EM '{s.rule}' tidak dipakai: {s.reason}")
-            log.warning("EM session %s not used: %s", s.rule, s.reason)
+            # too little to learn from is what small lists are (the shipped m stays, as the report says);
+            # anything else is worth an engineer's look
+            log.log(logging.INFO if s.too_few else logging.WARNING, "EM session %s not used: %s", s.rule, s.reason)
 
     fitted = _merge(with_u, shipped.settings, [s for s in sessions if s.used], options, fallbacks)
     expected = _expected_pairs(fitted, [s for s in sessions if s.used])
@@ -261,6 +265,68 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
     return replace(shipped, version=f"{shipped.version}+data", settings=fitted, fit=report)
 
 
+def _expectation_maximisation(linker, tables: list, rule: str, pairs: int, options: FitOptions):
+    """One EM session (Splink): (the session, the levels whose m was held at their floor, None) or (None, [],
+    why it failed).
+
+    A level no true match of the session's pairs reaches (same birth date and wholly different names, in
+    data without name errors) sees its m shrink every iteration until it is no float any more (below
+    1e-300), and Splink refuses the session. Such levels are what `model.M_FLOORS` is for: an error the data
+    never show stays possible. So the session runs again from the parameters the linker has reached, with
+    the m of that level, and of every level the same iteration took below its floor, held at the floor
+    (Splink's `fix_m_probability`)."""
+    from splink import Linker
+
+    held: dict[tuple[str, str], float] = {}
+    runner = linker
+    while True:
+        try:
+            session = runner.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True,
+                max_pairs=options.em_max_pairs if pairs > options.em_max_pairs else None)
+            return session, [f"{name}: {label}" for name, label in held], None
+        except (ValueError, ArithmeticError, RuntimeError) as exc:  # Splink refuses degenerate estimates
+            settings = linker.misc.save_model_to_json()
+            below = _below_floor(exc, settings)
+            if not below or below.keys() <= held.keys():
+                return None, [], exc
+            held.update(below)
+            log.info("EM session %s: no match reaches %s; their m is held at its floor", rule,
+                     ", ".join(f"{name} '{label}'" for name, label in below))
+            for comparison in settings["comparisons"]:
+                for lv in comparison["comparison_levels"]:
+                    floor = held.get((comparison["output_column_name"], lv.get("label_for_charts")))
+                    if floor is not None:
+                        lv["m_probability"], lv["fix_m_probability"] = floor, True
+            runner = Linker(tables, settings, log_level=logging.ERROR)
+
+
+def _below_floor(exc: BaseException, settings: dict) -> dict[tuple[str, str], float]:
+    """When Splink refused an m as below its minimum: the levels (comparison, label) whose m that maximisation
+    step took below their floor, with the floor (read from the step's frame: `m_u_records_lookup` holds each
+    level's new m by comparison and gamma). Empty for any other failure."""
+    import traceback
+
+    if "below the minimum" not in str(exc):
+        return {}
+    lookup = next((frame.f_locals["m_u_records_lookup"] for frame, _ in traceback.walk_tb(exc.__traceback__)
+                   if isinstance(frame.f_locals.get("m_u_records_lookup"), dict)), None)
+    if lookup is None:
+        return {}
+    below = {}
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        labels = [lv["label_for_charts"] for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for gamma, record in (lookup.get(name) or {}).items():
+            if not isinstance(gamma, int) or not 0 <= gamma < len(labels):
+                continue
+            label, m = labels[len(labels) - 1 - gamma], record.get("m_probability")
+            floor = max(M_FLOORS.get(label, 0.0), 1e-6)  # as `model.apply_floors` would
+            if isinstance(m, float) and m < floor and (label in M_FLOORS or m < 1e-300):
+                below[(name, label)] = floor
+    return below
+
+
 def _pairs_agreeing(con, left: pd.DataFrame, right: pd.DataFrame, column: str) -> int:
     """How many pairs agree on `column` (what a training rule `l.c = r.c` blocks): a product of value counts."""
     counts = [side[column].value_counts(dropna=True) for side in (left, right)]
@@ -275,8 +341,9 @@ def _judge(session: _Session, options: FitOptions, bound: float) -> None:
     elif not 1e-6 < session.share < 1 - 1e-6:
         session.used, session.reason = False, f"porsi cocok tidak wajar ({session.share:.6f})"
     elif session.expected_matches < options.min_expected_matches:
-        session.used, session.reason = False, (f"terlalu sedikit pasangan cocok untuk dipelajari "
-                                               f"({session.expected_matches:.0f} < {options.min_expected_matches:.0f})")
+        session.used, session.too_few = False, True
+        session.reason = (f"terlalu sedikit pasangan cocok untuk dipelajari "
+                          f"({session.expected_matches:.0f} < {options.min_expected_matches:.0f})")
     elif session.expected_matches > bound:
         # More "matches" than the smaller list has people: EM found another class (same household, same
         # street) than the same person.

@@ -24,9 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from satudata.harmonise.fitting import FitOptions, fit_model, prior_for
+from satudata.harmonise.lookup import isin
 from satudata.harmonise.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
 from satudata.harmonise.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
 
@@ -103,6 +107,7 @@ class _Scorer:
         if blocking_rules is not None:
             settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in blocking_rules]
         self.con = duckdb.connect(":memory:", config={"threads": threads})
+        self.con.execute("SET enable_progress_bar = false")  # a quiet terminal
         db_api = DuckDBAPI(self.con)
         tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
                   db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
@@ -114,10 +119,21 @@ class _Scorer:
         return int(self.con.sql(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0])
 
     def predict(self, threshold: float | None) -> pd.DataFrame:
-        return _oriented(self.linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe())
+        """Ids, probability, weight and the level of each comparison (`gamma_*`) of the pairs at or above
+        `threshold`; the matching columns Splink keeps beside them (address word lists among them) stay in
+        DuckDB."""
+        predicted = self.linker.inference.predict(threshold_match_probability=threshold)
+        columns = [c[0] for c in self.con.sql(f"DESCRIBE {predicted.physical_name}").fetchall()]
+        wanted = [c for c in columns if c in _PREDICT_COLUMNS or c.startswith("gamma_")]
+        select = ", ".join(f'"{c}"' for c in wanted)
+        return _oriented(self.con.sql(f"SELECT {select} FROM {predicted.physical_name}").df())
 
     def close(self) -> None:
         self.con.close()
+
+
+_PREDICT_COLUMNS = {"match_weight", "match_probability", "source_dataset_l", "unique_id_l", "source_dataset_r",
+                    "unique_id_r"}
 
 
 def _oriented(predicted: pd.DataFrame) -> pd.DataFrame:
@@ -168,25 +184,40 @@ def _levels(scored: pd.DataFrame, model: LinkModel) -> pd.DataFrame:
         gamma = scored.get(f"gamma_{name}")
         if name not in labels or gamma is None:
             continue
-        level_labels = labels[name]
-        top = len(level_labels) - 1
-        out[name] = gamma.map(lambda g, lab=level_labels, t=top: None if g is None or pd.isna(g) or g < 0
-                              else lab[t - int(g)])
+        # Gamma counts levels from the least specific (0) up; -1 (or missing) is the null level: no label.
+        table = np.array([None, *reversed(labels[name])], dtype=object)  # index gamma + 1
+        g = pd.to_numeric(gamma, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        index = np.where(np.isnan(g) | (g < 0), 0, np.nan_to_num(g, nan=-1.0) + 1).astype(np.int64)
+        out[name] = table[np.clip(index, 0, len(table) - 1)]
     return out
 
 
+_DESCRIPTIONS = {"nik": "NIK", "nama": "nama", "tanggal_lahir": "tanggal lahir", "jenis_kelamin": "jenis kelamin",
+                 "wilayah": "desa", "no_kk": "KK", "tempat_lahir": "tempat lahir", "alamat": "alamat",
+                 "rt_rw": "RT/RW", "nomor_rumah": "nomor rumah", "kode_pos": "kode pos", "nama_ibu": "nama ibu kandung"}
+
+
 def _reason(levels: pd.DataFrame, prefix: str = "") -> pd.Series:
-    descriptions = {"nik": "NIK", "nama": "nama", "tanggal_lahir": "tanggal lahir", "jenis_kelamin": "jenis kelamin",
-                    "wilayah": "desa", "no_kk": "KK", "tempat_lahir": "tempat lahir", "alamat": "alamat",
-                    "rt_rw": "RT/RW", "nomor_rumah": "nomor rumah", "kode_pos": "kode pos",
-                    "nama_ibu": "nama ibu kandung"}
-    parts = [levels[c].fillna(f"{descriptions.get(c, c)} kosong") if c in _SAY_WHEN_EMPTY else levels[c]
-             for c in levels.columns]
-    if not parts:
-        return pd.Series(prefix, index=levels.index)
-    text = pd.Series([prefix + "; ".join(v for v in values if isinstance(v, str))
-                      for values in zip(*parts, strict=True)], index=levels.index, dtype=object)
-    return text
+    """The labels each pair reached, joined ("nama sama; tanggal lahir sama; ..."), missing values named where
+    they matter. Pairs reach few distinct combinations of levels: each is written once and joined back."""
+    if levels.empty or not len(levels.columns):
+        return pd.Series(prefix, index=levels.index, dtype=object)
+    key = np.zeros(len(levels), dtype=np.int64)
+    for column in levels.columns:
+        codes, values = pd.factorize(levels[column], use_na_sentinel=True)
+        key = key * (len(values) + 1) + (codes + 1)  # mixed radix: at most ~11 levels a comparison
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = []
+    for row in first:
+        parts = []
+        for column in levels.columns:
+            value = levels[column].iat[row]
+            if not isinstance(value, str) and column in _SAY_WHEN_EMPTY:
+                value = f"{_DESCRIPTIONS.get(column, column)} kosong"
+            if isinstance(value, str):
+                parts.append(value)
+        texts.append(prefix + "; ".join(parts))
+    return pd.Series(np.array(texts, dtype=object)[inverse.reshape(-1)], index=levels.index, dtype=object)
 
 
 def mutual_best(candidates: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
@@ -202,7 +233,7 @@ def mutual_best(candidates: pd.DataFrame, left: str, right: str) -> pd.DataFrame
         best_r = remaining.drop_duplicates(right)
         mutual = best_l.merge(best_r[[left, right]], on=[left, right])
         kept.append(mutual)
-        remaining = remaining[~remaining[left].isin(mutual[left]) & ~remaining[right].isin(mutual[right])]
+        remaining = remaining[~isin(remaining[left], mutual[left]) & ~isin(remaining[right], mutual[right])]
     return pd.concat(kept, ignore_index=True) if kept else candidates
 
 
@@ -217,16 +248,30 @@ def household_share(side: pd.DataFrame) -> float:
     """Share of a list's records that share their KK, or their full address, with another record of the list."""
     if side.empty:
         return 0.0
-    shared = pd.Series(False, index=side.index)
+    shared = np.zeros(len(side), dtype=bool)
     if "no_kk" in side:
         kk = side["no_kk"]
-        shared |= kk.notna() & kk.duplicated(keep=False)
+        shared |= (kk.notna() & kk.duplicated(keep=False)).to_numpy()
     if "alamat_kata" in side:
-        words = side["alamat_kata"].astype("string")  # the list as text: comparable, hashable
-        address = words.str.cat([side[c].astype("string").fillna("") for c in ("rt_rw", "nomor_rumah")
-                                 if c in side], sep="|")
-        shared |= words.notna() & address.duplicated(keep=False)
+        words = _joined_words(side["alamat_kata"])  # the list as one text: comparable, hashable
+        parts = [words, *(_as_text(side[c]).fill_null("") for c in ("rt_rw", "nomor_rumah") if c in side)]
+        address = pd.Series(pc.binary_join_element_wise(*parts, "|"), dtype=pd.ArrowDtype(pa.string()))
+        shared |= words.is_valid().to_numpy(zero_copy_only=False) & address.duplicated(keep=False).to_numpy()
     return float(shared.mean())
+
+
+def _joined_words(words: pd.Series) -> pa.Array:
+    """A column of word lists as one text per record (null where there is no list), in Arrow."""
+    array = pa.array(words.array) if isinstance(words.dtype, pd.ArrowDtype) else pa.array(
+        [None if v is None or (isinstance(v, float) and math.isnan(v)) else list(v) for v in words],
+        type=pa.list_(pa.string()))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return pc.binary_join(array, "\x1f")  # a separator no address word contains
+
+
+def _as_text(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
 
 
 def exact_nik_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
@@ -267,85 +312,38 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
                       "perbandingan_tidak_ada": model.fit.get("perbandingan_tidak_ada"),
                       "kembali_ke_model_dasar": len(model.fit.get("kembali_ke_model_dasar", [])),
                       "detik": model.fit.get("seconds")}
-
-    known_l, known_r = set(left["unique_id"]), set(right["unique_id"])
-    forced = _empty_pairs()
-    vetoed: set[tuple[str, str]] = set()
-    if decisions is not None and not decisions.empty:
-        usable = decisions[decisions["unique_id_l"].isin(known_l) & decisions["unique_id_r"].isin(known_r)]
-        vetoed = set(zip(usable.loc[usable["keputusan"] == "beda", "unique_id_l"],
-                         usable.loc[usable["keputusan"] == "beda", "unique_id_r"], strict=True))
-        same = usable[usable["keputusan"] == "sama"].drop_duplicates("unique_id_l").drop_duplicates("unique_id_r")
-        if not same.empty:
-            note = same["keterangan"] if "keterangan" in same else pd.Series("", index=same.index)
-            forced = pd.DataFrame({
-                "unique_id_l": same["unique_id_l"], "unique_id_r": same["unique_id_r"],
-                "match_probability": 1.0, "match_weight": math.nan, "match_method": "review",
-                "match_reason": ("diputuskan SAMA oleh pemeriksa " + note.fillna("").astype(str)).str.strip(),
-            })
-        stats["review_sama"], stats["review_beda"] = len(forced), len(vetoed)
-    used_l, used_r = set(forced["unique_id_l"]), set(forced["unique_id_r"])
+    forced, vetoed = _review_decisions(decisions, left, right, stats)
 
     # Pass 1: exact NIK.
     exact = exact_nik_candidates(left, right)
-    exact = exact[~exact["unique_id_l"].isin(used_l) & ~exact["unique_id_r"].isin(used_r)]
+    exact = exact[~isin(exact["unique_id_l"], forced["unique_id_l"]) & ~isin(exact["unique_id_r"], forced["unique_id_r"])]
     if pair_filter is not None and not exact.empty:
         exact = exact[pair_filter(exact).to_numpy()]
-    if vetoed:
-        exact = exact[[(a, b) not in vetoed for a, b in zip(exact["unique_id_l"], exact["unique_id_r"], strict=True)]]
+    exact = exact[_not_vetoed(exact, vetoed)]
     scored = _score_pairs(left, right, exact, model, options.threads)
     nik_links, conflicts = _judge_nik_pairs(exact, scored, model)
     stats["nik_candidates"], stats["nik_links"] = len(exact), len(nik_links)
-    used_l |= set(nik_links["unique_id_l"])
-    used_r |= set(nik_links["unique_id_r"])
     stats["seconds_nik"] = round(time.perf_counter() - started, 2)
 
     # Pass 2: probabilistic on the rest.
-    rest_l = left[~left["unique_id"].isin(used_l)]
-    rest_r = right[~right["unique_id"].isin(used_r)]
+    rest_l = left[~isin(left["unique_id"], forced["unique_id_l"]) & ~isin(left["unique_id"], nik_links["unique_id_l"])]
+    rest_r = right[~isin(right["unique_id"], forced["unique_id_r"]) & ~isin(right["unique_id"], nik_links["unique_id_r"])]
     stats["probabilistic_left"], stats["probabilistic_right"] = len(rest_l), len(rest_r)
     chosen = _empty_pairs()
-    chosen_name_differs = None
     duplicates = pd.DataFrame(columns=["side", "unique_id", "same_as", "via", "match_probability"])
+    is_link = pd.Series(False, index=chosen.index)
     if len(rest_l) and len(rest_r):
         t0 = time.perf_counter()
         prior = prior_for(model, len(rest_l), len(rest_r), len(nik_links) + len(forced), RESIDUAL_MATCH_SHARE)
         stats["prior"] = prior
-        rules, extra = None, ()
-        if only_pairs_where is not None:
-            column, condition = only_pairs_where
-            rules = [f"({rule}) AND ({condition})" for rule in BLOCKING_RULES]
-            extra = (column,)
-        scorer = _Scorer(rest_l, rest_r, model, options.threads, prior, blocking_rules=rules, extra_columns=extra)
-        try:
-            stats["comparisons"] = scorer.count_comparisons()
-            predicted = scorer.predict(options.review_from)
-        finally:
-            scorer.close()
-        stats["comparisons_above_review"] = len(predicted)
+        predicted = _probabilistic_candidates(rest_l, rest_r, model, prior, options, only_pairs_where, stats)
         if pair_filter is not None and not predicted.empty:
             predicted = predicted[pair_filter(predicted).to_numpy()]
-        if vetoed and not predicted.empty:
-            keep = [(a, b) not in vetoed
-                    for a, b in zip(predicted["unique_id_l"], predicted["unique_id_r"], strict=True)]
-            predicted = predicted[keep]
+        predicted = predicted[_not_vetoed(predicted, vetoed)]
         if not predicted.empty:
-            best = one_to_one(predicted)
-            duplicates = _possible_duplicates(predicted, best, options.threshold)
-            levels = _levels(best, model)
-            if "nama" in levels and max(household_share(left), household_share(right)) >= HOUSEHOLD_SHARE:
-                chosen_name_differs = levels["nama"].isin(_NO_AUTO_LINK_NAME).to_numpy()
-            chosen = pd.DataFrame({
-                "unique_id_l": best["unique_id_l"], "unique_id_r": best["unique_id_r"],
-                "match_probability": best["match_probability"].astype(float),
-                "match_weight": best["match_weight"].astype(float), "match_method": "probabilistic",
-                "match_reason": _reason(levels).values,
-            })
+            chosen, is_link, duplicates = _choose(predicted, model, options.threshold, (left, right))
         stats["seconds_probabilistic"] = round(time.perf_counter() - t0, 2)
 
-    is_link = chosen["match_probability"] >= options.threshold
-    if chosen_name_differs is not None:
-        is_link &= ~chosen_name_differs
     links = pd.concat([forced, nik_links, chosen[is_link]], ignore_index=True)[list(PAIR_COLUMNS)]
     review = chosen[~is_link].assign(match_method="review_queue")[list(PAIR_COLUMNS)].reset_index(drop=True)
     stats["probabilistic_links"], stats["review_queue"] = int(is_link.sum()), len(review)
@@ -355,17 +353,83 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
                       stats=stats, model=model)
 
 
+def _review_decisions(decisions: pd.DataFrame | None, left: pd.DataFrame, right: pd.DataFrame,
+                      stats: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reviewers' SAMA answers as links (`forced`) and their BEDA answers as pairs never to link (`vetoed`)."""
+    forced = _empty_pairs()
+    vetoed = pd.DataFrame(columns=["unique_id_l", "unique_id_r"])
+    if decisions is None or decisions.empty:
+        return forced, vetoed
+    usable = decisions[isin(decisions["unique_id_l"], left["unique_id"]) & isin(decisions["unique_id_r"], right["unique_id"])]
+    vetoed = usable.loc[usable["keputusan"] == "beda", ["unique_id_l", "unique_id_r"]].drop_duplicates()
+    same = usable[usable["keputusan"] == "sama"].drop_duplicates("unique_id_l").drop_duplicates("unique_id_r")
+    if not same.empty:
+        note = same["keterangan"] if "keterangan" in same else pd.Series("", index=same.index)
+        forced = pd.DataFrame({
+            "unique_id_l": same["unique_id_l"], "unique_id_r": same["unique_id_r"],
+            "match_probability": 1.0, "match_weight": math.nan, "match_method": "review",
+            "match_reason": ("diputuskan SAMA oleh pemeriksa " + note.fillna("").astype(str)).str.strip(),
+        })
+    stats["review_sama"], stats["review_beda"] = len(forced), len(vetoed)
+    return forced, vetoed
+
+
+def _not_vetoed(pairs: pd.DataFrame, vetoed: pd.DataFrame) -> np.ndarray:
+    """Which of `pairs` no reviewer answered BEDA for."""
+    if vetoed.empty or pairs.empty:
+        return np.ones(len(pairs), dtype=bool)
+    columns = ["unique_id_l", "unique_id_r"]
+    return ~pd.MultiIndex.from_frame(pairs[columns]).isin(pd.MultiIndex.from_frame(vetoed[columns]))
+
+
+def _probabilistic_candidates(rest_l: pd.DataFrame, rest_r: pd.DataFrame, model: LinkModel, prior: float,
+                              options: LinkOptions, only_pairs_where: tuple[str, str] | None,
+                              stats: dict) -> pd.DataFrame:
+    """The blocked pairs of what is left, scored, at or above the review bound."""
+    rules, extra = None, ()
+    if only_pairs_where is not None:
+        column, condition = only_pairs_where
+        rules = [f"({rule}) AND ({condition})" for rule in BLOCKING_RULES]
+        extra = (column,)
+    scorer = _Scorer(rest_l, rest_r, model, options.threads, prior, blocking_rules=rules, extra_columns=extra)
+    try:
+        stats["comparisons"] = scorer.count_comparisons()
+        predicted = scorer.predict(options.review_from)
+    finally:
+        scorer.close()
+    stats["comparisons_above_review"] = len(predicted)
+    return predicted
+
+
+def _choose(predicted: pd.DataFrame, model: LinkModel, threshold: float,
+            lists: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """One-to-one pairs with their reasons, which of them link, and the possible duplicates they reveal."""
+    best = one_to_one(predicted)
+    duplicates = _possible_duplicates(predicted, best, threshold)
+    levels = _levels(best, model)
+    chosen = pd.DataFrame({
+        "unique_id_l": best["unique_id_l"], "unique_id_r": best["unique_id_r"],
+        "match_probability": best["match_probability"].astype(float),
+        "match_weight": best["match_weight"].astype(float), "match_method": "probabilistic",
+        "match_reason": _reason(levels).values,
+    })
+    is_link = chosen["match_probability"] >= threshold
+    if "nama" in levels and max(household_share(side) for side in lists) >= HOUSEHOLD_SHARE:
+        is_link &= ~levels["nama"].isin(_NO_AUTO_LINK_NAME).to_numpy()
+    return chosen, is_link, duplicates
+
+
 def _possible_duplicates(predicted: pd.DataFrame, best: pd.DataFrame, threshold: float) -> pd.DataFrame:
     strong = predicted[predicted["match_probability"] >= threshold]
     linked = best[best["match_probability"] >= threshold]
-    partner_of_r = dict(zip(linked["unique_id_r"], linked["unique_id_l"], strict=True))
-    partner_of_l = dict(zip(linked["unique_id_l"], linked["unique_id_r"], strict=True))
+    partner_of_r = pd.Series(linked["unique_id_l"].to_numpy(), index=linked["unique_id_r"].to_numpy())
+    partner_of_l = pd.Series(linked["unique_id_r"].to_numpy(), index=linked["unique_id_l"].to_numpy())
     out = []
-    left_free = strong[~strong["unique_id_l"].isin(partner_of_l) & strong["unique_id_r"].isin(partner_of_r)]
+    left_free = strong[~isin(strong["unique_id_l"], partner_of_l.index) & isin(strong["unique_id_r"], partner_of_r.index)]
     out.append(pd.DataFrame({"side": "l", "unique_id": left_free["unique_id_l"],
                              "same_as": left_free["unique_id_r"].map(partner_of_r), "via": left_free["unique_id_r"],
                              "match_probability": left_free["match_probability"]}))
-    right_free = strong[~strong["unique_id_r"].isin(partner_of_r) & strong["unique_id_l"].isin(partner_of_l)]
+    right_free = strong[~isin(strong["unique_id_r"], partner_of_r.index) & isin(strong["unique_id_l"], partner_of_l.index)]
     out.append(pd.DataFrame({"side": "r", "unique_id": right_free["unique_id_r"],
                              "same_as": right_free["unique_id_l"].map(partner_of_l), "via": right_free["unique_id_l"],
                              "match_probability": right_free["match_probability"]}))

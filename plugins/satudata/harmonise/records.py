@@ -23,8 +23,10 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from satudata.normalise.alamat import parse_alamat, token_weights
+from satudata.normalise.alamat import parse_alamat
 from satudata.normalise.dates import parse_dates, placeholder_dates
 from satudata.normalise.names import normalise_names, short_forms
 from satudata.normalise.nik import clean_nik_cells, embedded_sex, kk_or_none, nik_format_ok, parse_nik
@@ -129,7 +131,7 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     names = normalise_names(_text(frame, "nama"))
     for column in ("nama_bersih", "nama_fonetik", "nama_depan", "nama_urut"):
         out[column] = names[column].astype("string")
-    out["nama_belakang"] = names["nama_fonetik"].str.split(" ").str[-1].astype("string")
+    out["nama_belakang"] = _last_word(names["nama_fonetik"])
     out["nama_panggilan"] = _as_lists(short_forms(names["nama_bersih"]))
 
     born = _birth_dates(frame)
@@ -155,11 +157,19 @@ def prepare_people(frame: pd.DataFrame, *, id_prefix: str = "", nik_flagged: pd.
     return out
 
 
-def _as_lists(values: pd.Series) -> pd.Series:
-    """Tuples (or None) as lists of text in an Arrow-backed column, which DuckDB reads as a LIST."""
-    import pyarrow as pa
+def _last_word(values: pd.Series) -> pd.Series:
+    """What follows the last space (`.str.split(" ").str[-1]`), in Arrow: pandas splits object text in Python."""
+    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    last = pc.struct_field(pc.extract_regex(text, r"(?s)(?P<w>[^ ]*)$"), "w")
+    return pd.Series(last.to_numpy(zero_copy_only=False), index=values.index, dtype="string")
 
-    array = pa.array([list(v) if v else None for v in values], type=pa.list_(pa.string()))
+
+def _as_lists(values: pd.Series) -> pd.Series:
+    """Tuples (or None) as lists of text in an Arrow-backed column, which DuckDB reads as a LIST. Each distinct
+    tuple is converted once (a list's records share a few thousand addresses and short forms)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pa.array([list(v) if v else None for v in uniques], type=pa.list_(pa.string()))
+    array = distinct.take(pa.array(codes, mask=codes < 0))
     return pd.Series(pd.arrays.ArrowExtensionArray(array), index=values.index)
 
 
@@ -171,25 +181,54 @@ ADDRESS_KEY_MAX_RECORDS = 30
 def with_address_weights(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both lists with each address word's weight (its rarity over both lists), the weight of the whole
     address, and its rarest word when at most `ADDRESS_KEY_MAX_RECORDS` records of both lists carry it
-    (`alamat_kunci`, a blocking key)."""
-    import pyarrow as pa
-
-    weights = token_weights(left["alamat_kata"], right["alamat_kata"])
-    documents = sum(int(side["alamat_kata"].notna().sum()) for side in (left, right))
-    # weight = log((documents + 1) / count): the rarest word is a key while count <= the cap
+    (`alamat_kunci`, a blocking key). Column-wise in Arrow and NumPy."""
+    lists = [_word_lists(side["alamat_kata"]) for side in (left, right)]
+    tokens = pc.dictionary_encode(pa.concat_arrays([pc.list_flatten(a) for a in lists]).cast(pa.string()))
+    vocabulary = tokens.dictionary.to_pylist()
+    token_of = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = np.bincount(token_of, minlength=len(vocabulary))
+    documents = sum(int(a.is_valid().to_numpy(zero_copy_only=False).sum()) for a in lists)
+    # weight = log((documents + 1) / count), the inverse document frequency (`normalise.alamat.token_weights`);
+    # math.log on each distinct count, so that every weight is the float that function gives
+    log_of = {c: math.log((documents + 1) / c) for c in np.unique(counts).tolist()}
+    weight = np.array([log_of[c] for c in counts.tolist()], dtype=np.float64)
+    # the rarest word is a key while count <= the cap
     key_weight = math.log((documents + 1) / ADDRESS_KEY_MAX_RECORDS) if documents else 0.0
+    rank = np.empty(len(vocabulary), dtype=np.int64)  # ties of weight: the greater word, as Python orders text
+    rank[sorted(range(len(vocabulary)), key=vocabulary.__getitem__)] = np.arange(len(vocabulary))
+    vocabulary_array = np.array(vocabulary, dtype=object)
 
-    def derive(side: pd.DataFrame) -> pd.DataFrame:
-        words = [None if w is None or isinstance(w, float | str) or w is pd.NA else list(w)
-                 for w in side["alamat_kata"].tolist()]
-        bobot = [[weights[t] for t in w] if w is not None and len(w) else None for w in words]
-        total = [sum(b) if b else None for b in bobot]
-        rarest = [max(w, key=lambda t: (weights[t], t)) if w is not None and len(w) else None for w in words]
-        kunci = [t if t is not None and weights[t] >= key_weight else None for t in rarest]
+    def derive(side: pd.DataFrame, words: pa.Array, token: np.ndarray) -> pd.DataFrame:
+        n = len(side)
+        lengths = pc.list_value_length(words).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        has = lengths > 0  # an empty list counts as no address, as a missing one
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n else np.zeros(0, np.int64)
+        w = weight[token]
+        total = np.zeros(n, dtype=np.float64)
+        for k in range(int(lengths.max()) if n else 0):  # word by word: the sum in the list's own order
+            at = lengths > k
+            total[at] += w[starts[at] + k]
+        parent = np.repeat(np.arange(n), lengths)
+        order = np.lexsort((rank[token], w, parent))  # within a record: by weight, then word; the last wins
+        last = order[np.flatnonzero(np.r_[parent[order][1:] != parent[order][:-1], True])] if len(order) else order
+        kunci = np.full(n, None, dtype=object)
+        keep = w[last] >= key_weight
+        kunci[parent[last][keep]] = vocabulary_array[token[last][keep]]
+        offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+        bobot = pa.ListArray.from_arrays(offsets, pa.array(w, type=pa.float64()), mask=pa.array(~has))
         return side.assign(
-            alamat_bobot=pd.Series(pd.arrays.ArrowExtensionArray(pa.array(bobot, type=pa.list_(pa.float64()))),
-                                   index=side.index),
-            alamat_total=pd.Series(total, index=side.index, dtype="Float64"),
+            alamat_bobot=pd.Series(pd.arrays.ArrowExtensionArray(bobot), index=side.index),
+            alamat_total=pd.Series(np.where(has, total, np.nan), index=side.index, dtype="Float64"),
             alamat_kunci=pd.Series(kunci, index=side.index, dtype="string"))
 
-    return derive(left), derive(right)
+    split = len(pc.list_flatten(lists[0]))
+    return (derive(left, lists[0], token_of[:split]), derive(right, lists[1], token_of[split:]))
+
+
+def _word_lists(words: pd.Series) -> pa.ListArray:
+    """A column of word lists (Arrow-backed, or Python sequences) as one Arrow list array."""
+    if isinstance(words.dtype, pd.ArrowDtype) and pa.types.is_list(words.dtype.pyarrow_dtype):
+        array = pa.array(words.array)
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    values = [None if w is None or isinstance(w, float | str) or w is pd.NA else list(w) for w in words.tolist()]
+    return pa.array(values, type=pa.list_(pa.string()))

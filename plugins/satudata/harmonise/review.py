@@ -37,8 +37,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from satudata.harmonise.review_workbook import ID_COLUMNS, SHEET_REVIEW, display, write_review_answer
-from satudata.intake import ledger
-from satudata.intake.ledger import Submission
 from satudata.intake.messages import RULES, format_message
 from satudata.intake.run import ProcessResult, finish_rejected, result_of
 from satudata.intake.scan import safe_name
@@ -49,7 +47,9 @@ from satudata.sheets.delimited import LINE, choose_delimiter, decode_text, parse
 from satudata.sheets.headers import Vocabulary, compact_key, title_lines
 from satudata.sheets.workbook import FileRejected, cell_to_text, open_workbook
 from satudata.sheets.writer import is_missing
+from satudata.warehouse import ledger
 from satudata.warehouse.engine import bulk_insert, read_frame
+from satudata.warehouse.ledger import Submission
 
 if TYPE_CHECKING:
     from satudata.config import Settings

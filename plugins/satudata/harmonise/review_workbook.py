@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from satudata.intake.ledger import Submission
 from satudata.intake.messages import format_fix, format_message, status_info
 from satudata.intake.report import format_when
 from satudata.normalise.periode import periode_text
 from satudata.reference.wilayah import Wilayah
 from satudata.sheets.writer import StyledWorkbook, is_missing
+from satudata.warehouse.ledger import Submission
 
 SHEET_REVIEW = "Review Padanan"
 SHEET_PETUNJUK = "Petunjuk"

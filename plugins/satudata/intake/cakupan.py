@@ -188,27 +188,31 @@ def refresh_active(conn: Connection, *, kode_kab: str, jenis: str, periode: str)
 def mark_superseded(conn: Connection, *, kode_kab: str, jenis: str, periode: str) -> list[int]:
     """Accepted submissions none of whose rows is active any more are superseded by the newest submission
     covering them, with the reason (`reason_code` 'superseded': which files replaced how many of its rows); one
-    that is active again, after a newer one was withdrawn, no longer is."""
+    that is active again, after a newer one was withdrawn, no longer is. One query for all of them (a regency
+    sending one file per kecamatan has dozens), and only what changed is written."""
     table = TABLES[jenis][0]
     rows = read_frame(conn, f"""
-        SELECT s.submission_id, s.superseded_by, s.reason_code,
+        SELECT s.submission_id, s.superseded_by, s.reason_code, s.reason_detail,
                (SELECT count(*) FROM {table} t WHERE t.submission_id = s.submission_id AND t.aktif) AS aktif
         FROM meta.submission s
         WHERE s.kode_kab = :k AND s.jenis = :j AND s.periode = :p AND s.status IN ('accepted', 'partial')
     """, {"k": kode_kab, "j": jenis, "p": periode})
+    by = _replaced_by(conn, table, jenis, [int(s) for s in rows.loc[rows["aktif"] == 0, "submission_id"]])
     superseded = []
-    for r in rows.itertuples(index=False):
+    for r in rows.itertuples(index=False):  # per submission, not per row
         sid = int(r.submission_id)
         current = int(r.superseded_by) if pd.notna(r.superseded_by) else None
-        by = _replaced_by(conn, table, jenis, sid) if r.aktif == 0 else pd.DataFrame()
-        target = int(by["oleh"].max()) if len(by) else None
-        if target is not None:
+        mine = by.get(sid)
+        if mine is not None:
             superseded.append(sid)
-            detail = "; ".join(f"{b.file_name} ({int(b.baris):,} baris)".replace(",", ".")
-                               for b in by.itertuples(index=False))
+            target = int(mine["oleh"].max())
+            detail = {"berkas_baru": "; ".join(f"{b.file_name} ({int(b.baris):,} baris)".replace(",", ".")
+                                               for b in mine.itertuples(index=False))}
+            if current == target and r.reason_code == "superseded" and _json(r.reason_detail) == detail:
+                continue
             conn.execute(sa.text("UPDATE meta.submission SET superseded_by = :t, reason_code = 'superseded', "
                                  "reason_detail = :d WHERE submission_id = :s"),
-                         {"t": target, "s": sid, "d": json.dumps({"berkas_baru": detail}, ensure_ascii=False)})
+                         {"t": target, "s": sid, "d": json.dumps(detail, ensure_ascii=False)})
         elif current is not None:
             keep = r.reason_code if r.reason_code != "superseded" else None
             conn.execute(sa.text("UPDATE meta.submission SET superseded_by = NULL, reason_code = :c, "
@@ -217,15 +221,29 @@ def mark_superseded(conn: Connection, *, kode_kab: str, jenis: str, periode: str
     return superseded
 
 
-def _replaced_by(conn: Connection, table: str, jenis: str, submission_id: int) -> pd.DataFrame:
-    """Which newer submissions replaced a submission's rows (the newest covering each row): oleh, file_name,
-    baris."""
+def _json(value) -> object:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _replaced_by(conn: Connection, table: str, jenis: str, submission_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """Which newer submissions replaced the rows of each of `submission_ids` (the newest covering each row):
+    submission_id -> oleh, file_name, baris (only submissions some newer one covers)."""
+    if not submission_ids:
+        return {}
     covered = _covered_by("t", jenis, "c.submission_id > t.submission_id").replace("SELECT 1", "SELECT max(c.submission_id)")
-    return read_frame(conn, f"""
-        SELECT r.oleh, s.file_name, count(*) AS baris
-        FROM (SELECT ({covered}) AS oleh FROM {table} t WHERE t.submission_id = :s) r
+    ids = ", ".join(str(int(s)) for s in submission_ids)  # integers of the ledger, never text from a file
+    found = read_frame(conn, f"""
+        SELECT r.submission_id, r.oleh, s.file_name, count(*) AS baris
+        FROM (SELECT t.submission_id, ({covered}) AS oleh FROM {table} t WHERE t.submission_id IN ({ids})) r
         JOIN meta.submission s ON s.submission_id = r.oleh
-        GROUP BY r.oleh, s.file_name ORDER BY r.oleh""", {"s": submission_id})
+        GROUP BY r.submission_id, r.oleh, s.file_name ORDER BY r.submission_id, r.oleh""")
+    return {int(sid): group.drop(columns="submission_id").reset_index(drop=True)
+            for sid, group in found.groupby("submission_id", sort=False)}
 
 
 def summary(scope: Scope, replaced: pd.DataFrame, staying: int, staged: int) -> dict:

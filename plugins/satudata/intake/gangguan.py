@@ -92,7 +92,7 @@ def alert(summary: str, *, loud: bool = False, webhook: bool = True, **facts) ->
     url = os.environ.get("SATUDATA_ALERT_WEBHOOK", "").strip() if webhook else ""
     if not url:
         return
-    body = json.dumps({"text": f"Satu Data: {summary}", "dag": "satudata_ingest", **facts}, default=str)
+    body = json.dumps({"text": f"Satu Data: {summary}", "dag": "satudata_intake", **facts}, default=str)
     request = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": "application/json"},
                                      method="POST")
     try:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
-from satudata.intake import gangguan, journal, ledger
+from satudata.intake import gangguan
 from satudata.intake.scan import (
     ArchiveQuota,
     Candidate,
@@ -32,6 +32,7 @@ from satudata.intake.scan import (
     remove_from_inbox,
 )
 from satudata.reference.wilayah import Wilayah
+from satudata.warehouse import journal, ledger
 from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
 

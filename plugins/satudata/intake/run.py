@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
-from satudata.intake import gangguan, journal, ledger, pemetaan
+from satudata.intake import gangguan, pemetaan
 from satudata.intake.cakupan import describe
 from satudata.intake.messages import JENIS_LABELS, format_message
 from satudata.intake.register import register_inbox, register_new_files
@@ -30,6 +30,7 @@ from satudata.normalise.periode import nama_tanggal
 from satudata.reference.wilayah import Wilayah
 from satudata.sheets.sniff import label_for_name
 from satudata.sheets.workbook import FileRejected as FileRejectedError
+from satudata.warehouse import journal, ledger
 from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
 

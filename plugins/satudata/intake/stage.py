@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from satudata.config import Settings
-from satudata.intake import cakupan, ledger
+from satudata.intake import cakupan
 from satudata.intake.cakupan import normalise_tahap, tahap_from_name
 from satudata.intake.plans import TABLE_ROLES
 from satudata.intake.rows import EXCEL_NIK
@@ -39,6 +39,7 @@ from satudata.intake.validate import (
 )
 from satudata.normalise.periode import understand_periode
 from satudata.schema import FAMILY_REGISTRIES
+from satudata.warehouse import ledger
 from satudata.warehouse.engine import bulk_insert
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,11 @@ its own outbox folder, written whole or not at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -47,7 +49,7 @@ JOIN core.keluarga_terpadu f ON f.periode = k.periode AND f.kode_kab = k.kode_ka
 LEFT JOIN core.wilayah wd ON wd.kode = k.kode_desa
 LEFT JOIN core.wilayah wk ON wk.kode = substr(k.kode_desa, 1, 6)
 WHERE k.periode = :p AND k.kode_kab = :k AND k.desil <= :desil AND k.jumlah_program_inti = 0
-ORDER BY k.kode_desa, f.nama_kepala_keluarga, f.id_keluarga_p3ke
+ORDER BY k.kode_desa, f.nama_kepala_keluarga, f.id_keluarga_p3ke, k.id_keluarga
 """
 _DESA_SQL = """
 SELECT kode_kec, kode_desa, nama_wilayah, keluarga_desil1, desil1_terintervensi, desil1_tanpa_program_inti,
@@ -77,15 +79,48 @@ def _codes_to_names(codes: object, names: dict[str, str]) -> str:
     return "; ".join(names.get(c, c) for c in codes.split(";"))
 
 
-def _advice(row, rules: Rules) -> str:
-    needs_dtks = {p.kode_program for p in rules.programmes if p.wajib_dtks}
-    eligible = set(str(row["program_layak_belum_diterima"] or "").split(";")) - {""}
+def _advice(eligible_codes: object, di_dtks: object, needs_dtks: set[str]) -> str:
+    eligible = set(str(eligible_codes or "").split(";")) - {""}
     blocked = sorted(eligible & needs_dtks)
-    if not row["di_dtks"] and blocked:
+    if not di_dtks and blocked:
         return f"Daftarkan ke DTKS terlebih dahulu agar dapat diusulkan untuk {', '.join(blocked)}."
     if eligible:
         return f"Usulkan sebagai penerima {', '.join(sorted(eligible))}."
     return "Tidak ada program inti yang sesuai aturan periode ini; pertimbangkan program daerah."
+
+
+def per_distinct(frame: pd.DataFrame, text: Callable[..., str]) -> np.ndarray:
+    """`text(*values)` of each row, computed once per distinct combination of the frame's columns and spread
+    back to the rows: a regency's hundred thousand families hold a few hundred combinations of programmes and
+    flags. Missing values are passed as they are (None, NaN and NA apart: `text` may tell them apart)."""
+    if frame.empty:
+        return np.array([], dtype=object)
+    keys = frame.copy()
+    for i, column in enumerate(frame.columns):
+        values = frame[column].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        kind = np.zeros(len(values), dtype=np.int64)
+        if missing.any():  # groupby puts every missing value in one group: keep their types apart
+            kind[missing] = pd.factorize(_type_of(values[missing]))[0] + 1
+        keys[f"_kind_{i}"] = kind
+    group = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]  # group numbers follow first appearance
+    values = [frame[c].to_numpy(dtype=object)[first] for c in frame.columns]
+    texts = np.array([text(*row) for row in zip(*values, strict=True)], dtype=object)
+    return texts[group]
+
+
+_type_of = np.frompyfunc(type, 1, 1)
+
+
+def _priority(flags: pd.DataFrame) -> np.ndarray:
+    """The labels of each family's priority groups, joined: one text per combination of the flags."""
+    code = np.zeros(len(flags), dtype=np.int64)
+    for bit, key in enumerate(PRIORITY_LABELS):
+        code |= flags[key].to_numpy(dtype=bool).astype(np.int64) << bit
+    texts = np.array(["; ".join(label for bit, label in enumerate(PRIORITY_LABELS.values()) if combo >> bit & 1)
+                      for combo in range(1 << len(PRIORITY_LABELS))], dtype=object)
+    return texts[code]
 
 
 def action_list_frames(conn, rules: Rules, kode_kab: str, periode: str) -> dict[str, pd.DataFrame]:
@@ -93,7 +128,8 @@ def action_list_frames(conn, rules: Rules, kode_kab: str, periode: str) -> dict[
     params = {"p": periode, "k": kode_kab, "desil": rules.desil_sasaran}
     names = {p.kode_program: p.nama_program for p in rules.programmes}
     t = read_frame(conn, _TARGETS_SQL, params)
-    priority = t[list(PRIORITY_LABELS)].astype(bool) if not t.empty else pd.DataFrame(columns=list(PRIORITY_LABELS))
+    needs_dtks = {p.kode_program for p in rules.programmes if p.wajib_dtks}
+    empty = pd.Series(dtype=object)
     targets = pd.DataFrame({
         "No": range(1, len(t) + 1),
         "Kode Kecamatan": t["kode_kec"], "Kecamatan": t["nama_kecamatan"],
@@ -102,12 +138,13 @@ def action_list_frames(conn, rules: Rules, kode_kab: str, periode: str) -> dict[
         "NIK Kepala Keluarga": t["nik_kepala_keluarga"], "Nama Kepala Keluarga": t["nama_kepala_keluarga"],
         "Jumlah Anggota": t["jumlah_anggota"], "Desil": t["desil"],
         "Terdaftar di DTKS": t["di_dtks"].map({True: "Ya", False: "Tidak"}),
-        "Kelompok Prioritas": priority.apply(
-            lambda r: "; ".join(label for key, label in PRIORITY_LABELS.items() if r[key]), axis=1)
-        if not t.empty else pd.Series(dtype=object),
-        "Program yang Sudah Diterima": t["program_diterima"].map(lambda c: _codes_to_names(c, names)),
-        "Layak Menerima": t["program_layak_belum_diterima"].map(lambda c: _codes_to_names(c, names)),
-        "Saran Tindak Lanjut": t.apply(lambda r: _advice(r, rules), axis=1) if not t.empty else pd.Series(dtype=object),
+        "Kelompok Prioritas": _priority(t[list(PRIORITY_LABELS)].astype(bool)) if not t.empty else empty,
+        "Program yang Sudah Diterima": per_distinct(t[["program_diterima"]], lambda c: _codes_to_names(c, names))
+        if not t.empty else empty,
+        "Layak Menerima": per_distinct(t[["program_layak_belum_diterima"]], lambda c: _codes_to_names(c, names))
+        if not t.empty else empty,
+        "Saran Tindak Lanjut": per_distinct(t[["program_layak_belum_diterima", "di_dtks"]],
+                                            lambda c, d: _advice(c, d, needs_dtks)) if not t.empty else empty,
         "Tindak Lanjut (diisi operator)": "",
     })
     d = read_frame(conn, _DESA_SQL, params)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.fileio import write_atomically
-from satudata.konvergensi.action_lists import restricted_workbook
+from satudata.konvergensi.action_lists import per_distinct, restricted_workbook
 from satudata.konvergensi.rules import Rules
 from satudata.warehouse.engine import read_frame
 
@@ -42,7 +42,7 @@ JOIN core.keluarga_terpadu f ON f.periode = s.periode AND f.kode_kab = s.kode_ka
 LEFT JOIN core.wilayah wd ON wd.kode = i.kode_desa
 WHERE s.periode = :p AND s.kode_kab = :k AND s.kode_program = :program AND s.layak AND NOT s.menerima
   AND s.unit = 'individu'
-ORDER BY status DESC, i.kode_desa, f.nama_kepala_keluarga, i.nama
+ORDER BY status DESC, i.kode_desa, f.nama_kepala_keluarga, i.nama, s.id_individu
 """
 _USULAN_SQL = """
 SELECT f.kode_desa, wd.nama AS nama_desa, f.nama_kepala_keluarga, f.nik_kepala_keluarga,
@@ -54,7 +54,7 @@ JOIN core.konvergensi_keluarga k ON k.periode = f.periode AND k.kode_kab = f.kod
 LEFT JOIN core.wilayah wd ON wd.kode = f.kode_desa
 WHERE f.periode = :p AND f.kode_kab = :k AND (f.di_p3ke OR k.jumlah_program_inti > 0)
   AND (NOT f.di_dtsen OR f.desil_dtsen > :batas)
-ORDER BY f.kode_desa, f.nama_kepala_keluarga
+ORDER BY f.kode_desa, f.nama_kepala_keluarga, f.id_keluarga
 """
 
 
@@ -87,25 +87,30 @@ def dtsen_frames(conn, rules: Rules, kode_kab: str, periode: str, sebelum: str |
         "ID Individu DTSEN": r.get("id_individu_dtsen"), "Tindak Lanjut (diisi operator)": "",
     })
     u = read_frame(conn, _USULAN_SQL, {"p": periode, "k": kode_kab, "batas": batas})
-    evidence = []
-    for row in u.itertuples(index=False):
-        why = []
-        if row.di_p3ke:
-            why.append(f"P3KE desil {int(row.desil_p3ke)}" if pd.notna(row.desil_p3ke) else "terdaftar di P3KE")
-        if row.program_diterima:
-            why.append("menerima " + str(row.program_diterima).replace(";", ", "))
-        if row.di_dtks:
-            why.append("terdaftar di DTKS")
-        why.append("tidak ada di DTSEN" if not row.di_dtsen else f"DTSEN desil {int(row.desil_dtsen)} (> {batas})")
-        evidence.append("; ".join(why))
+    columns = ["di_p3ke", "desil_p3ke", "program_diterima", "di_dtks", "di_dtsen", "desil_dtsen"]
+    evidence = per_distinct(u[columns], lambda *row: _evidence(*row, batas)) if not u.empty else []
     usulan = pd.DataFrame({
         "Kode Desa": u["kode_desa"], "Desa/Kelurahan": u["nama_desa"], "Kepala Keluarga": u["nama_kepala_keluarga"],
         "NIK Kepala Keluarga": u["nik_kepala_keluarga"], "Nomor KK": u["no_kk"], "Jumlah Anggota": u["jumlah_anggota"],
         "Desil P3KE": u["desil_p3ke"], "Desil DTSEN": u["desil_dtsen"],
-        "Usulan": ["Usulkan masuk DTSEN" if not d else "Usulkan pemeringkatan ulang" for d in u["di_dtsen"]],
+        "Usulan": per_distinct(u[["di_dtsen"]], lambda d: "Usulkan masuk DTSEN" if not d else
+                               "Usulkan pemeringkatan ulang") if not u.empty else [],
         "Bukti": evidence, "Tindak Lanjut (diisi operator)": "",
     })
     return {SHEET_REAKTIVASI: reaktivasi, SHEET_USULAN: usulan}
+
+
+def _evidence(di_p3ke, desil_p3ke, program_diterima, di_dtks, di_dtsen, desil_dtsen, batas: int) -> str:
+    """Why a family is proposed (`Bukti`)."""
+    why = []
+    if di_p3ke:
+        why.append(f"P3KE desil {int(desil_p3ke)}" if pd.notna(desil_p3ke) else "terdaftar di P3KE")
+    if program_diterima:
+        why.append("menerima " + str(program_diterima).replace(";", ", "))
+    if di_dtks:
+        why.append("terdaftar di DTKS")
+    why.append("tidak ada di DTSEN" if not di_dtsen else f"DTSEN desil {int(desil_dtsen)} (> {batas})")
+    return "; ".join(why)
 
 
 def write_dtsen_lists(settings: Settings, conn, rules: Rules, kode_kab: str, periode: str,

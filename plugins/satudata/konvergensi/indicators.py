@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from satudata.config import Settings, sql_dir
 from satudata.konvergensi.anggaran import PEMILIK, UNCLASSIFIED, budget_lines, load_budget_rules
 from satudata.konvergensi.rules import Rules, load_rules
+from satudata.schema import INDICATOR_TABLES
 from satudata.warehouse.engine import make_engine, read_frame, refresh_statistics, replace_rows
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ LEVELS = {  # indicator table -> region columns of that level
     "konvergensi_kabupaten": ("kode_provinsi", "kode_kab"),
     "konvergensi_provinsi": ("kode_provinsi",),
 }
-INDICATOR_TABLES = (*LEVELS, "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi",
-                    "transisi_dtsen", "anggaran", "anggaran_jangkauan", "anggaran_ringkasan")
 CORE_TABLES = ("sasaran_program", "konvergensi_keluarga")
 META_TABLES = ("aturan_konvergensi", "program_periode", "program_kabupaten", "aturan_tumpang_tindih",
                "nilai_kategori", "sumber_desil")

@@ -13,12 +13,17 @@ named on five lists is linked once. Then, for who is left:
 
 Every list row gets a status, so nothing is dropped: `ditemukan`, `perlu_review` (the best candidate is
 uncertain; the candidate is kept for the action list) or `tidak_ditemukan` (in no registry).
+
+The model is the one harmonisation fitted to the regency's registries for the period (`meta.model_padanan`,
+scope `kabupaten`): the same people, so the same m and u. Recipients are fitted again only when that fit is
+missing or was made from another shipped model, and the log says so (one INFO line).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -26,8 +31,9 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.harmonise.link import LinkOptions, link_people
-from satudata.harmonise.model import LinkModel, load_model
-from satudata.harmonise.model_store import store_model
+from satudata.harmonise.lookup import isin
+from satudata.harmonise.model import LinkModel, load_model, with_parameters
+from satudata.harmonise.model_store import store_model, stored_models
 from satudata.harmonise.records import prepare_people
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
@@ -68,16 +74,38 @@ def _identity_keys(prepared: pd.DataFrame) -> pd.Series:
     return ("nik|" + prepared["nik"].astype("string")).where(prepared["nik_dipercaya"], loose)
 
 
+def registry_fit(conn, kode_kab: str, periode: str, shipped: LinkModel) -> tuple[LinkModel | None, str]:
+    """The model harmonisation fitted to this regency's registries for the period, on the structure of the
+    shipped model (a comparison the registries could not feed keeps the shipped parameters), or None and why
+    it cannot be reused."""
+    fitted = [m for m in stored_models(conn, periode, kode_kab) if (m.trained_on or {}).get("lingkup") == "kabupaten"]
+    if not fitted:
+        return None, "no fit of the registries stored for this regency and period"
+    made_from = (fitted[0].fit or {}).get("model_dasar")
+    if made_from != shipped.version:
+        return None, f"the registries were fitted from model {made_from}, the shipped model is {shipped.version}"
+    if not (fitted[0].fit or {}).get("dipasang"):
+        return None, "the registries' run kept the shipped parameters (nothing fitted to reuse)"
+    settings = with_parameters(shipped.settings, fitted[0].settings)
+    settings["probability_two_random_records_match"] = shipped.settings["probability_two_random_records_match"]
+    reused = LinkModel(fitted[0].version, fitted[0].trained_at, fitted[0].trained_on, settings,
+                       {"dipakai_ulang": {"periode": periode, "kode_kab": kode_kab, "lingkup": "kabupaten"}})
+    return reused, ""
+
+
 def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_programmes: set[str],
-                         options: LinkOptions | None = None, model: LinkModel | None = None
-                         ) -> tuple[pd.DataFrame, dict]:
+                         options: LinkOptions | None = None, model: LinkModel | None = None,
+                         reused: LinkModel | None = None) -> tuple[pd.DataFrame, dict]:
     """Status and harmonised person/family of every recipient row (aligned with `rows`).
 
     `rows`: staging.intervensi columns; `people`: id_individu, id_keluarga, nik, nama, jenis_kelamin,
     tanggal_lahir, kode_desa, no_kk. Returns columns status_padanan, id_individu, id_keluarga,
     match_method, match_probability, match_reason, plus the counts.
+    `reused`: a model already fitted to these people (`registry_fit`), used as it is in both rounds; without
+    it, the model is fitted to the distinct recipients in the first round and that fit serves the second.
     """
     model = model or load_model()
+    options = options or LinkOptions()
     rows = rows.reset_index(drop=True)
     out = pd.DataFrame({"status_padanan": "tidak_ditemukan", "id_individu": None, "id_keluarga": None,
                         "match_method": None, "match_probability": float("nan"), "match_reason": None},
@@ -91,46 +119,28 @@ def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_pro
     first = ~key.duplicated()
     left = left_all[first]
     stats["penerima_berbeda"] = len(left)
-    family_of = dict(zip(people["id_individu"], people["id_keluarga"], strict=True))
-
-    found: dict[str, tuple] = {}  # representative row id -> (id_individu, method, probability, reason)
-    review: dict[str, tuple] = {}
-    if not people.empty:
-        right = prepare_people(people.rename(columns={"id_individu": "id"}))
-        todo = left
-        for round_no in (1, 2):
-            result = link_people(todo, right, options=options, model=model)
-            if round_no == 1:
-                stats["model"] = result.model  # fitted on all distinct recipients: kept with the run
-            for r in result.links.itertuples(index=False):
-                found[r.unique_id_l] = (r.unique_id_r, r.match_method, r.match_probability, r.match_reason)
-            stats[f"putaran_{round_no}"] = len(result.links)
-            todo = todo[~todo["unique_id"].isin(found)]
-            if round_no == 2 or result.links.empty or todo.empty:
-                for r in result.review.itertuples(index=False):
-                    if r.unique_id_l not in found:
-                        review[r.unique_id_l] = (r.unique_id_r, "review_queue", r.match_probability, r.match_reason)
-                break
+    found, review = _link_rounds(left, people, options, model, reused, stats)
 
     # Spread the representatives' answers to every row with the same identity.
-    rep_of_key = dict(zip(key[first], left["unique_id"], strict=True))
-    rep = key.map(rep_of_key)
+    rep = key.map(pd.Series(left["unique_id"].to_numpy(), index=key[first].to_numpy()))
     for answers, status in ((found, "ditemukan"), (review, "perlu_review")):
-        hit = rep.isin(answers)
+        table = answers.set_index("unique_id_l")
+        hit = isin(rep, table.index)
         if hit.any():
-            values = rep[hit].map(answers)
+            picked = table.reindex(rep[hit].to_numpy())
             out.loc[hit, "status_padanan"] = status
-            out.loc[hit, "id_individu"] = values.str[0]
-            out.loc[hit, "match_method"] = values.str[1]
-            out.loc[hit, "match_probability"] = values.str[2].astype(float)
-            out.loc[hit, "match_reason"] = values.str[3]
+            out.loc[hit, "id_individu"] = picked["unique_id_r"].to_numpy()
+            out.loc[hit, "match_method"] = picked["match_method"].to_numpy()
+            out.loc[hit, "match_probability"] = picked["match_probability"].astype(float).to_numpy()
+            out.loc[hit, "match_reason"] = picked["match_reason"].to_numpy()
+    family_of = people.drop_duplicates("id_individu", keep="last").set_index("id_individu")["id_keluarga"]
     out.loc[out["status_padanan"] == "ditemukan", "id_keluarga"] = out["id_individu"].map(family_of)
 
     # Family programmes: a row whose person is unknown may still name its family by KK.
     kk_people = people.dropna(subset=["no_kk"]).drop_duplicates(["no_kk", "id_keluarga"])
     unique_kk = kk_people[~kk_people["no_kk"].duplicated(keep=False)].set_index("no_kk")["id_keluarga"]
     by_kk = (out["status_padanan"] != "ditemukan") & rows["kode_program"].isin(family_programmes) \
-        & left_all["no_kk"].isin(unique_kk.index)
+        & isin(left_all["no_kk"], unique_kk.index)
     if by_kk.any():
         out.loc[by_kk, "status_padanan"] = "ditemukan"
         out.loc[by_kk, "id_individu"] = None
@@ -143,6 +153,41 @@ def match_recipient_rows(rows: pd.DataFrame, people: pd.DataFrame, *, family_pro
     out["nik_bersih"] = left_all["nik"].values
     out["kunci_penerima"] = key.values
     return out, stats
+
+
+_ANSWER_COLUMNS = ["unique_id_l", "unique_id_r", "match_method", "match_probability", "match_reason"]
+
+
+def _link_rounds(left: pd.DataFrame, people: pd.DataFrame, options: LinkOptions, model: LinkModel,
+                 reused: LinkModel | None, stats: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The distinct recipients linked to the people in two rounds: the links of both (`found`) and the
+    uncertain candidates of the last round (`review`), one row per recipient (`_ANSWER_COLUMNS`)."""
+    found = review = pd.DataFrame(columns=_ANSWER_COLUMNS)
+    if people.empty:
+        return found, review
+    rounds = []
+    right = prepare_people(people.rename(columns={"id_individu": "id"}))
+    todo = left
+    fixed = replace(options, fit=replace(options.fit, fit=False))  # the parameters as given, nothing fitted
+    current, current_options = (reused, fixed) if reused is not None else (model, options)
+    for round_no in (1, 2):
+        result = link_people(todo, right, options=current_options, model=current)
+        if round_no == 1:
+            stats["model"] = replace(result.model, version=current.version,
+                                     fit={**(result.model.fit or {}), **(current.fit or {})}
+                                     ) if reused is not None else result.model  # kept with the run
+            # The second round links what is left of the same lists: the first round's model serves it.
+            current = replace(result.model, settings=with_parameters(current.settings, result.model.settings))
+            current_options = fixed
+        rounds.append(result.links[_ANSWER_COLUMNS])
+        found = pd.concat(rounds, ignore_index=True)
+        stats[f"putaran_{round_no}"] = len(result.links)
+        todo = todo[~isin(todo["unique_id"], found["unique_id_l"])]
+        if round_no == 2 or result.links.empty or todo.empty:
+            pending = result.review[~isin(result.review["unique_id_l"], found["unique_id_l"])]
+            review = pending.assign(match_method="review_queue")[_ANSWER_COLUMNS]
+            break
+    return found, review
 
 
 def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id: str | None = None,
@@ -167,8 +212,13 @@ def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id:
                         kode_kab, periode, len(rows))
             write_summary(engine, periode, kode_kab, run_id, summary)
             return summary
+        shipped = model or load_model()
+        with engine.connect() as conn:
+            reused, why = registry_fit(conn, kode_kab, periode, shipped)
+        if reused is None:
+            log.info("regency %s %s: recipients' model fitted anew: %s", kode_kab, periode, why)
         matched, stats = match_recipient_rows(rows, people, family_programmes=family_programmes, options=options,
-                                              model=model)
+                                              model=shipped, reused=reused)
         fitted = stats.pop("model", None)
         elsewhere = _registered_elsewhere(engine, kode_kab, periode, matched)
         matched["kode_kab_terdaftar"] = pd.Series(kode_kab, index=matched.index).where(
@@ -222,7 +272,7 @@ def _registered_elsewhere(engine, kode_kab: str, periode: str, matched: pd.DataF
             parts.append(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
     found = pd.concat(parts, ignore_index=True)
     found = found[~found["nik"].duplicated(keep=False)].set_index("nik")  # a NIK held twice proves nothing
-    hit = todo[todo["nik_bersih"].isin(found.index)]
+    hit = todo[isin(todo["nik_bersih"], found.index)]
     return found.loc[hit["nik_bersih"]].set_index(hit.index)
 
 

@@ -14,11 +14,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.intake.journal import record_stage
 from satudata.konvergensi.action_lists import write_action_list
 from satudata.konvergensi.indicators import build_indicators, headline
 from satudata.konvergensi.recipients import match_recipients
 from satudata.warehouse.engine import make_engine, read_frame
+from satudata.warehouse.journal import record_stage
 
 log = logging.getLogger(__name__)
 

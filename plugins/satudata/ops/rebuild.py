@@ -3,7 +3,7 @@
     satudata rebuild --archive /srv/satudata/archive --warehouse postgresql+psycopg://…/satudata_baru \\
                      --data-dir /srv/satudata_rebuild
 
-The archive holds every original byte and its own copy of the ledger (`intake.journal`): every submission
+The archive holds every original byte and its own copy of the ledger (`warehouse.journal`): every submission
 as it arrived and every publication with the walidata who approved it. Replayed in the order they happened:
 
 - each submission is recorded again under its own number, arrival time and archived bytes, then processed
@@ -62,7 +62,7 @@ def _advance(conn, sequence: str, to: int) -> None:
 
 
 def _events(archive: Path) -> list[tuple[str, dict]]:
-    from satudata.intake import journal
+    from satudata.warehouse import journal
 
     subs = journal.submissions(archive)
     pubs = journal.publications(archive)
@@ -89,9 +89,9 @@ class _Replay:
         self.counts = {"kiriman": 0, "publikasi": 0, "harmonisasi": 0, "konvergensi": 0}
 
     def submission(self, record: dict) -> None:
-        from satudata.intake import ledger
         from satudata.intake.run import IntakeOptions, answer_duplicate, process_submission
         from satudata.pipeline import jenis_handlers
+        from satudata.warehouse import ledger
 
         sid = int(record["submission_id"])
         self.changes += 1
@@ -129,6 +129,7 @@ class _Replay:
         if self.stage_seen.get(key) == self.changes:
             return
         run = harmonise if record["tahap"] == "harmonisasi" else konvergensi
+        self.engine.dispose()  # a DuckDB file left open here would keep the stage's worker processes out
         run(self.settings, record["periode"], run_id="rebuild")
         self.counts[record["tahap"]] += 1
         self.changes += 1
@@ -147,6 +148,7 @@ class _Replay:
 
         if self.recorded_stages:
             return
+        self.engine.dispose()  # as in `stage`
         for periode in sorted(self.to_harmonise):
             harmonise(self.settings, periode, run_id="rebuild")
             self.counts["harmonisasi"] += 1

@@ -19,9 +19,9 @@ import pandas as pd
 
 from satudata.config import Settings
 from satudata.fileio import neutralise_formulas, write_atomically
-from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.publication import restore_integers
 from satudata.publish.suppress import RULES
+from satudata.schema import INDICATOR_TABLES
 from satudata.sheets.writer import StyledWorkbook
 from satudata.warehouse.engine import make_engine, read_frame
 

@@ -24,9 +24,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.intake import journal
-from satudata.konvergensi.indicators import INDICATOR_TABLES
 from satudata.publish.suppress import canonical_order, suppress
+from satudata.schema import INDICATOR_TABLES
+from satudata.warehouse import journal
 from satudata.warehouse.engine import bulk_insert, make_engine, read_frame
 from satudata.warehouse.locks import exclusive
 

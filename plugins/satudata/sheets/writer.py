@@ -38,6 +38,44 @@ def is_missing(value: object) -> bool:
     return isinstance(value, np.datetime64) and bool(np.isnat(value))
 
 
+def _write_column(sheet, values: pd.Series, first_row: int, col: int, text) -> None:
+    """One column's cells from `first_row` down, as `_write_cell` writes each value, with the type decided once
+    per column where it can be (a list of a hundred thousand families is millions of cells)."""
+    kind = values.dtype
+    if isinstance(kind, np.dtype) and kind.kind in "iufb":
+        array = values.to_numpy()
+        keep = ~np.isnan(array) if kind.kind == "f" else np.ones(len(array), dtype=bool)
+        rows = (np.flatnonzero(keep) + first_row).tolist()
+        if kind.kind == "b":
+            for row, value in zip(rows, array[keep].tolist(), strict=True):
+                sheet.write_boolean(row, col, value)
+        else:
+            for row, value in zip(rows, array[keep].tolist(), strict=True):
+                sheet.write_number(row, col, float(value))
+        return
+    if kind == object or isinstance(kind, pd.StringDtype):  # their cells are the values iterating them gives
+        array = values.to_numpy(dtype=object)
+        if len(array) and pd.api.types.infer_dtype(array, skipna=True) == "string":  # text and missing only
+            present = ~pd.isna(array)
+            rows = (np.flatnonzero(present) + first_row).tolist()
+            for row, value in zip(rows, array[present], strict=True):
+                sheet.write_string(row, col, value, text)
+            return
+    for row, value in enumerate(values, start=first_row):  # as `itertuples` gives them: e.g. NumPy booleans
+        _write_cell(sheet, row, col, value, text)
+
+
+def _write_cell(sheet, row: int, col: int, value: object, text) -> None:
+    if is_missing(value):
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, str):
+        sheet.write_string(row, col, value, text)
+    else:
+        sheet.write_number(row, col, value.item() if hasattr(value, "item") else float(value))
+
+
 class StyledWorkbook:
     """An XlsxWriter workbook in memory with the shared styles by name (`sheets.style.STYLES`)."""
 
@@ -82,16 +120,8 @@ class StyledWorkbook:
             sheet.set_column(col, col, min(max(width + 2, 8), max_width))
         if frame.empty and empty_note:
             sheet.write_string(top + 1, 0, empty_note, self.style("note"))
-        for row, values in enumerate(frame.itertuples(index=False), start=top + 1):
-            for col, value in enumerate(values):
-                if is_missing(value):
-                    continue
-                if isinstance(value, bool):
-                    sheet.write_boolean(row, col, value)
-                elif isinstance(value, str):
-                    sheet.write_string(row, col, value, text)
-                else:
-                    sheet.write_number(row, col, value.item() if hasattr(value, "item") else float(value))
+        for col, column in enumerate(frame.columns):
+            _write_column(sheet, frame.iloc[:, col], top + 1, col, text)
         sheet.freeze_panes(top + 1, 0)
         if not frame.empty:
             sheet.autofilter(top, 0, top + len(frame), len(frame.columns) - 1)

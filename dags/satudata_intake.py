@@ -1,5 +1,5 @@
 """
-### satudata_ingest — regencies' files into the warehouse
+### satudata_intake — regencies' files into the warehouse
 
 When a file has settled in `inbox/<kode_kab>/<jenis>/` (the `inbox` Asset: the triggerer's `InboxTrigger`
 looks every few seconds and touches nothing; `SATUDATA_INGEST_SCHEDULE` may add a cron sweep): take in the
@@ -32,7 +32,7 @@ from satudata.dag_support import (
 
 
 @dag(
-    dag_id="satudata_ingest",
+    dag_id="satudata_intake",
     schedule=ingest_schedule(),
     start_date=START_DATE,
     catchup=False,
@@ -41,7 +41,7 @@ from satudata.dag_support import (
     tags=[Tag.SATUDATA, Tag.INTAKE],
     doc_md=__doc__,
 )
-def satudata_ingest():
+def satudata_intake():
     @task(pool=WAREHOUSE_POOL)
     def prepare_warehouse() -> dict:
         from satudata.pipeline import prepare_warehouse
@@ -84,4 +84,4 @@ def satudata_ingest():
         processed >> announce()
 
 
-satudata_ingest()
+satudata_intake()

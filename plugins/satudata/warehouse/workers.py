@@ -1,0 +1,142 @@
+"""Independent regencies on every core: computed in worker processes, written by this one.
+
+    results = each_regency(compute, kabs, write, settings, periode)   # {kab: write(settings, compute(...))}
+
+A DuckDB file takes one writing process at a time, and a task that writes PostgreSQL is easier to reason
+about when one process writes: so workers only read the warehouse (a read-only connection where it is
+DuckDB, `reading_engine`) and compute, and every result comes back to the calling process, which writes
+it, in the order the items were given (the warehouse then holds the same rows whatever finished first).
+The Airflow tasks run the same two functions one after the other for their regency
+(`write(settings, compute(...))`): one code path, with Airflow's mapped tasks as the parallelism there.
+
+Results travel between our own processes through the pool's pipe, never through a file. Workers are
+started fresh (`spawn`): the calling process may hold DuckDB or Splink threads, which a fork would copy
+mid-flight.
+
+`SATUDATA_WORKERS` sets the number of processes (default: `min(2, cores)`); 1 runs everything in this
+process, in order. Below `MIN_ROWS` rows of work the pool is not started at all: a worker takes a few
+seconds to start (importing pandas, DuckDB and Splink), more than such a run saves.
+
+DuckDB: a file opened read-write by one process cannot be opened by another, not even read-only, and a file
+a worker reads cannot be opened read-write until it lets go (DuckDB 2.0, "Could not set lock on file").
+Both sides wait for each other rather than fail (`engine.make_engine`), and both hold the file only for
+their queries: a worker reads, lets go, then computes; this process opens it for one transaction per
+result. What would never end is a worker waiting for a file this process keeps open (an engine somebody
+still holds, a pooled connection): the pool is then not started and everything is computed here, in order
+(`_shareable`). An in-memory warehouse cannot be shared at all. Results wait in this process until their
+turn to be written; at most `2 x workers` are computed ahead, so a slow regency does not gather the
+province's results in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import sqlalchemy as sa
+
+from satudata.warehouse.engine import make_engine
+
+log = logging.getLogger(__name__)
+
+MIN_ROWS = 20_000  # below this many rows (people, families) of work a pool costs more than it saves
+_in_worker = False  # set in pool workers: they open the warehouse read-only
+
+
+def worker_count() -> int:
+    """`SATUDATA_WORKERS`, else one process per core up to two (the machines we size for have two)."""
+    value = os.environ.get("SATUDATA_WORKERS", "").strip()
+    if value:
+        count = int(value)
+        if count < 1:
+            raise ValueError(f"SATUDATA_WORKERS must be 1 or more, not {value!r}")
+        return count
+    return min(2, os.cpu_count() or 1)
+
+
+def reading_engine(url: str):
+    """An engine for the compute half of a step: read-only on DuckDB inside a worker (several workers read
+    the file at once, the writing process waits for them), an ordinary engine everywhere else."""
+    if _in_worker and url.startswith("duckdb"):
+        return make_engine(url, connect_args={"read_only": True})
+    return make_engine(url)
+
+
+def _shareable(url: str | None) -> bool:
+    """Whether worker processes can read the warehouse while this process waits for them: not an in-memory
+    DuckDB, nor a DuckDB file this process has open read-write (DuckDB refuses a second configuration of a
+    file within one process, which is how this is seen without touching the file)."""
+    if not url or not url.startswith("duckdb"):
+        return True  # PostgreSQL: every process has its own connections
+    database = sa.make_url(url).database
+    if not database or database == ":memory:":
+        return False
+    import duckdb
+
+    try:
+        duckdb.connect(database, read_only=True).close()
+    except duckdb.ConnectionException:  # "different configuration than existing connections": open here
+        return False
+    except duckdb.IOException:  # another process writes it: workers wait for it like any reader
+        return True
+    return True
+
+
+def _start_worker(level: int) -> None:
+    global _in_worker
+    from satudata.quiet import quiet_third_party
+
+    _in_worker = True
+    quiet_third_party()
+    logging.basicConfig(level=level)
+
+
+def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Callable[[Any, Any], Any],
+                 settings: Any, *args: Any, workers: int | None = None, rows: int | None = None) -> dict:
+    """`write(settings, compute(settings, item, *args))` for every item, the computing in up to `workers`
+    processes; the results of `write`, by item, in the order of `items`.
+
+    `compute` must be a module-level function (a worker imports it by name); `rows` is the size of the
+    whole job, to leave small ones in this process.
+    """
+    workers = min(worker_count() if workers is None else workers, len(items))
+    if workers > 1 and rows is not None and rows < MIN_ROWS:
+        workers = 1
+    if workers > 1 and not _shareable(getattr(settings, "warehouse_url", None)):
+        log.warning("the warehouse is held open by this process (or in memory): regencies computed here, in turn")
+        workers = 1
+    if workers <= 1:
+        return {item: write(settings, compute(settings, item, *args)) for item in items}
+    log.info("%d items on %d worker processes", len(items), workers)
+    context = multiprocessing.get_context("spawn")
+    results = {}
+    waiting = deque(items)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(logging.getLogger().getEffectiveLevel(),)) as pool:
+        def submit() -> None:
+            item = waiting.popleft()
+            running.append((item, pool.submit(compute, settings, item, *args)))
+
+        running: deque = deque()
+        try:
+            while waiting and len(running) < 2 * workers:
+                submit()
+            while running:  # written in the given order while the others compute
+                item, future = running.popleft()
+                result = future.result()
+                if waiting:
+                    submit()
+                results[item] = write(settings, result)
+                del result
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # one failure stops the run: the rest is not started
+            raise
+    return results
+
+
+__all__ = ["MIN_ROWS", "each_regency", "reading_engine", "worker_count"]

@@ -1,0 +1,71 @@
+"""The suites of `expectations/`: checked by GX quietly and without its costliest form, and a rule that holds
+only where another does (the NIK's date, where the NIK is well formed) is applied there and only there."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from satudata.config import Settings, expectations_dir
+from satudata.intake.run import IntakeOptions, ingest_once
+from satudata.intake.validate import CHECKED_WHERE
+
+from tests.builders import DTKS_HEADER, KAB, dtks_rows, nik, query_rows, write_csv
+
+
+def _expectations() -> list[tuple[str, dict]]:
+    return [(path.name, e) for path in sorted(expectations_dir().glob("*.json"))
+            for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]]
+
+
+def test_no_pattern_has_a_capture_group():
+    """pandas warns "This pattern is interpreted as a regular expression, and has match groups" on every
+    validation of a pattern with a capturing group: the suites write (?:...)."""
+    patterns = [(name, e["kwargs"]["regex"]) for name, e in _expectations() if "regex" in e["kwargs"]]
+    assert patterns
+    assert [(name, p) for name, p in patterns if re.compile(p).groups] == []
+
+
+def test_no_suite_filters_its_rows_with_a_row_condition():
+    """A GX row_condition runs a pandas query per metric (~90 ms per expectation and validation, whatever the
+    rows): a conditional rule checks `<check>_jika_<where>` instead, which `validate.derive` makes."""
+    assert [(name, e["meta"]["aturan"]) for name, e in _expectations() if "row_condition" in e["kwargs"]] == []
+    made = {f"{check}_jika_{where}" for check, where in CHECKED_WHERE}
+    named = {e["kwargs"]["column"] for _, e in _expectations() if "_jika_" in e["kwargs"].get("column", "")}
+    assert named and named <= made
+
+
+@pytest.fixture
+def settings(tmp_path, duckdb_warehouse_url) -> Settings:
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
+    settings.ensure_folders()
+    return settings
+
+
+def test_conditional_rules_apply_where_they_should_and_only_there(settings):
+    data = dtks_rows(10)
+    data[0][4] = data[0][4][:15]  # 15 digits: a format problem, nothing said of its kecamatan or date
+    data[1][4] = data[1][4][:12] + "0000"  # serial 0000: a format problem too
+    data[2][4] = nik(3, 4, 1980, 7, False, kec="520599")  # well formed, of no kecamatan
+    data[3][4] = nik(3, 13, 1980, 8, False)  # well formed, month 13
+    data[4][7] = "bukan tanggal"  # a birth date written that cannot be read
+    data[5][7] = ""  # none written: nothing to read
+    data[6][1] = "5205999999"  # a desa code of no desa: unknown, not outside the regency
+    data[7][1] = ""  # no desa code: empty, not unknown
+    write_csv(settings.folder("inbox") / KAB / "dtks" / "dtks_5205_2026-11.csv", DTKS_HEADER, data)
+    ingest_once(settings, options=IntakeOptions(stable_seconds=0))
+    found: dict[int, set[str]] = {}
+    for baris, aturan in query_rows(settings.warehouse_url, "SELECT baris, aturan FROM meta.validation_issue"):
+        found.setdefault(baris - 2, set()).add(aturan)  # the header is line 1
+    nik_rules = {"nik_format", "nik_kecamatan_tidak_dikenal", "nik_tanggal_tidak_valid"}
+    assert found[0] & nik_rules == {"nik_format"}
+    assert found[1] & nik_rules == {"nik_format"}
+    assert found[2] & nik_rules == {"nik_kecamatan_tidak_dikenal"}
+    assert found[3] & nik_rules == {"nik_tanggal_tidak_valid"}
+    assert "tanggal_lahir_tidak_valid" in found[4]
+    assert "tanggal_lahir_tidak_valid" not in found.get(5, set())
+    desa_rules = {"kode_desa_kosong", "kode_desa_tidak_dikenal", "kode_desa_luar_kabupaten"}
+    assert found[6] & desa_rules == {"kode_desa_tidak_dikenal"}
+    assert found[7] & desa_rules == {"kode_desa_kosong"}
+    assert not any(found.get(row, set()) for row in (8, 9))

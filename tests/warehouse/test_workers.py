@@ -1,0 +1,133 @@
+"""Regencies on every core: computed in spawned workers that read a DuckDB file read-only while the calling
+process writes each result, in order. DuckDB lets no process open a file another holds read-write, and no
+process write a file another reads: both sides must wait for the other, never fail and never hang."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import pytest
+import sqlalchemy as sa
+from satudata.config import Settings
+from satudata.warehouse import workers
+from satudata.warehouse.engine import make_engine
+from satudata.warehouse.workers import each_regency, reading_engine
+
+ITEMS = ["1", "2", "3", "4", "5"]
+WRITTEN: list[str] = []  # the order `_write` ran in (it runs in the test's own process)
+
+
+def _compute(settings: Settings, item: str, hold: float) -> tuple:
+    """Reads its row; odd items keep the file open `hold` seconds, so that the writer has to wait for them."""
+    engine = reading_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(sa.text("SELECT v FROM t WHERE k = :k"), {"k": item}).scalar_one()
+            if int(item) % 2:
+                time.sleep(hold)
+    finally:
+        engine.dispose()
+    if item == "4" and os.environ.get("TEST_WORKERS_FAIL"):
+        raise RuntimeError("regency 4 failed")
+    return item, value * 10, os.getpid(), workers._in_worker
+
+
+def _write(settings: Settings, result: tuple) -> tuple:
+    """Writes one result, keeping the file read-write a while: the workers' reads have to wait for it."""
+    item, value, pid, in_worker = result
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO hasil VALUES (:k, :v)"), {"k": item, "v": value})
+            time.sleep(0.3)
+    finally:
+        engine.dispose()
+    WRITTEN.append(item)
+    return pid, in_worker
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (k VARCHAR, v INTEGER)"))
+        conn.execute(sa.text("INSERT INTO t VALUES " + ", ".join(f"('{k}', {k})" for k in ITEMS)))
+        conn.execute(sa.text("CREATE TABLE hasil (k VARCHAR, v INTEGER)"))
+    engine.dispose()
+    # A regression must fail, not hang: workers (spawned, they read the environment) give up after 60 s.
+    monkeypatch.setenv("SATUDATA_DUCKDB_LOCK_WAIT", "60")
+    monkeypatch.setenv("SATUDATA_WORKERS", "2")
+    WRITTEN.clear()
+    return Settings(data_dir=tmp_path / "data", warehouse_url=url)
+
+
+def _written(settings: Settings) -> dict[str, int]:
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(sa.text("SELECT k, v FROM hasil")).all())
+    finally:
+        engine.dispose()
+
+
+def test_workers_read_while_this_process_writes_in_order(settings, monkeypatch):
+    monkeypatch.setattr(workers, "MIN_ROWS", 10)
+    started = time.perf_counter()
+    results = each_regency(_compute, ITEMS, _write, settings, 1.0, rows=100)
+    assert list(results) == ITEMS and WRITTEN == ITEMS  # written in the order given, whatever finished first
+    pids = {pid for pid, _ in results.values()}
+    assert os.getpid() not in pids and len(pids) == 2, "computed in two worker processes"
+    assert all(in_worker for _, in_worker in results.values()), "workers open the file read-only"
+    assert _written(settings) == {k: int(k) * 10 for k in ITEMS}
+    assert time.perf_counter() - started < 60, "nobody waited out the lock timeout"
+
+
+def test_a_failing_regency_stops_the_run_and_what_came_before_stays_written(settings, monkeypatch):
+    monkeypatch.setattr(workers, "MIN_ROWS", 10)
+    monkeypatch.setenv("TEST_WORKERS_FAIL", "1")
+    with pytest.raises(RuntimeError, match="regency 4 failed"):
+        each_regency(_compute, ITEMS, _write, settings, 0.2, rows=100)
+    assert WRITTEN == ["1", "2", "3"]
+    assert set(_written(settings)) == {"1", "2", "3"}
+
+
+def test_small_runs_and_one_worker_stay_in_this_process(settings, monkeypatch):
+    results = each_regency(_compute, ITEMS, _write, settings, 0.0, rows=workers.MIN_ROWS - 1)
+    assert {pid for pid, _ in results.values()} == {os.getpid()}
+    assert not any(in_worker for _, in_worker in results.values())
+    monkeypatch.setenv("SATUDATA_WORKERS", "1")
+    results = each_regency(_compute, ITEMS, _write, settings, 0.0)
+    assert {pid for pid, _ in results.values()} == {os.getpid()}
+
+
+def test_a_file_this_process_holds_open_is_computed_here_instead_of_waiting_forever(settings, monkeypatch, caplog):
+    monkeypatch.setattr(workers, "MIN_ROWS", 10)
+    holder = make_engine(settings.warehouse_url)
+    with holder.connect() as conn:  # the pooled connection keeps the file open read-write after the block
+        conn.execute(sa.text("SELECT 1"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="satudata.warehouse.workers"):
+            results = each_regency(_compute, ITEMS, _write, settings, 0.0, rows=100)
+    finally:
+        holder.dispose()
+    assert {pid for pid, _ in results.values()} == {os.getpid()}
+    assert "held open by this process" in caplog.text
+    assert _written(settings) == {k: int(k) * 10 for k in ITEMS}
+
+
+def test_worker_count_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("SATUDATA_WORKERS", "3")
+    assert workers.worker_count() == 3
+    monkeypatch.delenv("SATUDATA_WORKERS")
+    assert workers.worker_count() == min(2, os.cpu_count() or 1)
+    monkeypatch.setenv("SATUDATA_WORKERS", "0")
+    with pytest.raises(ValueError, match="SATUDATA_WORKERS"):
+        workers.worker_count()
+
+
+def test_an_in_memory_warehouse_is_never_shared():
+    assert not workers._shareable("duckdb:///:memory:")
+    assert workers._shareable("postgresql+psycopg://x@localhost/db")
