@@ -93,13 +93,13 @@ class _TreeSampler(threading.Thread):
 
     def __init__(self, every: float = 0.25) -> None:
         super().__init__(daemon=True)
-        self.every, self.peak_mb, self._stop = every, 0.0, threading.Event()
+        self.every, self.peak_mb, self._done = every, 0.0, threading.Event()
 
     def run(self) -> None:
         import psutil
 
         me = psutil.Process()
-        while not self._stop.wait(self.every):
+        while not self._done.wait(self.every):
             total = 0
             for proc in [me, *me.children(recursive=True)]:
                 try:
@@ -109,7 +109,7 @@ class _TreeSampler(threading.Thread):
             self.peak_mb = max(self.peak_mb, total / 2**20)
 
     def stop(self) -> float:
-        self._stop.set()
+        self._done.set()
         self.join()
         return self.peak_mb
 

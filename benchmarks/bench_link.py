@@ -84,7 +84,7 @@ def _staged_canonical(frame):
     """The staged person rows behind one side of `Sources` (`load_sources` keeps them, `<column>_asli`
     where a feature took the name): what `prepare_people` received."""
     import pandas as pd
-    from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
+    from satudata.linkage.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
 
     out = {}
     for column in (*PERSON_COLUMNS, *OPTIONAL_COLUMNS, "nik_valid", "nik_angka_excel"):
@@ -97,8 +97,8 @@ def _staged_canonical(frame):
 
 def _ours_on_regency(src, model):
     """Our linker on one regency's staged rows, as `link_regency` runs it: prepare both lists, link."""
-    from satudata.harmonise.link import link_people
-    from satudata.harmonise.records import prepare_people
+    from satudata.linkage.link import link_people
+    from satudata.linkage.records import prepare_people
 
     left = prepare_people(_staged_canonical(src.dtks), id_prefix="dtks:")
     right = prepare_people(_staged_canonical(src.p3ke), id_prefix="p3ke:")
@@ -140,8 +140,8 @@ def baselines_side_by_side(settings, figures: dict, periode: str = "2026-11", *,
     """
     import pandas as pd
     import sqlalchemy as sa
-    from satudata.harmonise.model import load_model
     from satudata.harmonise.run import prepared_sources, regencies
+    from satudata.linkage.model import load_model
     from satudata.warehouse.engine import read_frame
 
     from benchmarks.baselines import exact_nik_merge, person_rows, run_timed, splink_documented
@@ -268,9 +268,9 @@ SPEED_PERIODE = "2026-11"
 
 def speed_child(data_dir: Path, kab: str) -> dict:
     """Runs in its own process: read (not timed), prepare and link (timed)."""
-    from satudata.harmonise.link import link_people
-    from satudata.harmonise.model import load_model
-    from satudata.harmonise.records import prepare_people
+    from satudata.linkage.link import link_people
+    from satudata.linkage.model import load_model
+    from satudata.linkage.records import prepare_people
 
     left, right = _canonical_lists(data_dir, kab)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -6,7 +6,7 @@
 For each pair of lists (`benchmarks/link_sets.py`): precision, recall and F1 of the one-to-one pairs against
 the truth, blocking recall (true pairs that reach comparison at all: our exact-NIK candidates or blocked
 pairs, Splink's blocked pairs) and the number of comparisons, seconds and peak memory, ours and Splink's side
-by side. Ours is `harmonise.pairs.link_files` (what `satudata link` runs, reading included) with the shipped
+by side. Ours is `linkage.pairs.link_files` (what `satudata link` runs, reading included) with the shipped
 model fitted to each pair of lists; Splink as documented is `benchmarks.baselines.splink_documented` on the
 same files read the same way. FEBRL4 is held out: reported, never tuned on.
 """
@@ -68,8 +68,8 @@ def blocking(left: pd.DataFrame, right: pd.DataFrame, id_column: str, rules: lis
 
 def ours_blocking(result, truth: pd.DataFrame) -> tuple[float, int]:
     """Our blocking on the whole lists (its first rule is the exact NIK of the first pass)."""
-    from satudata.harmonise.model import BLOCKING_RULES
-    from satudata.harmonise.records import ADDRESS_COLUMNS, LINK_COLUMNS, prepare_people, with_address_weights
+    from satudata.linkage.model import BLOCKING_RULES
+    from satudata.linkage.records import ADDRESS_COLUMNS, LINK_COLUMNS, prepare_people, with_address_weights
 
     left = prepare_people(result.left.frame, nik_flagged=result.left.nik_flagged)
     right = prepare_people(result.right.frame, nik_flagged=result.right.nik_flagged)
@@ -91,8 +91,8 @@ def splink_blocking(left: pd.DataFrame, right: pd.DataFrame, truth: pd.DataFrame
 
 
 def run_set(link_set) -> list[dict]:
-    from satudata.harmonise.files import load_person_list
-    from satudata.harmonise.pairs import link_files
+    from satudata.linkage.files import load_person_list
+    from satudata.linkage.pairs import link_files
 
     from benchmarks.baselines import run_timed, splink_documented
 

@@ -131,8 +131,8 @@ def _write_atomic_csv(frame, path) -> None:
 def cmd_link(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from satudata.harmonise.files import PersonListError
-    from satudata.harmonise.pairs import link_files
+    from satudata.linkage.files import PersonListError
+    from satudata.linkage.pairs import link_files
 
     inputs = {Path(args.left).resolve(), Path(args.right).resolve()}
     outputs = [Path(p) for p in (args.out, args.review) if p]
@@ -176,28 +176,28 @@ def _probability(value: str) -> float:
 
 
 def cmd_harmonise(args: argparse.Namespace) -> int:
-    from satudata.harmonise.link import LinkOptions
-    from satudata.harmonise.run import harmonise, period_summary
+    from satudata.linkage.link import LinkOptions
+    from satudata.pipeline import harmonise, period_summary
 
     settings = _settings(args)
     settings.ensure_folders()
     options = LinkOptions(threshold=args.threshold) if args.threshold is not None else None
-    result = harmonise(settings, args.period, options=options)
+    result = harmonise(args.period, settings, options=options)
     if result["periode"] is None:
         _print_json({"periode": None, "pesan": "belum ada DTKS atau P3KE yang di-staging"})
         return 0
-    _print_json(period_summary(settings, result["periode"]))
+    _print_json(period_summary(result["periode"], settings))
     return 0
 
 
 def cmd_konvergensi(args: argparse.Namespace) -> int:
     from satudata.konvergensi.rules import RuleError
-    from satudata.konvergensi.run import konvergensi
+    from satudata.pipeline import konvergensi
 
     settings = _settings(args)
     settings.ensure_folders()
     try:
-        result = konvergensi(settings, args.period)
+        result = konvergensi(args.period, settings)
     except RuleError as exc:
         _print_json({"periode": args.period, "galat": f"aturan tidak dapat dipakai: {exc}"})
         return 2
@@ -210,14 +210,13 @@ def cmd_konvergensi(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from satudata.pipeline import publish
     from satudata.publish.publication import NothingToPublish
-    from satudata.publish.run import publish
 
     settings = _settings(args)
     settings.ensure_folders()
     try:
-        result = publish(settings, args.period, disetujui_oleh=args.disetujui_oleh, cara_persetujuan="cli",
-                         run_id="cli")
+        result = publish(args.period, disetujui_oleh=args.disetujui_oleh, settings=settings)
     except NothingToPublish as exc:
         _print_json({"periode": args.period, "galat": str(exc)})
         return 2
@@ -341,19 +340,19 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 
 
 def cmd_link_model(args: argparse.Namespace) -> int:
-    from satudata.harmonise.model import load_model, model_path
+    from satudata.linkage.model import load_model, model_path
 
     if args.action == "show":
-        from satudata.harmonise.model_report import side_by_side
+        from satudata.linkage.model_report import side_by_side
 
         shipped = load_model()
         fitted = []
         if args.fitted:
-            from satudata.harmonise.model import read_model_file
+            from satudata.linkage.model import read_model_file
 
             fitted = [read_model_file(Path(args.fitted))]
         elif args.period or args.kab:
-            from satudata.harmonise.model_store import stored_models
+            from satudata.linkage.model_store import stored_models
             from satudata.warehouse.engine import make_engine
 
             engine = make_engine(_settings(args).warehouse_url)
@@ -424,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_template)
 
-    from satudata.harmonise.link import DEFAULT_THRESHOLD
+    from satudata.linkage.link import DEFAULT_THRESHOLD
 
     p = sub.add_parser(
         "link", help="link two person lists one-to-one (the DAG's linker): pairs CSV + JSON summary",

@@ -75,7 +75,7 @@ def register_files(run_id: str | None = None, settings: Settings | None = None) 
 def jenis_handlers() -> dict:
     """Files of the inbox that are not registry rows, routed to the stage they belong to (intake itself never
     imports a later stage): clerical-review answers go to harmonisation."""
-    from satudata.harmonise.review import process_review_submission
+    from satudata.intake.review import process_review_submission
     from satudata.intake.scan import REVIEW_JENIS
 
     return {REVIEW_JENIS: process_review_submission}
@@ -145,20 +145,12 @@ def harmonise_period(periode: str | None = None, settings: Settings | None = Non
     """The period to harmonise: the one asked for, else the newest staged one."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from satudata.harmonise.sources import periods
-    from satudata.warehouse.engine import make_engine
+    from satudata.harmonise.run import choose_period
 
-    if periode:
-        return periode
-    engine = make_engine((settings or task_settings()).warehouse_url)
-    try:
-        with engine.connect() as conn:
-            found = periods(conn)
-    finally:
-        engine.dispose()
+    found = choose_period(settings or task_settings(), periode)
     if not found:
         raise AirflowSkipException("nothing staged yet: no DTKS or P3KE to harmonise")
-    return found[-1]
+    return found
 
 
 def harmonise_regencies(periode: str, settings: Settings | None = None) -> list[str]:
@@ -218,11 +210,20 @@ def announce_harmonised(periode: str, settings: Settings | None = None) -> dict:
     return summary
 
 
-def harmonise(periode: str | None = None, settings: Settings | None = None) -> dict:
-    """All harmonisation steps in one process (CLI and demo); the DAG runs the same steps as tasks."""
+def harmonise(periode: str | None = None, settings: Settings | None = None, *, options=None,
+              run_id: str | None = None) -> dict:
+    """All harmonisation steps in one process (CLI, demo, rebuild); the DAG runs the same steps as tasks.
+    `options`: a `linkage.link.LinkOptions` (the CLI's --threshold)."""
     from satudata.harmonise.run import harmonise as run
 
-    return run(settings or task_settings(), periode, run_id=_airflow_run_id())
+    return run(settings or task_settings(), periode, options=options, run_id=run_id or _airflow_run_id())
+
+
+def period_summary(periode: str, settings: Settings | None = None) -> dict:
+    """Province-wide counts of a harmonised period."""
+    from satudata.harmonise.run import period_summary as summary
+
+    return summary(settings or task_settings(), periode)
 
 
 # ---------------------------------------------------------------------------------------------- konvergensi
@@ -281,11 +282,11 @@ def announce_konvergensi(periode: str, settings: Settings | None = None) -> dict
     return summary
 
 
-def konvergensi(periode: str | None = None, settings: Settings | None = None) -> dict:
-    """All convergence steps in one process (CLI and demo); the DAG runs the same steps as tasks."""
+def konvergensi(periode: str | None = None, settings: Settings | None = None, *, run_id: str | None = None) -> dict:
+    """All convergence steps in one process (CLI, demo, rebuild); the DAG runs the same steps as tasks."""
     from satudata.konvergensi.run import konvergensi as run
 
-    return run(settings or task_settings(), periode, run_id=_airflow_run_id())
+    return run(settings or task_settings(), periode, run_id=run_id or _airflow_run_id())
 
 
 # ---------------------------------------------------------------------------------------------- publish

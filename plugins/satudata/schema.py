@@ -213,3 +213,7 @@ PEKERJAAN_PEKERJA_MIGRAN = "Pekerja Migran"
 INDICATOR_TABLES = ("konvergensi_desa", "konvergensi_kecamatan", "konvergensi_kabupaten", "konvergensi_provinsi",
                     "cakupan_program", "tumpang_tindih", "kantong_kemiskinan", "graduasi", "transisi_dtsen",
                     "anggaran", "anggaran_jangkauan", "anggaran_ringkasan")
+
+# The review workbook harmonisation writes and intake reads back: its sheet and the ids of a pair.
+SHEET_REVIEW = "Review Padanan"
+REVIEW_ID_COLUMNS = ("id_dtks", "id_individu_p3ke")

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
-from satudata.harmonise.link import LinkOptions
 from satudata.harmonise.run import harmonise
 from satudata.intake.run import IntakeOptions, list_submissions
+from satudata.linkage.link import LinkOptions
 from satudata.pipeline import ingest_once
 
 from tests.builders import DESA, DTKS_HEADER, KAB, aged, nik, write_csv, write_xlsx
@@ -234,7 +234,7 @@ def test_cli_harmonise_and_an_explicit_retrain(tmp_path, duckdb_warehouse_url, c
     import json
 
     from satudata.cli import main
-    from satudata.harmonise.model import load_model, model_path
+    from satudata.linkage.model import load_model, model_path
 
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
     settings.ensure_folders()

@@ -37,10 +37,10 @@ from satudata.konvergensi.action_lists import (
     SHEET_SASARAN,
     SHEET_TIDAK_DITEMUKAN,
     action_list_path,
-    per_distinct,
 )
 from satudata.konvergensi.rules import RuleError, load_rules, period_end
 from satudata.konvergensi.run import konvergensi
+from satudata.konvergensi.workbooks import per_distinct
 from satudata.schema import INDICATOR_TABLES
 from satudata.warehouse.engine import bulk_insert, make_engine
 

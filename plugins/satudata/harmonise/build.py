@@ -27,12 +27,12 @@ from satudata.config import Settings
 from satudata.harmonise import province
 from satudata.harmonise.dtsen import CONFLICTS as DTSEN_CONFLICTS
 from satudata.harmonise.dtsen import attach_dtsen
-from satudata.harmonise.families import HEAD, link_families
-from satudata.harmonise.link import LinkOptions
-from satudata.harmonise.model import LinkModel, load_model
-from satudata.harmonise.records import LINK_COLUMNS
 from satudata.harmonise.regency import in_list
 from satudata.harmonise.sources import Sources, prepare, read_prepared, store_prepared
+from satudata.linkage.families import HEAD, link_families
+from satudata.linkage.link import LinkOptions
+from satudata.linkage.model import LinkModel, load_model
+from satudata.linkage.records import LINK_COLUMNS
 from satudata.normalise.nik import kk_or_none
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 from satudata.warehouse.workers import reading_engine

@@ -21,11 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from satudata.harmonise.families import HEAD, link_families
-from satudata.harmonise.link import LinkOptions, link_people
-from satudata.harmonise.lookup import isin
-from satudata.harmonise.model import LinkModel
-from satudata.harmonise.records import LINK_COLUMNS
+from satudata.linkage.families import HEAD, link_families
+from satudata.linkage.link import LinkOptions, link_people
+from satudata.linkage.lookup import isin
+from satudata.linkage.model import LinkModel
+from satudata.linkage.records import LINK_COLUMNS
 from satudata.normalise.nik import kk_or_none
 
 CONFLICTS = ("dtsen_nik_beda", "keluarga_tidak_di_dtsen")
@@ -58,7 +58,7 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
     the harmonised `people` whose linkage features are `harmonised` (`unique_id` = their `id_individu`).
 
     `families`/`people`: keluarga_terpadu / individu_terpadu rows of one regency and period, as
-    `harmonise.run.assemble` builds them. Without DTSEN (`dtsen` empty) they come back with the DTSEN
+    `harmonise.build.assemble` builds them. Without DTSEN (`dtsen` empty) they come back with the DTSEN
     columns empty. The DTKS-P3KE link of a person keeps its own method; the DTSEN link is in the crosswalk.
     """
     has_extract = len(dtsen_keluarga) > 0

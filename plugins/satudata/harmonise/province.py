@@ -31,13 +31,13 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.harmonise.fitting import FitOptions
-from satudata.harmonise.link import LinkOptions, link_people
-from satudata.harmonise.model import LinkModel, load_model
-from satudata.harmonise.model_store import store_model
-from satudata.harmonise.records import LINK_COLUMNS
 from satudata.harmonise.regency import decisions, in_list, pairs_rows, review_rows, strip_prefix
 from satudata.harmonise.sources import cached_columns, regencies, to_frame
+from satudata.linkage.fitting import FitOptions
+from satudata.linkage.link import LinkOptions, link_people
+from satudata.linkage.model import LinkModel, load_model
+from satudata.linkage.model_store import store_model
+from satudata.linkage.records import LINK_COLUMNS
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from satudata.config import Settings
-from satudata.harmonise.link import LinkOptions, link_people
-from satudata.harmonise.model import LinkModel, load_model
-from satudata.harmonise.model_store import store_model
 from satudata.harmonise.sources import prepare, read_prepared, store_prepared
+from satudata.linkage.link import LinkOptions, link_people
+from satudata.linkage.model import LinkModel, load_model
+from satudata.linkage.model_store import store_model
 from satudata.warehouse.engine import make_engine, replace_rows
 from satudata.warehouse.workers import reading_engine
 
@@ -44,7 +44,7 @@ def in_list(column: str, values: tuple[str, ...]) -> str:
 
 def decisions(conn, kode_kab: str | None) -> pd.DataFrame:
     """Reviewers' latest answers (of a regency, or all) as the linker takes them."""
-    from satudata.harmonise.review import latest_decisions
+    from satudata.harmonise.decisions import latest_decisions
 
     found = latest_decisions(conn, kode_kab)
     if found.empty:

@@ -1,39 +1,34 @@
-"""The review files a regency reads: the workbook of uncertain DTKS-P3KE pairs and the answer to a returned one.
+"""The review workbook a regency reads: its uncertain DTKS-P3KE pairs, to decide.
 
     write_review_workbook(outbox/<kode_kab>/review_padanan_<periode>.xlsx, pairs, kode_kab=..., periode=...)
-    write_review_answer(outbox/<kode_kab>/<id>-review-<file>.laporan.xlsx, submission, status=..., ...)
 
 The workbook ("Review Padanan" + "Petunjuk", in Bahasa Indonesia) has title rows, a row of merged group
 cells (PASANGAN / DTKS / P3KE / HASIL PENCOCOKAN / DIISI OPERATOR) and one real header row whose cells are
 the machine names (`id_dtks`, `id_individu_p3ke`, `nik_dtks` ... `keputusan`, `diperiksa_oleh`, `catatan`).
 NIK, KK, ids and region codes are text cells (Excel keeps only 15 significant digits of a number). The
-reading side is `harmonise.review`.
+reading side, and the answer to a returned workbook, are intake's (`intake.review`, `intake.review_answer`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from satudata.intake.messages import format_fix, format_message, status_info
-from satudata.intake.report import format_when
-from satudata.normalise.periode import periode_text
-from satudata.reference.wilayah import Wilayah
-from satudata.sheets.writer import StyledWorkbook, is_missing
-from satudata.warehouse.ledger import Submission
+from satudata.reference.wilayah import kabupaten_label
+from satudata.schema import REVIEW_ID_COLUMNS, SHEET_REVIEW
+from satudata.sheets.writer import StyledWorkbook, display, is_missing
 
-SHEET_REVIEW = "Review Padanan"
 SHEET_PETUNJUK = "Petunjuk"
 SHEET_LINTAS = "Kandidat Lintas Kabupaten"
 SIDES = ("dtks", "p3ke")
 SIDE_FIELDS = ("nik", "no_kk", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "hubungan_keluarga",
                "kode_desa", "alamat")
-ID_COLUMNS = ("id_dtks", "id_individu_p3ke")
+ID_COLUMNS = REVIEW_ID_COLUMNS
 OPERATOR_COLUMNS = ("keputusan", "diperiksa_oleh", "catatan")
 
 # What the operator reads on the workbook.
@@ -42,7 +37,6 @@ _WIDTHS = {"id_dtks": 18, "id_individu_p3ke": 18, "nik": 19, "no_kk": 19, "nama"
            "tempat_lahir": 15, "tanggal_lahir": 13, "hubungan_keluarga": 18, "kode_desa": 12, "alamat": 30,
            "kemiripan": 11, "alasan": 46, "keputusan": 13, "diperiksa_oleh": 20, "catatan": 34}
 _TEXT_FIELDS = frozenset({"nik", "no_kk", "kode_desa"})
-_PAIR_COLUMNS = "id_dtks dan id_individu_p3ke"  # a problem of the pair as a whole
 
 log = logging.getLogger(__name__)
 _PETUNJUK = {
@@ -77,43 +71,8 @@ _PETUNJUK = {
         "Berkas ini berisi NIK dan nama (data pribadi, UU 27/2022 tentang Pelindungan Data Pribadi). Jangan "
         "mengirimnya melalui surel atau aplikasi pesan; simpan hanya di folder bersama yang disediakan."),
 }
-_LANGKAH = {
-    "accepted": "Semua keputusan yang diisi sudah dicatat dan akan dipakai pada proses harmonisasi berikutnya. "
-                "Pasangan yang belum diputuskan boleh diputuskan kemudian: isi kolom keputusan di berkas review "
-                "yang sama, lalu letakkan lagi di folder inbox/{kode_kab}/review/.",
-    "partial": "Keputusan yang benar sudah dicatat dan akan dipakai pada proses harmonisasi berikutnya. Keputusan "
-               "pada baris yang tercantum di lembar 'Masalah' tidak dipakai: perbaiki baris itu di berkas review "
-               "Anda (lihat kolom 'Cara memperbaiki'), lalu letakkan lagi berkasnya di folder "
-               "inbox/{kode_kab}/review/. Mengirim ulang seluruh berkas tidak apa-apa: keputusan yang sama "
-               "dicatat lagi, dan yang terakhir diterima yang dipakai.",
-    "rejected": "Tidak ada keputusan dari berkas ini yang dicatat. Baca alasan dan cara memperbaikinya di atas, "
-                "perbaiki berkas, lalu letakkan lagi di folder inbox/{kode_kab}/review/. Keputusan yang sudah "
-                "diterima sebelumnya tetap berlaku.",
-}
 
 
-
-
-def display(value) -> str | None:
-    """A cell as the operator sees it (for messages)."""
-    if is_missing(value):
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else repr(value)
-    if isinstance(value, (datetime, date)):
-        return value.strftime("%d-%m-%Y")
-    text = str(value).strip()
-    return text or None
-
-
-def _kabupaten(kode_kab: str) -> str:
-    try:
-        name = Wilayah.load().name(kode_kab)
-    except Exception:  # noqa: BLE001 - a missing name never stops the workbook
-        name = None
-    return f"{name} ({kode_kab})" if name else kode_kab
 
 
 def _layout() -> list[tuple[str, str, str | None]]:
@@ -184,7 +143,7 @@ def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, 
     group_row, header_row = 3, 4
     first = header_row + 1
     n = len(pairs)
-    sheet.write_string(0, 0, f"REVIEW PADANAN DTKS – P3KE · {_kabupaten(kode_kab)} · Periode: {periode}",
+    sheet.write_string(0, 0, f"REVIEW PADANAN DTKS – P3KE · {kabupaten_label(kode_kab)} · Periode: {periode}",
                        fmt["title"])
     sheet.write_string(1, 0, "Isi kolom 'keputusan': SAMA jika kedua data adalah orang yang sama, BEDA jika orang "
                              "yang berbeda, kosongkan jika belum yakin. Baca lembar 'Petunjuk' sebelum mengisi.",
@@ -279,7 +238,7 @@ def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, 
 def _lintas_sheet(sheet, fmt: dict, lintas: pd.DataFrame, kode_kab: str, periode: str) -> None:
     """The regency's own people who may be a person of another regency: only its own side, and where the
     candidate is. The pair is decided in the province's review, which alone sees both sides."""
-    sheet.write_string(0, 0, f"KANDIDAT DI KABUPATEN/KOTA LAIN · {_kabupaten(kode_kab)} · Periode: {periode}",
+    sheet.write_string(0, 0, f"KANDIDAT DI KABUPATEN/KOTA LAIN · {kabupaten_label(kode_kab)} · Periode: {periode}",
                        fmt["title"])
     sheet.write_string(1, 0, "Orang di data Anda ini mungkin sama dengan seseorang di data kabupaten/kota lain. "
                              "Data orang di kabupaten/kota lain tidak ditampilkan (data pribadi warga wilayah lain); "
@@ -301,7 +260,7 @@ def _petunjuk_sheet(sheet, fmt: dict, kode_kab: str, periode: str) -> None:
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 110)
     sheet.write_string(0, 0, "PETUNJUK REVIEW PADANAN DTKS – P3KE", fmt["title"])
-    sheet.write_string(1, 0, f"{_kabupaten(kode_kab)} · Periode: {periode}", fmt["note"])
+    sheet.write_string(1, 0, f"{kabupaten_label(kode_kab)} · Periode: {periode}", fmt["note"])
     row = 3
     for title, text in _PETUNJUK.items():
         body = text.format(kode_kab=kode_kab)
@@ -312,101 +271,5 @@ def _petunjuk_sheet(sheet, fmt: dict, kode_kab: str, periode: str) -> None:
         row += 1
 
 
-def write_review_answer(path: Path, submission: Submission, *, status: str, reason_code: str | None,
-                        counts: dict, periode: str | None, problems: pd.DataFrame, decisions: pd.DataFrame) -> Path:
-    """The answer to a review file: "Ringkasan", "Masalah" (rows whose decision was not used, how to fix them)
-    and "Keputusan Dicatat" (what was recorded), in Bahasa Indonesia."""
-
-    info = status_info(status)
-    kode_kab = submission.kode_kab
-
-    workbook = StyledWorkbook(title=f"Laporan {submission.file_name}", subject=info.label)
-    book, add = workbook.book, workbook.add_format
-    label, value, number = workbook.style("label"), workbook.style("wrap"), workbook.style("number")
-    header, text, small = workbook.style("header"), workbook.style("text"), workbook.style("small")
-
-    sheet = book.add_worksheet("Ringkasan")
-    sheet.set_column(0, 0, 40)
-    sheet.set_column(1, 1, 100)
-    row = 0
-
-    def pair(name: str, content, fmt=value) -> None:
-        nonlocal row
-        sheet.write_string(row, 0, name, label)
-        if isinstance(content, int):
-            sheet.write_number(row, 1, content, number)
-        else:
-            body = str(content) if content not in (None, "") else "-"
-            sheet.write_string(row, 1, body, fmt)
-            if len(body) > 100:
-                sheet.set_row(row, 15 * math.ceil(len(body) / 100) + 3)
-        row += 1
-
-    sheet.write_string(row, 0, "LAPORAN BERKAS REVIEW PADANAN", add({"bold": True, "font_size": 16}))
-    sheet.write_string(row + 1, 0, "Satu Data Kemiskinan — jawaban otomatis atas hasil review padanan DTKS–P3KE "
-                                    "yang dikirim kabupaten/kota.", add({"italic": True, "font_color": "#595959"}))
-    row += 3
-    pair("Nama berkas", submission.file_name)
-    pair("Kabupaten/Kota", _kabupaten(kode_kab))
-    pair("Periode review", periode_text(periode))
-    pair("Diterima pada", format_when(submission.received_at, kode_kab))
-    row += 1
-    sheet.write_string(row, 0, "STATUS", label)
-    sheet.write_string(row, 1, info.label, add({"bold": True, "font_size": 22, "font_color": info.warna}))
-    sheet.set_row(row, 36)
-    row += 2
-    pair("Keputusan dicatat", int(counts["keputusan_dicatat"]))
-    pair("   SAMA (orang yang sama)", int(counts["sama"]))
-    pair("   BEDA (orang berbeda)", int(counts["beda"]))
-    pair("Baris bermasalah (keputusan tidak dipakai)", int(counts["ditolak"]))
-    pair("Pasangan belum diputuskan (keputusan kosong)", int(counts["belum_diputuskan"]))
-    row += 1
-    if reason_code:
-        pair("Alasan", format_message(reason_code, **counts))
-        pair("Cara memperbaiki", format_fix(reason_code, **counts))
-    pair("Langkah selanjutnya", _LANGKAH[status].format(kode_kab=kode_kab))
-    row += 1
-    pair("Kode sidik berkas (SHA-256)", submission.sha256 or "-", small)
-    pair("Laporan dibuat", format_when(datetime.now(UTC), kode_kab), small)
-
-    masalah = book.add_worksheet("Masalah")
-    heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("Kolom", 18), ("Nilai", 20),
-             ("Masalah", 70), ("Cara memperbaiki", 70)]
-    for col, (name, width) in enumerate(heads):
-        masalah.set_column(col, col, width, value if name in ("Masalah", "Cara memperbaiki") else None)
-        masalah.write_string(0, col, name, header)
-    masalah.freeze_panes(1, 0)
-    masalah.autofilter(0, 0, max(len(problems), 1), len(heads) - 1)
-    if problems.empty:
-        masalah.write_string(1, 0, "Tidak ada masalah yang ditemukan.")
-    for r, item in enumerate(problems.itertuples(index=False), start=1):
-        masalah.write_number(r, 0, int(item.baris))
-        for col, content in ((1, item.id_dtks), (2, item.id_individu_p3ke),
-                             (3, item.kolom or _PAIR_COLUMNS), (4, item.nilai)):
-            if not is_missing(content) and str(content):
-                masalah.write_string(r, col, str(content)[:32_767], text)
-        masalah.write_string(r, 5, str(item.pesan), value)
-        masalah.write_string(r, 6, format_fix(item.aturan), value)
-
-    dicatat = book.add_worksheet("Keputusan Dicatat")
-    heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("keputusan", 12), ("diperiksa_oleh", 24),
-             ("catatan", 40)]
-    for col, (name, width) in enumerate(heads):
-        dicatat.set_column(col, col, width)
-        dicatat.write_string(0, col, name, header)
-    dicatat.freeze_panes(1, 0)
-    if decisions.empty:
-        dicatat.write_string(1, 0, "Tidak ada keputusan yang dicatat dari berkas ini.")
-    for r, item in enumerate(decisions.itertuples(index=False), start=1):
-        dicatat.write_number(r, 0, int(item.baris))
-        who = item.diperiksa_oleh if isinstance(item.diperiksa_oleh, str) else f"operator {kode_kab} (tanpa nama)"
-        for col, content in ((1, item.id_dtks), (2, item.id_individu_p3ke), (3, str(item.keputusan).upper()),
-                             (4, who), (5, item.catatan)):
-            if not is_missing(content) and str(content):
-                dicatat.write_string(r, col, str(content)[:32_767], text)
-    sheet.activate()
-    return workbook.save(path)
-
-
-__all__ = ["ID_COLUMNS", "OPERATOR_COLUMNS", "SHEET_PETUNJUK", "SHEET_REVIEW", "SIDES", "SIDE_FIELDS", "display",
-       "write_review_answer", "write_review_workbook"]
+__all__ = ["ID_COLUMNS", "OPERATOR_COLUMNS", "SHEET_PETUNJUK", "SHEET_REVIEW", "SIDES", "SIDE_FIELDS",
+           "write_review_workbook"]

@@ -25,13 +25,14 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.harmonise.build import assemble, build_regency, compute_build, write_build
-from satudata.harmonise.link import LinkOptions
-from satudata.harmonise.model import load_model
 from satudata.harmonise.province import link_province
 from satudata.harmonise.regency import compute_link, link_regency, write_link
 from satudata.harmonise.sources import Sources, periods, prepared_sources, regencies
+from satudata.linkage.link import LinkOptions
+from satudata.linkage.model import load_model
 from satudata.warehouse.engine import make_engine, read_frame
 from satudata.warehouse.journal import record_stage
+from satudata.warehouse.periods import choose_period as periods_choice
 from satudata.warehouse.workers import each_regency
 
 
@@ -48,6 +49,11 @@ def _people(conn, periode: str) -> int:
 # ---------------------------------------------------------------------------------------------- all
 
 
+def choose_period(settings: Settings, periode: str | None = None) -> str | None:
+    """The period asked for, else the newest with staged registries (None when nothing is staged)."""
+    return periods_choice(settings.warehouse_url, periode, periods)
+
+
 def harmonise(settings: Settings, periode: str | None = None, *, options: LinkOptions | None = None,
               run_id: str | None = None) -> dict:
     """All three steps for every regency with staged data: what the DAG's tasks do, steps 1 and 3 computed on
@@ -56,10 +62,10 @@ def harmonise(settings: Settings, periode: str | None = None, *, options: LinkOp
 
     init_warehouse(settings.warehouse_url)
     model = load_model()
+    periode = choose_period(settings, periode)
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            periode = periode or (periods(conn) or [None])[-1]
             kabs = regencies(conn, periode) if periode else []
             people = _people(conn, periode) if periode else 0
     finally:
@@ -108,8 +114,8 @@ def train_from_warehouse(settings: Settings, periode: str | None = None, *, vers
     Deliberate and rare: the file it writes is reviewed and committed like code, and scheduled runs
     only ever load it.
     """
-    from satudata.harmonise.fitting import train_model
-    from satudata.harmonise.model import model_path
+    from satudata.linkage.fitting import train_model
+    from satudata.linkage.model import model_path
 
     engine = make_engine(settings.warehouse_url)
     try:

@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.harmonise.families import dtks_family_keys
-from satudata.harmonise.records import prepare_people
+from satudata.linkage.families import dtks_family_keys
+from satudata.linkage.records import prepare_people
 from satudata.warehouse.engine import read_frame
 
 _PERSON = ("nik, nik_valid, nik_angka_excel, nama, jenis_kelamin, tempat_lahir, tanggal_lahir, hubungan_keluarga, "

@@ -27,7 +27,7 @@ GALAT = "galat"
 PERINGATAN = "peringatan"
 STATUSES = ("accepted", "partial", "rejected", "duplicate", "menunggu_pemetaan", "ditahan")  # every answer status
 # Values callers give a file reason besides those with a default in isian.yaml (intake.run, intake.stage,
-# intake.cakupan, harmonise.review): a placeholder must be one or the other, or it would read "-".
+# intake.cakupan, intake.review): a placeholder must be one or the other, or it would read "-".
 CALLER_KEYS = frozenset({"detail", "baris", "status_asli", "keputusan_dicatat", "sama", "beda",
                          "belum_diputuskan", "jumlah", "periode", "periode_lain", "kiriman", "teks",
                          "tempat", "lembar", "opd", "ukuran", "terpakai", "kuota"})

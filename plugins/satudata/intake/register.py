@@ -12,12 +12,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
 from satudata.intake import gangguan
+from satudata.intake.answer import answer_duplicate
+from satudata.intake.options import IntakeOptions
 from satudata.intake.scan import (
     ArchiveQuota,
     Candidate,
@@ -35,9 +36,6 @@ from satudata.reference.wilayah import Wilayah
 from satudata.warehouse import journal, ledger
 from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
-
-if TYPE_CHECKING:
-    from satudata.intake.run import IntakeOptions
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +73,6 @@ def register_new_files(settings: Settings, *, run_id: str | None = None,
 
 def register_inbox(settings: Settings, *, run_id: str | None = None,
                    options: IntakeOptions | None = None) -> Registration:
-    from satudata.intake.run import IntakeOptions
 
     options = options or IntakeOptions.from_env()
     settings.ensure_folders()
@@ -106,7 +103,6 @@ def register_inbox(settings: Settings, *, run_id: str | None = None,
 def _register_one(settings: Settings, engine: Engine, candidate: Candidate, run_id: str | None,
                   quota: ArchiveQuota, done: Registration) -> None:
     """One file; whatever goes wrong with it never blocks the others, and it stays in the inbox."""
-    from satudata.intake.run import answer_duplicate
 
     name = text(candidate.relative)
     try:
@@ -189,7 +185,6 @@ def _register(settings: Settings, engine: Engine, candidate: Candidate, run_id: 
 
 def _answer_unanswered_duplicates(settings: Settings, engine: Engine) -> None:
     """A duplicate whose answer could not be written (a full disk) is answered by a later scan."""
-    from satudata.intake.run import answer_duplicate
 
     with engine.connect() as conn:
         waiting = ledger.unanswered_duplicates(conn)

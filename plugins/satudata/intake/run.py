@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -22,12 +21,11 @@ from sqlalchemy.engine import Engine
 
 from satudata.config import Settings
 from satudata.intake import gangguan, pemetaan
-from satudata.intake.cakupan import describe
-from satudata.intake.messages import JENIS_LABELS, format_message
+from satudata.intake.answer import answer_duplicate, replacement_lines, write_answer
+from satudata.intake.messages import format_message
+from satudata.intake.options import IntakeOptions
 from satudata.intake.register import register_inbox, register_new_files
-from satudata.intake.scan import PEMETAAN_JENIS, REVIEW_JENIS, answer_name, archive_regency
-from satudata.normalise.periode import nama_tanggal
-from satudata.reference.wilayah import Wilayah
+from satudata.intake.scan import PEMETAAN_JENIS, REVIEW_JENIS
 from satudata.sheets.sniff import label_for_name
 from satudata.sheets.workbook import FileRejected as FileRejectedError
 from satudata.warehouse import journal, ledger
@@ -35,44 +33,14 @@ from satudata.warehouse.engine import make_engine
 from satudata.warehouse.locks import exclusive
 
 log = logging.getLogger(__name__)
-__all__ = ["IntakeOptions", "ProcessResult", "ingest_once", "process_submission", "register_new_files"]
+__all__ = ["IntakeOptions", "ProcessResult", "answer_duplicate", "ingest_once", "process_submission",
+           "register_new_files"]
 
 MAX_ATTEMPTS = 5  # processing attempts a defect of ours may use up (failures of the machine are not counted)
 # Location problems (and the quota) known at registration: answered without reading the file.
 _REFUSED_AT_REGISTRATION = ("symlink", "unknown_jenis", "unknown_regency_folder", "jenis_provinsi", "kuota_arsip")
 # Processes a submission that is not registry rows (a review answer): (settings, engine, submission) -> result.
 Handler = Callable[[Settings, Engine, "ledger.Submission"], "ProcessResult"]
-
-
-@dataclass(frozen=True)
-class IntakeOptions:
-    """Tunable by environment: SATUDATA_STABLE_SECONDS, SATUDATA_MAX_REJECTED_SHARE, SATUDATA_CHUNK_ROWS,
-    SATUDATA_MAX_UNCOMPRESSED_BYTES, SATUDATA_ARCHIVE_QUOTA_BYTES (0: none) and the retry policy after a
-    failure of the machine: SATUDATA_RETRY_BASE_SECONDS, SATUDATA_RETRY_MAX_SECONDS, SATUDATA_RETRY_ALERT_AFTER."""
-
-    stable_seconds: float = 10.0
-    max_rejected_share: float = 0.3  # above this share of rejected rows the whole file is refused
-    chunk_rows: int = 200_000
-    max_uncompressed_bytes: int = 1_000_000_000
-    archive_quota_bytes: int | None = 20 << 30  # per regency folder of the archive
-    retry_base_seconds: float = 120.0  # the wait after the first failure of the machine, doubled each time
-    retry_max_seconds: float = 3600.0
-    retry_alert_after: int = 6  # failures after which the alert is CRITICAL (the submission still waits)
-
-    @classmethod
-    def from_env(cls) -> IntakeOptions:
-        env = os.environ.get
-        quota = int(env("SATUDATA_ARCHIVE_QUOTA_BYTES", cls.archive_quota_bytes))
-        return cls(
-            stable_seconds=float(env("SATUDATA_STABLE_SECONDS", cls.stable_seconds)),
-            max_rejected_share=float(env("SATUDATA_MAX_REJECTED_SHARE", cls.max_rejected_share)),
-            chunk_rows=int(env("SATUDATA_CHUNK_ROWS", cls.chunk_rows)),
-            max_uncompressed_bytes=int(env("SATUDATA_MAX_UNCOMPRESSED_BYTES", cls.max_uncompressed_bytes)),
-            archive_quota_bytes=quota or None,
-            retry_base_seconds=float(env("SATUDATA_RETRY_BASE_SECONDS", cls.retry_base_seconds)),
-            retry_max_seconds=float(env("SATUDATA_RETRY_MAX_SECONDS", cls.retry_max_seconds)),
-            retry_alert_after=int(env("SATUDATA_RETRY_ALERT_AFTER", cls.retry_alert_after)),
-        )
 
 
 @dataclass
@@ -98,19 +66,6 @@ class ProcessResult:
 # --- registration (intake.register) ------------------------------------------------------------
 
 
-def answer_duplicate(settings: Settings, engine: Engine, submission_id: int) -> None:
-    with engine.begin() as conn:
-        submission = ledger.get(conn, submission_id)
-        original = ledger.get(conn, submission.duplicate_of)
-        detail = {"tanggal": original.received_at.strftime("%Y-%m-%d %H:%M UTC"), "berkas": original.file_name,
-                  "status_asli": original.status}
-        report = _write_report(settings, submission, status="duplicate", reason_code="duplicate",
-                               reason_detail=detail, counts=(0, 0, 0, 0), issues=None, rejected=None,
-                               duplicate_of=f"{original.file_name} ({detail['tanggal']})")
-        ledger.update(conn, submission_id, reason_detail=detail, processed_at=datetime.now(UTC), report_path=report,
-                      periode=original.periode, rows_total=0, rows_accepted=0, rows_rejected=0, rows_warning=0)
-
-
 # --- processing --------------------------------------------------------------------------------
 
 
@@ -134,8 +89,8 @@ def process_submission(settings: Settings, submission_id: int, *, run_id: str | 
     """Read, validate and stage one archived submission, and answer the regency. Idempotent.
 
     `handlers` process the kinds of file that are not registry rows to stage (clerical-review answers,
-    `jenis = review`): a later stage's business, so the orchestration layer passes its handler in
-    (`satudata.pipeline.JENIS_HANDLERS`) and intake never imports that stage.
+    `jenis = review`, `intake.review`): the orchestration layer passes them in (`pipeline.jenis_handlers`),
+    so that this module and the handlers, which use its answers, do not import each other.
     """
     options = options or IntakeOptions.from_env()
     engine = make_engine(settings.warehouse_url)
@@ -228,10 +183,10 @@ def _process(settings: Settings, engine: Engine, submission: ledger.Submission,
             if verdict.refused:
                 raise _FileRefused(verdict.reason_code, verdict.reason_detail)
             stager.commit_staged(conn, verdict)
-            report = _write_report(settings, submission, status=verdict.status, reason_code=None,
+            report = write_answer(settings, submission, status=verdict.status, reason_code=None,
                                    reason_detail=None, counts=verdict.counts, issues=stager.issues(),
                                    rejected=stager.rejected_rows(), meta=meta, periode=stager.periode,
-                                   penggantian=_replacement_lines(submission, stager.penggantian),
+                                   penggantian=replacement_lines(submission, stager.penggantian),
                                    catatan=stager.notes())
             stager.record(conn, verdict, report)
         log.info("submission %d (%s): %s, %d/%d rows staged", submission.submission_id, submission.inbox_path,
@@ -267,7 +222,7 @@ def finish_rejected(settings, engine, submission, code, detail, issues, rejected
                      stager=None) -> ProcessResult:
     total = counts[0]
     counts = (total, 0, total, 0) if total else counts
-    report = _write_report(settings, submission, status="rejected", reason_code=code, reason_detail=detail,
+    report = write_answer(settings, submission, status="rejected", reason_code=code, reason_detail=detail,
                            counts=counts, issues=issues, rejected=rejected, periode=periode)
     with engine.begin() as conn:
         if stager is not None:
@@ -287,7 +242,7 @@ def finish_held(settings, engine, submission, status: str, code: str, detail: di
                 stager=None, periode: str | None = None) -> ProcessResult:
     """A file we must ask about: nothing staged; its answer carries the questions (`intake.pemetaan`)."""
     code_jawaban = pemetaan.answer_code(submission.submission_id, submission.sha256)
-    report = _write_report(settings, submission, status=status, reason_code=code, reason_detail=detail,
+    report = write_answer(settings, submission, status=status, reason_code=code, reason_detail=detail,
                            counts=stager.verdict().counts if stager else (0, 0, 0, 0),
                            issues=stager.issues() if stager else None, rejected=None, periode=periode,
                            kode_jawaban=code_jawaban, pertanyaan=pertanyaan,
@@ -345,7 +300,7 @@ def _process_answer(settings, engine, submission, path, options, handlers) -> Pr
         ledger.update(conn, held.submission_id, status="received", reason_detail=decision, attempts=0)
     detail = {"kiriman": held.submission_id, "berkas": held.file_name, "tabel": len(answer.tables),
               "keputusan_total": answer.keputusan_total}
-    report = _write_report(settings, submission, status="accepted", reason_code="jawaban_diterima",
+    report = write_answer(settings, submission, status="accepted", reason_code="jawaban_diterima",
                            reason_detail=detail, counts=(0, 0, 0, 0), issues=None, rejected=None)
     with engine.begin() as conn:
         ledger.update(conn, submission.submission_id, status="accepted", reason_code="jawaban_diterima",
@@ -378,59 +333,6 @@ def result_of(submission: ledger.Submission, staged: list[str]) -> ProcessResult
         rows_accepted=submission.rows_accepted or 0, rows_rejected=submission.rows_rejected or 0,
         rows_warning=submission.rows_warning or 0, report=submission.report_path, staged_tables=staged,
     )
-
-
-def _replacement_lines(submission: ledger.Submission, record: dict | None) -> list[str] | None:
-    """What the file replaced and what stays, as the operator reads it (intake.cakupan.describe)."""
-    if not record:
-        return None
-    from satudata.intake.report import local_zone
-
-    def when(moment) -> str:  # '12 November 2026' in the regency's own time zone
-        stamp = pd.Timestamp(moment)
-        stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp
-        return nama_tanggal(stamp.tz_convert(local_zone(submission.kode_kab)))
-
-    return describe(record, jenis_label=JENIS_LABELS.get(submission.jenis, submission.jenis),
-                    place_name=Wilayah.load().label, when=when)
-
-
-def _write_report(settings: Settings, submission: ledger.Submission, *, status: str, reason_code: str | None,
-                  reason_detail: dict | None, counts: tuple[int, int, int, int], issues: pd.DataFrame | None,
-                  rejected: pd.DataFrame | None, meta=None, periode: str | None = None,
-                  duplicate_of: str | None = None, penggantian: list[str] | None = None,
-                  catatan: list[str] | None = None, kode_jawaban: str | None = None, pertanyaan=None,
-                  total_tidak_cocok: list[dict] | None = None) -> str:
-    """Write `outbox/<kode_kab>/<id>-<jenis>-<file>.laporan.xlsx`; returns its path relative to outbox/."""
-    from satudata.intake.report import ReportSummary, write_report
-
-    name = answer_name(submission.submission_id, submission.jenis, submission.file_name)
-    target = settings.folder("outbox") / archive_regency(submission.kode_kab) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    sheet = (meta.sheets[0] if meta is not None and meta.sheets else None)
-    summary = ReportSummary(
-        file_name=submission.file_name, kode_kab=submission.kode_kab,
-        nama_kab=Wilayah.load().name(submission.kode_kab) if submission.kode_kab else None,
-        jenis=submission.jenis, periode=periode or submission.periode, status=status,
-        received_at=submission.received_at, sha256=submission.sha256,
-        rows_total=counts[0], rows_accepted=counts[1], rows_rejected=counts[2], rows_with_warnings=counts[3],
-        reason_code=reason_code, reason_detail=reason_detail, duplicate_of=duplicate_of,
-        header_row=sheet.header_row if sheet else None,
-        column_map=({f"[{s.sheet}] {k}": v for s in meta.sheets for k, v in s.column_map.items()}
-                    if meta is not None else None),
-        keyakinan=({f"[{s.sheet}] {k}": ("dikonfirmasi operator" if s.dikonfirmasi else f"{round(v * 100)}%")
-                    for s in meta.sheets for k, v in s.keyakinan.items()} if meta is not None else None),
-        unmapped_columns=([u for s in meta.sheets for u in s.unmapped_columns] if meta is not None else None),
-        penggantian=penggantian, catatan=catatan, kode_jawaban=kode_jawaban, pertanyaan=pertanyaan,
-        total_tidak_cocok=total_tidak_cocok,
-    )
-    write_report(target, summary, issues if issues is not None else _empty_issues(), rejected)
-    return target.relative_to(settings.folder("outbox")).as_posix()
-
-
-def _empty_issues() -> pd.DataFrame:
-    return pd.DataFrame({"baris": pd.Series(dtype="int64"), "kolom": pd.Series(dtype="string"),
-                         "aturan": pd.Series(dtype="string"), "nilai": pd.Series(dtype="string")})
 
 
 # --- one scan ----------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.fileio import write_atomically
-from satudata.konvergensi.action_lists import per_distinct, restricted_workbook
 from satudata.konvergensi.rules import Rules
+from satudata.konvergensi.workbooks import per_distinct, restricted_workbook
 from satudata.warehouse.engine import read_frame
 
 SHEET_REAKTIVASI = "Reaktivasi"

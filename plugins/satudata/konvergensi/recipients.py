@@ -1,6 +1,6 @@
 """Recipient lists matched to the harmonised people and families of their regency.
 
-The same linker as harmonisation (`harmonise.link.link_people`: exact trusted NIK, then the Splink
+The same linker as harmonisation (`linkage.link.link_people`: exact trusted NIK, then the Splink
 model) runs once per regency over the *distinct* recipients of all its programme lists, so a person
 named on five lists is linked once. Then, for who is left:
 
@@ -30,11 +30,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.harmonise.link import LinkOptions, link_people
-from satudata.harmonise.lookup import isin
-from satudata.harmonise.model import LinkModel, load_model, with_parameters
-from satudata.harmonise.model_store import store_model, stored_models
-from satudata.harmonise.records import prepare_people
+from satudata.linkage.link import LinkOptions, link_people
+from satudata.linkage.lookup import isin
+from satudata.linkage.model import LinkModel, load_model, with_parameters
+from satudata.linkage.model_store import store_model, stored_models
+from satudata.linkage.records import prepare_people
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 
 log = logging.getLogger(__name__)

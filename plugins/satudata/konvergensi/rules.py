@@ -20,11 +20,11 @@ from pathlib import Path
 import yaml
 
 from satudata.config import PROJECT_ROOT
+from satudata.normalise.periode import PERIODE
 from satudata.reference.program import Programme, load_programmes
 
 LEVELS = ("pelanggaran", "audit")
 DESIL_SOURCES = {"p3ke": 4, "dtsen": 10}  # whose desil the regime targets -> the highest desil it ranks
-_PERIODE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 class RuleError(ValueError):
@@ -125,7 +125,7 @@ def _value_key(value: object) -> str:
 
 
 def period_end(periode: str) -> date:
-    if not _PERIODE.match(periode or ""):
+    if not PERIODE.match(periode or ""):
         raise ValueError(f"periode must be YYYY-MM, not {periode!r}")
     year, month = int(periode[:4]), int(periode[5:])
     return date(year, month, calendar.monthrange(year, month)[1])
@@ -137,7 +137,7 @@ def rule_files(directory: Path | None = None, prefix: str = "konvergensi") -> li
     for path in sorted((directory or rules_dir()).glob(f"{prefix}_*.y*ml")):
         data = _read(path)
         start = str(data.get("berlaku_mulai", ""))
-        if not _PERIODE.match(start):
+        if not PERIODE.match(start):
             raise RuleError(f"{path.name}: berlaku_mulai must be YYYY-MM, not {start!r}")
         found.append((start, path))
     starts = [s for s, _ in found]

@@ -19,6 +19,7 @@ from satudata.konvergensi.indicators import build_indicators, headline
 from satudata.konvergensi.recipients import match_recipients
 from satudata.warehouse.engine import make_engine, read_frame
 from satudata.warehouse.journal import record_stage
+from satudata.warehouse.periods import choose_period as periods_choice
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,7 @@ def harmonised_regencies(conn, periode: str) -> list[str]:
 
 def choose_period(settings: Settings, periode: str | None = None) -> str | None:
     """The period asked for, else the newest harmonised one (None when nothing is harmonised)."""
-    if periode:
-        return periode
-    engine = make_engine(settings.warehouse_url)
-    try:
-        with engine.connect() as conn:
-            found = periods(conn)
-    finally:
-        engine.dispose()
-    return found[-1] if found else None
+    return periods_choice(settings.warehouse_url, periode, periods)
 
 
 def list_regencies(settings: Settings, periode: str, *, harmonised_only: bool = False) -> list[str]:

@@ -122,15 +122,14 @@ class _Replay:
 
     def stage(self, record: dict) -> None:
         """A stage run on record, replayed unless nothing changed since it last ran for the period."""
-        from satudata.harmonise.run import harmonise
-        from satudata.konvergensi.run import konvergensi
+        from satudata.pipeline import harmonise, konvergensi
 
         key = (record["tahap"], record["periode"])
         if self.stage_seen.get(key) == self.changes:
             return
         run = harmonise if record["tahap"] == "harmonisasi" else konvergensi
         self.engine.dispose()  # a DuckDB file left open here would keep the stage's worker processes out
-        run(self.settings, record["periode"], run_id="rebuild")
+        run(record["periode"], self.settings, run_id="rebuild")
         self.counts[record["tahap"]] += 1
         self.changes += 1
         self.stage_seen[key] = self.changes
@@ -143,21 +142,20 @@ class _Replay:
 
     def flush(self, *, converge: bool = True) -> None:
         """Without stage runs on record: the periods whose data changed, harmonised then converged."""
-        from satudata.harmonise.run import harmonise
-        from satudata.konvergensi.run import konvergensi
+        from satudata.pipeline import harmonise, konvergensi
 
         if self.recorded_stages:
             return
         self.engine.dispose()  # as in `stage`
         for periode in sorted(self.to_harmonise):
-            harmonise(self.settings, periode, run_id="rebuild")
+            harmonise(periode, self.settings, run_id="rebuild")
             self.counts["harmonisasi"] += 1
             self.to_converge.add(periode)
         self.to_harmonise.clear()
         if not converge:
             return
         for periode in sorted(self.to_converge):
-            konvergensi(self.settings, periode, run_id="rebuild")
+            konvergensi(periode, self.settings, run_id="rebuild")
             self.counts["konvergensi"] += 1
         self.to_converge.clear()
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.publish.exports import publication_dir, write_exports
 from satudata.publish.publication import publish_period
-from satudata.warehouse.engine import make_engine
+from satudata.warehouse.periods import choose_period as periods_choice
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,8 @@ def computed_periods(conn) -> list[str]:
 
 
 def choose_period(settings: Settings, periode: str | None = None) -> str | None:
-    if periode:
-        return periode
-    engine = make_engine(settings.warehouse_url)
-    try:
-        with engine.connect() as conn:
-            found = computed_periods(conn)
-    finally:
-        engine.dispose()
-    return found[-1] if found else None
+    """The period asked for, else the newest with computed indicators (None when there is none)."""
+    return periods_choice(settings.warehouse_url, periode, computed_periods)
 
 
 def plan_text(plan: dict) -> str:

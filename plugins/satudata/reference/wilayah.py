@@ -552,3 +552,12 @@ def load_population(directory: Path | None = None) -> dict[str, dict[str, int | 
             for row in csv.DictReader(handle)
             if row["kode"] != "0"
         }
+
+
+def kabupaten_label(kode_kab: str) -> str:
+    """"Kabupaten Lombok Barat (5201)" for a heading; the code alone when its name is not known."""
+    try:
+        name = Wilayah.load().name(kode_kab)
+    except Exception:  # noqa: BLE001 - a missing name never stops a workbook
+        name = None
+    return f"{name} ({kode_kab})" if name else kode_kab

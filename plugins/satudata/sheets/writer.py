@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,20 @@ def is_missing(value: object) -> bool:
         return math.isnan(value)
     return isinstance(value, np.datetime64) and bool(np.isnat(value))
 
+
+
+def display(value) -> str | None:
+    """A cell as the operator sees it (for messages)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else repr(value)
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%d-%m-%Y")
+    text = str(value).strip()
+    return text or None
 
 def _write_column(sheet, values: pd.Series, first_row: int, col: int, text) -> None:
     """One column's cells from `first_row` down, as `_write_cell` writes each value, with the type decided once

@@ -1,6 +1,6 @@
 """Every run's fitted linkage model, kept with the run: `meta.model_padanan`.
 
-Linkage fits the shipped model to the lists in hand on every run (`harmonise.fitting`). The parameters it
+Linkage fits the shipped model to the lists in hand on every run (`linkage.fitting`). The parameters it
 used and how it got them (comparisons used and absent, the EM sessions, the expected true pairs, every
 fallback with its reason) are stored per period, regency and scope, so any link of `core.padanan_individu`
 can be explained later with the weights that made it, and `satudata link-model show` can set them beside the

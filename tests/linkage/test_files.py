@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 import xlsxwriter
 from satudata.cli import main
-from satudata.harmonise.files import PersonListError, load_person_list, read_person_list
-from satudata.harmonise.pairs import OUTPUT_COLUMNS, link_lists
+from satudata.linkage.files import PersonListError, load_person_list, read_person_list
+from satudata.linkage.pairs import OUTPUT_COLUMNS, link_lists
 
 # its module fixtures are built once: the module's tests stay on one worker
 pytestmark = pytest.mark.xdist_group("harmonise/test_files")

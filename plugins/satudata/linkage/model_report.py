@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from satudata.harmonise.model import LinkModel
+from satudata.linkage.model import LinkModel
 
 
 def _weights(model: LinkModel) -> dict[tuple[str, str], float | None]:

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from satudata.harmonise.files import PersonList, load_person_list
-from satudata.harmonise.link import (
+from satudata.linkage.files import PersonList, load_person_list
+from satudata.linkage.link import (
     DEFAULT_REVIEW_FROM,
     DEFAULT_THRESHOLD,
     LinkOptions,
     LinkResult,
     link_people,
 )
-from satudata.harmonise.model import LinkModel
-from satudata.harmonise.records import prepare_people
+from satudata.linkage.model import LinkModel
+from satudata.linkage.records import prepare_people
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from satudata.harmonise.fitting import FitOptions, fit_model, present_comparisons, prior_for
-from satudata.harmonise.link import LinkOptions, _levels, _score_pairs, link_people
-from satudata.harmonise.model import load_model, missing_parameters
-from satudata.harmonise.records import prepare_people, with_address_weights
+from satudata.linkage.fitting import FitOptions, fit_model, present_comparisons, prior_for
+from satudata.linkage.link import LinkOptions, _levels, _score_pairs, link_people
+from satudata.linkage.model import load_model, missing_parameters
+from satudata.linkage.records import prepare_people, with_address_weights
 
 from tests.builders import nik
 
@@ -120,7 +120,7 @@ def test_sessions_that_learn_nothing_are_not_used():
 
 
 def test_an_implausible_fit_falls_back_to_the_shipped_comparison():
-    from satudata.harmonise.fitting import _sane
+    from satudata.linkage.fitting import _sane
 
     comparison = json.loads(json.dumps(load_model().settings["comparisons"][1]))  # nama
     assert _sane(comparison)
@@ -208,7 +208,7 @@ def test_levels_no_match_reaches_are_held_at_their_floor():
     differs on NIK, name or KK, so EM drives the m of those levels below what a float holds, and Splink refuses
     the session ("m_probability value 0.0 is below the minimum"). Those levels are held at their floor
     (`model.M_FLOORS`: an error these data never show stays possible) and the session is used."""
-    from satudata.harmonise.model import M_FLOORS
+    from satudata.linkage.model import M_FLOORS
 
     people = population(960, seed=7)
     born = pd.to_datetime(people["tanggal_lahir"], format="%d-%m-%Y")

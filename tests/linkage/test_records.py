@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from satudata.harmonise.records import prepare_people
+from satudata.linkage.records import prepare_people
 
 NIK_P = "5205015507900001"  # a woman born 15-07-1990 (day + 40)
 NIK_BAD_DATE = "5205019907900002"  # day 99: no date

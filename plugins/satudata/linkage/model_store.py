@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from satudata.harmonise.model import LinkModel
+from satudata.linkage.model import LinkModel
 from satudata.warehouse.engine import read_frame, replace_rows
 
 COLUMNS = ["periode", "kode_kab", "lingkup", "versi_model", "parameter", "laporan", "dibuat_pada", "run_id"]

@@ -7,7 +7,7 @@ Order of trust:
    record contradicts it (name *and* birth date different): then it is a conflict, not a link. A NIK
    shared by two people of one list, or one the caller distrusts (Excel-rounded), never links alone.
 3. **Probabilistic** (Fellegi-Sunter, Splink on DuckDB) for everyone left, with the shipped model fitted to
-   the two lists in hand (`harmonise.fitting`: the comparisons the lists can feed, u, m and the prior from
+   the two lists in hand (`linkage.fitting`: the comparisons the lists can feed, u, m and the prior from
    their data, the shipped model as prior and fallback). Candidate pairs are resolved one-to-one by mutual
    best probability; the chosen pairs at or above `threshold` are links, those in `[review_from, threshold)`
    go to the review queue.
@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from satudata.harmonise.fitting import FitOptions, fit_model, prior_for
-from satudata.harmonise.lookup import isin
-from satudata.harmonise.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
-from satudata.harmonise.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
+from satudata.linkage.fitting import FitOptions, fit_model, prior_for
+from satudata.linkage.lookup import isin
+from satudata.linkage.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
+from satudata.linkage.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
 
 log = logging.getLogger(__name__)
 

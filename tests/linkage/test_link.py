@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from satudata.harmonise.families import dtks_family_keys, link_families
-from satudata.harmonise.link import LinkOptions, exact_nik_candidates, link_people, one_to_one
-from satudata.harmonise.lookup import isin
-from satudata.harmonise.model import COMPARISONS, MODEL_FORMAT, apply_floors, load_model, model_path
-from satudata.harmonise.records import prepare_people
+from satudata.linkage.families import dtks_family_keys, link_families
+from satudata.linkage.link import LinkOptions, exact_nik_candidates, link_people, one_to_one
+from satudata.linkage.lookup import isin
+from satudata.linkage.model import COMPARISONS, MODEL_FORMAT, apply_floors, load_model, model_path
+from satudata.linkage.records import prepare_people
 
 from tests.builders import nik
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from satudata.harmonise.link import mutual_best
-from satudata.harmonise.lookup import isin
+from satudata.linkage.link import mutual_best
+from satudata.linkage.lookup import isin
 
 HEAD = "Kepala Keluarga"
 

@@ -12,13 +12,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
-from satudata.harmonise.review import (
-    ReviewFileError,
-    latest_decisions,
-    read_review_decisions,
-    store_decisions,
-)
+from satudata.harmonise.decisions import latest_decisions
 from satudata.harmonise.review_workbook import SHEET_PETUNJUK, SHEET_REVIEW, write_review_workbook
+from satudata.intake.review import ReviewFileError, read_review_decisions, store_decisions
 from satudata.intake.run import IntakeOptions, list_submissions, staged_in_run
 from satudata.pipeline import ingest_once
 from satudata.warehouse.engine import bulk_insert

@@ -46,7 +46,7 @@ from pathlib import Path
 import pandas as pd
 
 from satudata.fileio import write_atomically
-from satudata.harmonise.model import (
+from satudata.linkage.model import (
     BLOCKING_RULES,
     M_FLOORS,
     LinkModel,
@@ -55,7 +55,7 @@ from satudata.harmonise.model import (
     with_defaults,
     with_parameters,
 )
-from satudata.harmonise.records import with_address_weights
+from satudata.linkage.records import with_address_weights
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,12 @@
-"""Clerical review: uncertain pairs go to the regency as a workbook, its decisions come back and override the model.
+"""Clerical review answers: a regency's decisions on uncertain pairs come in through the inbox like any file.
 
-    write_review_workbook(...)            # harmonise.review_workbook: the file the regency fills in
     decisions, problems = read_review_decisions(path)
     store_decisions(conn, decisions, kode_kab=..., submission_id=..., decided_at=..., periode_review=...)
-    latest_decisions(conn, kode_kab)  # what the linker applies on its next run
+
+Harmonisation writes the workbook (`harmonise.review_workbook`) and queues its pairs (`core.antrian_review`);
+intake reads the answers and stores them (`core.keputusan_review`); harmonisation applies the newest
+decision per pair on its next run (`harmonise.decisions.latest_decisions`). The stages meet only in those
+tables and in the workbook's layout (`schema.SHEET_REVIEW`, `schema.REVIEW_ID_COLUMNS`).
 
 The reader finds the header row by its names (`REVIEW_VOCABULARY`: the machine names and the variants
 operators type, found by `sheets.headers` like every header), in xlsx/xls (opened by `sheets.workbook`,
@@ -15,7 +18,8 @@ no decision; an unreadable one, a row without its ids, and a pair decided both w
 History is append-only (`core.keputusan_review`); the newest decision per (kode_kab, pair) wins. Only
 pairs queued for that regency (`core.antrian_review`, any periode) are stored.
 
-Orchestration hands every file of `inbox/<kode_kab>/review/` to `process_review_submission`, which stores the
+Orchestration hands every file of `inbox/<kode_kab>/review/` to `process_review_submission` (intake's run
+receives it as a handler, so that `run` and this module do not import each other), which stores the
 usable decisions and records the ledger status in one transaction, and answers the regency in
 `outbox/<kode_kab>/<id>-review-<file>.laporan.xlsx`.
 """
@@ -36,17 +40,19 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from satudata.harmonise.review_workbook import ID_COLUMNS, SHEET_REVIEW, display, write_review_answer
 from satudata.intake.messages import RULES, format_message
+from satudata.intake.review_answer import write_review_answer
 from satudata.intake.run import ProcessResult, finish_rejected, result_of
 from satudata.intake.scan import safe_name
 from satudata.normalise.nik import clean_id_cells
 from satudata.normalise.periode import parse_periode, period_from_name
+from satudata.schema import REVIEW_ID_COLUMNS as ID_COLUMNS
+from satudata.schema import SHEET_REVIEW
 from satudata.sheets import sniff
 from satudata.sheets.delimited import LINE, choose_delimiter, decode_text, parse_records
 from satudata.sheets.headers import Vocabulary, compact_key, title_lines
 from satudata.sheets.workbook import FileRejected, cell_to_text, open_workbook
-from satudata.sheets.writer import is_missing
+from satudata.sheets.writer import display, is_missing
 from satudata.warehouse import ledger
 from satudata.warehouse.engine import bulk_insert, read_frame
 from satudata.warehouse.ledger import Submission
@@ -61,8 +67,6 @@ SAMA, BEDA = "sama", "beda"
 HEADER_SEARCH_ROWS = 30
 DECISION_COLUMNS = ["baris", "id_dtks", "id_individu_p3ke", "keputusan", "diperiksa_oleh", "catatan"]
 PROBLEM_COLUMNS = ["baris", "kolom", "nilai", "aturan", "pesan", "id_dtks", "id_individu_p3ke"]
-LATEST_COLUMNS = ["kode_kab", "id_dtks", "id_individu_p3ke", "keputusan", "diputuskan_oleh", "diputuskan_pada",
-                  "submission_id", "catatan"]
 
 # Spellings of a decision, compared after upper-casing and dropping everything but letters and digits.
 SAMA_WORDS = frozenset({"SAMA", "S", "YA", "Y", "IYA", "COCOK", "BENAR", "SAMAORANG", "ORANGSAMA", "1", "TRUE"})
@@ -349,23 +353,6 @@ def store_decisions(conn: Connection, decisions: pd.DataFrame, *, kode_kab: str,
     return bulk_insert(conn, "core.keputusan_review", frame)
 
 
-def latest_decisions(conn: Connection, kode_kab: str | None = None) -> pd.DataFrame:
-    """The newest decision per (kode_kab, id_dtks, id_individu_p3ke): what overrides the model."""
-    where = "WHERE kode_kab = :k" if kode_kab is not None else ""
-    frame = read_frame(conn, f"""
-        SELECT {", ".join(LATEST_COLUMNS)}
-        FROM (
-            SELECT {", ".join(LATEST_COLUMNS)},
-                   ROW_NUMBER() OVER (PARTITION BY kode_kab, id_dtks, id_individu_p3ke
-                                      ORDER BY diputuskan_pada DESC, submission_id DESC) AS urutan
-            FROM core.keputusan_review {where}
-        ) AS k
-        WHERE urutan = 1
-        ORDER BY kode_kab, id_dtks, id_individu_p3ke
-    """, {"k": kode_kab} if kode_kab is not None else None)
-    return frame[LATEST_COLUMNS]
-
-
 # --------------------------------------------------------------------------------------------- intake
 
 
@@ -417,5 +404,5 @@ def process_review_submission(settings: Settings, engine: Engine, submission: Su
 
 __all__ = [
     "ALIASES", "BEDA", "BEDA_WORDS", "REQUIRED_COLUMNS", "REVIEW_VOCABULARY", "SAMA", "SAMA_WORDS", "ReviewFileError",
-    "check_decisions", "latest_decisions", "process_review_submission", "read_review_decisions", "store_decisions",
+    "check_decisions", "process_review_submission", "read_review_decisions", "store_decisions",
 ]

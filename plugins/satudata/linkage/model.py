@@ -402,7 +402,7 @@ class LinkModel:
     trained_at: str
     trained_on: dict
     settings: dict  # the Splink settings with trained m/u (what `Linker(..., settings)` takes)
-    fit: dict | None = None  # a run's fitting report (`harmonise.fitting`); None for the shipped file
+    fit: dict | None = None  # a run's fitting report (`linkage.fitting`); None for the shipped file
 
     def splink_settings(self, probability_two_random_records_match: float | None = None) -> dict:
         settings = copy.deepcopy(self.settings)

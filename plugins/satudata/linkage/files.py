@@ -3,8 +3,8 @@
     frame = read_person_list(Path("penerima_blt.xlsx"))   # id, nik, no_kk, nama, tanggal_lahir, ...
 
 The format is decided from the bytes, not the extension: Parquet by its `PAR1` magic, everything else
-by `intake.sniff` (xlsx, xls, delimited text). Headers are recognised with the intake's aliases
-(`intake.headers`: "NIK", "No. KK", "Nama Lengkap", "Tgl Lahir", "JK", "Kode Desa" ...); the `id`
+by `sheets.sniff` (xlsx, xls, delimited text). Headers are recognised with the registries' aliases
+(`sheets.headers`: "NIK", "No. KK", "Nama Lengkap", "Tgl Lahir", "JK", "Kode Desa" ...); the `id`
 column has its own list (`ID_ALIASES`) because every programme names its record number differently.
 
 Every cell is read as text: a NIK never passes through a float, dates stay as written (Excel date cells
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from satudata.harmonise.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
+from satudata.linkage.records import OPTIONAL_COLUMNS, PERSON_COLUMNS
 from satudata.normalise.nik import clean_nik_cells
 from satudata.reference.wilayah import normalise_kode
 from satudata.sheets import sniff as _sniff
