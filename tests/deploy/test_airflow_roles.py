@@ -25,7 +25,8 @@ FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 USERS = {"rina": DATA_ENGINEER, "siti": WALIDATA, "budi": VIEWER}
 PUBLISH = "satudata_publish"
 
-pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("servers")]
+# its module-scoped server is started once: the module keeps its tests together on one worker
+pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("deploy/test_airflow_roles")]
 
 
 def _free_port() -> int:
