@@ -248,16 +248,9 @@ def _terminate(name: str) -> None:
 
 
 def _drop_database(name: str) -> None:
-    import sqlalchemy as sa
+    from satudata_dev.celery_local import drop_database
 
-    admin = _admin_engine()
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    finally:
-        admin.dispose()
+    drop_database(PG_ADMIN_URL, _pg_url(name))  # its sessions ended first, as the harnesses do it
 
 
 # --- tools that a fresh machine may lack ---------------------------------------------------------------
