@@ -31,6 +31,7 @@ from satudata.harmonise.regency import in_list
 from satudata.harmonise.sources import Sources, prepare, read_prepared, store_prepared
 from satudata.linkage.families import HEAD, link_families
 from satudata.linkage.link import LinkOptions
+from satudata.linkage.lookup import isin
 from satudata.linkage.model import LinkModel, load_model
 from satudata.linkage.records import LINK_COLUMNS
 from satudata.normalise.nik import kk_or_none
@@ -175,7 +176,7 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     partner = d["id_individu_p3ke"].map(p3ke_by_id["keluarga"]).where(d["id"].map(link_of["kode_kab_p3ke"]) == kab)
     d_keluarga = _first_of(partner, d["keluarga"].map(lambda k: fam_of_dtks.get(k, k)))
     p_linked = set(own["id_individu_p3ke"]) | p3ke_elsewhere
-    p = p3ke[~p3ke["id"].isin(p_linked)]
+    p = p3ke[~isin(p3ke["id"], p_linked)]
     d_nik = d["nik"].where(d["nik_dipercaya"])
     p_nik_of = p3ke_by_id["nik"].where(p3ke_by_id["nik_dipercaya"])
     people = pd.concat([
@@ -294,7 +295,7 @@ def _build_conflicts(src: Sources, people: pd.DataFrame, families: pd.DataFrame,
     parts.append(_conflict(periode, kab, "keluarga_dtks_tidak_di_p3ke", "dtks", only_dtks["id_keluarga"].values,
                            "keluarga DTKS tidak ditemukan di P3KE"))
     both = set(families.loc[families["di_dtks"] & families["di_p3ke"], "id_keluarga"])
-    missing = people[people["di_dtks"] & ~people["di_p3ke"] & people["id_keluarga"].isin(both)]
+    missing = people[people["di_dtks"] & ~people["di_p3ke"] & isin(people["id_keluarga"], both)]
     parts.append(_conflict(periode, kab, "individu_dtks_tidak_di_p3ke", "dtks", missing["id_dtks"].values,
                            "anggota keluarga DTKS tidak tercatat dalam keluarganya di P3KE",
                            terkait=missing["id_keluarga"].values))
@@ -302,7 +303,7 @@ def _build_conflicts(src: Sources, people: pd.DataFrame, families: pd.DataFrame,
         chosen = set(zip(fam_links["keluarga_l"], fam_links["keluarga_r"], strict=True))
         extra = members.drop_duplicates(["keluarga_l", "keluarga_r"])
         extra = extra[[(a, b) not in chosen for a, b in zip(extra["keluarga_l"], extra["keluarga_r"], strict=True)]]
-        extra = extra[extra["keluarga_l"].isin(fam_links["keluarga_l"])]
+        extra = extra[isin(extra["keluarga_l"], fam_links["keluarga_l"])]
         parts.append(_conflict(periode, kab, "keluarga_pecah", "keduanya", extra["keluarga_l"].values,
                                "anggota satu KK DTKS tercatat di lebih dari satu keluarga P3KE",
                                terkait=extra["keluarga_r"].values))
