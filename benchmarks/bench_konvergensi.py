@@ -25,18 +25,15 @@ import json
 import logging
 import os
 import re
-import resource
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from benchmarks.stages import Stage, measure
 
 GRADUATION = ("membaik", "tetap", "memburuk", "keluar", "baru")
 PRIORITY = ("lansia_tunggal", "disabilitas", "kepala_keluarga_perempuan", "pekerja_migran")
@@ -48,85 +45,7 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-# ---------------------------------------------------------------------------------------------- stages
-
-
-@dataclass
-class Stage:
-    name: str
-    periode: str
-    seconds: float = 0.0
-    rows_in: int = 0
-    what: str = ""
-    start_rss_mb: float = 0.0  # resident when the stage began: the peak cannot be below it
-    peak_rss_mb: float = 0.0
-
-
-def _reset_peak_rss() -> bool:
-    """Reset the kernel's high-water mark of this process's RSS (Linux >= 4.0), so a stage's peak is its own."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _status_mb(key: str) -> float | None:
-    """VmRSS / VmHWM of this process from /proc (None where there is no /proc)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def _peak_rss_mb(per_stage: bool) -> float:
-    peak = _status_mb("VmHWM") if per_stage else None
-    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class _TreeSampler(threading.Thread):
-    """The largest RSS of this process and its children together (worker processes of a stage), sampled:
-    the kernel's high-water mark is per process, and a stage on two workers uses the memory of three."""
-
-    def __init__(self, every: float = 0.25) -> None:
-        super().__init__(daemon=True)
-        self.every, self.peak_mb, self._done = every, 0.0, threading.Event()
-
-    def run(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self._done.wait(self.every):
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.Error:  # a worker that ended between listing and reading
-                    pass
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-
-    def stop(self) -> float:
-        self._done.set()
-        self.join()
-        return self.peak_mb
-
-
-@contextmanager
-def measure(stages: list[Stage], name: str, periode: str) -> Iterator[Stage]:
-    """Time a stage and take its peak RSS (with its worker processes'); the body fills in `rows_in` and `what`."""
-    stage = Stage(name, periode)
-    per_stage = _reset_peak_rss()
-    stage.start_rss_mb = round(_status_mb("VmRSS") or 0.0)
-    sampler = _TreeSampler()
-    sampler.start()
-    started = time.perf_counter()
-    yield stage
-    stage.seconds = round(time.perf_counter() - started, 1)
-    stage.peak_rss_mb = round(max(_peak_rss_mb(per_stage), sampler.stop()))
-    stages.append(stage)
+# ---------------------------------------------------------------------------------------------- counts
 
 
 def _count(url: str, sql: str, periode: str) -> int:
@@ -217,6 +136,13 @@ def _receives(sets: pd.Series, codes: set[str] | str) -> pd.Series:
     return sets.map(lambda s: bool(s & wanted)).astype(bool)
 
 
+def _eligible(p: Programme, desil: pd.Series, kode_desa: pd.Series, registered: pd.Series) -> pd.Series:
+    ok = registered.copy() if p.desil_maks is None else desil.le(p.desil_maks)
+    if p.kode_wilayah:
+        ok &= kode_desa.astype(str).str.startswith(p.kode_wilayah)
+    return ok
+
+
 def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | None = None) -> dict:
     """The province's indicators of a period from the generator's truth, as the SQL defines them.
 
@@ -231,12 +157,6 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
     fam["terima"] = _programme_sets(fam["programmes"])
     # NaN outside the regime's registry: every comparison below is then False
     desil = fam["desil_dtsen"].where(fam["in_dtsen"]) if dtsen else fam["desil"].where(fam["in_p3ke"])
-
-    def eligible(p: Programme, desil: pd.Series, kode_desa: pd.Series, registered: pd.Series) -> pd.Series:
-        ok = registered.copy() if p.desil_maks is None else desil.le(p.desil_maks)
-        if p.kode_wilayah:
-            ok &= kode_desa.astype(str).str.startswith(p.kode_wilayah)
-        return ok
 
     def both(series: pd.Series) -> tuple[int, int]:
         """(registered families, all families) where the series is true."""
@@ -255,7 +175,7 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
     recipient = fam["terima"].map(bool).astype(bool)
     above = pd.Series(False, index=fam.index)
     for p in rules.programmes.values():
-        above |= _receives(fam["terima"], p.kode) & ~eligible(p, desil, fam["kode_desa"], fam["terdaftar"])
+        above |= _receives(fam["terima"], p.kode) & ~_eligible(p, desil, fam["kode_desa"], fam["terdaftar"])
     out["keluarga_penerima"] = both(recipient)
     out["keluarga_penerima_di_atas_desil"] = both(above)
     named = ppl["programmes"].fillna("").ne("")
@@ -274,18 +194,28 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
     for o in rules.overlaps:
         out[f"tumpang_tindih.{o.kode}"] = both(_receives(fam["terima"], o.program_a)
                                                & _receives(fam["terima"], o.program_b))
+    out.update(_true_coverage(rules, fam, ppl, desil, dtsen))
+    if previous_dir is not None:
+        out.update(true_graduation(previous_dir, truth_dir))
+    if "in_dtsen" in fam and fam["in_dtsen"].any():
+        out.update(_true_transition(fam))
+    return out
 
-    # Per programme, in its unit: families, or (individu programmes) people found in a registry.
+
+def _true_coverage(rules: TruthRules, fam: pd.DataFrame, ppl: pd.DataFrame, desil: pd.Series,
+                   dtsen: bool) -> dict[str, int | tuple[int, int]]:
+    """Per programme, in its unit: families, or (individu programmes) people found in a registry."""
+    out: dict[str, int | tuple[int, int]] = {}
     ppl["terdaftar"] = ppl["in_dtks"] | ppl["in_p3ke"] | (ppl["in_dtsen"] if dtsen else False)
     ppl["terima"] = _programme_sets(ppl["programmes"])
     ppl_desil = ppl["family_id"].map(desil.set_axis(fam["family_id"])) if dtsen else ppl["desil"]
     for p in rules.programmes.values():
         if p.unit == "individu":
             registered, receives = ppl["terdaftar"], _receives(ppl["terima"], p.kode)
-            ok = eligible(p, ppl_desil, ppl["kode_desa"], registered) & registered
+            ok = _eligible(p, ppl_desil, ppl["kode_desa"], registered) & registered
         else:
             registered, receives = fam["terdaftar"], _receives(fam["terima"], p.kode)
-            ok = eligible(p, desil, fam["kode_desa"], registered)
+            ok = _eligible(p, desil, fam["kode_desa"], registered)
         got = receives & registered
         outside = receives & ~registered
         out[f"cakupan.{p.kode}.sasaran_layak"] = int(ok.sum())
@@ -294,16 +224,17 @@ def true_indicators(truth_dir: Path, rules: TruthRules, previous_dir: Path | Non
         out[f"cakupan.{p.kode}.kesalahan_eksklusi"] = int((ok & ~got).sum())
         out[f"cakupan.{p.kode}.kesalahan_inklusi"] = (int((got & ~ok).sum()), int((receives & ~ok).sum()))
         out[f"cakupan.{p.kode}.penerima_tidak_ditemukan"] = int(outside.sum())
+    return out
 
-    if previous_dir is not None:
-        out.update(true_graduation(previous_dir, truth_dir))
-    if "in_dtsen" in fam and fam["in_dtsen"].any():
-        # The transition: P3KE desil-1 families by their DTSEN desil now; DTKS/P3KE families DTSEN lacks.
-        d1 = fam[fam["in_p3ke"] & fam["desil"].eq(1)]
-        kategori = ("desil_" + d1["desil_dtsen"].astype(int).astype(str)).where(d1["in_dtsen"], "tidak_di_dtsen")
-        for key, n in kategori.value_counts().items():
-            out[f"transisi.p3ke_desil1.{key}"] = int(n)
-        out["transisi.tidak_di_dtsen"] = int(((fam["in_dtks"] | fam["in_p3ke"]) & ~fam["in_dtsen"]).sum())
+
+def _true_transition(fam: pd.DataFrame) -> dict[str, int]:
+    """The transition: P3KE desil-1 families by their DTSEN desil now; DTKS/P3KE families DTSEN lacks."""
+    out: dict[str, int] = {}
+    d1 = fam[fam["in_p3ke"] & fam["desil"].eq(1)]
+    kategori = ("desil_" + d1["desil_dtsen"].astype(int).astype(str)).where(d1["in_dtsen"], "tidak_di_dtsen")
+    for key, n in kategori.value_counts().items():
+        out[f"transisi.p3ke_desil1.{key}"] = int(n)
+    out["transisi.tidak_di_dtsen"] = int(((fam["in_dtks"] | fam["in_p3ke"]) & ~fam["in_dtsen"]).sum())
     return out
 
 
@@ -466,9 +397,8 @@ def run(scale: float = 0.02, province: str = "52", periods: tuple[str, str] = ("
         seed: int = 2026, workdir: Path | None = None) -> dict:
     """Generate, ingest, harmonise and converge two periods; return stage figures and the comparison."""
     from satudata.config import Settings
-    from satudata.harmonise.run import harmonise
     from satudata.intake.run import IntakeOptions, ingest_once, list_submissions
-    from satudata.konvergensi.run import konvergensi
+    from satudata.pipeline import harmonise, konvergensi
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata_dev.generate import generate_province
 
@@ -496,11 +426,11 @@ def run(scale: float = 0.02, province: str = "52", periods: tuple[str, str] = ("
         staged = {table: _count(url, f"SELECT count(*) FROM staging.{table} WHERE aktif AND periode = :p", periode)
                   for table in ("dtks", "p3ke_keluarga", "p3ke_anggota", "dtsen_anggota", "intervensi")}
         with measure(stages, "harmonise", periode) as st:
-            harmonise(settings, periode)
+            harmonise(periode, settings)
             st.rows_in = staged["dtks"] + staged["p3ke_anggota"] + staged["dtsen_anggota"]
             st.what = "staged DTKS + P3KE + DTSEN people"
         with measure(stages, "konvergensi", periode) as st:
-            konvergensi(settings, periode)
+            konvergensi(periode, settings)
             st.rows_in, st.what = staged["intervensi"], "staged recipient rows"
         sizes[periode] = {
             "generated": {k: t.get(k, 0) for k in ("dtks", "p3ke_keluarga", "p3ke", "dtsen", "intervensi", "people",

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +44,9 @@ PERSON_DEFECTS = ("nik_excel_number", "nik_transposed", "nik_typo", "nik_missing
 
 def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multiplier: float = 1.0) -> dict:
     from satudata.config import Settings
-    from satudata.harmonise.run import harmonise, period_summary
+    from satudata.harmonise.run import period_summary
     from satudata.intake.run import IntakeOptions, ingest_once
+    from satudata.pipeline import harmonise
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata_dev.generate import generate_province
 
@@ -61,7 +63,7 @@ def quality(scale: float, workdir: Path, periode: str = "2026-11", defect_multip
     init_warehouse(settings.warehouse_url)
     ingest_once(settings, options=IntakeOptions(stable_seconds=0))
     t2 = time.perf_counter()
-    result = harmonise(settings, periode)
+    result = harmonise(periode, settings)
     t3 = time.perf_counter()
     scores = evaluate_url(settings.warehouse_url, settings.data_dir / "truth" / periode, periode)
     summary = period_summary(settings, periode)
@@ -128,6 +130,90 @@ def quality_baselines(workdir: Path, figures: dict, periode: str = "2026-11") ->
     return baselines_side_by_side(settings, figures, periode)["text"]
 
 
+_METHODS = ("ours", "merge", "splink", "splink_all")
+
+
+@dataclass
+class _Runs:
+    """Each method's links and costs, summed over the regencies (peak memory: the largest regency's)."""
+
+    pairs: dict[str, list] = field(default_factory=lambda: {m: [] for m in _METHODS})
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_METHODS, 0.0))
+    peak_mb: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_METHODS, 0.0))
+    splink_train: float = 0.0
+    splink_predict: float = 0.0
+    rows_d: int = 0
+    rows_p: int = 0
+
+    def add(self, method: str, timed, links) -> None:
+        self.pairs[method].append(links)
+        self.seconds[method] += timed.seconds
+        self.peak_mb[method] = max(self.peak_mb[method], timed.peak_rss_added_mb or 0.0)
+
+
+def _regency_methods(runs: _Runs, src, model, rerun_ours: bool) -> None:
+    """Ours (unless not rerun), the exact NIK merge and Splink on one regency's staged rows, each timed."""
+    import pandas as pd
+
+    from benchmarks.baselines import exact_nik_merge, person_rows, run_timed, splink_documented
+
+    runs.rows_d, runs.rows_p = runs.rows_d + len(src.dtks), runs.rows_p + len(src.p3ke)
+    if rerun_ours:
+        timed = run_timed(lambda src=src: _ours_on_regency(src, model))
+        links = timed.value.links
+        runs.add("ours", timed, pd.DataFrame({
+            "id_dtks": links["unique_id_l"].str.split(":", n=1).str[1],
+            "id_individu_p3ke": links["unique_id_r"].str.split(":", n=1).str[1]}))
+    dtks, p3ke = person_rows(src.dtks), person_rows(src.p3ke)
+    timed = run_timed(lambda d=dtks, p=p3ke: exact_nik_merge(d, p))
+    runs.add("merge", timed, timed.value)
+    timed = run_timed(lambda d=dtks, p=p3ke: splink_documented(d, p))
+    runs.pairs["splink_all"].append(timed.value.all_above_threshold)
+    runs.add("splink", timed, timed.value.links)
+    runs.splink_train += timed.value.stats.get("seconds_train", 0.0)
+    runs.splink_predict += timed.value.stats.get("seconds_predict", 0.0)
+
+
+def _pair_set(frame) -> set:
+    return set(zip(frame["id_dtks"].astype(str), frame["id_individu_p3ke"].astype(str), strict=True))
+
+
+def _side_by_side_text(runs: _Runs, scores: dict, pipeline_q, pipeline_secs: float, truth, n_kabs: int,
+                       rerun_ours: bool, same: bool) -> str:
+    seconds, peak_mb, splink_train = runs.seconds, runs.peak_mb, runs.splink_train
+
+    def row(label: str, q, secs: str, mem: str, ratio: str) -> list:
+        return [label, f"{q.predicted:,}", f"{q.correct:,}", f"{q.precision:.5f}", f"{q.recall:.5f}", f"{q.f1:.5f}",
+                secs, mem, ratio]
+
+    header = ["method (person links DTKS-P3KE)", "links", "correct", "precision", "recall", "F1", "seconds",
+              "peak MB", "ours/theirs"]
+    rows = [
+        row("ours: pipeline, regency + province pass", pipeline_q, f"{pipeline_secs:.1f}", "-", "-"),
+        row("ours: per regency (prepare + link)" if rerun_ours else "ours: pipeline, regency links only",
+            scores["ours"], f"{seconds['ours']:.1f}", f"{peak_mb['ours']:.0f}" if rerun_ours else "-", "1.00"),
+        row("exact NIK merge (pandas)", scores["merge"], f"{seconds['merge']:.2f}", f"{peak_mb['merge']:.0f}",
+            _ratio(seconds["ours"], seconds["merge"])),
+        row("Splink as documented, one-to-one", scores["splink"], f"{seconds['splink']:.1f}",
+            f"{peak_mb['splink']:.0f}", _ratio(seconds["ours"], seconds["splink"])),
+        row("  same run, training not counted", scores["splink"], f"{seconds['splink'] - splink_train:.1f}", "",
+            _ratio(seconds["ours"], seconds["splink"] - splink_train)),
+        row("  same run, all pairs >= 0.9 (not one-to-one)", scores["splink_all"], "", "", ""),
+    ]
+    lines = [
+        (f"Baselines on the same staged rows: {n_kabs} regencies, {runs.rows_d:,} DTKS and {runs.rows_p:,} P3KE "
+         f"person rows; {len(truth.staged_true):,} true pairs staged, {len(truth.across_regencies):,} of them across "
+         "regencies (only the province pass can find those)."),
+        _table(header, rows),
+        (f"Splink as documented: {splink_train:.1f} s training (prior, u, m; per regency), {runs.splink_predict:.1f} s "
+         "predicting. Peak MB: resident memory added during the call, largest regency. Seconds exclude reading "
+         f"the staged rows; ours/theirs = {seconds['ours']:.1f} s / their seconds."),
+    ]
+    if rerun_ours:
+        lines.append(f"Per-regency re-run reproduces the pipeline's regency links: {'yes' if same else 'NO'}.")
+    return "\n".join(lines)
+
+
 def baselines_side_by_side(settings, figures: dict, periode: str = "2026-11", *, rerun_ours: bool = True) -> dict:
     """Our linker and the baselines on the same staged rows of every regency, scored against the same truth.
 
@@ -144,17 +230,11 @@ def baselines_side_by_side(settings, figures: dict, periode: str = "2026-11", *,
     from satudata.linkage.model import load_model
     from satudata.warehouse.engine import read_frame
 
-    from benchmarks.baselines import exact_nik_merge, person_rows, run_timed, splink_documented
     from benchmarks.link_quality import Quality, person_truth
 
     model = load_model()
     engine = sa.create_engine(settings.warehouse_url)
-    methods = ("ours", "merge", "splink", "splink_all")
-    pairs: dict[str, list] = {m: [] for m in methods}
-    seconds = dict.fromkeys(methods, 0.0)
-    peak_mb = dict.fromkeys(methods, 0.0)
-    splink_train = splink_predict = 0.0
-    rows_d = rows_p = 0
+    runs = _Runs()
     try:
         with engine.connect() as conn:
             truth = person_truth(conn, settings.data_dir / "truth" / periode, periode)
@@ -162,80 +242,26 @@ def baselines_side_by_side(settings, figures: dict, periode: str = "2026-11", *,
             pipeline_regency = read_frame(conn, "SELECT id_dtks, id_individu_p3ke FROM core.padanan_individu "
                                                 "WHERE periode = :p AND lingkup = 'kabupaten'", {"p": periode})
             for kab in kabs:
-                src = prepared_sources(settings, conn, kab, periode)
-                rows_d, rows_p = rows_d + len(src.dtks), rows_p + len(src.p3ke)
-                if rerun_ours:
-                    timed = run_timed(lambda src=src: _ours_on_regency(src, model))
-                    links = timed.value.links
-                    pairs["ours"].append(pd.DataFrame({
-                        "id_dtks": links["unique_id_l"].str.split(":", n=1).str[1],
-                        "id_individu_p3ke": links["unique_id_r"].str.split(":", n=1).str[1]}))
-                    seconds["ours"] += timed.seconds
-                    peak_mb["ours"] = max(peak_mb["ours"], timed.peak_rss_added_mb or 0.0)
-                dtks, p3ke = person_rows(src.dtks), person_rows(src.p3ke)
-                timed = run_timed(lambda d=dtks, p=p3ke: exact_nik_merge(d, p))
-                pairs["merge"].append(timed.value)
-                seconds["merge"] += timed.seconds
-                peak_mb["merge"] = max(peak_mb["merge"], timed.peak_rss_added_mb or 0.0)
-                timed = run_timed(lambda d=dtks, p=p3ke: splink_documented(d, p))
-                pairs["splink"].append(timed.value.links)
-                pairs["splink_all"].append(timed.value.all_above_threshold)
-                seconds["splink"] += timed.seconds
-                peak_mb["splink"] = max(peak_mb["splink"], timed.peak_rss_added_mb or 0.0)
-                splink_train += timed.value.stats.get("seconds_train", 0.0)
-                splink_predict += timed.value.stats.get("seconds_predict", 0.0)
+                _regency_methods(runs, prepared_sources(settings, conn, kab, periode), model, rerun_ours)
     finally:
         engine.dispose()
 
     if not rerun_ours:  # the pipeline's own regency links and link time stand for ours
-        pairs["ours"] = [pipeline_regency]
-        seconds["ours"] = figures["seconds"]["link_regencies"]
-    found = {m: pd.concat(pairs[m], ignore_index=True) for m in methods}
-    scores = {m: truth.score(found[m]) for m in methods}
-
-    def pair_set(frame: pd.DataFrame) -> set:
-        return set(zip(frame["id_dtks"].astype(str), frame["id_individu_p3ke"].astype(str), strict=True))
-
-    same = pair_set(found["ours"]) == pair_set(pipeline_regency)
-
-    def row(label: str, q, secs: str, mem: str, ratio: str) -> list:
-        return [label, f"{q.predicted:,}", f"{q.correct:,}", f"{q.precision:.5f}", f"{q.recall:.5f}", f"{q.f1:.5f}",
-                secs, mem, ratio]
-
+        runs.pairs["ours"] = [pipeline_regency]
+        runs.seconds["ours"] = figures["seconds"]["link_regencies"]
+    found = {m: pd.concat(runs.pairs[m], ignore_index=True) for m in _METHODS}
+    scores = {m: truth.score(found[m]) for m in _METHODS}
+    same = _pair_set(found["ours"]) == _pair_set(pipeline_regency)
     people = figures["people"]
     pipeline_q = Quality(predicted=people["predicted"], true=people["true"], correct=people["correct"],
                          true_not_staged=people["true_not_staged"])
     pipeline_secs = figures["seconds"]["link_regencies"] + figures["seconds"]["link_province"]
-    header = ["method (person links DTKS-P3KE)", "links", "correct", "precision", "recall", "F1", "seconds",
-              "peak MB", "ours/theirs"]
-    rows = [
-        row("ours: pipeline, regency + province pass", pipeline_q, f"{pipeline_secs:.1f}", "-", "-"),
-        row("ours: per regency (prepare + link)" if rerun_ours else "ours: pipeline, regency links only",
-            scores["ours"], f"{seconds['ours']:.1f}", f"{peak_mb['ours']:.0f}" if rerun_ours else "-", "1.00"),
-        row("exact NIK merge (pandas)", scores["merge"], f"{seconds['merge']:.2f}", f"{peak_mb['merge']:.0f}",
-            _ratio(seconds["ours"], seconds["merge"])),
-        row("Splink as documented, one-to-one", scores["splink"], f"{seconds['splink']:.1f}",
-            f"{peak_mb['splink']:.0f}", _ratio(seconds["ours"], seconds["splink"])),
-        row("  same run, training not counted", scores["splink"], f"{seconds['splink'] - splink_train:.1f}", "",
-            _ratio(seconds["ours"], seconds["splink"] - splink_train)),
-        row("  same run, all pairs >= 0.9 (not one-to-one)", scores["splink_all"], "", "", ""),
-    ]
-    lines = [
-        (f"Baselines on the same staged rows: {len(kabs)} regencies, {rows_d:,} DTKS and {rows_p:,} P3KE person "
-         f"rows; {len(truth.staged_true):,} true pairs staged, {len(truth.across_regencies):,} of them across "
-         "regencies (only the province pass can find those)."),
-        _table(header, rows),
-        (f"Splink as documented: {splink_train:.1f} s training (prior, u, m; per regency), {splink_predict:.1f} s "
-         "predicting. Peak MB: resident memory added during the call, largest regency. Seconds exclude reading "
-         f"the staged rows; ours/theirs = {seconds['ours']:.1f} s / their seconds."),
-    ]
-    if rerun_ours:
-        lines.append(f"Per-regency re-run reproduces the pipeline's regency links: {'yes' if same else 'NO'}.")
     return {
-        "text": "\n".join(lines),
+        "text": _side_by_side_text(runs, scores, pipeline_q, pipeline_secs, truth, len(kabs), rerun_ours, same),
         "pipeline": {**pipeline_q.to_dict(), "seconds": round(pipeline_secs, 1)},
-        **{m: {**scores[m].to_dict(), "seconds": round(seconds[m], 2), "peak_added_mb": peak_mb[m]} for m in methods},
-        "splink_seconds_train": round(splink_train, 1), "splink_seconds_predict": round(splink_predict, 1),
+        **{m: {**scores[m].to_dict(), "seconds": round(runs.seconds[m], 2), "peak_added_mb": runs.peak_mb[m]}
+           for m in _METHODS},
+        "splink_seconds_train": round(runs.splink_train, 1), "splink_seconds_predict": round(runs.splink_predict, 1),
     }
 
 

@@ -14,7 +14,7 @@ documentation suggests (`benchmarks/baselines.py`), each scored against the gene
 links. Ratios are our time / their time. At the last scale the targets of a province on one machine
 are checked (whole pipeline <= 10 min, linkage <= 4 min, ingest <= 4 min, peak RSS of the process and its
 workers <= 4 GiB, linkage F1 at least the best baseline's and faster than Splink). Regencies are linked and
-built on every core (`warehouse.workers`), as `harmonise()` and the DAG's mapped tasks run them.
+built on every core (`warehouse.workers`), as `pipeline.harmonise()` and the DAG's mapped tasks run them.
 
     python -m benchmarks.bench_pipeline --scales 0.01 0.1 1.0 [--province 52] [--warehouse duckdb|postgresql]
                                         [--no-baselines]
@@ -23,6 +23,7 @@ built on every core (`warehouse.workers`), as `harmonise()` and the DAG's mapped
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -35,7 +36,8 @@ from pathlib import Path
 from satudata_dev.celery_local import create_database, drop_database
 
 from benchmarks.bench_celery import ADMIN_URL
-from benchmarks.bench_konvergensi import Stage, _count, _quiet, measure
+from benchmarks.bench_konvergensi import _count, _quiet
+from benchmarks.stages import Stage, measure
 
 PERIODE = "2026-11"
 
@@ -44,25 +46,24 @@ PERIODE = "2026-11"
 TARGETS = {"pipeline_s": 10 * 60, "linkage_s": 4 * 60, "ingest_s": 4 * 60, "peak_gib": 4.0}
 
 
+# Imported before the first stage (in this order), so that no stage's time or memory includes an import.
+_STAGE_MODULES = (
+    "satudata.config", "satudata.harmonise.build", "satudata.harmonise.regency", "satudata.harmonise.run",
+    "satudata.intake.run", "satudata.konvergensi.action_lists", "satudata.konvergensi.indicators",
+    "satudata.konvergensi.recipients", "satudata.publish.exports", "satudata.publish.publication",
+    "satudata.publish.report", "satudata.warehouse.bootstrap", "satudata.warehouse.engine",
+    "satudata.warehouse.workers", "satudata_dev.generate",
+)
+
+
 def run_scale(scale: float, province: str, warehouse: str, baselines: bool = True) -> dict:
     """One scale in this process; returns the stages as dicts."""
     _quiet()
     os.environ.setdefault("SATUDATA_PUBLISH_APPROVER", "benchmark")
+    for module in _STAGE_MODULES:
+        importlib.import_module(module)
     from satudata.config import Settings
-    from satudata.harmonise.build import compute_build, write_build
-    from satudata.harmonise.regency import compute_link, write_link
-    from satudata.harmonise.run import link_province, regencies
-    from satudata.intake.run import IntakeOptions, ingest_once
-    from satudata.konvergensi.action_lists import write_action_list
-    from satudata.konvergensi.indicators import build_indicators
-    from satudata.konvergensi.recipients import match_recipients
-    from satudata.publish.exports import publication_dir, write_exports
-    from satudata.publish.publication import publish_period
-    from satudata.publish.report import write_report
     from satudata.warehouse.bootstrap import init_warehouse
-    from satudata.warehouse.engine import make_engine
-    from satudata.warehouse.workers import each_regency, worker_count
-    from satudata_dev.generate import generate_province
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{scale}-"))
     url = f"duckdb:///{workdir / 'warehouse.duckdb'}" if warehouse == "duckdb" else create_database(ADMIN_URL, "satudata_bench")
@@ -70,8 +71,26 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     settings.ensure_folders()
     init_warehouse(url)
     stages: list[Stage] = []
-    comparisons = 0
+    _generate_and_ingest(settings, province, scale, stages)
+    kabs, comparisons = _harmonise_stages(settings, stages)
+    _konvergensi_stages(settings, kabs, stages)
+    _publish_stages(settings, stages)
+    result = {"scale": scale, "province": province, "warehouse": warehouse, "regencies": len(kabs),
+              "comparisons": comparisons, "stages": [s.__dict__ for s in stages]}
+    if baselines:
+        result["side_by_side"] = side_by_side(settings, stages)
+    if not os.environ.get("SATUDATA_BENCH_KEEP"):
+        shutil.rmtree(workdir, ignore_errors=True)
+        if warehouse == "postgresql":
+            drop_database(ADMIN_URL, url)
+    return result
 
+
+def _generate_and_ingest(settings, province: str, scale: float, stages: list[Stage]) -> None:
+    from satudata.intake.run import IntakeOptions, ingest_once
+    from satudata_dev.generate import generate_province
+
+    url = settings.warehouse_url
     with measure(stages, "generate", PERIODE) as st:
         summary = generate_province(settings.data_dir, province=province, scale=scale, seed=2026, period=PERIODE)
         totals = summary.to_dict().get("totals", {})
@@ -82,6 +101,17 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
         ingest_once(settings, options=IntakeOptions(stable_seconds=0))
         st.rows_in = _count(url, "SELECT COALESCE(SUM(rows_total), 0) FROM meta.submission WHERE periode = :p", PERIODE)
         st.what = "file rows (archive, read, GX, stage, report)"
+
+
+def _harmonise_stages(settings, stages: list[Stage]) -> tuple[list[str], int]:
+    """Linkage per regency, the province pass and the build; returns the regencies and the comparisons."""
+    from satudata.harmonise.build import compute_build, write_build
+    from satudata.harmonise.regency import compute_link, write_link
+    from satudata.harmonise.run import link_province, regencies
+    from satudata.warehouse.engine import make_engine
+    from satudata.warehouse.workers import each_regency, worker_count
+
+    url = settings.warehouse_url
     engine = make_engine(url)
     with engine.connect() as conn:
         kabs = regencies(conn, PERIODE)
@@ -99,6 +129,15 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     with measure(stages, "harmonise: build", PERIODE) as st:
         each_regency(compute_build, kabs, write_build, settings, PERIODE, rows=people)
         st.rows_in, st.what = people, f"people -> individu/keluarga_terpadu ({worker_count()} worker processes)"
+    return kabs, comparisons
+
+
+def _konvergensi_stages(settings, kabs: list[str], stages: list[Stage]) -> None:
+    from satudata.konvergensi.action_lists import write_action_list
+    from satudata.konvergensi.indicators import build_indicators
+    from satudata.konvergensi.recipients import match_recipients
+
+    url = settings.warehouse_url
     recipients = _count(url, "SELECT count(*) FROM staging.intervensi WHERE aktif AND periode = :p", PERIODE)
     with measure(stages, "konvergensi: recipients", PERIODE) as st:
         for kab in kabs:
@@ -112,7 +151,15 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
         for kab in kabs:
             write_action_list(settings, kab, PERIODE)
         st.rows_in, st.what = families, "harmonised families"
-    indicator_rows = _count(url, "SELECT count(*) FROM core.indikator_konvergensi_desa WHERE periode = :p", PERIODE)
+
+
+def _publish_stages(settings, stages: list[Stage]) -> None:
+    from satudata.publish.exports import publication_dir, write_exports
+    from satudata.publish.publication import publish_period
+    from satudata.publish.report import write_report
+
+    indicator_rows = _count(settings.warehouse_url,
+                            "SELECT count(*) FROM core.indikator_konvergensi_desa WHERE periode = :p", PERIODE)
     with measure(stages, "publish: suppress + switch", PERIODE) as st:
         published = publish_period(settings, PERIODE, disetujui_oleh="benchmark", cara_persetujuan="konfigurasi")
         st.rows_in, st.what = indicator_rows, "desa indicator rows (+ other tables)"
@@ -120,15 +167,6 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
         write_exports(settings, PERIODE)
         write_report(settings, PERIODE, publication_dir(settings, PERIODE, published["publikasi_id"]))
         st.rows_in, st.what = indicator_rows, "desa indicator rows (+ other tables)"
-    result = {"scale": scale, "province": province, "warehouse": warehouse, "regencies": len(kabs),
-              "comparisons": comparisons, "stages": [s.__dict__ for s in stages]}
-    if baselines:
-        result["side_by_side"] = side_by_side(settings, stages)
-    if not os.environ.get("SATUDATA_BENCH_KEEP"):
-        shutil.rmtree(workdir, ignore_errors=True)
-        if warehouse == "postgresql":
-            drop_database(ADMIN_URL, url)
-    return result
 
 
 def side_by_side(settings, stages) -> dict:

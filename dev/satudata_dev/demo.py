@@ -227,6 +227,55 @@ def _warehouse_summary(url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def _generate(settings: Settings, args: argparse.Namespace) -> None:
+    """Step 1: the synthetic province into the data folder, and the operators' Excel templates."""
+    from satudata_dev.generate import generate_province
+
+    started = time.perf_counter()
+    summary = generate_province(
+        settings.data_dir, province=args.province, scale=args.scale, seed=args.seed, period=args.period
+    ).to_dict()
+    _say(f"\n1. Generated a synthetic province in {time.perf_counter() - started:.1f} s:")
+    _say(json.dumps(summary.get("totals", summary), indent=2, ensure_ascii=False, default=str))
+
+    from satudata.intake.templates import write_template
+
+    for jenis in ("dtks", "p3ke", "intervensi"):
+        write_template(jenis, settings.folder("templates") / f"template_{jenis}.xlsx")
+    _say(f"   Excel templates for operators in {settings.folder('templates')}")
+
+
+def _run_dags(airflow_local) -> dict[str, str]:
+    """Steps 2 and 3: Airflow's metadata DB, then every DAG in order through dag.test; their final states."""
+    _say("\n2. Airflow metadata DB (SQLite) and pools ...")
+    airflow_local.prepare_metadata_db()
+    quiet_third_party()  # again: importing Airflow put its own warning filters in front of ours
+    dags = airflow_local.load_dags()
+
+    _say("\n3. Running the DAGs through Airflow (dag.test):")
+    states = {}
+    for dag_id in DAG_ORDER:
+        started = time.perf_counter()
+        states[dag_id] = airflow_local.run_dag(dags[dag_id])
+        _say(f"   {dag_id:<24} {states[dag_id]:<10} {time.perf_counter() - started:6.1f} s")
+    return states
+
+
+def _print_where(settings: Settings, period: str, airflow_home: Path, published: dict) -> None:
+    _say("\nWhere to look:")
+    _say(f"   inbox (regency files):  {settings.folder('inbox')}")
+    _say(f"   answers to regencies:   {settings.folder('outbox')}/<kode_kab>/*.laporan.xlsx")
+    _say(f"   archive of originals:   {settings.folder('archive')}")
+    _say(f"   GX Data Docs:           {settings.data_dir / 'gx/gx/uncommitted/data_docs/local_site/index.html'}")
+    _say(f"   ledger:                 .venv/bin/satudata submissions --data-dir {settings.data_dir}")
+    _say(f"   truth of the generator: {settings.data_dir / 'truth' / period}")
+    _say(f"   warehouse (DuckDB):     {settings.warehouse_url.removeprefix('duckdb:///')}")
+    _say(f"   Airflow home:           {airflow_home}  (UI: `make airflow-ui`)")
+    if published.get("folder"):
+        _say(f"   exports for the forum:  {published['folder']}  (CSV, XLSX, kamus_data, datapackage.json)")
+        _say(f"   report for the forum:   {published['folder'] / f'laporan_{period}.html'}  (and .pdf)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="satudata-demo", description=__doc__)
     parser.add_argument("--scale", type=float, default=0.01)
@@ -252,33 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"== Satu Data Kemiskinan demo: province {args.province}, scale {args.scale}, period {args.period}")
     _say(f"   data folder: {settings.data_dir}")
     _say(f"   warehouse:   {settings.warehouse_url}")
-
-    from satudata_dev.generate import generate_province
-
-    started = time.perf_counter()
-    summary = generate_province(
-        settings.data_dir, province=args.province, scale=args.scale, seed=args.seed, period=args.period
-    ).to_dict()
-    _say(f"\n1. Generated a synthetic province in {time.perf_counter() - started:.1f} s:")
-    _say(json.dumps(summary.get("totals", summary), indent=2, ensure_ascii=False, default=str))
-
-    from satudata.intake.templates import write_template
-
-    for jenis in ("dtks", "p3ke", "intervensi"):
-        write_template(jenis, settings.folder("templates") / f"template_{jenis}.xlsx")
-    _say(f"   Excel templates for operators in {settings.folder('templates')}")
-
-    _say("\n2. Airflow metadata DB (SQLite) and pools ...")
-    airflow_local.prepare_metadata_db()
-    quiet_third_party()  # again: importing Airflow put its own warning filters in front of ours
-    dags = airflow_local.load_dags()
-
-    _say("\n3. Running the DAGs through Airflow (dag.test):")
-    states = {}
-    for dag_id in DAG_ORDER:
-        started = time.perf_counter()
-        states[dag_id] = airflow_local.run_dag(dags[dag_id])
-        _say(f"   {dag_id:<24} {states[dag_id]:<10} {time.perf_counter() - started:6.1f} s")
+    _generate(settings, args)
+    states = _run_dags(airflow_local)
 
     _say("\n4. Intake, per regency (from the ledger meta.submission):")
     _print_intake(settings)
@@ -296,18 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     for table, rows in _warehouse_summary(settings.warehouse_url).items():
         _say(f"   {table:<28} {rows:>8} rows")
 
-    _say("\nWhere to look:")
-    _say(f"   inbox (regency files):  {settings.folder('inbox')}")
-    _say(f"   answers to regencies:   {settings.folder('outbox')}/<kode_kab>/*.laporan.xlsx")
-    _say(f"   archive of originals:   {settings.folder('archive')}")
-    _say(f"   GX Data Docs:           {settings.data_dir / 'gx/gx/uncommitted/data_docs/local_site/index.html'}")
-    _say(f"   ledger:                 .venv/bin/satudata submissions --data-dir {settings.data_dir}")
-    _say(f"   truth of the generator: {settings.data_dir / 'truth' / args.period}")
-    _say(f"   warehouse (DuckDB):     {settings.warehouse_url.removeprefix('duckdb:///')}")
-    _say(f"   Airflow home:           {airflow_home}  (UI: `make airflow-ui`)")
-    if published.get("folder"):
-        _say(f"   exports for the forum:  {published['folder']}  (CSV, XLSX, kamus_data, datapackage.json)")
-        _say(f"   report for the forum:   {published['folder'] / f'laporan_{args.period}.html'}  (and .pdf)")
+    _print_where(settings, args.period, airflow_home, published)
     failed = [d for d, s in states.items() if "success" not in s]
     if failed:
         _say(f"\nFAILED: {failed}")

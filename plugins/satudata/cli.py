@@ -340,7 +340,7 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 
 
 def cmd_link_model(args: argparse.Namespace) -> int:
-    from satudata.linkage.model import load_model, model_path
+    from satudata.linkage.model import LinkModel, load_model, model_path
 
     if args.action == "show":
         from satudata.linkage.model_report import side_by_side
@@ -352,13 +352,13 @@ def cmd_link_model(args: argparse.Namespace) -> int:
 
             fitted = [read_model_file(Path(args.fitted))]
         elif args.period or args.kab:
-            from satudata.linkage.model_store import stored_models
             from satudata.warehouse.engine import make_engine
+            from satudata.warehouse.model_store import stored_models
 
             engine = make_engine(_settings(args).warehouse_url)
             try:
                 with engine.connect() as conn:
-                    fitted = stored_models(conn, args.period, args.kab)
+                    fitted = [LinkModel(*m) for m in stored_models(conn, args.period, args.kab)]
             finally:
                 engine.dispose()
         if args.json:
@@ -388,11 +388,8 @@ def period_argument(value: str) -> str:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="satudata", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_intake_commands(sub: argparse._SubParsersAction) -> None:
+    """The warehouse schema and the intake side: inbox, ledger, mappings, templates."""
     p = sub.add_parser("init-db", help="create/upgrade the warehouse schema and load reference data")
     _add_location_flags(p)
     p.set_defaults(func=cmd_init_db)
@@ -423,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_template)
 
+
+def _add_link_command(sub: argparse._SubParsersAction) -> None:
+    """`satudata link`: two person lists, outside the warehouse."""
     from satudata.linkage.link import DEFAULT_THRESHOLD
 
     p = sub.add_parser(
@@ -451,6 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="model yang dipasang pada kedua daftar ini (bawaan: PAIRS.csv.model.json)")
     p.set_defaults(func=cmd_link)
 
+
+def _add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
+    """The DAG steps after intake, one period at a time."""
+    from satudata.linkage.link import DEFAULT_THRESHOLD
+
     p = sub.add_parser("harmonise", help="link staged DTKS and P3KE of a period into core (all DAG steps)")
     _add_location_flags(p)
     p.add_argument("--period", type=period_argument, default=None, help="YYYY-MM (default: the newest staged period)")
@@ -471,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the walidata (data custodian) approving this publication; recorded in meta.publikasi")
     p.set_defaults(func=cmd_publish)
 
+
+def _add_deploy_commands(sub: argparse._SubParsersAction) -> None:
+    """Operating a deployment: roles, rebuild, backup and restore, passwords."""
     p = sub.add_parser("operator-role", help="PostgreSQL, as the warehouse admin: a login role for a regency "
                                              "operator (reads only its regencies' rows of core); docs/deploy.md")
     _add_location_flags(p)
@@ -511,6 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-airflow", action="store_true", help="change the role only (no Airflow here)")
     p.set_defaults(func=cmd_rotate_password)
 
+
+def _add_inspection_commands(sub: argparse._SubParsersAction) -> None:
+    """Looking into a warehouse and the linkage model."""
     p = sub.add_parser("fingerprint", help="row count and content hash of every staging/core/mart table (JSON)")
     _add_location_flags(p)
     p.add_argument("--compare", metavar="URL", help="another warehouse: list the tables that differ (exit 1 if any)")
@@ -529,6 +540,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train: where to write (default: the committed include/models/padanan_individu.json)")
     p.add_argument("--max-pairs", type=float, default=5e6, help="train: random pairs for the u estimates")
     p.set_defaults(func=cmd_link_model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="satudata", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    # Grouped by purpose; the order of these calls is the order `satudata --help` lists the commands in.
+    _add_intake_commands(sub)
+    _add_link_command(sub)
+    _add_pipeline_commands(sub)
+    _add_deploy_commands(sub)
+    _add_inspection_commands(sub)
     return parser
 
 

@@ -212,11 +212,32 @@ def announce_harmonised(periode: str, settings: Settings | None = None) -> dict:
 
 def harmonise(periode: str | None = None, settings: Settings | None = None, *, options=None,
               run_id: str | None = None) -> dict:
-    """All harmonisation steps in one process (CLI, demo, rebuild); the DAG runs the same steps as tasks.
-    `options`: a `linkage.link.LinkOptions` (the CLI's --threshold)."""
-    from satudata.harmonise.run import harmonise as run
+    """All harmonisation steps in one process (CLI, demo, rebuild): the DAG's tasks in their order, link and build
+    computed on every core (`SATUDATA_WORKERS`, `warehouse.workers`) and written by this process regency by
+    regency. `options`: a `linkage.link.LinkOptions` (the CLI's --threshold)."""
+    from satudata.harmonise.build import compute_build, write_build
+    from satudata.harmonise.province import link_province as province
+    from satudata.harmonise.regency import compute_link, write_link
+    from satudata.harmonise.run import choose_period, regencies_and_size
+    from satudata.linkage.model import load_model
+    from satudata.warehouse.bootstrap import init_warehouse
+    from satudata.warehouse.journal import record_stage
+    from satudata.warehouse.workers import each_regency
 
-    return run(settings or task_settings(), periode, options=options, run_id=run_id or _airflow_run_id())
+    settings, run_id = settings or task_settings(), run_id or _airflow_run_id()
+    init_warehouse(settings.warehouse_url)
+    model = load_model()
+    periode = choose_period(settings, periode)
+    if not periode:
+        return {"periode": None, "regencies": {}}
+    kabs, people = regencies_and_size(settings, periode)
+    linked = each_regency(compute_link, kabs, write_link, settings, periode, options, model, rows=people)
+    across = province(settings, periode, options=options, model=model)
+    built = each_regency(compute_build, kabs, write_build, settings, periode, run_id, model.version, options, model,
+                         rows=people)
+    record_stage(settings.folder("archive"), "harmonisasi", periode)
+    return {"periode": periode, "model_version": model.version, "link": linked, "province": across,
+            "build": built}
 
 
 def period_summary(periode: str, settings: Settings | None = None) -> dict:
@@ -283,10 +304,25 @@ def announce_konvergensi(periode: str, settings: Settings | None = None) -> dict
 
 
 def konvergensi(periode: str | None = None, settings: Settings | None = None, *, run_id: str | None = None) -> dict:
-    """All convergence steps in one process (CLI, demo, rebuild); the DAG runs the same steps as tasks."""
-    from satudata.konvergensi.run import konvergensi as run
+    """All convergence steps of a period in one process (CLI, demo, rebuild): the DAG's tasks in their order."""
+    from satudata.konvergensi.action_lists import write_action_list as action_list
+    from satudata.konvergensi.indicators import build_indicators as indicators
+    from satudata.konvergensi.recipients import match_recipients as recipients
+    from satudata.konvergensi.run import choose_period, list_regencies
+    from satudata.warehouse.bootstrap import init_warehouse
+    from satudata.warehouse.journal import record_stage
 
-    return run(settings or task_settings(), periode, run_id=run_id or _airflow_run_id())
+    settings, run_id = settings or task_settings(), run_id or _airflow_run_id()
+    init_warehouse(settings.warehouse_url)
+    periode = choose_period(settings, periode)
+    if not periode:
+        return {"periode": None, "alasan": "belum ada data yang diharmonisasi"}
+    matched = {k: recipients(settings, k, periode, run_id=run_id) for k in list_regencies(settings, periode)}
+    built = indicators(settings, periode, run_id=run_id)
+    lists = {k: action_list(settings, k, periode)
+             for k in list_regencies(settings, periode, harmonised_only=True)}
+    record_stage(settings.folder("archive"), "konvergensi", periode)
+    return {"periode": periode, "penerima": matched, "indikator": built, "daftar_sasaran": lists}
 
 
 # ---------------------------------------------------------------------------------------------- publish
@@ -367,9 +403,24 @@ def write_report(periode: str, settings: Settings | None = None) -> dict:
     return run(settings, periode, folder)
 
 
-def publish(periode: str | None = None, *, disetujui_oleh: str, settings: Settings | None = None) -> dict:
-    """All publication steps in one process for the CLI (the person named approves)."""
-    from satudata.publish.run import publish as run
+def publish(periode: str | None = None, *, disetujui_oleh: str, settings: Settings | None = None,
+            cara_persetujuan: str = "cli", run_id: str | None = "cli") -> dict:
+    """All publication steps after approval in one process (CLI, demo): the person named approves."""
+    from satudata.publish.exports import publication_dir
+    from satudata.publish.exports import write_exports as exports
+    from satudata.publish.publication import publish_period
+    from satudata.publish.report import write_report as report
+    from satudata.publish.run import choose_period
+    from satudata.warehouse.bootstrap import init_warehouse
 
-    return run(settings or task_settings(), periode, disetujui_oleh=disetujui_oleh, cara_persetujuan="cli",
-               run_id="cli")
+    settings = settings or task_settings()
+    init_warehouse(settings.warehouse_url)
+    settings.ensure_folders()
+    periode = choose_period(settings, periode)
+    if not periode:
+        return {"periode": None, "alasan": "belum ada indikator konvergensi yang dihitung"}
+    published = publish_period(settings, periode, disetujui_oleh=disetujui_oleh, cara_persetujuan=cara_persetujuan,
+                               run_id=run_id)
+    written = exports(settings, periode)
+    folder = publication_dir(settings, periode, published["publikasi_id"])
+    return {"periode": periode, **published, "ekspor": written, "laporan": report(settings, periode, folder)}

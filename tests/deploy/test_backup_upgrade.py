@@ -11,9 +11,8 @@ import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
 from satudata.intake.run import IntakeOptions
-from satudata.konvergensi.run import konvergensi
 from satudata.ops.backup import BackupError, backup, restore
-from satudata.pipeline import ingest_once
+from satudata.pipeline import ingest_once, konvergensi
 from satudata.publish.publication import publish_period, restore_integers
 from satudata.warehouse.engine import bulk_insert, make_engine, read_frame
 from satudata.warehouse.fingerprint import differences, fingerprint, tables
@@ -33,7 +32,7 @@ def filled(tmp_path, warehouse_url) -> Settings:
     _write(warehouse_url, _frames(PERIODE))
     _write(warehouse_url, _frames(BEFORE, families=_previous_period(), lists=[]))
     _write(warehouse_url, {"staging.anggaran": _staged_budget(PERIODE)})
-    konvergensi(settings, PERIODE)
+    konvergensi(PERIODE, settings)
     publish_period(settings, PERIODE, disetujui_oleh="Siti Rahma", cara_persetujuan="hitl", run_id="uji")
     write_csv(settings.folder("inbox") / KAB / "dtks" / "dtks_5205_2020-01.csv", DTKS_HEADER, dtks_rows(8))
     ingest_once(settings, options=IntakeOptions(stable_seconds=0))

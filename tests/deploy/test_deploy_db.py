@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from satudata.config import PROJECT_ROOT, Settings
-from satudata.konvergensi.run import konvergensi
+from satudata.pipeline import konvergensi
 from satudata.publish.publication import publish_period
 
 from tests.conftest import require_tool
@@ -177,7 +177,7 @@ def deployed(server, tmp_path_factory) -> Deployment:
     settings = Settings(data_dir=tmp / "data", warehouse_url=pipeline_url)
     settings.ensure_folders()
     _write(pipeline_url, _frames(PERIODE, lists=[]))
-    konvergensi(settings, PERIODE)
+    konvergensi(PERIODE, settings)
     publish_period(settings, PERIODE, disetujui_oleh="Siti Rahma", cara_persetujuan="konfigurasi", run_id="uji",
                    minimum=5)
     forum, operator = _ok(_finished(forum)), _ok(_finished(operator))

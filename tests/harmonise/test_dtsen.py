@@ -6,10 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from satudata.config import Settings
-from satudata.harmonise.run import harmonise
 from satudata.intake.run import list_submissions
-from satudata.konvergensi.run import konvergensi
-from satudata.pipeline import ingest_once
+from satudata.pipeline import harmonise, ingest_once, konvergensi
 
 from tests.builders import DESA, DTKS_HEADER, KAB, nik, write_csv, write_xlsx
 from tests.harmonise.test_run import (
@@ -71,7 +69,7 @@ def _drop(settings: Settings, *, legacy: bool) -> None:
 
 def test_dtsen_links_to_the_harmonised_people_and_families(settings):
     _drop(settings, legacy=True)
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     links = _frame(settings, "SELECT id_individu, id_individu_dtsen, id_keluarga_dtsen, match_method "
                              "FROM core.padanan_dtsen")
     assert set(links.itertuples(index=False, name=None)) == {
@@ -95,21 +93,21 @@ def test_dtsen_links_to_the_harmonised_people_and_families(settings):
     assert "p3ke:K003" in set(missing["id_record"])
 
     before = _frame(settings, "SELECT * FROM core.keluarga_terpadu ORDER BY id_keluarga")
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     after = _frame(settings, "SELECT * FROM core.keluarga_terpadu ORDER BY id_keluarga")
     pd.testing.assert_frame_equal(before, after)
 
 
 def test_a_regency_with_dtsen_only_is_harmonised_and_converged(settings):
     _drop(settings, legacy=False)
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     families = _frame(settings, "SELECT id_keluarga, di_dtks, di_p3ke, di_dtsen, desil_dtsen FROM core.keluarga_terpadu")
     assert sorted(families["id_keluarga"]) == ["dtsen:S1", "dtsen:S2", "dtsen:S9"]
     assert families["di_dtsen"].all() and not (families["di_dtks"] | families["di_p3ke"]).any()
     assert len(_frame(settings, "SELECT * FROM core.individu_terpadu")) == len(ANGGOTA)
     assert _frame(settings, "SELECT * FROM core.konflik_padanan WHERE jenis_konflik = 'keluarga_tidak_di_dtsen'").empty
 
-    result = konvergensi(settings, PERIODE)
+    result = konvergensi(PERIODE, settings)
     assert result["indikator"]["aturan"] == "konvergensi_2025.yaml"
     head = _frame(settings, "SELECT keluarga_desil1 FROM core.indikator_konvergensi_kabupaten WHERE kode_kab = :k",
                   k=KAB)

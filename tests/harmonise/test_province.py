@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
-from satudata.harmonise.run import harmonise
 from satudata.intake.run import IntakeOptions, list_submissions
-from satudata.pipeline import ingest_once
+from satudata.pipeline import harmonise, ingest_once
 
 from tests.builders import DESA, DTKS_HEADER, KAB, OTHER_KAB_DESA, aged, nik, write_csv, write_xlsx
 
@@ -79,7 +78,7 @@ def _cells(path) -> str:
 
 def test_cross_regency_pairs_wait_for_the_province_and_no_neighbour_reaches_a_regency_outbox(settings):
     _drop(settings)
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     cross = _frame(settings, "SELECT * FROM core.padanan_individu WHERE lingkup = 'provinsi'")
     assert cross.empty  # three NIK-identical invented rows link nothing by themselves
     queued = _frame(settings, "SELECT id_dtks, id_individu_p3ke, kode_kab, kode_kab_p3ke FROM core.antrian_review "
@@ -105,7 +104,7 @@ def test_cross_regency_pairs_wait_for_the_province_and_no_neighbour_reaches_a_re
 
 def test_the_provinces_decision_links_a_pair_and_a_regencys_cannot(settings):
     _drop(settings)
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     # Dompu tries to decide the cross pair itself: not its to decide
     answer = openpyxl.Workbook()
     sheet = answer.active
@@ -132,7 +131,7 @@ def test_the_provinces_decision_links_a_pair_and_a_regencys_cannot(settings):
     by_file = {s["file"].rsplit("/", 1)[-1]: s for s in list_submissions(settings)}
     assert by_file["jawaban_dompu.xlsx"]["status"] == "rejected"
     assert by_file["jawaban_provinsi.xlsx"]["status"] == "accepted"
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     cross = _frame(settings, "SELECT id_dtks, id_individu_p3ke, match_method FROM core.padanan_individu "
                              "WHERE lingkup = 'provinsi'")
     assert cross.values.tolist() == [["D100", "T0", "review"]]
@@ -167,12 +166,12 @@ def test_regencies_on_two_worker_processes_write_the_same_warehouse(tmp_path, _d
 
     one, two = staged("one"), staged("two")
     monkeypatch.setenv("SATUDATA_WORKERS", "1")
-    harmonise(one, PERIODE)
+    harmonise(PERIODE, one)
     monkeypatch.setenv("SATUDATA_WORKERS", "2")
     monkeypatch.setenv("SATUDATA_DUCKDB_LOCK_WAIT", "120")  # a regression fails instead of hanging
     monkeypatch.setattr(workers, "MIN_ROWS", 0)
     with caplog.at_level(logging.INFO, logger="satudata.warehouse.workers"):
-        harmonise(two, PERIODE)
+        harmonise(PERIODE, two)
     assert caplog.text.count("2 items on 2 worker processes") == 2, "steps 1 and 3 ran on the pool"
     first, second = _tables(one), _tables(two)
     assert len(first["core.individu_terpadu"]) and len(first["core.persiapan_padanan"])

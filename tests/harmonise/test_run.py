@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
-from satudata.harmonise.run import harmonise
 from satudata.intake.run import IntakeOptions, list_submissions
 from satudata.linkage.link import LinkOptions
-from satudata.pipeline import ingest_once
+from satudata.pipeline import harmonise, ingest_once
 
 from tests.builders import DESA, DTKS_HEADER, KAB, aged, nik, write_csv, write_xlsx
 
@@ -114,7 +113,7 @@ def _links(settings: Settings) -> set[tuple[str, str, str]]:
 
 def test_hand_made_regency_links_exactly_as_known(settings):
     _drop_regency_files(settings)
-    summary = harmonise(settings, PERIODE)
+    summary = harmonise(PERIODE, settings)
     assert summary["periode"] == PERIODE
     assert _links(settings) == EXPECTED_LINKS
 
@@ -152,7 +151,7 @@ def test_hand_made_regency_links_exactly_as_known(settings):
 
 def test_rerun_gives_the_same_warehouse(settings):
     _drop_regency_files(settings)
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     tables = ("core.padanan_individu", "core.individu_terpadu", "core.keluarga_terpadu", "core.konflik_padanan")
 
     def snapshot():
@@ -163,7 +162,7 @@ def test_rerun_gives_the_same_warehouse(settings):
         return frames
 
     first = snapshot()
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     second = snapshot()
     for table in tables:
         pd.testing.assert_frame_equal(first[table], second[table], check_dtype=False)
@@ -173,7 +172,7 @@ def test_review_decisions_override_the_model(settings, warehouse_url):
     _drop_regency_files(settings)
     # A threshold no probabilistic pair reaches sends them all to the regency's review workbook.
     strict = LinkOptions(threshold=0.999999999, review_from=0.5)
-    harmonise(settings, PERIODE, options=strict)
+    harmonise(PERIODE, settings, options=strict)
     queue = _frame(settings, "SELECT id_dtks, id_individu_p3ke, berkas FROM core.antrian_review")
     assert {("D009", "I013"), ("D008", "I012")} <= set(zip(queue["id_dtks"], queue["id_individu_p3ke"], strict=True))
     workbook = settings.folder("outbox") / queue["berkas"].iloc[0]
@@ -196,7 +195,7 @@ def test_review_decisions_override_the_model(settings, warehouse_url):
     aged(answer)
     ingest_once(settings, options=INTAKE)
 
-    harmonise(settings, PERIODE, options=strict)
+    harmonise(PERIODE, settings, options=strict)
     links = _frame(settings, "SELECT * FROM core.padanan_individu").set_index("id_dtks")
     assert links.loc["D009", "match_method"] == "review"
     assert "Baiq Operator" in links.loc["D009", "match_reason"]
@@ -270,7 +269,7 @@ def test_a_regency_with_one_registry_only_is_harmonised_without_links(tmp_path, 
             "Anggota Keluarga": (P3KE_ANGGOTA_HEADER, P3KE_ANGGOTA),
         })
     ingest_once(settings, options=INTAKE)
-    harmonise(settings, PERIODE)
+    harmonise(PERIODE, settings)
     assert _links(settings) == set()
     people = _frame(settings, "SELECT * FROM core.individu_terpadu")
     assert len(people) == (len(DTKS) if only == "dtks" else len(P3KE_ANGGOTA))
@@ -281,7 +280,7 @@ def test_a_regency_with_one_registry_only_is_harmonised_without_links(tmp_path, 
 def test_nothing_staged_is_a_quiet_no_op(tmp_path, duckdb_warehouse_url):
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
     settings.ensure_folders()
-    assert harmonise(settings)["periode"] is None
+    assert harmonise(settings=settings)["periode"] is None
 
 
 @pytest.mark.airflow

@@ -198,12 +198,12 @@ def _records(url: str, sql: str) -> list[dict]:
 
 
 def test_budget_set_against_reach_gives_the_known_figures(budget_scenario):
-    from satudata.konvergensi.run import konvergensi
+    from satudata.pipeline import konvergensi
 
     from tests.konvergensi.test_run import KAB, KAB2, PERIODE
 
     url = budget_scenario.warehouse_url
-    result = konvergensi(budget_scenario, PERIODE)
+    result = konvergensi(PERIODE, budget_scenario)
     assert result["indikator"]["anggaran"] == {"aturan": "anggaran_2023.yaml", "kabupaten": [KAB], "provinsi": [],
                                                "sub_kegiatan": 3, "tidak_terklasifikasi": 0}
     lines = {r["kode_sub_giat"]: r for r in _records(url, "SELECT * FROM core.anggaran_sub_kegiatan")}
@@ -249,19 +249,19 @@ def test_budget_set_against_reach_gives_the_known_figures(budget_scenario):
               "core.indikator_anggaran_ringkasan ORDER BY kode_wilayah, pemilik_anggaran",
               "core.indikator_anggaran_jangkauan ORDER BY tingkat, kode_program, pemilik_anggaran, kode_wilayah")
     before = [pd.DataFrame(_records(url, f"SELECT * FROM {t}")) for t in tables]
-    konvergensi(budget_scenario, PERIODE)
+    konvergensi(PERIODE, budget_scenario)
     for table, frame in zip(tables, before, strict=True):
         pd.testing.assert_frame_equal(pd.DataFrame(_records(url, f"SELECT * FROM {table}")), frame)
 
 
 def test_the_budget_is_published_with_family_counts_suppressed(budget_scenario):
-    from satudata.konvergensi.run import konvergensi
+    from satudata.pipeline import konvergensi
     from satudata.publish.publication import publish_period
 
     from tests.konvergensi.test_run import KAB, PERIODE
 
     url = budget_scenario.warehouse_url
-    konvergensi(budget_scenario, PERIODE)
+    konvergensi(PERIODE, budget_scenario)
     publish_period(budget_scenario, PERIODE, disetujui_oleh="walidata", cara_persetujuan="cli")
     reach = _records(url, f"SELECT * FROM mart.anggaran_jangkauan WHERE kode_wilayah = '{KAB}' "
                           "AND kode_program = 'BLT_DD'")[0]

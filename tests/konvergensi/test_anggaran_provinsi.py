@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from satudata.config import Settings
 from satudata.konvergensi.anggaran import classify, parse_budget_rules
-from satudata.konvergensi.run import konvergensi
+from satudata.pipeline import konvergensi
 
 from tests.builders import DESA
 from tests.konvergensi.test_anggaran import (
@@ -116,7 +116,7 @@ def _own(url: str, table: str) -> list[dict]:
 
 def test_the_provinces_own_budget_is_set_against_its_reach_in_all_its_regencies(province):
     url = _with_province_budget(province).warehouse_url
-    result = konvergensi(province, PERIODE)
+    result = konvergensi(PERIODE, province)
     assert result["indikator"]["anggaran"] == {"aturan": "anggaran_2023.yaml", "kabupaten": [KAB], "provinsi": [PROV],
                                                "sub_kegiatan": 6, "tidak_terklasifikasi": 0}
     lines = {r["kode_sub_giat"]: r for r in _records(url, "SELECT * FROM core.anggaran_sub_kegiatan "
@@ -183,14 +183,14 @@ def test_the_provinces_own_budget_is_set_against_its_reach_in_all_its_regencies(
               "core.indikator_anggaran_ringkasan ORDER BY tingkat, pemilik_anggaran, kode_wilayah",
               "core.indikator_anggaran_jangkauan ORDER BY tingkat, pemilik_anggaran, kode_wilayah, kode_program")
     before = [pd.DataFrame(_records(url, f"SELECT * FROM {t}")) for t in tables]
-    konvergensi(province, PERIODE)
+    konvergensi(PERIODE, province)
     for table, frame in zip(tables, before, strict=True):
         pd.testing.assert_frame_equal(pd.DataFrame(_records(url, f"SELECT * FROM {table}")), frame)
 
 
 def test_a_province_without_its_own_budget_says_so(province):
     url = province.warehouse_url
-    result = konvergensi(province, PERIODE)
+    result = konvergensi(PERIODE, province)
     assert (result["indikator"]["anggaran"]["kabupaten"], result["indikator"]["anggaran"]["provinsi"]) == ([KAB], [])
     own = _own(url, "anggaran_ringkasan")
     assert len(own) == 1
@@ -213,7 +213,7 @@ def test_the_provinces_own_budget_is_published_with_family_counts_suppressed(pro
     from satudata.publish.suppress import recoverable
 
     url = _with_province_budget(province).warehouse_url
-    konvergensi(province, PERIODE)
+    konvergensi(PERIODE, province)
     first = publish_period(province, PERIODE, disetujui_oleh="walidata", cara_persetujuan="cli")
     jps = _records(url, "SELECT * FROM mart.anggaran_jangkauan WHERE pemilik_anggaran = 'provinsi' "
                         "AND kode_program = 'JPS_GEMILANG'")[0]

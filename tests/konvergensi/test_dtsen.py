@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import pytest
 from satudata.config import Settings
-from satudata.konvergensi.run import konvergensi
+from satudata.pipeline import konvergensi
 
 from tests.builders import DESA, nik, query_rows
 from tests.konvergensi.test_run import FAMILIES, KAB, KAB2, KK, LISTS, _frames, _write
@@ -71,7 +71,7 @@ def dtsen_scenario(tmp_path, warehouse_url) -> Settings:
 
 def test_dtsen_regime_gives_the_known_figures(dtsen_scenario):
     url = dtsen_scenario.warehouse_url
-    result = konvergensi(dtsen_scenario, PERIODE)
+    result = konvergensi(PERIODE, dtsen_scenario)
     assert result["indikator"]["aturan"] == "konvergensi_2025.yaml"
     # The regime's desil per regency: DTSEN where it was sent, P3KE where it was not.
     assert dict(query_rows(url, "SELECT kode_kab, min(sumber_desil) FROM core.konvergensi_keluarga WHERE periode = :p "
@@ -122,9 +122,9 @@ def test_a_rerun_gives_the_same_transition(dtsen_scenario):
     url = dtsen_scenario.warehouse_url
     sql = ("SELECT tingkat, kode_wilayah, indikator, kategori, kode_program, desil_asal, desil_dtsen, jumlah "
            "FROM core.indikator_transisi_dtsen WHERE periode = :p ORDER BY 1, 2, 3, 4, 5, 6, 7")
-    konvergensi(dtsen_scenario, PERIODE)
+    konvergensi(PERIODE, dtsen_scenario)
     first = query_rows(url, sql, p=PERIODE)
-    konvergensi(dtsen_scenario, PERIODE)
+    konvergensi(PERIODE, dtsen_scenario)
     assert query_rows(url, sql, p=PERIODE) == first and first
 
 
@@ -145,7 +145,7 @@ def test_a_regency_sets_its_own_limit_with_its_basis(dtsen_scenario, tmp_path, m
     data["penyesuaian_kabupaten"] = {KAB: {"PBI_JK": {"desil_maks": 6, "sumber": "Perbup contoh 1/2025"}}}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("SATUDATA_RULES_DIR", str(own))
-    konvergensi(dtsen_scenario, PERIODE)
+    konvergensi(PERIODE, dtsen_scenario)
     url = dtsen_scenario.warehouse_url
     # Desil 6 is now within KAB's PBI-JK limit: k4_wife is no inclusion error, her husband an exclusion one.
     rows = dict(query_rows(url, "SELECT kategori, SUM(jumlah) FROM core.indikator_transisi_dtsen WHERE periode = :p "

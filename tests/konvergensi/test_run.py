@@ -39,8 +39,8 @@ from satudata.konvergensi.action_lists import (
     action_list_path,
 )
 from satudata.konvergensi.rules import RuleError, load_rules, period_end
-from satudata.konvergensi.run import konvergensi
 from satudata.konvergensi.workbooks import per_distinct
+from satudata.pipeline import konvergensi
 from satudata.schema import INDICATOR_TABLES
 from satudata.warehouse.engine import bulk_insert, make_engine
 
@@ -175,8 +175,8 @@ def _one(url: str, sql: str, **params) -> dict:
 
 def test_hand_made_regencies_give_the_known_indicators(scenario):
     url = scenario.warehouse_url
-    konvergensi(scenario, BEFORE)
-    result = konvergensi(scenario, PERIODE)
+    konvergensi(BEFORE, scenario)
+    result = konvergensi(PERIODE, scenario)
     assert result["indikator"]["aturan"] == "konvergensi_2023.yaml"
 
     recipients = query_rows(url, "SELECT kode_program, nama, status_padanan, id_keluarga, match_method "
@@ -263,7 +263,7 @@ def test_hand_made_regencies_give_the_known_indicators(scenario):
 def test_the_period_picks_its_rules_and_a_rerun_gives_identical_tables(scenario):
     url = scenario.warehouse_url
     _write(url, _frames(OLD))
-    assert konvergensi(scenario, OLD)["indikator"]["aturan"] == "konvergensi_2020.yaml"
+    assert konvergensi(OLD, scenario)["indikator"]["aturan"] == "konvergensi_2020.yaml"
     old = _one(url, "SELECT keluarga_tumpang_tindih_pelanggaran AS v, keluarga_tumpang_tindih_audit AS a "
                     "FROM core.indikator_konvergensi_kabupaten WHERE periode = :p AND kode_kab = :k", p=OLD, k=KAB)
     assert (old["v"], old["a"]) == (1, 0), "BLT DD with PKH was a violation under the 2020 rule"
@@ -276,11 +276,11 @@ def test_the_period_picks_its_rules_and_a_rerun_gives_identical_tables(scenario)
         return {t: sorted(query_rows(url, f"SELECT * FROM core.indikator_{t} WHERE periode = :p", p=PERIODE), key=repr)
                 for t in INDICATOR_TABLES}
 
-    konvergensi(scenario, PERIODE)
+    konvergensi(PERIODE, scenario)
     first = snapshot()
     path = action_list_path(scenario, KAB, PERIODE)
     first_bytes = path.read_bytes()
-    konvergensi(scenario, PERIODE)
+    konvergensi(PERIODE, scenario)
     assert snapshot() == first
     assert path.read_bytes() == first_bytes
     # Other periods are untouched by a re-run.
@@ -288,7 +288,7 @@ def test_the_period_picks_its_rules_and_a_rerun_gives_identical_tables(scenario)
 
 
 def test_action_lists_hold_only_their_regency(scenario):
-    konvergensi(scenario, PERIODE)
+    konvergensi(PERIODE, scenario)
     book = openpyxl.load_workbook(action_list_path(scenario, KAB, PERIODE), read_only=True)
     rows = list(book[SHEET_SASARAN].iter_rows(min_row=4, values_only=True))
     header, data = rows[0], rows[1:]
@@ -328,7 +328,7 @@ def test_recipients_wait_for_harmonisation(tmp_path, duckdb_warehouse_url):
     frames = _frames(PERIODE)
     frames["meta.harmonisasi"] = frames["meta.harmonisasi"][frames["meta.harmonisasi"]["kode_kab"] == KAB2]
     _write(duckdb_warehouse_url, frames)
-    result = konvergensi(settings, PERIODE)
+    result = konvergensi(PERIODE, settings)
     assert result["penerima"][KAB]["status"] == "menunggu_harmonisasi"
     # Not counted as "found in no registry": the registry is simply not there yet.
     assert query_rows(duckdb_warehouse_url, "SELECT count(*) FROM core.penerima_program") == [(0,)]
@@ -420,7 +420,7 @@ def test_a_new_rule_and_a_local_programme_need_no_code(tmp_path, monkeypatch, du
     lists = [*LISTS, ("DOMPU_SEHAT", "k2", "Inaq Saenah", N["k2"], date(1950, 2, 2), DESA[0], KK["K2"]),
              ("BPNT", "k3_head", "Baiq Fatimah", N["k3_head"], date(1980, 3, 3), DESA[1], KK["K3"])]
     _write(duckdb_warehouse_url, _frames(PERIODE, lists=lists))
-    konvergensi(settings, PERIODE)
+    konvergensi(PERIODE, settings)
     local = query_rows(duckdb_warehouse_url, "SELECT tingkat, kode_wilayah, sasaran_layak, penerima FROM "
                                              "core.indikator_cakupan_program WHERE kode_program = 'DOMPU_SEHAT' ORDER BY 1, 2")
     assert local == [("kabupaten", KAB, 3, 1), ("provinsi", "52", 3, 1)], "runs in Dompu only"

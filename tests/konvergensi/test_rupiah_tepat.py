@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 from satudata.config import Settings
 from satudata.intake.run import IntakeOptions
-from satudata.konvergensi.run import konvergensi
-from satudata.pipeline import ingest_once
+from satudata.pipeline import ingest_once, konvergensi
 from satudata.publish.exports import write_exports
 from satudata.publish.publication import publish_period
 from satudata.warehouse.engine import make_engine, read_frame
@@ -100,7 +99,7 @@ def test_the_same_lines_in_two_orders_give_the_same_exact_rupiah(tmp_path, wareh
 
     write_xlsx(inbox / f"anggaran_{KAB}_{PERIODE}.xlsx", {"Sub Kegiatan": (HEADER, _rows(PARTS[::-1]))})
     assert ingest_once(settings, options=options)["by_status"] == {"accepted": 1}
-    konvergensi(settings, PERIODE)
+    konvergensi(PERIODE, settings)
     first = publish_period(settings, PERIODE, disetujui_oleh="walidata", cara_persetujuan="cli")
     backward = _figures(warehouse_url)
 
@@ -126,7 +125,7 @@ def test_the_same_lines_in_two_orders_give_the_same_exact_rupiah(tmp_path, wareh
     # the same lines again, in the other order: a corrected recap replacing the first
     write_xlsx(inbox / f"anggaran_{KAB}_{PERIODE} revisi.xlsx", {"Sub Kegiatan": (HEADER, _rows(PARTS))})
     assert ingest_once(settings, options=options)["by_status"] == {"accepted": 1}
-    konvergensi(settings, PERIODE)
+    konvergensi(PERIODE, settings)
     again = publish_period(settings, PERIODE, disetujui_oleh="walidata", cara_persetujuan="cli")
     forward = _figures(warehouse_url)
     for name, frame in backward.items():

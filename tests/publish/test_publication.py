@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from satudata.config import Settings
-from satudata.konvergensi.run import konvergensi
+from satudata.pipeline import konvergensi
 from satudata.publish import publication as publication_module
 from satudata.publish.exports import latest_dir, write_exports
 from satudata.publish.publication import NothingToPublish, plan_publication, publish_period
@@ -40,8 +40,8 @@ def computed(tmp_path, warehouse_url) -> Settings:
     settings_.ensure_folders()
     _write(warehouse_url, _frames(PERIODE))
     _write(warehouse_url, _frames(OLD))
-    konvergensi(settings_, OLD)
-    konvergensi(settings_, PERIODE)
+    konvergensi(OLD, settings_)
+    konvergensi(PERIODE, settings_)
     return settings_
 
 
@@ -141,7 +141,7 @@ def test_publication_is_versioned_idempotent_and_keeps_other_periods(computed):
     # New figures for the period: a new version replaces the old one; the other period is untouched.
     extra = _frames(PERIODE, lists=[("PBI_JK", "k2", "Inaq Saenah", N["k2"], date(1950, 2, 2), DESA[0], KK["K2"])])
     _write(url, {"staging.intervensi": extra["staging.intervensi"].assign(submission_id=999)})
-    konvergensi(computed, PERIODE)
+    konvergensi(PERIODE, computed)
     second = _publish(computed)
     assert second["berubah"] and second["publikasi_id"] > old["publikasi_id"]
     statuses = dict(query_rows(url, "SELECT publikasi_id, status FROM meta.publikasi"))
@@ -269,7 +269,7 @@ def test_roles_see_only_what_they_may(tmp_path, pg_warehouse_url):
     settings_ = Settings(data_dir=tmp_path / "data", warehouse_url=pg_warehouse_url)
     settings_.ensure_folders()
     _write(pg_warehouse_url, _frames(PERIODE))
-    konvergensi(settings_, PERIODE)
+    konvergensi(PERIODE, settings_)
     _publish(settings_)
     admin = make_engine(pg_warehouse_url)
     with admin.begin() as conn:
@@ -312,7 +312,7 @@ def test_readers_never_see_a_half_switched_publication(tmp_path, pg_warehouse_ur
     settings_ = Settings(data_dir=tmp_path / "data", warehouse_url=pg_warehouse_url)
     settings_.ensure_folders()
     _write(pg_warehouse_url, _frames(PERIODE))
-    konvergensi(settings_, PERIODE)
+    konvergensi(PERIODE, settings_)
     _publish(settings_, minimum=5)
     reader = _as(pg_warehouse_url, "satudata_forum")
     seen: list[tuple] = []
@@ -385,7 +385,7 @@ def test_publish_dag_runs_with_configured_approval(airflow_dags, monkeypatch, tm
     settings_.ensure_folders()
     _write(duckdb_warehouse_url, _frames(PERIODE))
     _write(duckdb_warehouse_url, _frames(BEFORE))
-    konvergensi(settings_, PERIODE)
+    konvergensi(PERIODE, settings_)
     monkeypatch.setenv("SATUDATA_DATA_DIR", str(settings_.data_dir))
     monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
     monkeypatch.delenv("SATUDATA_PUBLISH_APPROVER", raising=False)
@@ -410,7 +410,7 @@ def test_cli_publish_records_the_person_who_approved(tmp_path, duckdb_warehouse_
     settings_ = Settings(data_dir=tmp_path / "data", warehouse_url=duckdb_warehouse_url)
     settings_.ensure_folders()
     _write(duckdb_warehouse_url, _frames(PERIODE))
-    konvergensi(settings_, PERIODE)
+    konvergensi(PERIODE, settings_)
     capsys.readouterr()
     code = main(["publish", "--data-dir", str(settings_.data_dir), "--warehouse", duckdb_warehouse_url,
                  "--period", PERIODE, "--disetujui-oleh", "Bapak Walidata"])

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
-from satudata.konvergensi.run import konvergensi
+from satudata.pipeline import konvergensi
 from satudata.publish import charts
 from satudata.publish.charts import (
     DISENSOR,
@@ -207,8 +207,8 @@ def _warehouse(tmp_path: Path, url: str, minimum: int) -> Settings:
     _write(url, _frames(PERIODE))
     _write(url, _frames(BEFORE, families=_previous_period(), lists=[]))
     _write(url, {"meta.submission": _submissions()})
-    konvergensi(settings, BEFORE)
-    konvergensi(settings, PERIODE)
+    konvergensi(BEFORE, settings)
+    konvergensi(PERIODE, settings)
     _publish(settings, minimum)
     engine = make_engine(url)
     try:

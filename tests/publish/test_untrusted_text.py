@@ -16,11 +16,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from satudata.config import Settings
-from satudata.harmonise.run import harmonise
 from satudata.intake.run import IntakeOptions
-from satudata.konvergensi.run import konvergensi
-from satudata.pipeline import ingest_once
-from satudata.publish.run import publish
+from satudata.pipeline import harmonise, ingest_once, konvergensi, publish
 from satudata.warehouse.engine import make_engine, read_frame
 from satudata.warehouse.fingerprint import tables
 
@@ -120,9 +117,9 @@ def published(tmp_path, warehouse_url) -> Settings:
     write_xlsx(inbox / "anggaran" / f"anggaran_{KAB}_{PERIODE}.xlsx", {"Sub Kegiatan": _anggaran()})
     summary = ingest_once(settings, options=IntakeOptions(stable_seconds=0, max_rejected_share=0.9))
     assert set(summary["by_status"]) <= {"accepted", "partial"} and sum(summary["by_status"].values()) == 5, summary
-    harmonise(settings, PERIODE)
-    konvergensi(settings, PERIODE)
-    publish(settings, PERIODE, disetujui_oleh="walidata", cara_persetujuan="cli", run_id="uji")
+    harmonise(PERIODE, settings)
+    konvergensi(PERIODE, settings)
+    publish(PERIODE, settings=settings, disetujui_oleh="walidata", cara_persetujuan="cli", run_id="uji")
     return settings
 
 

@@ -29,9 +29,9 @@ from satudata.reference.wilayah import Wilayah, load_population
 
 from satudata_dev.generate import params as P
 from satudata_dev.generate import truth as T
+from satudata_dev.generate.context import Programme, RegencyContext
 from satudata_dev.generate.defects import effective_rates
 from satudata_dev.generate.params import DEFAULT_DEFECT_RATES, GENERATOR_VERSION
-from satudata_dev.generate.population import Programme, RegencyContext
 from satudata_dev.generate.regency import RegencyJob, RegencyResult, run_regency
 
 __all__ = ["DEFAULT_DEFECT_RATES", "GenerationSummary", "generate_province", "parse_period"]
@@ -185,6 +185,43 @@ def _run(jobs: list[RegencyJob], workers: int) -> Iterator[RegencyResult]:
             yield run_regency(job)
 
 
+@dataclass
+class _Collected:
+    """What the regencies returned besides the truth rows (those go straight to the truth files)."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    infos: list[dict] = field(default_factory=list)  # manifest entries of the files, in regency order
+    budgets: list[dict] = field(default_factory=list)
+    budget_truth: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _collect(results: Iterator[RegencyResult], writer: T.TruthWriter) -> _Collected:
+    """Write each regency's truth rows as its result comes, and keep its counts and manifest entries."""
+    collected = _Collected()
+    for r in results:
+        log.info("regency %s: %d DTKS, %d P3KE, %d recipient rows in %.1f s", r.kode_kab, r.counts["dtks"],
+                 r.counts["p3ke"], r.counts["intervensi"], r.seconds)
+        writer.add_rows("individu", r.individu)
+        writer.add_rows("keluarga", r.keluarga)
+        writer.add_rows("defects", r.defects)
+        writer.add_typed("people", r.people)
+        writer.add_typed("families", r.families)
+        collected.counts[r.kode_kab] = r.counts
+        collected.infos.extend(r.files)
+        collected.budgets.append(r.budget)
+        collected.budget_truth.append(r.budget_truth)
+    return collected
+
+
+def _summed(counts: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Per-regency counts summed over the province (keys in first-seen order)."""
+    totals: dict[str, int] = {}
+    for c in counts.values():
+        for k, v in c.items():
+            totals[k] = totals.get(k, 0) + v
+    return totals
+
+
 def generate_province(
     out_dir: str | Path,
     province: str = "52",
@@ -226,32 +263,15 @@ def generate_province(
     jobs = [RegencyJob(ctx, str(out), (year, month), rates, force[ctx.kode_kab], xlsx_engine) for ctx in contexts]
     truth_dir = out / "truth" / period_text
     writer = T.TruthWriter(truth_dir)
-    counts: dict[str, dict[str, int]] = {}
-    infos: list[dict] = []
-    budgets: list[dict] = []
-    budget_truth: list[pd.DataFrame] = []
     try:
-        for r in _run(jobs, workers):
-            log.info("regency %s: %d DTKS, %d P3KE, %d recipient rows in %.1f s", r.kode_kab, r.counts["dtks"],
-                     r.counts["p3ke"], r.counts["intervensi"], r.seconds)
-            writer.add_rows("individu", r.individu)
-            writer.add_rows("keluarga", r.keluarga)
-            writer.add_rows("defects", r.defects)
-            writer.add_typed("people", r.people)
-            writer.add_typed("families", r.families)
-            counts[r.kode_kab] = r.counts
-            infos.extend(r.files)
-            budgets.append(r.budget)
-            budget_truth.append(r.budget_truth)
+        collected = _collect(_run(jobs, workers), writer)
     finally:
         writer.close()
-    pd.concat(budget_truth, ignore_index=True).to_csv(truth_dir / "anggaran.csv", index=False)
+    pd.concat(collected.budget_truth, ignore_index=True).to_csv(truth_dir / "anggaran.csv", index=False)
 
-    totals: dict[str, int] = {}
-    for c in counts.values():
-        for k, v in c.items():
-            totals[k] = totals.get(k, 0) + v
-    infos.sort(key=lambda f: f["path"])
+    counts = collected.counts
+    totals = _summed(counts)
+    infos = sorted(collected.infos, key=lambda f: f["path"])
     files = [f["path"] for f in infos]
     totals["files"] = len(files)
     totals["defects"] = writer.rows.get("defects", 0)
@@ -269,7 +289,7 @@ def generate_province(
                         "anggaran.csv"],
         "files": infos,
         # budget workbooks: no person in them, their truth is each line's kind of spending (anggaran.csv)
-        "anggaran": budgets,
+        "anggaran": collected.budgets,
     })
     elapsed = time.perf_counter() - started
     return GenerationSummary(

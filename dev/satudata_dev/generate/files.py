@@ -16,8 +16,8 @@ from numpy.dtypes import StringDType
 from satudata_dev.generate import defects as D
 from satudata_dev.generate import headers as H
 from satudata_dev.generate import params as P
+from satudata_dev.generate.codes import STATUS_KAWIN
 from satudata_dev.generate.population import (
-    STATUS_KAWIN,
     PeriodState,
     RegencyContext,
     Universe,
@@ -282,119 +282,131 @@ class Rendered:
         return len(self.title_lines) + 1
 
 
-def render(table: Table, canonical: tuple[str, ...], style: FileStyle, rates: dict[str, float],
-           rng: np.random.Generator, title_lines: list[str], kode_program: str | None = None) -> Rendered:
-    """Apply the file's style and defects to a clean table."""
-    n = len(table.person)
-    log = D.DefectLog()
-    case = _upper if style.name_case == "upper" else (lambda v: v)
+def _render_nik(c: str, values: np.ndarray, rng: np.random.Generator, rates: dict[str, float], log: D.DefectLog,
+                csv: bool) -> tuple[np.ndarray, np.ndarray]:
+    """NIK cells: missing, transposed or mistyped digits, or an Excel number (9.17E+15 in a CSV)."""
+    n = len(values)
+    u = rng.random(n)
+    missing, transposed, typo, number = D.partition(
+        u, [rates["nik_missing"], rates["nik_transposed"], rates["nik_typo"], rates["nik_excel_number"]])
+    out = values.copy()
+    k = np.full(n, STR, dtype=np.int8)
+    out[missing], k[missing] = "", EMPTY
+    pos = rng.integers(1, 15, n)
+    delta = rng.integers(1, 10, n)
+    out[transposed] = D.transpose_digits(values[transposed], pos[transposed])
+    out[typo] = D.typo_digit(values[typo], pos[typo], delta[typo])
+    sci = _scientific(rng, values)
+    out[number] = D.excel_number(values[number], sci[number] if csv else None)
+    if not csv:
+        k[number] = NUM
+    for mask, defect in ((missing, "nik_missing"), (transposed, "nik_transposed"), (typo, "nik_typo"),
+                         (number, "nik_excel_number")):
+        idx = np.flatnonzero(mask)
+        log.add(idx, c, defect, values[idx], out[idx])
+    return out, k
+
+
+def _render_no_kk(c: str, values: np.ndarray, rng: np.random.Generator, rates: dict[str, float],
+                  log: D.DefectLog, csv: bool) -> tuple[np.ndarray, np.ndarray]:
+    """KK numbers: only the Excel-number defect."""
+    n = len(values)
+    number = rng.random(n) < rates["nik_excel_number"]
+    sci = _scientific(rng, values)
+    out = values.copy()
+    out[number] = D.excel_number(values[number], sci[number] if csv else None)
+    k = np.full(n, STR, dtype=np.int8)
+    if not csv:
+        k[number] = NUM
+    idx = np.flatnonzero(number)
+    log.add(idx, c, "nik_excel_number", values[idx], out[idx])
+    return out, k
+
+
+def _render_birth_dates(c: str, values: np.ndarray, rng: np.random.Generator, rates: dict[str, float],
+                        log: D.DefectLog, date_format: str) -> tuple[np.ndarray, int]:
+    """Birth dates: day and month swapped, a placeholder date, or shifted; then written in the file's format."""
+    n = len(values)
+    u = rng.random(n)
+    swap, holder, shift = D.partition(
+        u, [rates["date_day_month_swapped"], rates["placeholder_birth_date"], rates["date_shifted"]])
+    d = values.astype("datetime64[D]")
+    dd = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
+    mm = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    swap &= (dd <= 12) & (dd != mm)
+    written = d.copy()
+    written[swap] = D.swap_day_month(d[swap])
+    written[holder] = D.placeholder_dates(d[holder], rng.random(int(holder.sum())) < 0.3)
+    holder &= written != d
+    # Off by days (half) or by one to three months (the other half), either way.
+    days = np.where(rng.random(n) < 0.5, rng.integers(1, 15, n), rng.integers(28, 95, n))
+    days = np.where(rng.random(n) < 0.5, days, -days)
+    written[shift] = D.shift_dates(d[shift], days[shift])
+    clean_text, k = format_dates(d, date_format)
+    out_text, _ = format_dates(written, date_format)
+    for mask, defect in ((swap, "date_day_month_swapped"), (holder, "placeholder_birth_date"),
+                         (shift, "date_shifted")):
+        idx = np.flatnonzero(mask)
+        log.add(idx, c, defect, clean_text[idx], out_text[idx])
+    return out_text, k
+
+
+def _render_kode_desa(c: str, values: np.ndarray, rng: np.random.Generator, rates: dict[str, float],
+                      log: D.DefectLog, kode_format: str) -> tuple[np.ndarray, int]:
+    """Desa codes in the file's format; "mixed" dots some rows only (each one a defect)."""
+    if kode_format == "dotted":
+        return _dotted(values), STR
+    if kode_format == "number":
+        return values.copy(), NUM
+    out = values.copy()
+    if kode_format == "mixed":
+        hit = rng.random(len(values)) < rates["kode_dotted_row"]
+        out[hit] = _dotted(values[hit])
+        idx = np.flatnonzero(hit)
+        log.add(idx, c, "kode_dotted_row", values[idx], out[idx])
+    return out, STR
+
+
+def _render_alamat(values: np.ndarray, alamat_style: int) -> np.ndarray:
+    """Addresses, abbreviated in the short style (Dsn. / Ling. / RT. / RW.)."""
+    out = values
+    if alamat_style == 1 and len(values):
+        out = values.astype(StringDType())
+        for old, new in (("Dusun ", "Dsn. "), ("Lingkungan ", "Ling. "), (" RT ", " RT."), ("/RW ", " RW.")):
+            out = np.strings.replace(out, old, new)
+        out = out.astype(object)
+    return out
+
+
+def _render_column(c: str, table: Table, style: FileStyle, rates: dict[str, float], rng: np.random.Generator,
+                   log: D.DefectLog, case) -> tuple[np.ndarray, np.ndarray | int]:
+    """One column's cells as written and their kind (one kind for the column, or one per row)."""
+    values = table.columns[c]
     csv = style.format == "csv"
-    cols = [c for c in canonical if c != "kode_program" or style.kode_program_column]
-    text: dict[str, np.ndarray] = {}
-    kind: dict[str, np.ndarray | int] = {}
-    for c in cols:
-        values = table.columns[c]
-        if c in NIK_COLUMNS:
-            u = rng.random(n)
-            missing, transposed, typo, number = D.partition(
-                u, [rates["nik_missing"], rates["nik_transposed"], rates["nik_typo"], rates["nik_excel_number"]])
-            out = values.copy()
-            k = np.full(n, STR, dtype=np.int8)
-            out[missing], k[missing] = "", EMPTY
-            pos = rng.integers(1, 15, n)
-            delta = rng.integers(1, 10, n)
-            out[transposed] = D.transpose_digits(values[transposed], pos[transposed])
-            out[typo] = D.typo_digit(values[typo], pos[typo], delta[typo])
-            sci = _scientific(rng, values)
-            out[number] = D.excel_number(values[number], sci[number] if csv else None)
-            if not csv:
-                k[number] = NUM
-            for mask, defect in ((missing, "nik_missing"), (transposed, "nik_transposed"), (typo, "nik_typo"),
-                                 (number, "nik_excel_number")):
-                idx = np.flatnonzero(mask)
-                log.add(idx, c, defect, values[idx], out[idx])
-            text[c], kind[c] = out, k
-        elif c == "no_kk":
-            number = rng.random(n) < rates["nik_excel_number"]
-            sci = _scientific(rng, values)
-            out = values.copy()
-            out[number] = D.excel_number(values[number], sci[number] if csv else None)
-            k = np.full(n, STR, dtype=np.int8)
-            if not csv:
-                k[number] = NUM
-            idx = np.flatnonzero(number)
-            log.add(idx, c, "nik_excel_number", values[idx], out[idx])
-            text[c], kind[c] = out, k
-        elif c == "tanggal_lahir":
-            u = rng.random(n)
-            swap, holder, shift = D.partition(
-                u, [rates["date_day_month_swapped"], rates["placeholder_birth_date"], rates["date_shifted"]])
-            d = values.astype("datetime64[D]")
-            dd = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
-            mm = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
-            swap &= (dd <= 12) & (dd != mm)
-            written = d.copy()
-            written[swap] = D.swap_day_month(d[swap])
-            written[holder] = D.placeholder_dates(d[holder], rng.random(int(holder.sum())) < 0.3)
-            holder &= written != d
-            # Off by days (half) or by one to three months (the other half), either way.
-            days = np.where(rng.random(n) < 0.5, rng.integers(1, 15, n), rng.integers(28, 95, n))
-            days = np.where(rng.random(n) < 0.5, days, -days)
-            written[shift] = D.shift_dates(d[shift], days[shift])
-            clean_text, k = format_dates(d, style.date_format)
-            out_text, _ = format_dates(written, style.date_format)
-            for mask, defect in ((swap, "date_day_month_swapped"), (holder, "placeholder_birth_date"),
-                                 (shift, "date_shifted")):
-                idx = np.flatnonzero(mask)
-                log.add(idx, c, defect, clean_text[idx], out_text[idx])
-            text[c], kind[c] = out_text, k
-        elif c == "tanggal_salur":
-            text[c], kind[c] = format_dates(values, style.date_format)
-        elif c in NAME_COLUMNS:
-            text[c] = D.name_defects(rng, values, table.female, rates, log, c, case)
-            kind[c] = STR
-        elif c == "kode_desa":
-            if style.kode_format == "dotted":
-                text[c], kind[c] = _dotted(values), STR
-            elif style.kode_format == "number":
-                text[c], kind[c] = values.copy(), NUM
-            else:
-                out = values.copy()
-                if style.kode_format == "mixed":
-                    hit = rng.random(n) < rates["kode_dotted_row"]
-                    out[hit] = _dotted(values[hit])
-                    idx = np.flatnonzero(hit)
-                    log.add(idx, c, "kode_dotted_row", values[idx], out[idx])
-                text[c], kind[c] = out, STR
-        elif c in NUMBER_COLUMNS:
-            text[c], kind[c] = values.astype(np.int64).astype(str).astype(object), (STR if csv else NUM)
-        elif c == "tempat_lahir":
-            text[c], kind[c] = case(values), STR
-        elif c == "alamat":
-            out = values
-            if style.alamat_style == 1 and n:
-                out = values.astype(StringDType())
-                for old, new in (("Dusun ", "Dsn. "), ("Lingkungan ", "Ling. "), (" RT ", " RT."), ("/RW ", " RW.")):
-                    out = np.strings.replace(out, old, new)
-                out = out.astype(object)
-            text[c], kind[c] = case(out), STR
-        else:
-            text[c], kind[c] = values, STR
-    stray = np.flatnonzero(table.stray)
-    if "kode_desa" in text:
-        log.add(stray, "kode_desa", "other_regency_row", np.full(len(stray), "", object), text["kode_desa"][stray])
-    else:  # P3KE members: the family's row carries the code; the member rows are still foreign
-        log.add(stray, "", "other_regency_row", np.full(len(stray), "", object), np.full(len(stray), "", object))
+    if c in NIK_COLUMNS:
+        return _render_nik(c, values, rng, rates, log, csv)
+    if c == "no_kk":
+        return _render_no_kk(c, values, rng, rates, log, csv)
+    if c == "tanggal_lahir":
+        return _render_birth_dates(c, values, rng, rates, log, style.date_format)
+    if c == "tanggal_salur":
+        return format_dates(values, style.date_format)
+    if c in NAME_COLUMNS:
+        return D.name_defects(rng, values, table.female, rates, log, c, case), STR
+    if c == "kode_desa":
+        return _render_kode_desa(c, values, rng, rates, log, style.kode_format)
+    if c in NUMBER_COLUMNS:
+        return values.astype(np.int64).astype(str).astype(object), (STR if csv else NUM)
+    if c == "tempat_lahir":
+        return case(values), STR
+    if c == "alamat":
+        return case(_render_alamat(values, style.alamat_style)), STR
+    return values, STR
 
-    # Exact duplicates, each right below its original.
-    dup = rng.random(n) < rates["duplicate_row"]
-    reps = 1 + dup.astype(np.int64)
-    source_row = np.repeat(np.arange(n), reps)
-    first_pos = np.cumsum(reps) - reps
-    is_copy = np.zeros(len(source_row), bool)
-    is_copy[first_pos[dup] + 1] = True
-    header_row = len(title_lines) + 1
 
+def _place_defects(log: D.DefectLog, dup: np.ndarray, first_pos: np.ndarray, header_row: int) -> dict:
+    """The cell defects at their physical rows (a duplicated row's copy carries its original's defects),
+    plus one `duplicate_row` defect per copy, its original being the excel row it copies."""
     arrays = log.arrays()
     rows = arrays.pop("row")
     cell = rows >= 0
@@ -411,6 +423,34 @@ def render(table: Table, canonical: tuple[str, ...], style: FileStyle, rates: di
     defects["defect"] = np.r_[defects["defect"], np.full(n_copies, "duplicate_row", object)]
     defects["original"] = np.r_[defects["original"], (header_row + 1 + first_pos[dup_idx]).astype(str).astype(object)]
     defects["written"] = np.r_[defects["written"], np.full(n_copies, "", object)]
+    return defects
+
+
+def render(table: Table, canonical: tuple[str, ...], style: FileStyle, rates: dict[str, float],
+           rng: np.random.Generator, title_lines: list[str], kode_program: str | None = None) -> Rendered:
+    """Apply the file's style and defects to a clean table."""
+    n = len(table.person)
+    log = D.DefectLog()
+    case = _upper if style.name_case == "upper" else (lambda v: v)
+    cols = [c for c in canonical if c != "kode_program" or style.kode_program_column]
+    text: dict[str, np.ndarray] = {}
+    kind: dict[str, np.ndarray | int] = {}
+    for c in cols:  # column by column, in file order: each draws from rng in turn
+        text[c], kind[c] = _render_column(c, table, style, rates, rng, log, case)
+    stray = np.flatnonzero(table.stray)
+    if "kode_desa" in text:
+        log.add(stray, "kode_desa", "other_regency_row", np.full(len(stray), "", object), text["kode_desa"][stray])
+    else:  # P3KE members: the family's row carries the code; the member rows are still foreign
+        log.add(stray, "", "other_regency_row", np.full(len(stray), "", object), np.full(len(stray), "", object))
+
+    # Exact duplicates, each right below its original.
+    dup = rng.random(n) < rates["duplicate_row"]
+    reps = 1 + dup.astype(np.int64)
+    source_row = np.repeat(np.arange(n), reps)
+    first_pos = np.cumsum(reps) - reps
+    is_copy = np.zeros(len(source_row), bool)
+    is_copy[first_pos[dup] + 1] = True
+    defects = _place_defects(log, dup, first_pos, header_row=len(title_lines) + 1)
 
     header_names = H.choose_headers(cols, style.header_u, style.headers_enabled)
     columns = []

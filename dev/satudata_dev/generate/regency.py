@@ -22,19 +22,18 @@ from satudata.schema import (
 from satudata_dev.generate import files as F
 from satudata_dev.generate import params as P
 from satudata_dev.generate.budget import write_budget
+from satudata_dev.generate.codes import CATEGORY_NAMES, HEAD, NIK_ORIGINS, OUTSIDER
 from satudata_dev.generate.population import (
-    CATEGORY_NAMES,
-    HEAD,
-    NIK_ORIGINS,
-    OUTSIDER,
+    PeriodState,
     RegencyContext,
+    Universe,
     build_universe,
     crc,
     dtsen_periods,
     dtsen_state,
     period_state,
 )
-from satudata_dev.generate.programmes import draw_recipients
+from satudata_dev.generate.programmes import Recipients, draw_recipients
 
 
 @dataclass
@@ -122,24 +121,35 @@ def _info(path_rel: str, jenis: str, kode_kab: str, style: F.FileStyle, sheets: 
     }
 
 
-def run_regency(job: RegencyJob) -> RegencyResult:
-    """Generate and write every file of one regency for one period, with its truth."""
-    started = time.perf_counter()
-    ctx, period, rates = job.ctx, job.period, job.rates
-    kab = ctx.kode_kab
-    period_text = f"{period[0]:04d}-{period[1]:02d}"
-    out = Path(job.out_dir)
-    pidx = F.period_index(period)
-    u = build_universe(ctx, rates["other_regency_row"])
-    state = period_state(u, period)
-    recipients = draw_recipients(ctx, u, state, pidx)
-    result = RegencyResult(kab)
+@dataclass
+class _Regency:
+    """One regency's generation under way: its population this period, and the truth collected so far."""
 
-    def emit(jenis: str, key: str, path: Path, style: F.FileStyle,
-             parts: list[tuple[str, str, F.Table, F.Rendered]], kode_program: str | None = None) -> None:
-        rel = path.relative_to(out).as_posix()
+    job: RegencyJob
+    u: Universe
+    state: PeriodState
+    pidx: int  # period as seed material
+    result: RegencyResult
+
+    @property
+    def out(self) -> Path:
+        return Path(self.job.out_dir)
+
+    @property
+    def period_text(self) -> str:
+        return f"{self.job.period[0]:04d}-{self.job.period[1]:02d}"
+
+    def rng_for(self, key: str) -> np.random.Generator:
+        """A file's own stream: its defects do not depend on the files written before it."""
+        return self.job.ctx.rng(4, self.pidx, crc(key))
+
+    def emit(self, jenis: str, path: Path, style: F.FileStyle, parts: list[tuple[str, str, F.Table, F.Rendered]],
+             kode_program: str | None = None) -> None:
+        """Write a file's sheets; collect its manifest entry, defects and truth rows."""
+        kab, u, result = self.job.ctx.kode_kab, self.u, self.result
+        rel = path.relative_to(self.out).as_posix()
         path.parent.mkdir(parents=True, exist_ok=True)
-        F.write_sheets(path, style, [(name, r) for name, _, _, r in parts], job.xlsx_engine)
+        F.write_sheets(path, style, [(name, r) for name, _, _, r in parts], self.job.xlsx_engine)
         result.files.append(_info(rel, jenis, kab, style, [(name, r) for name, _, _, r in parts], kode_program))
         for name, role, table, rendered in parts:
             sheet = name if style.format == "xlsx" else ""
@@ -158,20 +168,42 @@ def run_regency(job: RegencyJob) -> RegencyResult:
                 source = {"dtks": "dtks", "anggota": jenis, "intervensi": "intervensi"}[role]
                 result.individu.append(_truth_rows(source, sheet, rel, kab, table, rendered, u, kode_program or ""))
 
-    def rng_for(key: str) -> np.random.Generator:
-        return ctx.rng(4, pidx, crc(key))
 
-    # --- DTKS
-    table = F.dtks_table(u, state)
-    force = job.force.get("dtks", {})
+def run_regency(job: RegencyJob) -> RegencyResult:
+    """Generate and write every file of one regency for one period, with its truth."""
+    started = time.perf_counter()
+    ctx, period, rates = job.ctx, job.period, job.rates
+    pidx = F.period_index(period)
+    u = build_universe(ctx, rates["other_regency_row"])
+    state = period_state(u, period)
+    recipients = draw_recipients(ctx, u, state, pidx)
+    reg = _Regency(job, u, state, pidx, RegencyResult(ctx.kode_kab))
+    _write_dtks(reg)
+    _write_p3ke(reg)
+    dtsen_now = _write_dtsen(reg)
+    _write_intervensi(reg, recipients)
+    _write_budget(reg, recipients)
+    result = reg.result
+    result.people, result.families = _people_truth(ctx, u, state, recipients, period, dtsen_now)
+    result.counts["people"] = len(result.people["person_id"])
+    result.counts["families"] = len(result.families["family_id"])
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_dtks(reg: _Regency) -> None:
+    """The DTKS list (one sheet, CSV beyond Excel's row limit), and its families: each card's first row."""
+    ctx, kab, out, result = reg.job.ctx, reg.job.ctx.kode_kab, reg.out, reg.result
+    table = F.dtks_table(reg.u, reg.state)
+    force = reg.job.force.get("dtks", {})
     if len(table.person) + 10 >= P.EXCEL_MAX_ROWS:
         force = {**force, "format": "csv"}
-    style = F.draw_style(ctx, "dtks", "dtks", rates, P.CSV_SHARE_DTKS, force)
-    titles = F.make_title(ctx, "dtks", style, period)
-    rendered = F.render(table, DTKS_COLUMNS, style, rates, rng_for("dtks"), titles)
+    style = F.draw_style(ctx, "dtks", "dtks", reg.job.rates, P.CSV_SHARE_DTKS, force)
+    titles = F.make_title(ctx, "dtks", style, reg.job.period)
+    rendered = F.render(table, DTKS_COLUMNS, style, reg.job.rates, reg.rng_for("dtks"), titles)
     ext = style.format
-    path = out / "inbox" / kab / "dtks" / f"dtks_{kab}_{period_text}.{ext}"
-    emit("dtks", "dtks", path, style, [(style.sheet_name or "DTKS", "dtks", table, rendered)])
+    path = out / "inbox" / kab / "dtks" / f"dtks_{kab}_{reg.period_text}.{ext}"
+    reg.emit("dtks", path, style, [(style.sheet_name or "DTKS", "dtks", table, rendered)])
     # DTKS families: the first row of each family card as written.
     rows = rendered.source_row
     first = np.r_[True, table.family[rows][1:] != table.family[rows][:-1]] if len(rows) else np.zeros(0, bool)
@@ -179,7 +211,7 @@ def run_regency(job: RegencyJob) -> RegencyResult:
     rel = path.relative_to(out).as_posix()
     sheet = (style.sheet_name or "DTKS") if style.format == "xlsx" else ""
     result.keluarga.append({
-        "family_id": u.fam["family_id"][table.family[fam_rows]], "source": np.full(len(fam_rows), "dtks", object),
+        "family_id": reg.u.fam["family_id"][table.family[fam_rows]], "source": np.full(len(fam_rows), "dtks", object),
         "kode_kab": np.full(len(fam_rows), kab, object), "file": np.full(len(fam_rows), rel, object),
         "sheet": np.full(len(fam_rows), sheet, object),
         "excel_row": rendered.header_row + 1 + np.flatnonzero(first),
@@ -187,20 +219,27 @@ def run_regency(job: RegencyJob) -> RegencyResult:
     })
     result.counts["dtks"] = len(rows)
 
-    # --- P3KE: always xlsx, two sheets (members split over extra sheets beyond Excel's row limit)
-    keluarga, anggota = F.p3ke_tables(u, state)
+
+def _write_p3ke(reg: _Regency) -> None:
+    """P3KE: always xlsx, two sheets (members split over extra sheets beyond Excel's row limit)."""
+    ctx, kab, rates = reg.job.ctx, reg.job.ctx.kode_kab, reg.job.rates
+    keluarga, anggota = F.p3ke_tables(reg.u, reg.state)
     style = F.draw_style(ctx, "p3ke", "p3ke", rates, 0.0, {"format": "xlsx"})
-    titles = F.make_title(ctx, "p3ke", style, period)
-    rk = F.render(keluarga, P3KE_KELUARGA_COLUMNS, style, rates, rng_for("p3ke/keluarga"), titles)
-    ra = F.render(anggota, P3KE_ANGGOTA_COLUMNS, style, rates, rng_for("p3ke/anggota"), titles)
+    titles = F.make_title(ctx, "p3ke", style, reg.job.period)
+    rk = F.render(keluarga, P3KE_KELUARGA_COLUMNS, style, rates, reg.rng_for("p3ke/keluarga"), titles)
+    ra = F.render(anggota, P3KE_ANGGOTA_COLUMNS, style, rates, reg.rng_for("p3ke/anggota"), titles)
     parts = [(P3KE_SHEETS["keluarga"], "keluarga", keluarga, rk)]
     parts += [(name, "anggota", anggota, r) for name, r in _split_rows(P3KE_SHEETS["anggota"], ra)]
-    path = out / "inbox" / kab / "p3ke" / f"p3ke_{kab}_{period_text}.xlsx"
-    emit("p3ke", "p3ke", path, style, parts)
-    result.counts["p3ke_keluarga"] = len(rk.source_row)
-    result.counts["p3ke"] = len(ra.source_row)
+    path = reg.out / "inbox" / kab / "p3ke" / f"p3ke_{kab}_{reg.period_text}.xlsx"
+    reg.emit("p3ke", path, style, parts)
+    reg.result.counts["p3ke_keluarga"] = len(rk.source_row)
+    reg.result.counts["p3ke"] = len(ra.source_row)
 
-    # --- DTSEN: the quarterly extracts the regency holds at this period (two sheets, xlsx)
+
+def _write_dtsen(reg: _Regency):
+    """DTSEN: the quarterly extracts the regency holds at this period (two sheets, xlsx). Returns the
+    period's own extract (None before DTSEN existed)."""
+    ctx, kab, rates, period, u = reg.job.ctx, reg.job.ctx.kode_kab, reg.job.rates, reg.job.period, reg.u
     dtsen_now = None
     for when in dtsen_periods(period):
         dtsen = dtsen_state(u, period_state(u, when), when)
@@ -210,53 +249,55 @@ def run_regency(job: RegencyJob) -> RegencyResult:
         keluarga, anggota = F.dtsen_tables(u, dtsen)
         style = F.draw_style(ctx, "dtsen", "dtsen", rates, 0.0, {"format": "xlsx"})
         titles = F.make_title(ctx, "dtsen", style, when)
-        rk = F.render(keluarga, DTSEN_KELUARGA_COLUMNS, style, _dtsen_rates(rates), rng_for(f"dtsen/k/{when_text}"),
-                      titles)
-        ra = F.render(anggota, DTSEN_ANGGOTA_COLUMNS, style, _dtsen_rates(rates), rng_for(f"dtsen/a/{when_text}"),
-                      titles)
+        rk = F.render(keluarga, DTSEN_KELUARGA_COLUMNS, style, _dtsen_rates(rates),
+                      reg.rng_for(f"dtsen/k/{when_text}"), titles)
+        ra = F.render(anggota, DTSEN_ANGGOTA_COLUMNS, style, _dtsen_rates(rates),
+                      reg.rng_for(f"dtsen/a/{when_text}"), titles)
         for rendered in (rk, ra):  # the names public DTSEN extracts use, unless headers are to stay canonical
             for canonical, extract_name in (("nik", "nomor_induk_kependudukan"), ("no_kk", "nomor_kartu_keluarga")):
                 if rates.get("header_variant", 0) > 0 and rendered.headers.get(canonical) == canonical:
                     rendered.headers[canonical] = extract_name
         parts = [(P3KE_SHEETS["keluarga"], "keluarga", keluarga, rk)]
         parts += [(name, "anggota", anggota, r) for name, r in _split_rows(P3KE_SHEETS["anggota"], ra)]
-        path = out / "inbox" / kab / "dtsen" / f"dtsen_{kab}_{when_text}.xlsx"
-        emit("dtsen", "dtsen", path, style, parts)
-        result.counts[f"dtsen_keluarga_{when_text}"] = len(rk.source_row)
-        result.counts["dtsen_keluarga"] = len(rk.source_row)
-        result.counts["dtsen"] = len(ra.source_row)
+        path = reg.out / "inbox" / kab / "dtsen" / f"dtsen_{kab}_{when_text}.xlsx"
+        reg.emit("dtsen", path, style, parts)
+        reg.result.counts[f"dtsen_keluarga_{when_text}"] = len(rk.source_row)
+        reg.result.counts["dtsen_keluarga"] = len(rk.source_row)
+        reg.result.counts["dtsen"] = len(ra.source_row)
+    return dtsen_now
 
-    # --- recipient lists
+
+def _write_intervensi(reg: _Regency, recipients: list[Recipients]) -> None:
+    """One recipient list per programme (CSV beyond Excel's row limit)."""
+    ctx, kab, rates, period = reg.job.ctx, reg.job.ctx.kode_kab, reg.job.rates, reg.job.period
     total = 0
     for rec in recipients:
         code = rec.programme.kode
-        table = F.intervensi_table(u, state, rec, period, ctx.rng(9, pidx, crc(code)))
-        force = job.force.get(f"intervensi/{code}", {})
+        table = F.intervensi_table(reg.u, reg.state, rec, period, ctx.rng(9, reg.pidx, crc(code)))
+        force = reg.job.force.get(f"intervensi/{code}", {})
         if len(table.person) + 10 >= P.EXCEL_MAX_ROWS:
             force = {**force, "format": "csv"}
         style = F.draw_style(ctx, f"intervensi/{code}", "intervensi", rates, P.CSV_SHARE_INTERVENSI, force)
         titles = F.make_title(ctx, "intervensi", style, period, nama_program=rec.programme.nama.upper(),
                               kode_program=code)
-        rendered = F.render(table, INTERVENSI_COLUMNS, style, rates, rng_for(f"intervensi/{code}"), titles)
-        path = out / "inbox" / kab / "intervensi" / f"{code}_{kab}_{period_text}.{style.format}"
-        emit("intervensi", code, path, style, [(style.sheet_name or code, "intervensi", table, rendered)], code)
-        result.counts[f"intervensi_{code}"] = len(rendered.source_row)
+        rendered = F.render(table, INTERVENSI_COLUMNS, style, rates, reg.rng_for(f"intervensi/{code}"), titles)
+        path = reg.out / "inbox" / kab / "intervensi" / f"{code}_{kab}_{reg.period_text}.{style.format}"
+        reg.emit("intervensi", path, style, [(style.sheet_name or code, "intervensi", table, rendered)], code)
+        reg.result.counts[f"intervensi_{code}"] = len(rendered.source_row)
         total += len(rendered.source_row)
-    result.counts["intervensi"] = total
+    reg.result.counts["intervensi"] = total
 
-    # --- poverty budget (APBD): its programme lines follow the lists the regency runs
-    rel, rows, budget_truth = write_budget(out, kab, period, {rec.programme.kode for rec in recipients},
-                                           np.array(ctx.desa, dtype=object), rng_for("anggaran"), ctx.scale)
-    result.budget = {"path": rel, "jenis": "anggaran", "kode_kab": kab, "rows": rows,
+
+def _write_budget(reg: _Regency, recipients: list[Recipients]) -> None:
+    """The poverty budget (APBD): its programme lines follow the lists the regency runs."""
+    ctx, result = reg.job.ctx, reg.result
+    rel, rows, budget_truth = write_budget(reg.out, ctx.kode_kab, reg.job.period,
+                                           {rec.programme.kode for rec in recipients},
+                                           np.array(ctx.desa, dtype=object), reg.rng_for("anggaran"), ctx.scale)
+    result.budget = {"path": rel, "jenis": "anggaran", "kode_kab": ctx.kode_kab, "rows": rows,
                      "lines": len(budget_truth)}
     result.budget_truth = budget_truth
     result.counts["anggaran"] = rows
-
-    result.people, result.families = _people_truth(ctx, u, state, recipients, period, dtsen_now)
-    result.counts["people"] = len(result.people["person_id"])
-    result.counts["families"] = len(result.families["family_id"])
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _split_rows(name: str, rendered: F.Rendered) -> list[tuple[str, F.Rendered]]:

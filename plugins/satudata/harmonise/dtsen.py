@@ -1,11 +1,12 @@
 """DTSEN linked to a regency's harmonised people and families (the crosswalk `id_dtsen`).
 
-DTKS and P3KE are linked to each other first (`harmonise.run`); DTSEN then joins the result. BPS matches
-DTSEN to Dukcapil's SIAK on NIK, so its NIKs are the most trusted of the three registries: the linker's
-exact pass on trusted NIK decides most pairs, and the regency-fitted probabilistic model the rest, each
-link with its probability and reason. Families follow their members (`families.link_families`, KK as the
-fallback). People and families only DTSEN knows become harmonised rows of their own (`dtsen:<id>`):
-DTSEN covers the whole population, so in the DTSEN regime they are part of the targeting base.
+DTKS and P3KE are linked to each other first (`harmonise.regency`, `harmonise.province`); DTSEN then joins the
+result in the build (`harmonise.build`). BPS matches DTSEN to Dukcapil's SIAK on NIK, so its NIKs are the most
+trusted of the three registries: the linker's exact pass on trusted NIK decides most pairs, and the
+regency-fitted probabilistic model the rest, each link with its probability and reason. Families follow their
+members (`families.link_families`, KK as the fallback). People and families only DTSEN knows become harmonised
+rows of their own (`dtsen:<id>`): DTSEN covers the whole population, so in the DTSEN regime they are part of the
+targeting base.
 
 Conflicts counted here: NIK disagreements between DTSEN and the harmonised side, and families of DTKS or
 P3KE that DTSEN does not hold (only when the regency has a DTSEN extract at all: without one, absence
@@ -62,29 +63,75 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
     columns empty. The DTKS-P3KE link of a person keeps its own method; the DTSEN link is in the crosswalk.
     """
     has_extract = len(dtsen_keluarga) > 0
+    stats: dict = {"dtsen_individu": len(dtsen), "dtsen_keluarga": len(dtsen_keluarga)}
+    links, nik_conflicts = _link_dtsen_people(people, harmonised, dtsen, stats, options, model)
+    d_by_id = dtsen.set_index("unique_id") if len(dtsen) else pd.DataFrame()
+    people = _mark_people(people, links)
+
+    fam_links, kel = _link_dtsen_families(people, families, links, d_by_id, dtsen_keluarga)
+    harmonised_of = pd.Series(fam_links["keluarga_l"].to_numpy(), index=fam_links["keluarga_r"].to_numpy())
+    kel = kel.set_index("keluarga")
+    families = families.copy()
+    dtsen_of = families["id_keluarga"].map(fam_links.set_index("keluarga_l")["keluarga_r"])
+    families["id_keluarga_dtsen"] = _strip(dtsen_of)
+    families["di_dtsen"] = dtsen_of.notna()
+
+    # DTSEN people linked to nobody: people of their own, in the harmonised family of their DTSEN family.
+    rest = dtsen[~isin(dtsen["unique_id"], links["unique_id_r"])] if len(dtsen) else dtsen
+    if len(rest):
+        people = pd.concat([people, _dtsen_only_people(periode, kab, rest, harmonised_of)], ignore_index=True)
+    # DTSEN families linked to no harmonised family: families of their own.
+    new_keys = kel.index[~isin(kel.index, harmonised_of.index)].tolist()
+    if new_keys:
+        extra = _dtsen_only_families(periode, kab, kel.loc[new_keys], new_keys, people)
+        families = pd.concat([families, extra], ignore_index=True)
+    _add_dtsen_family_columns(families, people, kel, dtsen)
+
+    crosswalk = _crosswalk(periode, kab, links, d_by_id, dtsen)
+    conflicts = _conflicts(periode, kab, nik_conflicts, families, has_extract)
+    stats.update({
+        "dtsen_terpadan": len(links),
+        "dtsen_terpadan_per_metode": {str(k): int(v) for k, v in links["match_method"].value_counts().items()},
+        "dtsen_individu_baru": len(rest), "dtsen_keluarga_baru": len(new_keys),
+        "keluarga_di_dtsen": int(families["di_dtsen"].sum()),
+        "keluarga_tidak_di_dtsen": int((~families["di_dtsen"] & (families["di_dtks"] | families["di_p3ke"])).sum())
+        if has_extract else 0,
+    })
+    return DtsenLinked(people, families, crosswalk, conflicts, stats)
+
+
+def _link_dtsen_people(people: pd.DataFrame, harmonised: pd.DataFrame, dtsen: pd.DataFrame, stats: dict,
+                       options: LinkOptions | None, model: LinkModel | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(links, NIK conflicts) of the harmonised people against DTSEN; the linker's counts go into `stats`."""
     left = harmonised.loc[isin(harmonised["unique_id"], people["id_individu"]), list(LINK_COLUMNS)]
     right = dtsen[list(LINK_COLUMNS)] if len(dtsen) else dtsen
-    stats: dict = {"dtsen_individu": len(dtsen), "dtsen_keluarga": len(dtsen_keluarga)}
     if len(left) and len(right):
         result = link_people(left.reset_index(drop=True), right.reset_index(drop=True), options=options,
                              model=model)
-        links, nik_conflicts = result.links, result.nik_conflicts
         stats.update({f"dtsen_{k}": v for k, v in result.stats.items()
                       if k.startswith(("nik_", "comparisons")) and isinstance(v, int | float)})
-    else:
-        links = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight",
-                                      "match_method", "match_reason"])
-        nik_conflicts = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "nik", "jenis_konflik", "keterangan"])
+        return result.links, result.nik_conflicts
+    links = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight",
+                                  "match_method", "match_reason"])
+    nik_conflicts = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "nik", "jenis_konflik", "keterangan"])
+    return links, nik_conflicts
 
-    d_by_id = dtsen.set_index("unique_id") if len(dtsen) else pd.DataFrame()
+
+def _mark_people(people: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `people` with their DTSEN partner (`id_individu_dtsen`, `di_dtsen`)."""
     link_of = links.set_index("unique_id_l")
     people = people.copy()
     partner = (people["id_individu"].map(link_of["unique_id_r"]) if len(links)
                else pd.Series(None, index=people.index, dtype=object))
     people["id_individu_dtsen"] = _strip(partner)
     people["di_dtsen"] = partner.notna()
+    return people
 
-    # Families: the harmonised family of each linked person against its DTSEN family.
+
+def _link_dtsen_families(people: pd.DataFrame, families: pd.DataFrame, links: pd.DataFrame,
+                         d_by_id: pd.DataFrame, dtsen_keluarga: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(family links, the DTSEN families keyed `dtsen:<id>` in column `keluarga`): the harmonised family of
+    each linked person against its DTSEN family, KK as the fallback."""
     kepala = pd.Series(False, index=links.index)
     if len(links):
         kepala = (people.set_index("id_individu")["hubungan_keluarga"].reindex(links["unique_id_l"]).eq(HEAD).values
@@ -98,51 +145,50 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
                          "no_kk": _first(families["no_kk_p3ke"], families["no_kk_dtks"])})
     kel = dtsen_keluarga.assign(keluarga="dtsen:" + dtsen_keluarga["id_keluarga_dtsen"].astype(str))
     kk_r = pd.DataFrame({"keluarga": kel["keluarga"], "no_kk": kk_or_none(kel["no_kk"])})
-    fam_links = link_families(members, kk_l, kk_r)
-    harmonised_of = pd.Series(fam_links["keluarga_l"].to_numpy(), index=fam_links["keluarga_r"].to_numpy())
-    kel = kel.set_index("keluarga")
+    return link_families(members, kk_l, kk_r), kel
+
+
+def _dtsen_only_people(periode: str, kab: str, rest: pd.DataFrame, harmonised_of: pd.Series) -> pd.DataFrame:
+    """individu_terpadu rows of the DTSEN people `rest` that no harmonised person links to."""
+    linked_family = rest["keluarga"].map(harmonised_of)
+    own_family = linked_family.where(linked_family.notna(), rest["keluarga"])
+    return pd.DataFrame({
+        "periode": periode, "kode_kab": kab, "id_individu": rest["unique_id"].values,
+        "id_keluarga": own_family.values, "id_dtks": None, "id_individu_p3ke": None, "di_dtks": False,
+        "di_p3ke": False, "nik": rest["nik"].where(rest["nik_dipercaya"]).values, "nama": rest["nama"].values,
+        "jenis_kelamin": rest["jenis_kelamin"].values,
+        "tanggal_lahir": pd.to_datetime(rest["tanggal_lahir"]).dt.date.values,
+        "kode_desa": rest["kode_desa"].values, "hubungan_keluarga": rest["hubungan_keluarga"].values,
+        "pekerjaan": rest["pekerjaan"].values, "disabilitas": rest["disabilitas"].values,
+        "match_probability": np.nan, "match_weight": np.nan, "match_method": None, "match_reason": None,
+        "id_individu_dtsen": _strip(rest["unique_id"]).values, "di_dtsen": True,
+    })
+
+
+def _dtsen_only_families(periode: str, kab: str, k: pd.DataFrame, new_keys: list, people: pd.DataFrame
+                         ) -> pd.DataFrame:
+    """keluarga_terpadu rows of the DTSEN families `k` (keys `new_keys`) that no harmonised family links to;
+    `people` already holds their members."""
+    size = people.groupby("id_keluarga").size()
+    return pd.DataFrame({
+        "periode": periode, "kode_kab": kab, "id_keluarga": new_keys, "no_kk_dtks": None,
+        "id_keluarga_p3ke": None, "no_kk_p3ke": None, "di_dtks": False, "di_p3ke": False,
+        "desil": pd.array([pd.NA] * len(k), dtype="Int64"), "status_dtks": "tidak_terdaftar",
+        "jumlah_anggota": pd.Series(new_keys).map(size).fillna(0).astype(int).values,
+        "jumlah_anggota_dtks": 0, "jumlah_anggota_p3ke": 0, "anggota_terpadan": 0,
+        "kode_desa": k["kode_desa"].values, "nik_kepala_keluarga": k["nik_kepala_keluarga"].values,
+        "nama_kepala_keluarga": k["nama_kepala_keluarga"].values,
+        "jenis_kelamin_kepala_keluarga": k["jenis_kelamin_kepala_keluarga"].values,
+        "match_method": None, "match_reason": None,
+        "id_keluarga_dtsen": _strip(pd.Series(new_keys)).values, "di_dtsen": True,
+    })
+
+
+def _add_dtsen_family_columns(families: pd.DataFrame, people: pd.DataFrame, kel: pd.DataFrame,
+                              dtsen: pd.DataFrame) -> None:
+    """DTSEN's KK, desil and member count on every family (in place), from the DTSEN family it is or is
+    linked to (`kel`, keyed `dtsen:<id>`); the member count and village from all sources."""
     d_size = dtsen.groupby("keluarga").size() if len(dtsen) else pd.Series(dtype="int64")
-
-    families = families.copy()
-    dtsen_of = families["id_keluarga"].map(fam_links.set_index("keluarga_l")["keluarga_r"])
-    families["id_keluarga_dtsen"] = _strip(dtsen_of)
-    families["di_dtsen"] = dtsen_of.notna()
-
-    # DTSEN people linked to nobody: people of their own, in the harmonised family of their DTSEN family.
-    rest = dtsen[~isin(dtsen["unique_id"], links["unique_id_r"])] if len(dtsen) else dtsen
-    if len(rest):
-        linked_family = rest["keluarga"].map(harmonised_of)
-        own_family = linked_family.where(linked_family.notna(), rest["keluarga"])
-        extra = pd.DataFrame({
-            "periode": periode, "kode_kab": kab, "id_individu": rest["unique_id"].values,
-            "id_keluarga": own_family.values, "id_dtks": None, "id_individu_p3ke": None, "di_dtks": False,
-            "di_p3ke": False, "nik": rest["nik"].where(rest["nik_dipercaya"]).values, "nama": rest["nama"].values,
-            "jenis_kelamin": rest["jenis_kelamin"].values,
-            "tanggal_lahir": pd.to_datetime(rest["tanggal_lahir"]).dt.date.values,
-            "kode_desa": rest["kode_desa"].values, "hubungan_keluarga": rest["hubungan_keluarga"].values,
-            "pekerjaan": rest["pekerjaan"].values, "disabilitas": rest["disabilitas"].values,
-            "match_probability": np.nan, "match_weight": np.nan, "match_method": None, "match_reason": None,
-            "id_individu_dtsen": _strip(rest["unique_id"]).values, "di_dtsen": True,
-        })
-        people = pd.concat([people, extra], ignore_index=True)
-    # DTSEN families linked to no harmonised family: families of their own.
-    new_keys = kel.index[~isin(kel.index, harmonised_of.index)].tolist()
-    if new_keys:
-        k = kel.loc[new_keys]
-        size = people.groupby("id_keluarga").size()
-        extra = pd.DataFrame({
-            "periode": periode, "kode_kab": kab, "id_keluarga": new_keys, "no_kk_dtks": None,
-            "id_keluarga_p3ke": None, "no_kk_p3ke": None, "di_dtks": False, "di_p3ke": False,
-            "desil": pd.array([pd.NA] * len(k), dtype="Int64"), "status_dtks": "tidak_terdaftar",
-            "jumlah_anggota": pd.Series(new_keys).map(size).fillna(0).astype(int).values,
-            "jumlah_anggota_dtks": 0, "jumlah_anggota_p3ke": 0, "anggota_terpadan": 0,
-            "kode_desa": k["kode_desa"].values, "nik_kepala_keluarga": k["nik_kepala_keluarga"].values,
-            "nama_kepala_keluarga": k["nama_kepala_keluarga"].values,
-            "jenis_kelamin_kepala_keluarga": k["jenis_kelamin_kepala_keluarga"].values,
-            "match_method": None, "match_reason": None,
-            "id_keluarga_dtsen": _strip(pd.Series(new_keys)).values, "di_dtsen": True,
-        })
-        families = pd.concat([families, extra], ignore_index=True)
     key = families["id_keluarga"].where(~families["di_dtsen"] | families["id_keluarga"].str.startswith("dtsen:"),
                                         "dtsen:" + families["id_keluarga_dtsen"].astype(str))
     families["no_kk_dtsen"] = kk_or_none(key.map(kel["no_kk"])) if len(kel) else None
@@ -155,8 +201,12 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
         families["jumlah_anggota"]).astype(int)
     families["kode_desa"] = _first(families["kode_desa"], key.map(kel["kode_desa"]) if len(kel) else families["kode_desa"])
 
+
+def _crosswalk(periode: str, kab: str, links: pd.DataFrame, d_by_id: pd.DataFrame, dtsen: pd.DataFrame
+               ) -> pd.DataFrame:
+    """core.padanan_dtsen: one row per harmonised person linked to a DTSEN person."""
     fam_of_dtsen = d_by_id["keluarga"] if len(dtsen) else pd.Series(dtype=object)
-    crosswalk = pd.DataFrame({
+    return pd.DataFrame({
         "periode": periode, "kode_kab": kab, "id_individu": links["unique_id_l"].values,
         "id_individu_dtsen": _strip(links["unique_id_r"]).values,
         "id_keluarga_dtsen": _strip(links["unique_id_r"].map(fam_of_dtsen)).values if len(links) else [],
@@ -164,16 +214,6 @@ def attach_dtsen(periode: str, kab: str, people: pd.DataFrame, families: pd.Data
         "match_weight": links["match_weight"].astype(float).values,
         "match_method": links["match_method"].values, "match_reason": links["match_reason"].values,
     }, columns=list(CROSSWALK_COLUMNS))
-    conflicts = _conflicts(periode, kab, nik_conflicts, families, has_extract)
-    stats.update({
-        "dtsen_terpadan": len(links),
-        "dtsen_terpadan_per_metode": {str(k): int(v) for k, v in links["match_method"].value_counts().items()},
-        "dtsen_individu_baru": len(rest), "dtsen_keluarga_baru": len(new_keys),
-        "keluarga_di_dtsen": int(families["di_dtsen"].sum()),
-        "keluarga_tidak_di_dtsen": int((~families["di_dtsen"] & (families["di_dtks"] | families["di_p3ke"])).sum())
-        if has_extract else 0,
-    })
-    return DtsenLinked(people, families, crosswalk, conflicts, stats)
 
 
 def _first(*candidates: pd.Series) -> pd.Series:

@@ -36,9 +36,9 @@ from satudata.harmonise.sources import cached_columns, regencies, to_frame
 from satudata.linkage.fitting import FitOptions
 from satudata.linkage.link import LinkOptions, link_people
 from satudata.linkage.model import LinkModel, load_model
-from satudata.linkage.model_store import store_model
 from satudata.linkage.records import LINK_COLUMNS
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
+from satudata.warehouse.model_store import store_model
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from satudata.config import Settings
 from satudata.harmonise.sources import prepare, read_prepared, store_prepared
 from satudata.linkage.link import LinkOptions, link_people
 from satudata.linkage.model import LinkModel, load_model
-from satudata.linkage.model_store import store_model
 from satudata.warehouse.engine import make_engine, replace_rows
+from satudata.warehouse.model_store import store_model
 from satudata.warehouse.workers import reading_engine
 
 log = logging.getLogger(__name__)

@@ -138,8 +138,6 @@ def write_review_workbook(path: Path, pairs: pd.DataFrame, *, kode_kab: str, per
 
 
 def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, periode: str) -> None:
-    from xlsxwriter.utility import xl_col_to_name
-
     group_row, header_row = 3, 4
     first = header_row + 1
     n = len(pairs)
@@ -150,9 +148,18 @@ def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, 
                        fmt["note"])
     sheet.write_string(2, 0, f"Jumlah pasangan yang perlu direview: {n}." if n else
                        "Tidak ada pasangan yang perlu direview untuk periode ini.", fmt["note"])
-    position = {name: i for i, (name, _, _) in enumerate(layout)}
+    _review_header(sheet, fmt, layout, group_row, header_row)
+    _review_rows(sheet, fmt, layout, pairs, first)
+    sheet.freeze_panes(first, 2)
+    sheet.autofilter(header_row, 0, header_row + max(n, 1), len(layout) - 1)
+    if n:
+        _review_checks(sheet, fmt, layout, first, first + n - 1)
+
+
+def _review_header(sheet, fmt: dict, layout, group_row: int, header_row: int) -> None:
+    """The merged group cells over each run of columns of one group, the header row and the column styles."""
     start = 0
-    for i in range(1, len(layout) + 1):  # merged group cells over each run of columns of one group
+    for i in range(1, len(layout) + 1):
         if i == len(layout) or layout[i][1] != layout[start][1]:
             group = layout[start][1]
             style = fmt["group_op"] if group == "DIISI OPERATOR" else fmt["group"]
@@ -176,6 +183,10 @@ def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, 
         sheet.set_column(col, col, width, style)
     sheet.set_row(group_row, 20)
 
+
+def _review_rows(sheet, fmt: dict, layout, pairs: pd.DataFrame, first: int) -> None:
+    """One row per pair from row `first`; the operator's columns stay empty."""
+    n = len(pairs)
     columns = {name: (pairs[name].tolist() if name in pairs else [None] * n) for name, _, _ in layout
                if name not in ("kemiripan", "alasan", *OPERATOR_COLUMNS)}
     probability = pairs["_p"].tolist()
@@ -207,32 +218,33 @@ def _review_sheet(sheet, fmt: dict, layout, pairs: pd.DataFrame, kode_kab: str, 
             if text:
                 sheet.write_string(row, col, text[:32_767], style)
 
-    last_col = len(layout) - 1
-    sheet.freeze_panes(first, 2)
-    sheet.autofilter(header_row, 0, header_row + max(n, 1), last_col)
-    if n:
-        last = first + n - 1
-        decision = position["keputusan"]
-        sheet.data_validation(first, decision, last, decision, {
-            "validate": "list", "source": ["SAMA", "BEDA"], "ignore_blank": True,
-            "input_title": "Keputusan", "input_message": "SAMA = orang yang sama\nBEDA = orang berbeda\n"
-                                                         "kosong = belum diputuskan",
-            "error_title": "Pilih SAMA atau BEDA", "error_type": "stop",
-            "error_message": "Isi hanya SAMA atau BEDA (pilih dari daftar), atau kosongkan sel jika belum yakin.",
+
+def _review_checks(sheet, fmt: dict, layout, first: int, last: int) -> None:
+    """Rows `first`..`last`: the decision list with its colours, and the P3KE cells that differ from DTKS."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    position = {name: i for i, (name, _, _) in enumerate(layout)}
+    decision = position["keputusan"]
+    sheet.data_validation(first, decision, last, decision, {
+        "validate": "list", "source": ["SAMA", "BEDA"], "ignore_blank": True,
+        "input_title": "Keputusan", "input_message": "SAMA = orang yang sama\nBEDA = orang berbeda\n"
+                                                     "kosong = belum diputuskan",
+        "error_title": "Pilih SAMA atau BEDA", "error_type": "stop",
+        "error_message": "Isi hanya SAMA atau BEDA (pilih dari daftar), atau kosongkan sel jika belum yakin.",
+    })
+    sheet.conditional_format(first, decision, last, decision,
+                             {"type": "cell", "criteria": "==", "value": '"SAMA"', "format": fmt["sama"]})
+    sheet.conditional_format(first, decision, last, decision,
+                             {"type": "cell", "criteria": "==", "value": '"BEDA"', "format": fmt["beda"]})
+    for field_name in SIDE_FIELDS:  # a P3KE cell that differs from its DTKS counterpart is highlighted
+        a = xl_col_to_name(position[f"{field_name}_dtks"])
+        b = xl_col_to_name(position[f"{field_name}_p3ke"])
+        col = position[f"{field_name}_p3ke"]
+        top = first + 1
+        sheet.conditional_format(first, col, last, col, {
+            "type": "formula", "format": fmt["differs"],
+            "criteria": f'=AND(${a}{top}<>"",${b}{top}<>"",${a}{top}<>${b}{top})',
         })
-        sheet.conditional_format(first, decision, last, decision,
-                                 {"type": "cell", "criteria": "==", "value": '"SAMA"', "format": fmt["sama"]})
-        sheet.conditional_format(first, decision, last, decision,
-                                 {"type": "cell", "criteria": "==", "value": '"BEDA"', "format": fmt["beda"]})
-        for field_name in SIDE_FIELDS:  # a P3KE cell that differs from its DTKS counterpart is highlighted
-            a = xl_col_to_name(position[f"{field_name}_dtks"])
-            b = xl_col_to_name(position[f"{field_name}_p3ke"])
-            col = position[f"{field_name}_p3ke"]
-            top = first + 1
-            sheet.conditional_format(first, col, last, col, {
-                "type": "formula", "format": fmt["differs"],
-                "criteria": f'=AND(${a}{top}<>"",${b}{top}<>"",${a}{top}<>${b}{top})',
-            })
 
 
 def _lintas_sheet(sheet, fmt: dict, lintas: pd.DataFrame, kode_kab: str, periode: str) -> None:

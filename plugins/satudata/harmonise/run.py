@@ -10,10 +10,10 @@ Three steps, each idempotent for a period (it replaces exactly the rows it owns,
    `core.konflik_padanan` and `meta.harmonisasi` of one regency from the pairs of steps 1-2, DTSEN linked to
    them, and the regency's review workbook.
 
-The Airflow tasks run each step per regency (`pipeline.py`); `harmonise` here runs all three in one process
-for the CLI, the demo and rebuilds, steps 1 and 3 over the regencies on every core (`warehouse.workers`):
-the same functions, computed in workers and written by this process. A regency's staged registries are read
-and prepared once (`harmonise.sources`).
+`satudata.pipeline` is the one entry path: its Airflow tasks run each step per regency, and its `harmonise` runs
+all three in one process for the CLI, the demo and rebuilds (steps 1 and 3 computed on every core by
+`warehouse.workers`, written by that process). This module keeps what both need: the period, the regencies
+and the period's summary. A regency's staged registries are read and prepared once (`harmonise.sources`).
 """
 
 from __future__ import annotations
@@ -24,29 +24,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.harmonise.build import assemble, build_regency, compute_build, write_build
+from satudata.harmonise.build import assemble, build_regency
 from satudata.harmonise.province import link_province
-from satudata.harmonise.regency import compute_link, link_regency, write_link
+from satudata.harmonise.regency import link_regency
 from satudata.harmonise.sources import Sources, periods, prepared_sources, regencies
-from satudata.linkage.link import LinkOptions
 from satudata.linkage.model import load_model
 from satudata.warehouse.engine import make_engine, read_frame
-from satudata.warehouse.journal import record_stage
 from satudata.warehouse.periods import choose_period as periods_choice
-from satudata.warehouse.workers import each_regency
-
-
-def _people(conn, periode: str) -> int:
-    """About how many DTKS and P3KE people a run reads (each registry's newest period not after `periode`): the
-    size that decides whether worker processes are worth starting."""
-    newest = "periode = (SELECT max(periode) FROM {t} WHERE aktif AND periode <= :p)"
-    return int(conn.execute(sa.text(
-        f"SELECT (SELECT count(*) FROM staging.dtks WHERE aktif AND {newest.format(t='staging.dtks')}) + "
-        f"(SELECT count(*) FROM staging.p3ke_anggota WHERE aktif AND {newest.format(t='staging.p3ke_anggota')})"),
-        {"p": periode}).scalar_one())
-
-
-# ---------------------------------------------------------------------------------------------- all
 
 
 def choose_period(settings: Settings, periode: str | None = None) -> str | None:
@@ -54,31 +38,21 @@ def choose_period(settings: Settings, periode: str | None = None) -> str | None:
     return periods_choice(settings.warehouse_url, periode, periods)
 
 
-def harmonise(settings: Settings, periode: str | None = None, *, options: LinkOptions | None = None,
-              run_id: str | None = None) -> dict:
-    """All three steps for every regency with staged data: what the DAG's tasks do, steps 1 and 3 computed on
-    every core (`SATUDATA_WORKERS`) and written by this process, regency by regency in order."""
-    from satudata.warehouse.bootstrap import init_warehouse
-
-    init_warehouse(settings.warehouse_url)
-    model = load_model()
-    periode = choose_period(settings, periode)
+def regencies_and_size(settings: Settings, periode: str) -> tuple[list[str], int]:
+    """The period's regencies with staged registries, and about how many DTKS and P3KE people a run reads (each
+    registry's newest period not after `periode`): the size that decides whether worker processes are worth
+    starting. The engine is disposed before returning: DuckDB workers open the file read-only after this."""
+    newest = "periode = (SELECT max(periode) FROM {t} WHERE aktif AND periode <= :p)"
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            kabs = regencies(conn, periode) if periode else []
-            people = _people(conn, periode) if periode else 0
+            people = int(conn.execute(sa.text(
+                f"SELECT (SELECT count(*) FROM staging.dtks WHERE aktif AND {newest.format(t='staging.dtks')}) + "
+                f"(SELECT count(*) FROM staging.p3ke_anggota WHERE aktif AND "
+                f"{newest.format(t='staging.p3ke_anggota')})"), {"p": periode}).scalar_one())
+            return regencies(conn, periode), people
     finally:
-        engine.dispose()  # workers open the file read-only: this process must not hold it
-    if not periode:
-        return {"periode": None, "regencies": {}}
-    linked = each_regency(compute_link, kabs, write_link, settings, periode, options, model, rows=people)
-    province = link_province(settings, periode, options=options, model=model)
-    built = each_regency(compute_build, kabs, write_build, settings, periode, run_id, model.version, options, model,
-                         rows=people)
-    record_stage(settings.folder("archive"), "harmonisasi", periode)
-    return {"periode": periode, "model_version": model.version, "link": linked, "province": province,
-            "build": built}
+        engine.dispose()
 
 
 def period_summary(settings: Settings, periode: str) -> dict:
@@ -139,5 +113,5 @@ def train_from_warehouse(settings: Settings, periode: str | None = None, *, vers
 
 
 # Other modules import these from here (the CLI, `pipeline.py`, benchmarks): the steps live in their modules.
-__all__ = ["Sources", "assemble", "build_regency", "harmonise", "link_province", "link_regency", "period_summary",
-           "periods", "prepared_sources", "regencies", "train_from_warehouse"]
+__all__ = ["Sources", "assemble", "build_regency", "link_province", "link_regency", "period_summary", "periods",
+           "prepared_sources", "regencies", "regencies_and_size", "train_from_warehouse"]

@@ -11,6 +11,8 @@ the file and entry). This module is their face for the rest of the pipeline, and
     STATUS[status]       -> Status(status, label, langkah, warna)           the answer for the whole file
     COLUMN_LABELS[col]   -> operator label of a canonical column (intake maps each label back to it)
     COLUMN_HELP[col]     -> what to write in a column (template notes, report)
+    PETUNJUK             -> the texts of the templates' "Petunjuk" sheet (petunjuk.yaml), filled by
+                            `intake.templates`
     format_message(code, **values) / format_fix(code, **values)
 
 `tingkat` decides the fate of a row: "galat" = the row is rejected (not used), "peringatan" = the row is
@@ -27,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from satudata.intake.pesan import (
@@ -52,6 +54,7 @@ COLUMN_HELP: dict[str, str] = _CATALOGUE.column_help
 JENIS_LABELS: dict[str, str] = _CATALOGUE.jenis_labels
 TINGKAT_LABELS: dict[str, str] = _CATALOGUE.tingkat_labels
 TINGKAT_MEANING: dict[str, str] = _CATALOGUE.tingkat_meaning
+PETUNJUK: dict = _CATALOGUE.petunjuk
 _DEFAULTS: dict[str, str] = _CATALOGUE.isian["nilai_bawaan"]
 _WORDS: dict[str, str] = _CATALOGUE.isian["daftar_kolom"]
 _UNKNOWN: dict[str, str] = _CATALOGUE.isian["kode_tidak_dikenal"]
@@ -83,11 +86,17 @@ def column_label(column: object) -> str:
 def labels(columns: Iterable[object]) -> str:
     """'NIK, Nomor KK dan Kode Desa (Kemendagri)'."""
     names = [column_label(c) for c in columns]
+    if len(names) > 1:
+        names = [f"({n})" if f" {_WORDS['atau']} " in n else n for n in names]
+    return enumeration(names)
+
+
+def enumeration(names: Sequence[str]) -> str:
+    """'a, b dan c' in the words of isian.yaml (daftar_kolom); '-' for none."""
     if not names:
         return "-"
     if len(names) == 1:
         return names[0]
-    names = [f"({n})" if f" {_WORDS['atau']} " in n else n for n in names]
     return ", ".join(names[:-1]) + f" {_WORDS['dan']} " + names[-1]
 
 
@@ -180,7 +189,7 @@ def tingkat_of(code: str) -> str:
 
 __all__ = [
     "COLUMN_HELP", "COLUMN_LABELS", "FILE_REASONS", "GALAT", "JENIS_LABELS", "NEXT_STEPS", "PERINGATAN",
-    "RULES", "STATUS", "STATUS_LABELS", "TINGKAT_LABELS", "TINGKAT_MEANING", "Catalogue", "CatalogueError",
-    "FileReason", "Rule", "Status", "column_label", "format_fix", "format_message", "labels",
-    "load_catalogue", "rule_label", "status_info", "tingkat_of",
+    "PETUNJUK", "RULES", "STATUS", "STATUS_LABELS", "TINGKAT_LABELS", "TINGKAT_MEANING", "Catalogue",
+    "CatalogueError", "FileReason", "Rule", "Status", "column_label", "enumeration", "format_fix",
+    "format_message", "labels", "load_catalogue", "rule_label", "status_info", "tingkat_of",
 ]

@@ -6,7 +6,9 @@ mistake there must not reach an operator as a raw `{placeholder}` or a KeyError 
 Checked: every file is YAML mappings of texts (a bare `no` is a boolean, not text), no key written twice,
 each entry has its keys and no unknown one, no empty text (but a default), codes unique across rules and
 file reasons, tingkat galat or peringatan, `{SNIPPET}`s known, and `{value}` placeholders only in the texts
-the formatter fills, each with a default in isian.yaml or among `CALLER_KEYS`.
+the formatter fills, each with a default in isian.yaml or among `CALLER_KEYS`. petunjuk.yaml (the "Petunjuk"
+sheet of the templates) has its own placeholders, per text (`_PETUNJUK_VALUES`), a `satu_baris` and a
+`contoh_berkas` for every jenis of the templates, and replaces only points it has.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from satudata.config import PROJECT_ROOT
-from satudata.schema import HUBUNGAN_KELUARGA
+from satudata.schema import HUBUNGAN_KELUARGA, JENIS
 
 PESAN_DIR = PROJECT_ROOT / "include" / "pesan"
 GALAT = "galat"
@@ -37,6 +39,16 @@ _FILLED = re.compile(r"(aturan|alasan_berkas)\.yaml:[^.]+\.(pesan|perbaikan)$|is
 # reason code -> the parts `messages._prepare` composes for it (isian.yaml: rangkaian)
 _RANGKAIAN = {"too_many_bad_rows": ("rincian", "rincian_tanpa_porsi", "rincian_tanpa_angka"),
               "bps_coding": ("rincian",), "wrong_regency": ("nama_kab_isi",), "superseded": ("berkas_baru",)}
+# petunjuk.yaml: the values `intake.templates` fills, by entry (or by the section all its entries are in)
+_POIN_VALUES = frozenset({"lembar", "satu_baris", "contoh_berkas", "jenis"})
+_PETUNJUK_VALUES = {
+    "judul": frozenset({"nama_jenis"}),
+    "poin": _POIN_VALUES, "ganti_poin": _POIN_VALUES, "tambah_poin": _POIN_VALUES,
+    "daftar_kolom.lembar": frozenset({"lembar"}),
+    "daftar_kolom.baris": frozenset({"kolom", "label", "wajib", "bantuan"}),
+    "daftar_kolom.contoh": frozenset({"contoh"}),
+}  # fmt: skip
+_DAFTAR_KOLOM = ("lembar", "judul", "baris", "wajib", "tidak_wajib", "contoh")
 
 
 class CatalogueError(ValueError):
@@ -84,6 +96,7 @@ class Catalogue:
     tingkat_labels: dict[str, str]
     tingkat_meaning: dict[str, str]
     isian: dict  # isian.yaml: nilai_bawaan, rangkaian, kode_tidak_dikenal, daftar_kolom
+    petunjuk: dict  # petunjuk.yaml: judul, poin, ganti_poin, tambah_poin, satu_baris, contoh_berkas, daftar_kolom
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -152,10 +165,7 @@ class _Reader:
         if not value.strip() and not where.startswith("isian.yaml:nilai_bawaan."):
             raise self.fail(where, "the text is empty")
         value = _SNIPPET.sub(lambda m: self.snippets.get(m.group(1), m.group(0)), value)
-        if where == "isian.yaml:kode_tidak_dikenal.pesan":
-            allowed: Iterable[str] = {"kode"}  # the unknown code itself
-        else:
-            allowed = self.known if _FILLED.match(where) else set()
+        allowed, which = self.placeholders(where)
         try:
             fields = list(string.Formatter().parse(value))
         except ValueError as exc:
@@ -170,9 +180,19 @@ class _Reader:
             if not allowed:
                 raise self.fail(where, f"{{{name}}} is never filled in this text")
             if spec or conversion or name not in allowed:
-                raise self.fail(where, f"unknown placeholder {{{name}}}: neither a key of nilai_bawaan in "
-                                       f"isian.yaml nor one of {', '.join(sorted(CALLER_KEYS))}")
+                raise self.fail(where, f"unknown placeholder {{{name}}}: {which}")
         return value
+
+    def placeholders(self, where: str) -> tuple[frozenset[str], str]:
+        """The {values} filled in the text at `where`, and how to say which they are."""
+        file, _, key = where.partition(":")
+        if where == "isian.yaml:kode_tidak_dikenal.pesan":
+            return frozenset({"kode"}), "only {kode} is filled here"  # the unknown code itself
+        if file == "petunjuk.yaml":
+            allowed = _PETUNJUK_VALUES.get(key, _PETUNJUK_VALUES.get(key.partition(".")[0], frozenset()))
+            return allowed, "this text is filled with " + ", ".join(f"{{{k}}}" for k in sorted(allowed))
+        return (self.known if _FILLED.match(where) else frozenset(),
+                f"neither a key of nilai_bawaan in isian.yaml nor one of {', '.join(sorted(CALLER_KEYS))}")
 
     def status(self, code: str, entry: object, where: str) -> Status:
         fields = self.keys(entry, where, ("label", "langkah", "warna"), texts=True)
@@ -224,5 +244,27 @@ def load_catalogue(directory: Path | str = PESAN_DIR) -> Catalogue:
         column_help={c: e["bantuan"] for c, e in columns.items()},
         jenis_labels=read.keys(read.tree("jenis.yaml"), "jenis.yaml", texts=True),
         tingkat_labels={k: e["label"] for k, e in tingkat.items()},
-        tingkat_meaning={k: e["arti"] for k, e in tingkat.items()}, isian=isian,
+        tingkat_meaning={k: e["arti"] for k, e in tingkat.items()}, isian=isian, petunjuk=_petunjuk(read),
     )
+
+
+def _petunjuk(read: _Reader) -> dict:
+    """petunjuk.yaml: its sections, every jenis of the templates, and replacements of points it has."""
+    name = "petunjuk.yaml"
+    petunjuk = read.keys(read.tree(name), name, ("judul", "poin", "satu_baris", "contoh_berkas", "daftar_kolom"),
+                         ("ganti_poin", "tambah_poin"))
+    if not isinstance(petunjuk["judul"], str):
+        raise read.fail(f"{name}:judul", "expected a text, not entries")
+    poin = read.keys(petunjuk["poin"], f"{name}:poin", texts=True)
+    for part in ("satu_baris", "contoh_berkas"):  # every template has its own
+        read.keys(petunjuk[part], f"{name}:{part}", JENIS, texts=True)
+    read.keys(petunjuk["daftar_kolom"], f"{name}:daftar_kolom", _DAFTAR_KOLOM, texts=True)
+    for part in ("ganti_poin", "tambah_poin"):  # optional: no jenis may have points of its own
+        per_jenis = petunjuk[part] = read.keys(petunjuk[part], f"{name}:{part}") if part in petunjuk else {}
+        for jenis, points in per_jenis.items():
+            if jenis not in JENIS:
+                raise read.fail(f"{name}:{part}.{jenis}", f"not a jenis of the templates ({', '.join(JENIS)})")
+            read.keys(points, f"{name}:{part}.{jenis}", texts=True)
+            if part == "ganti_poin" and (odd := sorted(set(points) - set(poin))):
+                raise read.fail(f"{name}:ganti_poin.{jenis}.{odd[0]}", "replaces no point of poin")
+    return petunjuk

@@ -32,7 +32,7 @@ import math
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,7 @@ from satudata.intake.messages import (
 )
 from satudata.intake.report_questions import write_pemetaan, write_total
 from satudata.intake.report_xml import Column, Splicer
+from satudata.intake.waktu import format_when, local_zone
 from satudata.normalise.periode import periode_text
 from satudata.schema import FAMILY_REGISTRIES
 from satudata.sheets.writer import StyledWorkbook
@@ -71,10 +72,6 @@ _DITOLAK_NAMES = {"Keluarga": "Baris Ditolak Keluarga", "Anggota Keluarga": "Bar
 _TEXT_KEYS = frozenset({"nik", "no_kk", "nik_kepala_keluarga", "kode_desa", "id_dtks", "id_keluarga_p3ke",
                         "id_individu_p3ke", "id_keluarga_dtsen", "id_individu_dtsen", "kode_desa_bps"})
 _UNKNOWN_PESAN = "Masalah pada data (kode: {code}). Hubungi tim data untuk penjelasan."
-
-# Indonesian time zones by province (first two digits of the Kemendagri code).
-_WIT_PROVINCES = frozenset({"81", "82", "91", "92", "93", "94", "95", "96", "97"})
-_WITA_PROVINCES = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
 
 
 @dataclass
@@ -106,26 +103,6 @@ class ReportSummary:
 
 
 # --------------------------------------------------------------------------------------------- helpers
-
-
-def local_zone(kode_kab: str | None) -> timezone:
-    province = (kode_kab or "")[:2]
-    if province in _WIT_PROVINCES:
-        return timezone(timedelta(hours=9), "WIT")
-    if province in _WITA_PROVINCES:
-        return timezone(timedelta(hours=8), "WITA")
-    return timezone(timedelta(hours=7), "WIB")
-
-
-def format_when(moment: datetime | None, kode_kab: str | None) -> str:
-    if moment is None:
-        return "-"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # the ledger keeps UTC
-    zone = local_zone(kode_kab)
-    local = moment.astimezone(zone)
-    utc = moment.astimezone(UTC)
-    return f"{local:%d-%m-%Y %H:%M} {zone.tzname(None)} ({utc:%d-%m-%Y %H:%M} UTC)"
 
 
 def _int(value) -> int:
@@ -305,18 +282,19 @@ class _Formats:
         self.small = style("small")
 
 
-def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame, issues_shown: int,
-               issues_total: int, rejected_sheets: list[str], rejected_rows_written: int) -> None:
-    status = status_info(summary.status)
-    sheet.set_column(0, 0, 36)
-    sheet.set_column(1, 1, 95)
-    sheet.set_column(2, 2, 13)
-    sheet.set_column(3, 3, 14)
-    sheet.set_column(4, 4, 30)
-    row = 0
+class _Lines:
+    """A sheet written top to bottom, one line after the other: `row` is the next free row."""
 
-    def pair(label: str, value, fmt=None, *, height_chars: int | None = 95) -> None:
-        nonlocal row
+    def __init__(self, sheet, f: _Formats):
+        self.sheet, self.f, self.row = sheet, f, 0
+
+    def line(self, text: str, fmt=None, *, skip: int = 1) -> None:
+        self.sheet.write_string(self.row, 0, text, fmt)
+        self.row += skip
+
+    def pair(self, label: str, value, fmt=None, *, height_chars: int | None = 95) -> None:
+        """A label and its value; a long text gets the height to show it whole."""
+        sheet, f, row = self.sheet, self.f, self.row
         sheet.write_string(row, 0, label, f.label)
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             sheet.write_number(row, 1, int(value), fmt or f.number)
@@ -325,13 +303,30 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
             sheet.write_string(row, 1, text, fmt or f.value)
             if height_chars and (len(text) > height_chars or "\n" in text):
                 sheet.set_row(row, _rows_for_text(text, height_chars))
-        row += 1
+        self.row += 1
 
-    sheet.write_string(row, 0, "LAPORAN PEMERIKSAAN BERKAS DATA", f.title)
-    row += 1
-    sheet.write_string(row, 0, "Satu Data Kemiskinan — jawaban otomatis atas berkas yang dikirim "
-                               "kabupaten/kota.", f.subtitle)
-    row += 2
+
+def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame, issues_shown: int,
+               issues_total: int, rejected_sheets: list[str], rejected_rows_written: int) -> None:
+    status = status_info(summary.status)
+    for col, width in enumerate((36, 95, 13, 14, 30)):
+        sheet.set_column(col, col, width)
+    lines = _Lines(sheet, f)
+    lines.line("LAPORAN PEMERIKSAAN BERKAS DATA", f.title)
+    lines.line("Satu Data Kemiskinan — jawaban otomatis atas berkas yang dikirim kabupaten/kota.", f.subtitle,
+               skip=2)
+    _ringkasan_status(lines, summary, status)
+    _ringkasan_langkah(lines, summary, status, issues_shown, issues_total, rejected_sheets, rejected_rows_written)
+    lines.row += 1
+    _ringkasan_counts(lines, counts)
+    lines.row += 1
+    _ringkasan_pembacaan(lines, summary)
+    sheet.freeze_panes(0, 0)
+
+
+def _ringkasan_status(lines: _Lines, summary: ReportSummary, status) -> None:
+    """What was received, its status (large, coloured) and the row counts."""
+    pair = lines.pair
     pair("Nama berkas", summary.file_name)
     kabupaten = summary.kode_kab or "-"
     if summary.nama_kab:
@@ -340,17 +335,22 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
     pair("Jenis data", JENIS_LABELS.get(summary.jenis, summary.jenis or "-"))
     pair("Periode data", periode_text(summary.periode))
     pair("Diterima pada", format_when(summary.received_at, summary.kode_kab))
-    row += 1
-    sheet.write_string(row, 0, "STATUS", f.label)
-    sheet.write_string(row, 1, status.label, f.status)
-    sheet.set_row(row, 36)
-    row += 2
-    pair("Jumlah baris data", _int(summary.rows_total), f.number_bold)
+    lines.row += 1
+    lines.sheet.write_string(lines.row, 0, "STATUS", lines.f.label)
+    lines.sheet.write_string(lines.row, 1, status.label, lines.f.status)
+    lines.sheet.set_row(lines.row, 36)
+    lines.row += 2
+    pair("Jumlah baris data", _int(summary.rows_total), lines.f.number_bold)
     pair("Baris diterima", _int(summary.rows_accepted))
     pair("Baris ditolak (galat)", _int(summary.rows_rejected))
     pair("Baris diterima dengan peringatan", _int(summary.rows_with_warnings))
-    row += 1
+    lines.row += 1
 
+
+def _ringkasan_langkah(lines: _Lines, summary: ReportSummary, status, issues_shown: int, issues_total: int,
+                       rejected_sheets: list[str], rejected_rows_written: int) -> None:
+    """The file-level reason and how to fix it, what was replaced, and what the operator does next."""
+    pair = lines.pair
     detail = dict(summary.reason_detail or {})
     if summary.reason_code:
         known = summary.reason_code in FILE_REASONS or summary.reason_code in RULES
@@ -378,52 +378,53 @@ def _ringkasan(sheet, f: _Formats, summary: ReportSummary, counts: pd.DataFrame,
     pair("Langkah selanjutnya", steps)
     if issues_shown < issues_total:
         pair("Catatan", f"Lembar '{SHEET_MASALAH}' hanya memuat {issues_shown:,} dari {issues_total:,} masalah "
-             "(batas jumlah baris Excel).".replace(",", "."), f.note)
-    row += 1
+             "(batas jumlah baris Excel).".replace(",", "."), lines.f.note)
 
-    sheet.write_string(row, 0, "RINCIAN MASALAH", f.section)
-    row += 1
+
+def _ringkasan_counts(lines: _Lines, counts: pd.DataFrame) -> None:
+    """"RINCIAN MASALAH": rows affected per rule."""
+    sheet, f = lines.sheet, lines.f
+    lines.line("RINCIAN MASALAH", f.section)
     if counts.empty:
-        sheet.write_string(row, 0, "Tidak ada masalah yang ditemukan pada baris data.")
-        row += 1
-    else:
-        for col, header in enumerate(("Masalah", "Keterangan", "Tingkat", "Jumlah baris", "Kode aturan")):
-            sheet.write_string(row, col, header, f.header)
-        row += 1
-        for item in counts.itertuples(index=False):
-            sheet.write_string(row, 0, str(item.judul), f.wrap)
-            sheet.write_string(row, 1, str(item.pesan), f.wrap)
-            sheet.write_string(row, 2, TINGKAT_LABELS.get(item.tingkat, str(item.tingkat)),
-                               f.galat if item.tingkat == GALAT else f.peringatan)
-            sheet.write_number(row, 3, int(item.jumlah), f.number)
-            sheet.write_string(row, 4, str(item.aturan), f.small)
-            sheet.set_row(row, max(_rows_for_text(str(item.pesan), 95), _rows_for_text(str(item.judul), 36)))
-            row += 1
-        sheet.write_string(row, 0, "Galat = baris ditolak (tidak dipakai) sampai diperbaiki. Peringatan = baris "
-                                   "tetap diterima, mohon diperbaiki pada kiriman berikutnya. Cara memperbaiki "
-                                   f"setiap masalah ada di lembar '{SHEET_MASALAH}'.", f.small)
-        row += 1
-    row += 1
+        lines.line("Tidak ada masalah yang ditemukan pada baris data.")
+        return
+    for col, header in enumerate(("Masalah", "Keterangan", "Tingkat", "Jumlah baris", "Kode aturan")):
+        sheet.write_string(lines.row, col, header, f.header)
+    lines.row += 1
+    for item in counts.itertuples(index=False):
+        row = lines.row
+        sheet.write_string(row, 0, str(item.judul), f.wrap)
+        sheet.write_string(row, 1, str(item.pesan), f.wrap)
+        sheet.write_string(row, 2, TINGKAT_LABELS.get(item.tingkat, str(item.tingkat)),
+                           f.galat if item.tingkat == GALAT else f.peringatan)
+        sheet.write_number(row, 3, int(item.jumlah), f.number)
+        sheet.write_string(row, 4, str(item.aturan), f.small)
+        sheet.set_row(row, max(_rows_for_text(str(item.pesan), 95), _rows_for_text(str(item.judul), 36)))
+        lines.row += 1
+    lines.line("Galat = baris ditolak (tidak dipakai) sampai diperbaiki. Peringatan = baris tetap diterima, mohon "
+               "diperbaiki pada kiriman berikutnya. Cara memperbaiki setiap masalah ada di lembar "
+               f"'{SHEET_MASALAH}'.", f.small)
 
-    sheet.write_string(row, 0, "PEMBACAAN BERKAS", f.section)
-    row += 1
+
+def _ringkasan_pembacaan(lines: _Lines, summary: ReportSummary) -> None:
+    """"PEMBACAAN BERKAS": how the header was read, the file's fingerprint, when the report was made."""
+    sheet, f, pair = lines.sheet, lines.f, lines.pair
+    lines.line("PEMBACAAN BERKAS", f.section)
     pair("Baris judul kolom", f"baris ke-{summary.header_row}" if summary.header_row else "-")
     if summary.column_map:
-        sheet.write_string(row, 0, "Judul kolom di berkas Anda", f.header)
-        sheet.write_string(row, 1, "Dibaca sebagai kolom", f.header)
-        sheet.write_string(row, 2, "Keyakinan", f.header)
-        row += 1
+        for col, header in enumerate(("Judul kolom di berkas Anda", "Dibaca sebagai kolom", "Keyakinan")):
+            sheet.write_string(lines.row, col, header, f.header)
+        lines.row += 1
         for original, canonical in summary.column_map.items():
-            sheet.write_string(row, 0, str(original), f.wrap)
-            sheet.write_string(row, 1, f"{column_label(canonical)} ({canonical})", f.wrap)
-            sheet.write_string(row, 2, (summary.keyakinan or {}).get(original, "-"), f.wrap)
-            row += 1
+            sheet.write_string(lines.row, 0, str(original), f.wrap)
+            sheet.write_string(lines.row, 1, f"{column_label(canonical)} ({canonical})", f.wrap)
+            sheet.write_string(lines.row, 2, (summary.keyakinan or {}).get(original, "-"), f.wrap)
+            lines.row += 1
     unmapped = [str(u) for u in (summary.unmapped_columns or []) if str(u).strip()]
     pair("Kolom yang tidak dikenali (diabaikan)", ", ".join(unmapped) if unmapped else "tidak ada")
-    row += 1
+    lines.row += 1
     pair("Kode sidik berkas (SHA-256)", summary.sha256 or "-", f.small, height_chars=None)
     pair("Laporan dibuat", format_when(datetime.now(UTC), summary.kode_kab), f.small)
-    sheet.freeze_panes(0, 0)
 
 
 def _masalah(sheet, f: _Formats, prepared: pd.DataFrame, with_sheet: bool, splicer: Splicer) -> int:
@@ -583,4 +584,4 @@ def write_report(path: Path, summary: ReportSummary, issues: pd.DataFrame | None
 
 
 __all__ = ["MAX_ISSUE_ROWS", "SHEET_DITOLAK", "SHEET_MASALAH", "SHEET_RINGKASAN", "ReportSummary",
-           "format_when", "prepare_issues", "rule_counts", "write_report"]
+           "format_when", "local_zone", "prepare_issues", "rule_counts", "write_report"]

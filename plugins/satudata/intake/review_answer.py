@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from satudata.intake.messages import format_fix, format_message, status_info
-from satudata.intake.report import format_when
+from satudata.intake.waktu import format_when
 from satudata.normalise.periode import periode_text
 from satudata.reference.wilayah import kabupaten_label
 from satudata.sheets.writer import StyledWorkbook, is_missing
@@ -40,23 +40,29 @@ def write_review_answer(path: Path, submission: Submission, *, status: str, reas
     and "Keputusan Dicatat" (what was recorded), in Bahasa Indonesia."""
 
     info = status_info(status)
-    kode_kab = submission.kode_kab
-
     workbook = StyledWorkbook(title=f"Laporan {submission.file_name}", subject=info.label)
-    book, add = workbook.book, workbook.add_format
-    label, value, number = workbook.style("label"), workbook.style("wrap"), workbook.style("number")
-    header, text, small = workbook.style("header"), workbook.style("text"), workbook.style("small")
+    styles = {name: workbook.style(name) for name in ("label", "wrap", "number", "header", "text", "small")}
+    sheet = workbook.book.add_worksheet("Ringkasan")
+    _write_ringkasan(workbook, sheet, styles, submission, info, reason_code, counts, periode, status)
+    _write_masalah(workbook.book.add_worksheet("Masalah"), styles, problems)
+    _write_dicatat(workbook.book.add_worksheet("Keputusan Dicatat"), styles, decisions, submission.kode_kab)
+    sheet.activate()
+    return workbook.save(path)
 
-    sheet = book.add_worksheet("Ringkasan")
+
+def _write_ringkasan(workbook: StyledWorkbook, sheet, styles: dict, submission: Submission, info,
+                     reason_code: str | None, counts: dict, periode: str | None, status: str) -> None:
+    """What was received, the status (large, coloured), what was recorded, and what the operator does next."""
+    kode_kab, add = submission.kode_kab, workbook.add_format
     sheet.set_column(0, 0, 40)
     sheet.set_column(1, 1, 100)
     row = 0
 
-    def pair(name: str, content, fmt=value) -> None:
+    def pair(name: str, content, fmt=styles["wrap"]) -> None:
         nonlocal row
-        sheet.write_string(row, 0, name, label)
+        sheet.write_string(row, 0, name, styles["label"])
         if isinstance(content, int):
-            sheet.write_number(row, 1, content, number)
+            sheet.write_number(row, 1, content, styles["number"])
         else:
             body = str(content) if content not in (None, "") else "-"
             sheet.write_string(row, 1, body, fmt)
@@ -73,7 +79,7 @@ def write_review_answer(path: Path, submission: Submission, *, status: str, reas
     pair("Periode review", periode_text(periode))
     pair("Diterima pada", format_when(submission.received_at, kode_kab))
     row += 1
-    sheet.write_string(row, 0, "STATUS", label)
+    sheet.write_string(row, 0, "STATUS", styles["label"])
     sheet.write_string(row, 1, info.label, add({"bold": True, "font_size": 22, "font_color": info.warna}))
     sheet.set_row(row, 36)
     row += 2
@@ -88,15 +94,17 @@ def write_review_answer(path: Path, submission: Submission, *, status: str, reas
         pair("Cara memperbaiki", format_fix(reason_code, **counts))
     pair("Langkah selanjutnya", _LANGKAH[status].format(kode_kab=kode_kab))
     row += 1
-    pair("Kode sidik berkas (SHA-256)", submission.sha256 or "-", small)
-    pair("Laporan dibuat", format_when(datetime.now(UTC), kode_kab), small)
+    pair("Kode sidik berkas (SHA-256)", submission.sha256 or "-", styles["small"])
+    pair("Laporan dibuat", format_when(datetime.now(UTC), kode_kab), styles["small"])
 
-    masalah = book.add_worksheet("Masalah")
+
+def _write_masalah(masalah, styles: dict, problems: pd.DataFrame) -> None:
+    """The rows whose decision was not used: the pair, the problem and how to fix it."""
     heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("Kolom", 18), ("Nilai", 20),
              ("Masalah", 70), ("Cara memperbaiki", 70)]
     for col, (name, width) in enumerate(heads):
-        masalah.set_column(col, col, width, value if name in ("Masalah", "Cara memperbaiki") else None)
-        masalah.write_string(0, col, name, header)
+        masalah.set_column(col, col, width, styles["wrap"] if name in ("Masalah", "Cara memperbaiki") else None)
+        masalah.write_string(0, col, name, styles["header"])
     masalah.freeze_panes(1, 0)
     masalah.autofilter(0, 0, max(len(problems), 1), len(heads) - 1)
     if problems.empty:
@@ -106,16 +114,18 @@ def write_review_answer(path: Path, submission: Submission, *, status: str, reas
         for col, content in ((1, item.id_dtks), (2, item.id_individu_p3ke),
                              (3, item.kolom or _PAIR_COLUMNS), (4, item.nilai)):
             if not is_missing(content) and str(content):
-                masalah.write_string(r, col, str(content)[:32_767], text)
-        masalah.write_string(r, 5, str(item.pesan), value)
-        masalah.write_string(r, 6, format_fix(item.aturan), value)
+                masalah.write_string(r, col, str(content)[:32_767], styles["text"])
+        masalah.write_string(r, 5, str(item.pesan), styles["wrap"])
+        masalah.write_string(r, 6, format_fix(item.aturan), styles["wrap"])
 
-    dicatat = book.add_worksheet("Keputusan Dicatat")
+
+def _write_dicatat(dicatat, styles: dict, decisions: pd.DataFrame, kode_kab: str) -> None:
+    """The decisions recorded from the file, with who checked each pair."""
     heads = [("Baris", 8), ("id_dtks", 18), ("id_individu_p3ke", 18), ("keputusan", 12), ("diperiksa_oleh", 24),
              ("catatan", 40)]
     for col, (name, width) in enumerate(heads):
         dicatat.set_column(col, col, width)
-        dicatat.write_string(0, col, name, header)
+        dicatat.write_string(0, col, name, styles["header"])
     dicatat.freeze_panes(1, 0)
     if decisions.empty:
         dicatat.write_string(1, 0, "Tidak ada keputusan yang dicatat dari berkas ini.")
@@ -125,9 +135,7 @@ def write_review_answer(path: Path, submission: Submission, *, status: str, reas
         for col, content in ((1, item.id_dtks), (2, item.id_individu_p3ke), (3, str(item.keputusan).upper()),
                              (4, who), (5, item.catatan)):
             if not is_missing(content) and str(content):
-                dicatat.write_string(r, col, str(content)[:32_767], text)
-    sheet.activate()
-    return workbook.save(path)
+                dicatat.write_string(r, col, str(content)[:32_767], styles["text"])
 
 
 __all__ = ["write_review_answer"]

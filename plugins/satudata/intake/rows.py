@@ -114,7 +114,45 @@ class RawChunk:
 def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean one chunk: text, emptiness, footers, Excel errors, NIK/KK, codes. Vectorised per column."""
     index = pd.Index(raw.index, dtype="int64")  # unnamed: GX reports unexpected rows by plain label then
-    n = len(index)
+    frame = _text_frame(raw, index)
+    if len(index) == 0 or frame.empty:
+        return frame.iloc[0:0], empty_issues()
+
+    errors = _excel_errors(frame)
+    present = frame.notna()
+    for col, mask in errors.items():
+        present[col] = present[col] & ~mask
+    has_key = _has_key(frame, present)
+    keep = present.to_numpy().any(axis=1)
+    _drop_repeated_headers(frame, state, keep)
+    if state.first_chunk:
+        _drop_header_rows(raw, frame, keep, has_key)
+        state.first_chunk = False
+    _drop_footers(raw, frame, state, keep, has_key)
+    # Section titles and notes written across the table ("KECAMATAN PRAYA", merged over the columns).
+    if raw.banner is not None:
+        keep &= ~(raw.banner & ~has_key)
+
+    frame = frame.loc[keep]
+    issues = _Issues(frame.index)
+    for col, mask in errors.items():
+        mask = mask.loc[keep]
+        issues.add(mask, col, "sel_galat_excel", frame[col])
+        frame[col] = frame[col].mask(mask)
+    if raw.pre_issues:
+        pre = pd.DataFrame(raw.pre_issues, columns=_ISSUE_COLUMNS)
+        pre = pre[pre["baris"].isin(frame.index)]
+        if len(pre):
+            issues.frames.append(pre.astype({"baris": "int64"}))
+    for col in frame.columns:
+        numeric = raw.numeric.get(col)
+        _clean_column(frame, col, numeric[keep] if numeric is not None else None, issues)
+    _compose_kode_desa(frame)
+    return frame, issues.sorted()
+
+
+def _text_frame(raw: RawChunk, index: pd.Index) -> pd.DataFrame:
+    """Every column as stripped text without zero-width characters; empty cells are missing."""
     data = {}
     for col, values in raw.columns.items():
         s = pd.Series(pd.array(values, dtype="string"), index=index, copy=False)
@@ -123,11 +161,11 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
             s = s.str.replace(ZERO_WIDTH, "", regex=True)
         s = s.str.strip()
         data[col] = s.where(s.str.len() > 0)
-    frame = pd.DataFrame(data, index=index)
-    if n == 0 or frame.empty:
-        return frame.iloc[0:0], empty_issues()
+    return pd.DataFrame(data, index=index)
 
-    # Excel errors, as error cells or typed text.
+
+def _excel_errors(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Column -> True where the cell is an Excel error, as error cells or typed text."""
     errors: dict[str, pd.Series] = {}
     for col in frame.columns:
         s = frame[col]
@@ -136,136 +174,131 @@ def finish_chunk(raw: RawChunk, state: SheetState) -> tuple[pd.DataFrame, pd.Dat
             mask = hashed & s.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
             if mask.any():
                 errors[col] = mask
-    present = frame.notna()
-    for col, mask in errors.items():
-        present[col] = present[col] & ~mask
-    has_data = present.to_numpy().any(axis=1)
-    # A key (NIK, KK, id, a budget code) counts only when it has digits.
-    has_key = np.zeros(n, dtype=bool)
+    return errors
+
+
+def _has_key(frame: pd.DataFrame, present: pd.DataFrame) -> np.ndarray:
+    """True where a row has a key (NIK, KK, id, a budget code); a key counts only when it has digits."""
+    has_key = np.zeros(len(frame), dtype=bool)
     for col in (c for c in ROW_KEY_COLUMNS if c in frame.columns):
         # a run of digits ("Grand Total", "JUMLAH 5 KPM" in the NIK column are no key); a budget code any digit
         digits = "[0-9]" if col not in KEY_COLUMNS else "[0-9]{4}"
         has_key |= (present[col] & frame[col].str.contains(digits, regex=True).fillna(False)).to_numpy(bool)
-    keep = has_data.copy()
+    return has_key
 
-    # Repeated header rows (files glued together, page headers).
-    if state.header_texts:
-        hits = np.zeros(n, dtype=np.int32)
-        for col, text in list(state.header_texts.items())[:3]:  # three columns tell a header row
-            if col in frame.columns:
-                variants = list({text, text.upper(), text.lower(), text.title(), text.capitalize()})
-                hits += frame[col].isin(variants).to_numpy(dtype=bool)
-        keep &= ~(hits >= min(2, len(state.header_texts), 3))
 
-    # Numbering row right under the header ("1 2 3 ..." / "(1) (2) (3)"), header continuation rows.
-    if state.first_chunk:
-        first_rows = np.flatnonzero(keep)[:3]
-        if len(first_rows):
-            cells = [c for c in raw.row_cells(first_rows[:1])[0] if c.strip()]
-            if len(cells) >= 3 and all(_NUMBERING_CELL.match(c.strip()) for c in cells):
-                nums = [int(c.strip("() ")) for c in cells]
-                if all(b > a for a, b in itertools.pairwise(nums)):
-                    keep[first_rows[0]] = False
-                    first_rows = first_rows[1:]
-        for pos in first_rows[:2]:
-            if has_key[pos]:
-                break
-            cells = [c.strip() for c in raw.row_cells(np.array([pos]))[0] if c.strip()]
-            nama = frame["nama"].iloc[pos] if "nama" in frame.columns else None
-            nama_is_header = nama is None or pd.isna(nama) or exact_canonical(nama) is not None
-            if cells and nama_is_header and not any(ch.isdigit() for c in cells for ch in c):
-                keep[pos] = False  # a second header row (e.g. "RT | RW" under a merged "Alamat")
-            else:
-                break
-        state.first_chunk = False
+def _drop_repeated_headers(frame: pd.DataFrame, state: SheetState, keep: np.ndarray) -> None:
+    """Repeated header rows (files glued together, page headers)."""
+    if not state.header_texts:
+        return
+    hits = np.zeros(len(frame), dtype=np.int32)
+    for col, text in list(state.header_texts.items())[:3]:  # three columns tell a header row
+        if col in frame.columns:
+            variants = list({text, text.upper(), text.lower(), text.title(), text.capitalize()})
+            hits += frame[col].isin(variants).to_numpy(dtype=bool)
+    keep &= ~(hits >= min(2, len(state.header_texts), 3))
 
-    # Total / footer / signature rows: rows without any key whose first non-empty cell says so.
-    candidates = np.flatnonzero(keep & ~has_key)
-    after = state.after_signature
-    if len(candidates) or after:
-        if after:
-            _skip(state, raw.index, keep & ~has_key, "tanda_tangan")
-            keep &= has_key
+
+def _drop_header_rows(raw: RawChunk, frame: pd.DataFrame, keep: np.ndarray, has_key: np.ndarray) -> None:
+    """Numbering row right under the header ("1 2 3 ..." / "(1) (2) (3)"), header continuation rows."""
+    first_rows = np.flatnonzero(keep)[:3]
+    if len(first_rows):
+        cells = [c for c in raw.row_cells(first_rows[:1])[0] if c.strip()]
+        if len(cells) >= 3 and all(_NUMBERING_CELL.match(c.strip()) for c in cells):
+            nums = [int(c.strip("() ")) for c in cells]
+            if all(b > a for a, b in itertools.pairwise(nums)):
+                keep[first_rows[0]] = False
+                first_rows = first_rows[1:]
+    for pos in first_rows[:2]:
+        if has_key[pos]:
+            break
+        cells = [c.strip() for c in raw.row_cells(np.array([pos]))[0] if c.strip()]
+        nama = frame["nama"].iloc[pos] if "nama" in frame.columns else None
+        nama_is_header = nama is None or pd.isna(nama) or exact_canonical(nama) is not None
+        if cells and nama_is_header and not any(ch.isdigit() for c in cells for ch in c):
+            keep[pos] = False  # a second header row (e.g. "RT | RW" under a merged "Alamat")
         else:
-            rows = raw.row_cells(candidates)
-            for pos, cells in zip(candidates, rows):
-                first = next((c for c in cells if c and c.strip()), "")
-                kind = _footer_kind(first) if first else None
-                if kind is not None:
-                    keep[pos] = False
-                if kind == "total":
-                    state.control_rows.append(ControlRow(int(raw.index[pos]), first.strip(), {
-                        c: frame[c].iloc[pos] for c in frame.columns if not pd.isna(frame[c].iloc[pos])}))
-                if kind == "signature":
-                    after = True
-                    below = np.zeros(n, dtype=bool)
-                    below[pos + 1:] = keep[pos + 1:] & ~has_key[pos + 1:]
-                    below[pos] = True
-                    _skip(state, raw.index, below, "tanda_tangan")
-                    keep &= ~below
-                    break
-        state.after_signature = after
+            break
 
-    # Section titles and notes written across the table ("KECAMATAN PRAYA", merged over the columns).
-    if raw.banner is not None:
-        keep &= ~(raw.banner & ~has_key)
 
-    frame = frame.loc[keep]
-    kept_index = frame.index
-    issues: list[pd.DataFrame] = []
+def _drop_footers(raw: RawChunk, frame: pd.DataFrame, state: SheetState, keep: np.ndarray,
+                  has_key: np.ndarray) -> None:
+    """Total / footer / signature rows: rows without any key whose first non-empty cell says so. Totals are
+    kept as control rows; everything without a key below a signature is skipped, in later chunks too."""
+    if state.after_signature:
+        _skip(state, raw.index, keep & ~has_key, "tanda_tangan")
+        keep &= has_key
+        return
+    candidates = np.flatnonzero(keep & ~has_key)
+    if not len(candidates):
+        return
+    for pos, cells in zip(candidates, raw.row_cells(candidates)):
+        first = next((c for c in cells if c and c.strip()), "")
+        kind = _footer_kind(first) if first else None
+        if kind is not None:
+            keep[pos] = False
+        if kind == "total":
+            state.control_rows.append(ControlRow(int(raw.index[pos]), first.strip(), {
+                c: frame[c].iloc[pos] for c in frame.columns if not pd.isna(frame[c].iloc[pos])}))
+        if kind == "signature":
+            state.after_signature = True
+            below = np.zeros(len(frame), dtype=bool)
+            below[pos + 1:] = keep[pos + 1:] & ~has_key[pos + 1:]
+            below[pos] = True
+            _skip(state, raw.index, below, "tanda_tangan")
+            keep &= ~below
+            break
 
-    def add(mask: pd.Series, col: str | None, code: str, values: pd.Series) -> None:
+
+class _Issues:
+    """The cell issues of the kept rows of a chunk, gathered column by column."""
+
+    def __init__(self, kept_index: pd.Index):
+        self.kept_index = kept_index
+        self.frames: list[pd.DataFrame] = []
+
+    def add(self, mask: pd.Series, col: str | None, code: str, values: pd.Series) -> None:
         if mask.any():
-            issues.append(pd.DataFrame({
-                "baris": kept_index[mask.to_numpy()].to_numpy(dtype="int64"),
+            self.frames.append(pd.DataFrame({
+                "baris": self.kept_index[mask.to_numpy()].to_numpy(dtype="int64"),
                 "kolom": col, "aturan": code,
                 "nilai": values[mask].astype(object).where(values[mask].notna(), None).to_numpy(dtype=object),
             }))
 
-    for col, mask in errors.items():
-        mask = mask.loc[keep]
-        add(mask, col, "sel_galat_excel", frame[col])
-        frame[col] = frame[col].mask(mask)
-    if raw.pre_issues:
-        pre = pd.DataFrame(raw.pre_issues, columns=_ISSUE_COLUMNS)
-        pre = pre[pre["baris"].isin(kept_index)]
-        if len(pre):
-            issues.append(pre.astype({"baris": "int64"}))
+    def sorted(self) -> pd.DataFrame:
+        issues = pd.concat(self.frames, ignore_index=True) if self.frames else empty_issues()
+        if len(issues):
+            issues = issues.sort_values("baris", kind="stable", ignore_index=True)
+            issues["baris"] = issues["baris"].astype("int64")
+        return issues
 
-    for col in frame.columns:
-        s = frame[col]
-        numeric = raw.numeric.get(col)
-        if numeric is not None:
-            numeric = numeric[keep]
-        if col in NIK_COLUMNS or col in KK_COLUMNS:
-            cleaned, lost, maybe = excel_number_cells(s, numeric)
-            maybe = (maybe | _rounded_column(cleaned.mask(lost))) & ~lost & s.notna()
-            lost = lost & s.notna()
-            kind = "kk" if col in KK_COLUMNS else "nik"
-            add(lost, col, f"{kind}_angka_excel", s)
-            add(maybe, col, f"{kind}_mungkin_dibulatkan", s)
-            if col == "nik" and (lost | maybe).any():  # the damage flag travels to staging (`nik_angka_excel`)
-                frame[EXCEL_NIK] = lost | maybe
-            # A NIK that may be rounded is kept (the linkage compares it loosely, never joins on it); a family
-            # card number that may be rounded is not: it would put two families on one card.
-            frame[col] = cleaned.mask(lost | (maybe if col in KK_COLUMNS else False))
-        elif col in ID_COLUMNS:
-            cleaned, flagged = clean_id_cells(s, numeric)
-            add(flagged & s.notna(), col, "id_angka_excel", s)
-            frame[col] = cleaned
-        elif col in KODE_COLUMNS:
-            text = s.str.lstrip("'`\u2018\u2019\"").str.strip()
-            uniques = text.dropna().unique()
-            mapping = {u: (normalise_kode(u) or u) for u in uniques}
-            frame[col] = text.map(mapping, na_action="ignore").astype("string")
-        elif col in NUMERIC_TEXT_COLUMNS:
-            frame[col] = s.str.replace(r"^([0-9]+)[.,](?:0|00)$", r"\1", regex=True)
-    _compose_kode_desa(frame)
-    cell_issues = pd.concat(issues, ignore_index=True) if issues else empty_issues()
-    if len(cell_issues):
-        cell_issues = cell_issues.sort_values("baris", kind="stable", ignore_index=True)
-        cell_issues["baris"] = cell_issues["baris"].astype("int64")
-    return frame, cell_issues
+
+def _clean_column(frame: pd.DataFrame, col: str, numeric: np.ndarray | None, issues: _Issues) -> None:
+    """NIK/KK and ids Excel stored as numbers, region codes, numbers written as text ("3.0")."""
+    s = frame[col]
+    if col in NIK_COLUMNS or col in KK_COLUMNS:
+        cleaned, lost, maybe = excel_number_cells(s, numeric)
+        maybe = (maybe | _rounded_column(cleaned.mask(lost))) & ~lost & s.notna()
+        lost = lost & s.notna()
+        kind = "kk" if col in KK_COLUMNS else "nik"
+        issues.add(lost, col, f"{kind}_angka_excel", s)
+        issues.add(maybe, col, f"{kind}_mungkin_dibulatkan", s)
+        if col == "nik" and (lost | maybe).any():  # the damage flag travels to staging (`nik_angka_excel`)
+            frame[EXCEL_NIK] = lost | maybe
+        # A NIK that may be rounded is kept (the linkage compares it loosely, never joins on it); a family
+        # card number that may be rounded is not: it would put two families on one card.
+        frame[col] = cleaned.mask(lost | (maybe if col in KK_COLUMNS else False))
+    elif col in ID_COLUMNS:
+        cleaned, flagged = clean_id_cells(s, numeric)
+        issues.add(flagged & s.notna(), col, "id_angka_excel", s)
+        frame[col] = cleaned
+    elif col in KODE_COLUMNS:
+        text = s.str.lstrip("'`\u2018\u2019\"").str.strip()
+        uniques = text.dropna().unique()
+        mapping = {u: (normalise_kode(u) or u) for u in uniques}
+        frame[col] = text.map(mapping, na_action="ignore").astype("string")
+    elif col in NUMERIC_TEXT_COLUMNS:
+        frame[col] = s.str.replace(r"^([0-9]+)[.,](?:0|00)$", r"\1", regex=True)
 
 
 def _skip(state: SheetState, index: np.ndarray, mask: np.ndarray, why: str) -> None:

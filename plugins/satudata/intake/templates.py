@@ -3,9 +3,10 @@
     write_template("dtks", Path("template_dtks.xlsx"))
     write_template("intervensi", Path("t.xlsx"), programmes=[{"kode_program": "PKH", "nama_program": ...}])
 
-Each template has a "Petunjuk" sheet (instructions in Bahasa Indonesia) and the data sheet(s) — "Data" for
-DTKS and intervensi, "Keluarga" + "Anggota Keluarga" for P3KE — whose header row is the *canonical*
-column names of `satudata.schema`, so intake maps every column exactly. Each header cell carries a note
+Each template has a "Petunjuk" sheet (instructions in Bahasa Indonesia, the texts of
+`include/pesan/petunjuk.yaml`) and the data sheet(s) — "Data" for DTKS and intervensi, "Keluarga" +
+"Anggota Keluarga" for P3KE — whose header row is the *canonical* column names of `satudata.schema`, so
+intake maps every column exactly. Each header cell carries a note
 explaining the column (`messages.COLUMN_HELP`). NIK / KK / kode desa / ID columns are formatted as Text
 (`@`), both as the column format and on the first `TEMPLATE_ROWS` data cells, so Excel keeps all 16
 digits; date columns have a date format and a validation that refuses impossible dates; desil,
@@ -20,12 +21,13 @@ Programmes come from `include/reference/program.csv` (and `program_lokal_*.csv`,
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from satudata.intake.messages import COLUMN_HELP, COLUMN_LABELS, JENIS_LABELS
+from satudata.intake.messages import COLUMN_HELP, COLUMN_LABELS, JENIS_LABELS, PETUNJUK, enumeration
 from satudata.schema import (
     ANGGARAN_REALISASI_COLUMNS,
     ANGGARAN_SHEETS,
@@ -184,96 +186,105 @@ def _col_letter(col: int) -> str:
     return xl_col_to_name(col)
 
 
+# Dropdowns and checks that are the same in every template, by column (copied per use: XlsxWriter keeps them).
+_DESIL_DTSEN = {
+    "validate": "whole", "criteria": "between", "minimum": 1, "maximum": 10,
+    "input_title": "Desil DTSEN", "input_message": "Angka 1 sampai 10 (1 = paling miskin).",
+    "error_title": "Desil tidak valid", "error_message": "Desil DTSEN hanya boleh 1 sampai 10.",
+}  # fmt: skip
+_JENIS_KELAMIN = {
+    "validate": "list", "source": ["L", "P"],
+    "input_title": "Jenis kelamin", "input_message": "L = laki-laki, P = perempuan.",
+    "error_title": "Jenis kelamin tidak valid", "error_message": "Isi L (laki-laki) atau P (perempuan).",
+}  # fmt: skip
+_FIXED_VALIDATIONS: dict[str, dict] = {
+    "desil": {
+        "validate": "list", "source": ["1", "2", "3", "4"],
+        "input_title": "Desil", "input_message": "Pilih 1, 2, 3 atau 4 (1 = paling miskin).",
+        "error_title": "Desil tidak valid", "error_message": "Desil hanya boleh 1, 2, 3 atau 4.",
+    },
+    "desil_nasional": _DESIL_DTSEN, "desil_provinsi": _DESIL_DTSEN, "desil_kabupaten_kota": _DESIL_DTSEN,
+    "jenis_kelamin": _JENIS_KELAMIN, "jenis_kelamin_kepala_keluarga": _JENIS_KELAMIN,
+    "disabilitas": {
+        "validate": "list", "source": ["Ya", "Tidak"],
+        "error_title": "Isian tidak valid", "error_message": "Isi Ya atau Tidak.",
+    },
+    "status_kawin": {
+        "validate": "list", "source": list(STATUS_KAWIN), "error_type": "warning",
+        "error_title": "Status kawin", "error_message": "Sebaiknya pilih dari daftar. Tetap simpan isian ini?",
+    },
+    "bulan": {
+        "validate": "whole", "criteria": "between", "minimum": 1, "maximum": 12,
+        "input_title": "Bulan realisasi", "input_message": "Angka 1 sampai 12.",
+        "error_title": "Bulan tidak valid", "error_message": "Bulan hanya boleh 1 sampai 12.",
+    },
+    "kode_desa": {
+        "validate": "length", "criteria": "between", "minimum": 10, "maximum": 13, "error_type": "warning",
+        "input_title": "Kode desa Kemendagri",
+        "input_message": "10 angka, contoh 5205012001 atau 52.05.01.2001. Bukan kode BPS.",
+        "error_title": "Kode desa",
+        "error_message": "Kode desa Kemendagri terdiri dari 10 angka (boleh dengan titik: 52.05.01.2001).",
+    },
+}  # fmt: skip
+
+
 def _validations(columns: Sequence[str], programmes: list[dict], lists: _Lists) -> dict[str, dict]:
-    hubungan = ", ".join(HUBUNGAN_KELUARGA)
     out: dict[str, dict] = {}
     for column in columns:
-        if column == "desil":
-            out[column] = {
-                "validate": "list", "source": ["1", "2", "3", "4"],
-                "input_title": "Desil", "input_message": "Pilih 1, 2, 3 atau 4 (1 = paling miskin).",
-                "error_title": "Desil tidak valid", "error_message": "Desil hanya boleh 1, 2, 3 atau 4.",
-            }
-        elif column in ("desil_nasional", "desil_provinsi", "desil_kabupaten_kota"):
-            out[column] = {
-                "validate": "whole", "criteria": "between", "minimum": 1, "maximum": 10,
-                "input_title": "Desil DTSEN", "input_message": "Angka 1 sampai 10 (1 = paling miskin).",
-                "error_title": "Desil tidak valid", "error_message": "Desil DTSEN hanya boleh 1 sampai 10.",
-            }
-        elif column in ("jenis_kelamin", "jenis_kelamin_kepala_keluarga"):
-            out[column] = {
-                "validate": "list", "source": ["L", "P"],
-                "input_title": "Jenis kelamin", "input_message": "L = laki-laki, P = perempuan.",
-                "error_title": "Jenis kelamin tidak valid", "error_message": "Isi L (laki-laki) atau P (perempuan).",
-            }
-        elif column == "hubungan_keluarga":
-            out[column] = {
-                "validate": "list", "source": lists.source("hubungan_keluarga", HUBUNGAN_KELUARGA),
-                "input_title": "Hubungan keluarga", "input_message": "Pilih dari daftar.",
-                "error_title": "Hubungan keluarga tidak valid",
-                "error_message": f"Pilih salah satu: {hubungan}."[:255],
-            }
-        elif column == "disabilitas":
-            out[column] = {
-                "validate": "list", "source": ["Ya", "Tidak"],
-                "error_title": "Isian tidak valid", "error_message": "Isi Ya atau Tidak.",
-            }
-        elif column == "status_kawin":
-            out[column] = {
-                "validate": "list", "source": list(STATUS_KAWIN), "error_type": "warning",
-                "error_title": "Status kawin", "error_message": "Sebaiknya pilih dari daftar. Tetap simpan isian ini?",
-            }
-        elif column == "kode_program":
-            codes = [p["kode_program"] for p in programmes]
-            if codes:
-                out[column] = {
-                    "validate": "list", "source": lists.source("kode_program", codes),
-                    "input_title": "Kode program", "input_message": "Pilih kode program (lihat lembar Daftar Program).",
-                    "error_title": "Kode program tidak dikenal",
-                    "error_message": "Pilih kode dari daftar. Program daerah yang belum terdaftar: hubungi tim data.",
-                }
-        elif column == "bulan":
-            out[column] = {
-                "validate": "whole", "criteria": "between", "minimum": 1, "maximum": 12,
-                "input_title": "Bulan realisasi", "input_message": "Angka 1 sampai 12.",
-                "error_title": "Bulan tidak valid", "error_message": "Bulan hanya boleh 1 sampai 12.",
-            }
-        elif column in ("pagu", "realisasi_anggaran"):
-            out[column] = {
-                "validate": "decimal", "criteria": ">=", "value": 0,
-                "input_title": COLUMN_LABELS.get(column, column)[:32], "input_message": "Rupiah, angka tanpa 'Rp'.",
-                "error_title": "Rupiah tidak valid", "error_message": "Tulis angka rupiah 0 atau lebih.",
-            }
-        elif column in DATE_COLUMNS:
-            earliest, latest = DATE_COLUMNS[column]
-            out[column] = {
-                "validate": "date", "criteria": "between", "minimum": earliest, "maximum": latest,
-                "input_title": COLUMN_LABELS.get(column, column)[:32],
-                "input_message": "Tulis tanggal sebagai HH-BB-TTTT, contoh 17-08-1985.",
-                "error_title": "Tanggal tidak valid",
-                "error_message": (
-                    f"Tanggal tidak ada atau tidak wajar (harus antara {earliest:%d-%m-%Y} dan "
-                    + ("hari ini" if latest == "=TODAY()" else "satu bulan setelah hari ini")
-                    + "). Tulis sebagai HH-BB-TTTT, contoh 17-08-1985."
-                ),
-            }
-        elif column in SIXTEEN_DIGITS:
-            out[column] = {
-                "validate": "length", "criteria": "==", "value": 16,
-                "input_title": COLUMN_LABELS.get(column, column)[:32],
-                "input_message": "16 angka, tanpa spasi atau titik. Sel ini berformat Teks.",
-                "error_title": "Harus 16 angka",
-                "error_message": "NIK dan Nomor KK terdiri dari tepat 16 angka. Periksa KTP/Kartu Keluarga.",
-            }
-        elif column == "kode_desa":
-            out[column] = {
-                "validate": "length", "criteria": "between", "minimum": 10, "maximum": 13, "error_type": "warning",
-                "input_title": "Kode desa Kemendagri",
-                "input_message": "10 angka, contoh 5205012001 atau 52.05.01.2001. Bukan kode BPS.",
-                "error_title": "Kode desa",
-                "error_message": "Kode desa Kemendagri terdiri dari 10 angka (boleh dengan titik: 52.05.01.2001).",
-            }
+        validation = _validation(column, programmes, lists)
+        if validation is not None:
+            out[column] = validation
     return out
+
+
+def _validation(column: str, programmes: list[dict], lists: _Lists) -> dict | None:
+    """The data validation of a column, or None; a long dropdown list goes to the "Daftar" sheet."""
+    if column in _FIXED_VALIDATIONS:
+        return copy.deepcopy(_FIXED_VALIDATIONS[column])
+    title = COLUMN_LABELS.get(column, column)[:32]
+    if column == "hubungan_keluarga":
+        return {
+            "validate": "list", "source": lists.source("hubungan_keluarga", HUBUNGAN_KELUARGA),
+            "input_title": "Hubungan keluarga", "input_message": "Pilih dari daftar.",
+            "error_title": "Hubungan keluarga tidak valid",
+            "error_message": f"Pilih salah satu: {', '.join(HUBUNGAN_KELUARGA)}."[:255],
+        }
+    if column == "kode_program":
+        codes = [p["kode_program"] for p in programmes]
+        if not codes:
+            return None
+        return {
+            "validate": "list", "source": lists.source("kode_program", codes),
+            "input_title": "Kode program", "input_message": "Pilih kode program (lihat lembar Daftar Program).",
+            "error_title": "Kode program tidak dikenal",
+            "error_message": "Pilih kode dari daftar. Program daerah yang belum terdaftar: hubungi tim data.",
+        }
+    if column in ("pagu", "realisasi_anggaran"):
+        return {
+            "validate": "decimal", "criteria": ">=", "value": 0,
+            "input_title": title, "input_message": "Rupiah, angka tanpa 'Rp'.",
+            "error_title": "Rupiah tidak valid", "error_message": "Tulis angka rupiah 0 atau lebih.",
+        }
+    if column in DATE_COLUMNS:
+        earliest, latest = DATE_COLUMNS[column]
+        return {
+            "validate": "date", "criteria": "between", "minimum": earliest, "maximum": latest,
+            "input_title": title, "input_message": "Tulis tanggal sebagai HH-BB-TTTT, contoh 17-08-1985.",
+            "error_title": "Tanggal tidak valid",
+            "error_message": (
+                f"Tanggal tidak ada atau tidak wajar (harus antara {earliest:%d-%m-%Y} dan "
+                + ("hari ini" if latest == "=TODAY()" else "satu bulan setelah hari ini")
+                + "). Tulis sebagai HH-BB-TTTT, contoh 17-08-1985."
+            ),
+        }
+    if column in SIXTEEN_DIGITS:
+        return {
+            "validate": "length", "criteria": "==", "value": 16,
+            "input_title": title, "input_message": "16 angka, tanpa spasi atau titik. Sel ini berformat Teks.",
+            "error_title": "Harus 16 angka",
+            "error_message": "NIK dan Nomor KK terdiri dari tepat 16 angka. Periksa KTP/Kartu Keluarga.",
+        }
+    return None
 
 
 def _write_data_sheet(book, name: str, jenis: str, columns: Sequence[str], programmes: list[dict],
@@ -310,133 +321,45 @@ def _write_data_sheet(book, name: str, jenis: str, columns: Sequence[str], progr
 
 
 def _write_petunjuk(sheet, jenis: str, formats: dict) -> None:
-    sheets = TEMPLATE_SHEETS[jenis]
-    example_name = {"dtks": "dtks_5205_2026-11.xlsx", "p3ke": "p3ke_5205_2026-11.xlsx",
-                    "dtsen": "dtsen_5205_2026-10.xlsx",
-                    "intervensi": "intervensi_PKH_5205_2026-11.xlsx",
-                    "anggaran": "anggaran_5205_2026-11.xlsx"}[jenis]
-    where = " dan ".join(f"'{s}'" for s in sheets)
+    """The "Petunjuk" sheet: the texts of `include/pesan/petunjuk.yaml`, filled for `jenis`."""
     sheet.set_column(0, 0, 4)
     sheet.set_column(1, 1, 110, formats["wrap"])
-    row = 0
-    sheet.write_string(row, 0, f"PETUNJUK PENGISIAN TEMPLATE {JENIS_LABELS[jenis].upper()}", formats["title"])
-    row += 2
-    points = [
-        (
-            f"Isi data di lembar {where}. Satu baris untuk satu "
-            + {
-                "dtks": "orang",
-                "p3ke": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
-                "dtsen": "keluarga (lembar 'Keluarga') atau satu anggota keluarga (lembar 'Anggota Keluarga')",
-                "intervensi": "penerima bantuan per program",
-                "anggaran": ("sub kegiatan (lembar 'Sub Kegiatan', atau satu sub kegiatan per desa/program yang "
-                             "dibiayainya) atau satu bulan realisasi sub kegiatan (lembar 'Realisasi')"),
-            }[jenis]
-            + ". Mulai dari baris 2, tepat di bawah judul kolom."
-        ),
-        (
-            "Jangan mengubah, menghapus atau memindahkan baris judul kolom (baris 1). Arahkan kursor ke judul "
-            "kolom untuk membaca catatan penjelasannya. Judul berwarna lebih gelap = kolom WAJIB diisi."
-        ),
-        (
-            "NIK dan Nomor KK: tepat 16 angka. Kolomnya sudah berformat Teks agar Excel tidak mengubahnya menjadi "
-            "angka seperti 5,20501E+15 (yang menghilangkan angka terakhir). Jika menyalin dari berkas lain, "
-            "gunakan klik kanan > Paste Special > Values, lalu periksa bahwa ke-16 angka masih lengkap."
-        ),
-        (
-            "Kode desa: kode Kemendagri 10 angka (2 provinsi + 2 kabupaten + 2 kecamatan + 4 desa), contoh "
-            "5205012001 atau 52.05.01.2001. BUKAN kode BPS (contoh kode BPS: 5205010001)."
-        ),
-        "Tanggal ditulis HH-BB-TTTT, contoh 17-08-1985.",
-        (
-            "Jangan menggabungkan sel (Merge & Center), jangan menambah baris jumlah/total, tanda tangan atau "
-            "judul di tengah atau di bawah tabel, dan jangan memberi kata sandi pada berkas."
-        ),
-        (
-            "Satu berkas untuk satu kabupaten/kota dan satu periode data. Cantumkan periode (tahun-bulan) pada "
-            f"nama berkas, contoh {example_name}."
-            + (
-                " Untuk daftar penerima bantuan, sebaiknya satu berkas per program, dengan kode program di nama "
-                "berkas."
-                if jenis == "intervensi"
-                else ""
-            )
-        ),
-        (
-            "Simpan berkas sebagai Excel (.xlsx, .xlsm atau .xls), LibreOffice Calc (.ods) atau CSV (.csv) di "
-            f"folder inbox/<kode kabupaten/kota>/{jenis}/, contoh inbox/5205/{jenis}/. Jangan meletakkan "
-            "shortcut/tautan: salin berkas aslinya."
-        ),
-        (
-            "Setelah itu: sistem memeriksa berkas begitu selesai disalin, biasanya dalam satu menit. Laporan "
-            "muncul di folder outbox/<kode kabupaten/kota>/ dengan nama <nomor>-<jenis>-<nama berkas>.laporan.xlsx, berisi "
-            "status berkas (DITERIMA, DITERIMA SEBAGIAN, DITOLAK, atau DUPLIKAT), apa yang digantikan berkas "
-            "ini, daftar masalah per baris dan cara memperbaikinya."
-        ),
-        (
-            "Berkas per kecamatan atau per desa boleh dikirim: satu berkas untuk seluruh kabupaten/kota, atau "
-            "satu berkas untuk setiap kecamatan (atau desa). Berkas sebuah kecamatan hanya menggantikan data "
-            "kecamatan itu yang dikirim sebelumnya; data kecamatan lain tetap berlaku. Berkas yang berisi "
-            "kurang dari separuh desa sebuah kecamatan hanya menggantikan desa-desa yang ada di berkas. Berkas "
-            "yang berisi data dari separuh kecamatan atau lebih dianggap berkas seluruh kabupaten/kota dan "
-            "menggantikan semua data periode itu"
-            + (" untuk program dan tahap yang sama" if jenis == "intervensi" else "") + "."
-        ),
-        (
-            "Mengirim perbaikan: perbaiki berkas, lalu kirim berkas LENGKAP untuk wilayah (kabupaten/kota, "
-            "kecamatan atau desa) dan periode yang sama: berkas baru menggantikan seluruh data lama wilayah "
-            "itu, jadi jangan mengirim hanya baris yang diperbaiki."
-        ),
-        (
-            "Menyatakan maksud pada nama berkas atau nama subfolder: tulis kata 'ganti' bila berkas ini "
-            "menggantikan SEMUA data kabupaten/kota periode itu (contoh " + example_name.replace(".xlsx", " ganti.xlsx")
-            + "), atau kata 'tambah' bila berkas hanya menambah data dan tidak menggantikan apa pun (contoh "
-            "susulan yang terlambat)."
-        ),
-    ]
-    if jenis == "intervensi":
-        points.append("Bantuan yang disalurkan bertahap: isi kolom Tahap (1, 2, 3 ...) atau tulis tahap pada nama "
-                      "berkas, contoh PKH_5205_2026-11 tahap 2.xlsx. Tahap yang berbeda dijumlahkan (tahap 2 tidak "
-                      "menggantikan tahap 1); tahap yang sama dikirim ulang menggantikan kiriman tahap itu.")
-    if jenis == "intervensi":
-        points.append("Kode program dipilih dari daftar pada sel; daftar lengkap ada di lembar 'Daftar Program'. "
-                      "Satu orang boleh tercantum pada beberapa program.")
-    if jenis == "p3ke":
-        points.append("Setiap anggota keluarga di lembar 'Anggota Keluarga' harus memakai ID Keluarga P3KE yang "
-                      "sama dengan keluarganya di lembar 'Keluarga'. Desil diisi 1, 2, 3 atau 4.")
-    if jenis == "anggaran":
-        points[9] = ("Rekap anggaran selalu berlaku untuk seluruh kabupaten/kota: rekap baru untuk periode yang sama "
-                     "menggantikan rekap sebelumnya (kecuali nama berkas memuat kata 'tambah'); rekap tidak dikirim per kecamatan.")
-        points.append("Salin sub kegiatan yang bertanda kemiskinan di SIPD beserta pagunya; kolom Label Kemiskinan dan "
-                      "Strategi diisi dari penandaan SIPD bila ada. Isi Kode Program bila sub kegiatan membiayai program "
-                      "yang daftar penerimanya dikirim (RTLH, BLT_DD, program daerah), dan Kode Desa bila dilaksanakan "
-                      "di satu desa. Realisasi per bulan diisi di lembar 'Realisasi' (yang dibelanjakan pada bulan itu, "
-                      "bukan kumulatif). Periode berkas adalah bulan rekap, contoh anggaran_5205_2026-11.xlsx = "
-                      "realisasi sampai November 2026.")
-    if jenis == "dtsen":
-        points.append("Salin ekstrak DTSEN dari BPS/Kemensos apa adanya. Setiap anggota keluarga di lembar 'Anggota "
-                      "Keluarga' memakai ID Keluarga DTSEN yang sama dengan keluarganya di lembar 'Keluarga'. Desil "
-                      "Nasional wajib (1 sampai 10); Desil Provinsi dan Desil Kabupaten/Kota diisi bila ada. Kirim "
-                      "setiap pemutakhiran triwulanan sebagai berkas baru dengan periodenya, contoh "
-                      "dtsen_5205_2026-10.xlsx.")
-    for number, text in enumerate(points, start=1):
+    sheet.write_string(0, 0, PETUNJUK["judul"].format(nama_jenis=JENIS_LABELS[jenis].upper()), formats["title"])
+    row = 2
+    for number, text in enumerate(_petunjuk_points(jenis), start=1):
         sheet.write_string(row, 0, f"{number}.", formats["bold"])
         sheet.write_string(row, 1, text, formats["wrap"])
         row += 1
     row += 1
-    for name, columns in sheets.items():
+    # every column of every data sheet: wajib or not, what it holds, an example
+    words = PETUNJUK["daftar_kolom"]
+    for name, columns in TEMPLATE_SHEETS[jenis].items():
         required = REQUIRED.get((jenis, name), frozenset())
-        sheet.write_string(row, 1, f"Kolom pada lembar '{name}'", formats["bold"])
+        sheet.write_string(row, 1, words["lembar"].format(lembar=name), formats["bold"])
         row += 1
-        sheet.write_string(row, 1, "Judul kolom — Wajib/Tidak — Penjelasan — Contoh", formats["header"])
+        sheet.write_string(row, 1, words["judul"], formats["header"])
         row += 1
         for column in columns:
-            text = (f"{column}  ({COLUMN_LABELS.get(column, column)}) — "
-                    f"{'WAJIB' if column in required else 'tidak wajib'} — {COLUMN_HELP.get(column, '')}"
-                    + (f" — contoh: {EXAMPLES[column]}" if column in EXAMPLES else ""))
+            text = words["baris"].format(kolom=column, label=COLUMN_LABELS.get(column, column),
+                                         wajib=words["wajib" if column in required else "tidak_wajib"],
+                                         bantuan=COLUMN_HELP.get(column, ""))
+            if column in EXAMPLES:
+                text += words["contoh"].format(contoh=EXAMPLES[column])
             sheet.write_string(row, 1, text, formats["wrap"])
             row += 1
         row += 1
+
+
+def _petunjuk_points(jenis: str) -> list[str]:
+    """The numbered instructions of the "Petunjuk" sheet for `jenis`: every template's, some replaced, then
+    the jenis' own (petunjuk.yaml: poin, ganti_poin, tambah_poin)."""
+    values = {"lembar": enumeration([f"'{s}'" for s in TEMPLATE_SHEETS[jenis]]),
+              "satu_baris": PETUNJUK["satu_baris"][jenis], "contoh_berkas": PETUNJUK["contoh_berkas"][jenis],
+              "jenis": jenis}
+    replaced = PETUNJUK["ganti_poin"].get(jenis, {})
+    points = [replaced.get(key, text) for key, text in PETUNJUK["poin"].items()]
+    points += PETUNJUK["tambah_poin"].get(jenis, {}).values()
+    return [text.format(**values) for text in points]
 
 
 def _write_programmes(sheet, programmes: list[dict], formats: dict) -> None:

@@ -33,9 +33,9 @@ from satudata.config import Settings
 from satudata.linkage.link import LinkOptions, link_people
 from satudata.linkage.lookup import isin
 from satudata.linkage.model import LinkModel, load_model, with_parameters
-from satudata.linkage.model_store import store_model, stored_models
 from satudata.linkage.records import prepare_people
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
+from satudata.warehouse.model_store import store_model, stored_models
 
 log = logging.getLogger(__name__)
 

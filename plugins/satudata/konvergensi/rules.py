@@ -261,7 +261,31 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
     desil_sasaran = _get(data, "desil_sasaran", int, name)
     if not 1 <= desil_sasaran <= top:
         raise RuleError(f"{name}: desil_sasaran must be 1..{top}, not {desil_sasaran}")
+    applied = _applied_programmes(programmes, _eligibility_overrides(data, name, top, code))
+    overlaps = _overlap_rules(data, name, code)
+    # Keyword arguments are evaluated in order: a file with several faults names the same one first as ever.
+    rules = Rules(
+        berkas=name,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        berlaku_mulai=str(data["berlaku_mulai"]),
+        judul=str(data.get("judul") or name),
+        dasar_hukum=tuple(str(x) for x in (data.get("dasar_hukum") or [])),
+        sumber_desil=sumber_desil,
+        desil_sasaran=desil_sasaran,
+        programmes=tuple(applied),
+        overlaps=tuple(overlaps),
+        **_priority_and_pockets(data, name),
+        pantau_transisi=tuple(code(c, "pantau_transisi") for c in
+                              (_get(data, "pantau_transisi", list, name, default=[]) or [])),
+        penyesuaian_kabupaten=_regency_limits(data, name, top, code),
+        raw=data,
+    )
+    _check_ranges(rules, name, top)
+    return rules
 
+
+def _eligibility_overrides(data: dict, name: str, top: int, code) -> dict[str, dict]:
+    """`kelayakan: {PKH: {desil_maks: 1, ...}}`, checked: programme code -> what the file overrides."""
     overrides: dict[str, dict] = {}
     for key, value in (_get(data, "kelayakan", dict, name, default={}) or {}).items():
         if not isinstance(value, dict):
@@ -273,7 +297,10 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
         if desil is not None and (not isinstance(desil, int) or isinstance(desil, bool) or not 1 <= desil <= top):
             raise RuleError(f"{name}: `kelayakan.{key}.desil_maks` must be 1..{top} or empty, not {desil!r}")
         overrides[code(key, f"kelayakan.{key}")] = value
+    return overrides
 
+
+def _applied_programmes(programmes: list[Programme], overrides: dict[str, dict]) -> list[ProgrammeRule]:
     applied = []
     for p in programmes:
         o = overrides.get(p.kode_program, {})
@@ -285,7 +312,11 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
             kode_wilayah=p.kode_wilayah, wajib_dtks=bool(o.get("wajib_dtks", False)),
             sumber=(str(o["sumber"]).strip() if o.get("sumber") else None),
         ))
+    return applied
 
+
+def _overlap_rules(data: dict, name: str, code) -> list[OverlapRule]:
+    """`tumpang_tindih`: the programme pairs a family should not hold both of, checked."""
     overlaps = []
     seen = set()
     for i, item in enumerate(_get(data, "tumpang_tindih", list, name, default=[]) or []):
@@ -308,40 +339,36 @@ def parse_rules(path: Path, programmes: list[Programme]) -> Rules:
         if level not in LEVELS:
             raise RuleError(f"{name}: `{where}.tingkat` must be one of {LEVELS}, not {item.get('tingkat')!r}")
         overlaps.append(OverlapRule(kode, *sorted((a, b)), level, str(item.get("keterangan") or "").strip()))
+    return overlaps
 
+
+def _priority_and_pockets(data: dict, name: str) -> dict:
+    """The `Rules` fields of `kelompok_prioritas` and `kantong_kemiskinan`, read in the order of the fields."""
     prior = "kelompok_prioritas"
     pockets = "kantong_kemiskinan"
-    rules = Rules(
-        berkas=name,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        berlaku_mulai=str(data["berlaku_mulai"]),
-        judul=str(data.get("judul") or name),
-        dasar_hukum=tuple(str(x) for x in (data.get("dasar_hukum") or [])),
-        sumber_desil=sumber_desil,
-        desil_sasaran=desil_sasaran,
-        programmes=tuple(applied),
-        overlaps=tuple(overlaps),
-        prioritas_desil_maks=_get(data, f"{prior}.desil_maks", int, name),
-        lansia_umur_minimal=_get(data, f"{prior}.lansia_tunggal.umur_minimal", int, name),
-        lansia_jumlah_anggota_maks=_get(data, f"{prior}.lansia_tunggal.jumlah_anggota_maks", int, name),
-        disabilitas_nilai_ya=tuple(_value_key(v) for v in _get(data, f"{prior}.disabilitas.nilai_ya", list, name)),
-        disabilitas_pola_ya=_patterns(_get(data, f"{prior}.disabilitas.pola_ya", list, name, default=[]) or [],
-                                      name, f"{prior}.disabilitas.pola_ya"),
-        kepala_perempuan_jenis_kelamin=str(
+    return {
+        "prioritas_desil_maks": _get(data, f"{prior}.desil_maks", int, name),
+        "lansia_umur_minimal": _get(data, f"{prior}.lansia_tunggal.umur_minimal", int, name),
+        "lansia_jumlah_anggota_maks": _get(data, f"{prior}.lansia_tunggal.jumlah_anggota_maks", int, name),
+        "disabilitas_nilai_ya": tuple(_value_key(v) for v in
+                                      _get(data, f"{prior}.disabilitas.nilai_ya", list, name)),
+        "disabilitas_pola_ya": _patterns(_get(data, f"{prior}.disabilitas.pola_ya", list, name, default=[]) or [],
+                                         name, f"{prior}.disabilitas.pola_ya"),
+        "kepala_perempuan_jenis_kelamin": str(
             _get(data, f"{prior}.kepala_keluarga_perempuan.jenis_kelamin_kepala", str, name)).strip().upper(),
-        migran_pola_pekerjaan=_patterns(_get(data, f"{prior}.pekerja_migran.pola_pekerjaan", list, name),
-                                        name, f"{prior}.pekerja_migran.pola_pekerjaan"),
-        kantong_teratas_per_kabupaten=_get(data, f"{pockets}.teratas_per_kabupaten", int, name),
-        kantong_minimal_keluarga=_get(data, f"{pockets}.minimal_keluarga_tanpa_program", int, name),
-        pantau_transisi=tuple(code(c, "pantau_transisi") for c in
-                              (_get(data, "pantau_transisi", list, name, default=[]) or [])),
-        penyesuaian_kabupaten=_regency_limits(data, name, top, code),
-        raw=data,
-    )
+        "migran_pola_pekerjaan": _patterns(_get(data, f"{prior}.pekerja_migran.pola_pekerjaan", list, name),
+                                           name, f"{prior}.pekerja_migran.pola_pekerjaan"),
+        "kantong_teratas_per_kabupaten": _get(data, f"{pockets}.teratas_per_kabupaten", int, name),
+        "kantong_minimal_keluarga": _get(data, f"{pockets}.minimal_keluarga_tanpa_program", int, name),
+    }
+
+
+def _check_ranges(rules: Rules, name: str, top: int) -> None:
+    prior = "kelompok_prioritas"
+    pockets = "kantong_kemiskinan"
     if not 1 <= rules.prioritas_desil_maks <= top:
         raise RuleError(f"{name}: `{prior}.desil_maks` must be 1..{top}")
     if rules.lansia_umur_minimal < 1 or rules.lansia_jumlah_anggota_maks < 1:
         raise RuleError(f"{name}: `{prior}.lansia_tunggal` needs a positive umur_minimal and jumlah_anggota_maks")
     if rules.kantong_teratas_per_kabupaten < 1 or rules.kantong_minimal_keluarga < 0:
         raise RuleError(f"{name}: `{pockets}` needs teratas_per_kabupaten >= 1 and minimal >= 0")
-    return rules

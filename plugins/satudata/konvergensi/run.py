@@ -1,4 +1,5 @@
-"""Convergence of a period, step by step (the DAG's tasks) or all at once (CLI and demo).
+"""Convergence of a period: what its steps share (the period, the regencies, the headline). The steps, run as
+the DAG's tasks or all at once by `satudata.pipeline.konvergensi` (CLI, demo, rebuild):
 
 1. `match_recipients` per regency (`recipients.py`);
 2. `build_indicators` for the period, province-wide (`indicators.py`, SQL in `include/sql/konvergensi/`);
@@ -14,11 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.konvergensi.action_lists import write_action_list
-from satudata.konvergensi.indicators import build_indicators, headline
-from satudata.konvergensi.recipients import match_recipients
+from satudata.konvergensi.indicators import headline
 from satudata.warehouse.engine import make_engine, read_frame
-from satudata.warehouse.journal import record_stage
 from satudata.warehouse.periods import choose_period as periods_choice
 
 log = logging.getLogger(__name__)
@@ -75,20 +73,3 @@ def recipient_summary(settings: Settings, periode: str) -> pd.DataFrame:
     finally:
         engine.dispose()
     return pd.DataFrame([json.loads(r) for r in rows["ringkasan"]])
-
-
-def konvergensi(settings: Settings, periode: str | None = None, *, run_id: str | None = None) -> dict:
-    """All convergence steps of a period in one process; the DAG runs the same functions as tasks."""
-    from satudata.warehouse.bootstrap import init_warehouse
-
-    init_warehouse(settings.warehouse_url)
-    periode = choose_period(settings, periode)
-    if not periode:
-        return {"periode": None, "alasan": "belum ada data yang diharmonisasi"}
-    kabs = list_regencies(settings, periode)
-    matched = {k: match_recipients(settings, k, periode, run_id=run_id) for k in kabs}
-    built = build_indicators(settings, periode, run_id=run_id)
-    lists = {k: write_action_list(settings, k, periode) for k in list_regencies(settings, periode,
-                                                                                 harmonised_only=True)}
-    record_stage(settings.folder("archive"), "konvergensi", periode)
-    return {"periode": periode, "penerima": matched, "indikator": built, "daftar_sasaran": lists}

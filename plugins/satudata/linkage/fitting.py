@@ -56,6 +56,7 @@ from satudata.linkage.model import (
     with_parameters,
 )
 from satudata.linkage.records import with_address_weights
+from satudata.linkage.session import connect
 
 log = logging.getLogger(__name__)
 
@@ -188,60 +189,7 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
         report["seconds"] = round(time.perf_counter() - started, 2)
         return replace(shipped, settings=base, fit=report)
 
-    import duckdb
-    from splink import DuckDBAPI, Linker
-
-    columns = [c for c in left.columns if c in right.columns]
-    training = copy.deepcopy(base)
-    training["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in BLOCKING_RULES]
-    training["max_iterations"] = options.max_iterations
-    training["retain_matching_columns"] = False
-    con = duckdb.connect(":memory:", config={"threads": threads})
-    con.execute("SET enable_progress_bar = false")  # a quiet terminal
-    try:
-        db_api = DuckDBAPI(con)
-        tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
-                  db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
-        linker = Linker(tables, training, log_level=logging.ERROR)
-        u_pairs = int(min(options.u_max_pairs, len(left) * len(right)))
-        u_started = time.perf_counter()
-        # One chunk: Splink's probing in ten chunks doubles the time for the same pairs.
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=options.seed, num_chunks=1)
-        with_u = linker.misc.save_model_to_json()
-        report["pasangan_acak_u"] = u_pairs
-        report["detik_u"] = round(time.perf_counter() - u_started, 2)
-        sessions: list[_Session] = []
-        for rule, needed in TRAINING_RULES:
-            if not all(_filled(left, c) and _filled(right, c) for c in needed):
-                continue
-            session_started = time.perf_counter()
-            pairs = _pairs_agreeing(con, left, right, needed[0])
-            if pairs < 50:
-                sessions.append(_Session(rule, pairs, 0.0, 0, False, {}, False, "kurang dari 50 pasangan",
-                                         too_few=True))
-                continue
-            session, held, failure = _expectation_maximisation(linker, tables, rule, pairs, options)
-            if session is None:
-                sessions.append(_Session(rule, pairs, 0.0, 0, False, {}, False, f"EM gagal: {failure}"[:300]))
-                continue
-            trained = session.core_model_settings
-            history = session._core_model_settings_history
-            iterations = max(len(history) - 1, 0)
-            estimates = {}
-            for comparison in trained.comparisons:
-                values = []
-                for level in comparison._comparison_levels_excluding_null:
-                    m = level._m_probability
-                    values.append(m if isinstance(m, float) else None)
-                estimates[comparison.output_column_name] = values
-            # The share of matches holds for all the rule's pairs, sampled or not.
-            result = _Session(rule, pairs, float(trained.probability_two_random_records_match), iterations,
-                              iterations < options.max_iterations, estimates,
-                              seconds=round(time.perf_counter() - session_started, 2), held_at_floor=held)
-            _judge(result, options, bound=1.2 * small)
-            sessions.append(result)
-    finally:
-        con.close()
+    with_u, sessions = _estimate(left, right, base, options, threads, report)
     report["sesi_em"] = [s.as_dict() for s in sessions]
     for s in sessions:
         if not s.used:
@@ -263,6 +211,66 @@ def fit_model(left: pd.DataFrame, right: pd.DataFrame, shipped: LinkModel, *, op
              "fallbacks %s", len(left), len(right), report["seconds"], len(present), absent or "none",
              report["perkiraan_pasangan_benar"], fallbacks or "none")
     return replace(shipped, version=f"{shipped.version}+data", settings=fitted, fit=report)
+
+
+def _estimate(left: pd.DataFrame, right: pd.DataFrame, base: dict, options: FitOptions, threads: int,
+              report: dict) -> tuple[dict, list[_Session]]:
+    """u from random pairs, then one EM session per training rule whose columns both lists carry, in one
+    in-memory DuckDB: (the settings with u, the sessions). The u pairs and seconds go into `report`."""
+    from splink import DuckDBAPI, Linker
+
+    columns = [c for c in left.columns if c in right.columns]
+    training = copy.deepcopy(base)
+    training["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in BLOCKING_RULES]
+    training["max_iterations"] = options.max_iterations
+    training["retain_matching_columns"] = False
+    con = connect(threads)
+    try:
+        db_api = DuckDBAPI(con)
+        tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
+                  db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
+        linker = Linker(tables, training, log_level=logging.ERROR)
+        u_pairs = int(min(options.u_max_pairs, len(left) * len(right)))
+        u_started = time.perf_counter()
+        # One chunk: Splink's probing in ten chunks doubles the time for the same pairs.
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=options.seed, num_chunks=1)
+        with_u = linker.misc.save_model_to_json()
+        report["pasangan_acak_u"] = u_pairs
+        report["detik_u"] = round(time.perf_counter() - u_started, 2)
+        sessions = [_em_session(con, linker, tables, left, right, rule, needed[0], options)
+                    for rule, needed in TRAINING_RULES
+                    if all(_filled(left, c) and _filled(right, c) for c in needed)]
+    finally:
+        con.close()
+    return with_u, sessions
+
+
+def _em_session(con, linker, tables: list, left: pd.DataFrame, right: pd.DataFrame, rule: str, column: str,
+                options: FitOptions) -> _Session:
+    """One EM session on the pairs agreeing on `column` (`rule`), judged: its estimates or why not used."""
+    session_started = time.perf_counter()
+    pairs = _pairs_agreeing(con, left, right, column)
+    if pairs < 50:
+        return _Session(rule, pairs, 0.0, 0, False, {}, False, "kurang dari 50 pasangan", too_few=True)
+    session, held, failure = _expectation_maximisation(linker, tables, rule, pairs, options)
+    if session is None:
+        return _Session(rule, pairs, 0.0, 0, False, {}, False, f"EM gagal: {failure}"[:300])
+    trained = session.core_model_settings
+    history = session._core_model_settings_history
+    iterations = max(len(history) - 1, 0)
+    estimates = {}
+    for comparison in trained.comparisons:
+        values = []
+        for level in comparison._comparison_levels_excluding_null:
+            m = level._m_probability
+            values.append(m if isinstance(m, float) else None)
+        estimates[comparison.output_column_name] = values
+    # The share of matches holds for all the rule's pairs, sampled or not.
+    result = _Session(rule, pairs, float(trained.probability_two_random_records_match), iterations,
+                      iterations < options.max_iterations, estimates,
+                      seconds=round(time.perf_counter() - session_started, 2), held_at_floor=held)
+    _judge(result, options, bound=1.2 * min(len(left), len(right)))
+    return result
 
 
 def _expectation_maximisation(linker, tables: list, rule: str, pairs: int, options: FitOptions):

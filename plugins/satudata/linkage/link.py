@@ -33,6 +33,7 @@ from satudata.linkage.fitting import FitOptions, fit_model, prior_for
 from satudata.linkage.lookup import isin
 from satudata.linkage.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
 from satudata.linkage.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
+from satudata.linkage.session import connect
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +100,13 @@ class _Scorer:
 
     def __init__(self, left: pd.DataFrame, right: pd.DataFrame, model: LinkModel, threads: int, prior: float,
                  *, blocking_rules: list[str] | None = None, extra_columns: tuple[str, ...] = ()):
-        import duckdb
         from splink import DuckDBAPI, Linker
 
         columns = [*LINK_COLUMNS, *ADDRESS_COLUMNS, *extra_columns]
         settings = model.splink_settings(prior)
         if blocking_rules is not None:
             settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in blocking_rules]
-        self.con = duckdb.connect(":memory:", config={"threads": threads})
-        self.con.execute("SET enable_progress_bar = false")  # a quiet terminal
+        self.con = connect(threads)
         db_api = DuckDBAPI(self.con)
         tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
                   db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]

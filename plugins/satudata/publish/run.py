@@ -1,4 +1,5 @@
-"""Publication of a period, step by step (the DAG's tasks) or all at once (CLI and demo).
+"""Publication of a period: the period, the approver and the approval text. The steps, run as the DAG's tasks or
+all at once by `satudata.pipeline.publish` (CLI, demo):
 
 1. `plan_publication`: what would change, for the walidata (data custodian) who approves;
 2. approval: a human-in-the-loop task in production, configuration in the demo and tests, a named
@@ -15,8 +16,6 @@ import os
 import sqlalchemy as sa
 
 from satudata.config import Settings
-from satudata.publish.exports import publication_dir, write_exports
-from satudata.publish.publication import publish_period
 from satudata.warehouse.periods import choose_period as periods_choice
 
 log = logging.getLogger(__name__)
@@ -63,21 +62,3 @@ def plan_text(plan: dict) -> str:
     lines += ["", "Baris per tabel: " + ", ".join(f"{t} {n}" for t, n in plan["baris"].items()),
               f"Sel disensor: {plan['sel_disensor_primer']} primer, {plan['sel_disensor_sekunder']} sekunder."]
     return "\n".join(lines)
-
-
-def publish(settings: Settings, periode: str | None = None, *, disetujui_oleh: str, cara_persetujuan: str,
-            run_id: str | None = None) -> dict:
-    """All publication steps after approval in one process (CLI and demo)."""
-    from satudata.publish.report import write_report
-    from satudata.warehouse.bootstrap import init_warehouse
-
-    init_warehouse(settings.warehouse_url)
-    settings.ensure_folders()
-    periode = choose_period(settings, periode)
-    if not periode:
-        return {"periode": None, "alasan": "belum ada indikator konvergensi yang dihitung"}
-    published = publish_period(settings, periode, disetujui_oleh=disetujui_oleh, cara_persetujuan=cara_persetujuan,
-                               run_id=run_id)
-    exports = write_exports(settings, periode)
-    report = write_report(settings, periode, publication_dir(settings, periode, published["publikasi_id"]))
-    return {"periode": periode, **published, "ekspor": exports, "laporan": report}

@@ -363,8 +363,23 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int,
     v = cells.value
     cells.hidden |= (v >= 1) & (v < minimum)
     primary = int(cells.hidden.sum())
+    kept, unchanged = _keep_previous(tables, cells, previous)
+    _hide_small_complements(tables, cells, minimum)
+    _hide_secondary(cells, _copied_cells(tables), _equations(tables, cells), unchanged)
+    secondary = int(cells.hidden.sum()) - primary
 
-    # What the period's previous release hid stays hidden; what it published, unchanged, is known to readers.
+    out: dict[str, pd.DataFrame] = {}
+    masks: dict[str, pd.DataFrame] = {}
+    for name, frame in given.items():  # back in the order given
+        out[name], masks[name] = _published(name, frame, orders[name], cells)
+    return Suppressed(out, masks, primary, secondary, int(kept.sum()))
+
+
+def _keep_previous(tables: dict[str, pd.DataFrame], cells: _Cells, previous: dict[str, pd.DataFrame] | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Hide again what the period's previous release hid; (those cells not already hidden, the cells it
+    published with the same figure: known to readers)."""
+    v = cells.value
     kept = np.zeros(len(v), dtype=bool)
     before = np.full(len(v), np.nan)
     for name, frame in tables.items():
@@ -374,8 +389,12 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int,
     kept &= ~cells.hidden
     cells.hidden |= kept
     unchanged = before == v  # NaN (hidden, new, or no previous release) is never equal
+    return kept, unchanged
 
-    # A published part beside its total reveals a small unpublished complement.
+
+def _hide_small_complements(tables: dict[str, pd.DataFrame], cells: _Cells, minimum: int) -> None:
+    """A published part beside its total reveals a small unpublished complement; so does a partial total."""
+    v = cells.value
     for name, frame in tables.items():
         rows = np.arange(len(frame))
         for total, part in RULES[name].pairs:
@@ -384,7 +403,11 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int,
             cells.hidden[p] |= (complement >= 1) & (complement < minimum)
     cells.hidden[_small_remainders(tables, cells, minimum)] = True
 
-    copies = []  # (table, its rows, source table, the same rows there, {column: source column})
+
+def _copied_cells(tables: dict[str, pd.DataFrame]) -> list[tuple]:
+    """(table, its rows, source table, the same rows there, {column: source column}) of every `COPIES` entry
+    whose tables are both published."""
+    copies = []
     for t, key, source, source_key, columns in COPIES:
         if t in tables and source in tables:
             source_rows = dict(zip(_labels(tables[source], source_key).to_numpy(), range(len(tables[source])),
@@ -392,7 +415,12 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int,
             found = np.array([source_rows.get(label, -1) for label in _labels(tables[t], key).to_numpy()], dtype=int)
             ok = np.flatnonzero(found >= 0)
             copies.append((t, ok, source, found[ok], columns))
-    equations = _equations(tables, cells)
+    return copies
+
+
+def _hide_secondary(cells: _Cells, copies: list[tuple], equations: list[np.ndarray], unchanged: np.ndarray) -> None:
+    """Hide more cells until no relation has exactly one hidden cell and every copy is hidden like its source."""
+    v = cells.value
     for _ in range(100):
         changed = False
         for t, ok, source, found, columns in copies:  # a repeated cell is hidden wherever it is
@@ -417,26 +445,25 @@ def suppress(tables: dict[str, pd.DataFrame], minimum: int,
             changed = True
         if not changed:
             break
-    secondary = int(cells.hidden.sum()) - primary
 
-    out: dict[str, pd.DataFrame] = {}
-    masks: dict[str, pd.DataFrame] = {}
-    for name, frame in given.items():  # back in the order given
-        rule = RULES[name]
-        block = cells.hidden[cells.offset[name]:cells.offset[name] + len(frame) * len(rule.counts)]
-        flags = np.zeros((len(frame), len(rule.counts)), dtype=bool)
-        flags[orders[name]] = block.reshape(len(frame), len(rule.counts))
-        mask = pd.DataFrame(flags, columns=list(rule.counts))
-        for percent, sources in rule.percents.items():
-            if percent in frame:
-                mask[percent] = mask[list(sources)].any(axis=1)
-        published = frame.copy()
-        for column in mask.columns:
-            published[column] = published[column].astype("Float64" if column in rule.percents else "Int64")
-            published.loc[mask[column].to_numpy(), column] = pd.NA
-        published["sel_disensor"] = _names(mask)
-        out[name], masks[name] = published, mask
-    return Suppressed(out, masks, primary, secondary, int(kept.sum()))
+
+def _published(name: str, frame: pd.DataFrame, order: np.ndarray, cells: _Cells
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the table as published, its mask) in the rows' given order; `order` is the key order `cells` uses."""
+    rule = RULES[name]
+    block = cells.hidden[cells.offset[name]:cells.offset[name] + len(frame) * len(rule.counts)]
+    flags = np.zeros((len(frame), len(rule.counts)), dtype=bool)
+    flags[order] = block.reshape(len(frame), len(rule.counts))
+    mask = pd.DataFrame(flags, columns=list(rule.counts))
+    for percent, sources in rule.percents.items():
+        if percent in frame:
+            mask[percent] = mask[list(sources)].any(axis=1)
+    published = frame.copy()
+    for column in mask.columns:
+        published[column] = published[column].astype("Float64" if column in rule.percents else "Int64")
+        published.loc[mask[column].to_numpy(), column] = pd.NA
+    published["sel_disensor"] = _names(mask)
+    return published, mask
 
 
 def _names(mask: pd.DataFrame) -> pd.Series:

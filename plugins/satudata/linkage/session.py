@@ -1,0 +1,42 @@
+"""The in-memory DuckDB a Splink linker works in: one home for its settings, bounded in memory.
+
+DuckDB takes 80 % of the machine's memory by default, per connection. Two regencies linked side by side, or a
+province pass whose blocking rules generate hundreds of millions of candidate pairs, then grow until the machine
+swaps (13 GB at NTB full scale). A limit makes DuckDB spill the pairs it joins to disk instead
+(`temp_directory`, the system's temporary folder), at the cost of some disk traffic:
+
+    SATUDATA_LINK_MEMORY=2GB      # per linker connection (DuckDB syntax: 500MB, 2GB, 2GiB ...)
+
+Python objects (the pandas frames of the two lists and of the predicted pairs) are outside this limit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+DEFAULT_MEMORY = "2GB"
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def memory_limit() -> str:
+    """`SATUDATA_LINK_MEMORY`, else `DEFAULT_MEMORY`; a value DuckDB would not read is refused here, by name."""
+    value = os.environ.get("SATUDATA_LINK_MEMORY", "").strip() or DEFAULT_MEMORY
+    if not _SIZE.match(value):
+        raise ValueError(f"SATUDATA_LINK_MEMORY must be a size such as 2GB or 1500MB, not {value!r}")
+    return value
+
+
+def connect(threads: int):
+    """A fresh in-memory DuckDB for one linker: `threads` threads, the memory limit, spilling to the temporary
+    folder, no progress bar (a quiet terminal)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"threads": threads, "memory_limit": memory_limit(),
+                                             "temp_directory": tempfile.gettempdir()})
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+__all__ = ["DEFAULT_MEMORY", "connect", "memory_limit"]

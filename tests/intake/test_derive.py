@@ -1,0 +1,68 @@
+"""The columns the suites check (`intake.derive`): what a NIK says, where a desa lies, how often a key was
+seen in the file (across its chunks), and the family a member needs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from satudata.intake.derive import FileState, ReferenceParameters, derive, normalise_hubungan, normalise_sex
+
+from tests.builders import DESA, KAB, OTHER_KAB_DESA, nik
+
+
+@pytest.fixture(scope="module")
+def params() -> ReferenceParameters:
+    from satudata.reference.program import ProgrammeMatcher
+    from satudata.reference.wilayah import Wilayah
+
+    return ReferenceParameters(kode_kab=KAB, today=pd.Timestamp("2026-11-15"), wilayah=Wilayah.load(),
+                               programmes=ProgrammeMatcher.load())
+
+
+def _frame(rows: list[dict], start: int = 2) -> pd.DataFrame:
+    return pd.DataFrame(rows, index=pd.Index(range(start, start + len(rows)), dtype="int64")).astype("string")
+
+
+def test_a_nik_is_read_and_counted_across_the_chunks_of_a_file(params):
+    state = FileState()
+    woman = nik(7, 8, 1985, 3, female=True)
+    first = derive("dtks", _frame([{"nik": woman, "nama": "Siti", "kode_desa": "52.05.01.1001",
+                                    "jenis_kelamin": "perempuan", "hubungan_keluarga": "istri/suami"},
+                                   {"nik": "12345", "nama": "Budi", "kode_desa": OTHER_KAB_DESA,
+                                    "jenis_kelamin": "Lk", "hubungan_keluarga": "KRT"}]), params, state)
+    assert first.index.tolist() == [2, 3]
+    assert first["nik_16digit"].tolist() == [True, False]
+    assert first["nik_ddmmyy"].iloc[0] == "070885"  # the birth date: a woman's day is +40 in the NIK
+    assert first["nik_jenis_kelamin"].iloc[0] == "P"
+    assert first["nik_kemunculan"].iloc[0] == 1
+    # a rule that holds only where another does: the NIK's date is checked on 16-digit NIKs only
+    assert first["nik_format_ok_jika_nik_16digit"].iloc[0] == first["nik_format_ok"].iloc[0]
+    assert pd.isna(first["nik_format_ok_jika_nik_16digit"].iloc[1])
+    assert first["kode_desa"].tolist() == [DESA[0], OTHER_KAB_DESA]
+    assert first["kode_desa_kab"].tolist() == [KAB, OTHER_KAB_DESA[:4]]
+    assert first["jenis_kelamin"].tolist() == ["P", "L"]
+    assert first["hubungan_keluarga"].tolist() == ["Istri", "Kepala Keluarga"]
+    assert first["tanggal_lahir_ada"].tolist() == [False, False]  # a DTKS row always has the date checks
+
+    second = derive("dtks", _frame([{"nik": woman, "nama": "Siti", "kode_desa": DESA[0]}], start=4), params, state)
+    assert second["nik_kemunculan"].tolist() == [2]
+
+
+def test_a_member_needs_a_family_the_family_sheet_accepted(params):
+    state = FileState()
+    families = derive("p3ke_keluarga", _frame([{"id_keluarga_p3ke": "K1", "desil": "Desil 3"},
+                                               {"id_keluarga_p3ke": "K2", "desil": "III"}]), params, state)
+    assert families["desil"].tolist() == ["3", "3"]
+    assert families["id_keluarga_kemunculan"].tolist() == [1, 1]
+    state.refused_families["K2"] = (3, "desil_tidak_valid")
+    members = derive("p3ke_anggota", _frame([{"id_keluarga_p3ke": k, "nama": "A"} for k in ("K1", "K2", "K9")]),
+                     params, state)
+    assert members["id_keluarga_ada"].tolist() == [True, True, False]
+    assert members["keluarga_diterima"].tolist() == [True, False, True]
+
+
+def test_sex_and_relation_as_the_suites_spell_them_and_unknown_text_kept():
+    assert normalise_sex(pd.Series(["laki-laki", "Wanita", "2", "x", None], dtype="string")).tolist() == [
+        "L", "P", "P", "x", pd.NA]
+    assert normalise_hubungan(pd.Series(["anak kandung", "Famili", "tetangga"], dtype="string")).tolist() == [
+        "Anak", "Famili Lain", "tetangga"]
