@@ -77,6 +77,11 @@ def run_scale(scale: float, province: str, warehouse: str, baselines: bool = Tru
     _publish_stages(settings, stages)
     result = {"scale": scale, "province": province, "warehouse": warehouse, "regencies": len(kabs),
               "comparisons": comparisons, "stages": [s.__dict__ for s in stages]}
+    # Our links against the generator's truth at every scale, baselines or not: speed is never bought with quality.
+    from benchmarks.link_quality import evaluate_url
+
+    scores = evaluate_url(settings.warehouse_url, settings.data_dir / "truth" / PERIODE, PERIODE)
+    result["quality"] = {k: scores[k] for k in ("people", "families") if k in scores}
     if baselines:
         result["side_by_side"] = side_by_side(settings, stages)
     if not os.environ.get("SATUDATA_BENCH_KEEP"):
@@ -202,6 +207,10 @@ def report(result: dict) -> str:
     peak = max(s["peak_rss_mb"] for s in result["stages"])
     lines.append(f"  pipeline (all but generate): {pipeline:.1f} s = {pipeline / 60:.1f} min; linkage "
                  f"{link:.1f} s; peak RSS {peak / 1024:.2f} GiB")
+    for what, q in (result.get("quality") or {}).items():
+        if isinstance(q, dict) and "f1" in q:
+            lines.append(f"  linkage quality, {what}: " + " / ".join(
+                f"{k} {q[k]:.5f}" for k in ("precision", "recall", "f1") if k in q) + " (against the generator's truth)")
     sbs = result.get("side_by_side")
     if sbs:
         r = sbs["reading"]

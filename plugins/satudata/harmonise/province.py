@@ -42,6 +42,7 @@ from satudata.warehouse.model_store import store_model
 
 log = logging.getLogger(__name__)
 
+PROVINCE_COMPARISONS_PER_RECORD = 10  # the province pass's budget of candidate pairs (`linkage.blocking`)
 PROVINCE_CONFLICTS = ("individu_dua_kabupaten", "nik_dua_kabupaten")
 # What a review workbook shows of each side: the prepared sources' raw column -> the workbook's field.
 SHOW = {"nik_asli": "nik", "no_kk_asli": "no_kk", "nama": "nama", "jenis_kelamin_asli": "jenis_kelamin",
@@ -140,7 +141,10 @@ def _link_one_province(settings, engine, periode, kabs, found, options, model) -
 
     # The leftovers of every regency's pass hold few true pairs by construction: EM would learn little from
     # them, so this pass takes the shipped (province) model as it is, on the comparisons the lists can feed.
-    options = replace(options or LinkOptions(), fit=FitOptions(fit=False))
+    # Across a province the broad blocking rules grow with the square of its size: a budget of pairs per record
+    # keeps the rules that find movers (NIK, birth date and name) and says which it skipped.
+    options = replace(options or LinkOptions(), fit=FitOptions(fit=False),
+                      comparisons_per_record=PROVINCE_COMPARISONS_PER_RECORD)
     result = link_people(left, right, options=options, model=model, decisions=_decisions_here(found, left, right),
                          pair_filter=across, only_pairs_where=("kab_berkas", 'l."kab_berkas" <> r."kab_berkas"'))
     sizes = {"left": len(left), "right": len(right)}
@@ -178,7 +182,7 @@ def _link_one_province(settings, engine, periode, kabs, found, options, model) -
                                  f"lingkup = 'provinsi' AND {kab_list}"), {**params, "b": workbook})
     return {"regencies": len(kabs), **sizes, "links": len(pairs), "links_held": len(held),
             "review_queue": len(review), "conflicts": len(conflicts), "review_workbook": workbook,
-            **{k: v for k, v in result.stats.items() if k.startswith(("seconds", "comparisons", "nik_"))}}
+            **{k: v for k, v in result.stats.items() if k.startswith(("seconds", "comparisons", "nik_", "aturan_blok"))}}
 
 
 def _shared_niks(niks: list[pa.Table]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from satudata.linkage.blocking import affordable_rules
 from satudata.linkage.fitting import FitOptions, fit_model, prior_for
 from satudata.linkage.lookup import isin
 from satudata.linkage.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
@@ -66,6 +67,9 @@ class LinkOptions:
     review_from: float = DEFAULT_REVIEW_FROM
     threads: int = 2
     fit: FitOptions = field(default_factory=FitOptions)
+    # A budget of candidate pairs per record of the two lists for the probabilistic pass: blocking rules
+    # beyond it are skipped and said (`linkage.blocking`); None runs every rule (a regency's own pass).
+    comparisons_per_record: float | None = None
 
     def __post_init__(self):
         if not 0 < self.threshold <= 1:
@@ -99,17 +103,20 @@ class _Scorer:
     """
 
     def __init__(self, left: pd.DataFrame, right: pd.DataFrame, model: LinkModel, threads: int, prior: float,
-                 *, blocking_rules: list[str] | None = None, extra_columns: tuple[str, ...] = ()):
+                 *, blocking_rules: list[str] | None = None, extra_columns: tuple[str, ...] = (),
+                 comparisons_per_record: float | None = None):
         from splink import DuckDBAPI, Linker
 
         columns = [*LINK_COLUMNS, *ADDRESS_COLUMNS, *extra_columns]
         settings = model.splink_settings(prior)
-        if blocking_rules is not None:
-            settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in blocking_rules]
+        rules = blocking_rules if blocking_rules is not None else [
+            r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]]
         self.con = connect(threads)
         db_api = DuckDBAPI(self.con)
         tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
                   db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
+        rules, self.skipped_rules = affordable_rules(tables, rules, len(left) + len(right), comparisons_per_record)
+        settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in rules]
         self.linker = Linker(tables, settings, log_level=logging.WARNING)
 
     def count_comparisons(self) -> int:
@@ -390,8 +397,11 @@ def _probabilistic_candidates(rest_l: pd.DataFrame, rest_r: pd.DataFrame, model:
         column, condition = only_pairs_where
         rules = [f"({rule}) AND ({condition})" for rule in BLOCKING_RULES]
         extra = (column,)
-    scorer = _Scorer(rest_l, rest_r, model, options.threads, prior, blocking_rules=rules, extra_columns=extra)
+    scorer = _Scorer(rest_l, rest_r, model, options.threads, prior, blocking_rules=rules, extra_columns=extra,
+                     comparisons_per_record=options.comparisons_per_record)
     try:
+        if scorer.skipped_rules:
+            stats["aturan_blok_dilewati"] = scorer.skipped_rules
         stats["comparisons"] = scorer.count_comparisons()
         predicted = scorer.predict(options.review_from)
     finally:
