@@ -62,6 +62,23 @@ def _built_once(name: str, build: Callable[[], None]) -> None:
             done.touch()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """`xdist_group` as `--dist loadgroup` means it. pytest-xdist 3.8 names a grouped test `<id>@<group>` by
+    setting `item._nodeid`, which pytest 9 no longer reads (a node's id is `item._id`): every group was
+    silently spread over the workers (two servers' latency measured side by side, a module fixture built
+    on each worker). Checked by tests/test_grouping.py."""
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
+        return
+    from _pytest.nodes import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and not item.nodeid.endswith("@" + "_".join(names)):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
 def pytest_sessionfinish(session):
     """The run's shared things go when the run ends: in the controller (or the only process), after every
     worker has finished."""
