@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 from satudata import schema
 from satudata.config import expectations_dir
-from satudata.intake import messages, report, report_xml
+from satudata.intake import messages, report
 from satudata.intake.messages import COLUMN_LABELS, FILE_REASONS, RULES, STATUS, format_fix, format_message
 from satudata.intake.report import ReportSummary, write_report
 from satudata.intake.templates import REQUIRED, TEMPLATE_SHEETS, load_programme_list, write_template
+from satudata.sheets import splice
 
 # --------------------------------------------------------------------------------------------- catalogue
 
@@ -289,9 +290,9 @@ def random_rejected(n: int) -> pd.DataFrame:
 
 def test_large_sheets_are_spliced_with_the_same_content_as_the_xlsxwriter_path(tmp_path, monkeypatch):
     issues, rejected = random_issues(3_000), random_rejected(2_500)
-    monkeypatch.setattr(report_xml, "FAST_ROWS_FROM", 10)
+    monkeypatch.setattr(splice, "FAST_ROWS_FROM", 10)
     fast = write_report(tmp_path / "fast.xlsx", summary(), issues, rejected)
-    monkeypatch.setattr(report_xml, "FAST_ROWS", False)
+    monkeypatch.setattr(splice, "FAST_ROWS", False)
     slow = write_report(tmp_path / "slow.xlsx", summary(), issues, rejected)
     fast_book, slow_book = openpyxl.load_workbook(fast), openpyxl.load_workbook(slow)
     for name in ("Masalah", "Baris Ditolak"):
@@ -308,7 +309,7 @@ def test_large_sheets_are_spliced_with_the_same_content_as_the_xlsxwriter_path(t
 
 
 def test_spliced_text_is_escaped_as_excel_expects(tmp_path, monkeypatch):
-    monkeypatch.setattr(report_xml, "FAST_ROWS_FROM", 1)
+    monkeypatch.setattr(splice, "FAST_ROWS_FROM", 1)
     issues = pd.DataFrame({"baris": [2, 3, 4], "kolom": ["nama"] * 3, "aturan": ["nama_tidak_wajar"] * 3,
                            "nilai": ["a\x01b", "_x0041_ c", "x < y & z"]})
     path = write_report(tmp_path / "e.xlsx", summary(), issues, None)
@@ -322,7 +323,7 @@ def test_spliced_text_is_escaped_as_excel_expects(tmp_path, monkeypatch):
 @pytest.mark.parametrize("fast", [True, False])
 def test_issue_list_is_capped_with_a_closing_note(tmp_path, monkeypatch, fast):
     monkeypatch.setattr(report, "MAX_ISSUE_ROWS", 50)
-    monkeypatch.setattr(report_xml, "FAST_ROWS_FROM", 10 if fast else 10**9)
+    monkeypatch.setattr(splice, "FAST_ROWS_FROM", 10 if fast else 10**9)
     path = write_report(tmp_path / "cap.xlsx", summary(), random_issues(120), None)
     book = openpyxl.load_workbook(path)
     rows = sheet_rows(book, "Masalah")

@@ -53,7 +53,7 @@ from satudata.intake.messages import (
     status_info,
 )
 from satudata.intake.report_questions import write_pemetaan, write_total
-from satudata.intake.report_xml import Column, Splicer
+from satudata.sheets.splice import Column, Splicer
 from satudata.intake.waktu import format_when, local_zone
 from satudata.normalise.periode import periode_text
 from satudata.schema import FAMILY_REGISTRIES

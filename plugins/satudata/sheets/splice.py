@@ -1,7 +1,9 @@
-"""Large sheets of the answer workbook written fast: rows generated as worksheet XML, spliced into XlsxWriter's package.
+"""Large sheets written fast: rows generated as worksheet XML, spliced into the package XlsxWriter wrote.
 
 Up to `FAST_ROWS_FROM` rows go through XlsxWriter's own API (`Splicer.write_rows` decides). Larger bodies keep
-100,000 issues at about a second instead of the ~5 s XlsxWriter spends on per-cell calls (`intake.report`).
+100,000 rows at about a second instead of the ~5 s XlsxWriter spends on per-cell calls. The intake's answers
+(`intake.report`) and every large table of `sheets.writer.StyledWorkbook.write_table` (action lists, DTSEN
+lists, the forum's exports) are written through it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 FAST_ROWS = True  # splice large sheets as XML (see Splicer); False = XlsxWriter API only
 FAST_ROWS_FROM = 2_000
@@ -175,8 +178,9 @@ class Splicer:
 
     # -- assembling -------------------------------------------------------------------------------
 
-    def assemble(self, package: bytes, target: Path) -> None:
-        """Copy XlsxWriter's package to `target`, with the spliced rows inside their sheets."""
+    def assemble(self, package: bytes, target: Path | BinaryIO) -> None:
+        """Copy XlsxWriter's package to `target` (a path or a binary file), with the spliced rows inside their
+        sheets."""
         from xlsxwriter.utility import xl_rowcol_to_cell
 
         with zipfile.ZipFile(io.BytesIO(package)) as source, \
