@@ -53,10 +53,10 @@ from satudata.intake.messages import (
     status_info,
 )
 from satudata.intake.report_questions import write_pemetaan, write_total
-from satudata.sheets.splice import Column, Splicer
 from satudata.intake.waktu import format_when, local_zone
 from satudata.normalise.periode import periode_text
 from satudata.schema import FAMILY_REGISTRIES
+from satudata.sheets.splice import Column, Splicer
 from satudata.sheets.writer import StyledWorkbook
 
 SHEET_RINGKASAN = "Ringkasan"

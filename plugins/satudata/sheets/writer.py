@@ -94,13 +94,10 @@ def _spliced_columns(frame: pd.DataFrame, text) -> list[Column] | None:
         kind = values.dtype
         if isinstance(kind, np.dtype) and kind.kind in "iuf":
             array = values.to_numpy(dtype="float64")
-            finite = np.isfinite(array)
-            if (np.isinf(array)).any():
+            if np.isinf(array).any():
                 return None
-            texts = [_number_text(v) for v in array[finite].tolist()]
-            cells: list = [None] * len(array)
-            for position, value in zip(np.flatnonzero(finite).tolist(), texts, strict=True):
-                cells[position] = value
+            cells = [None if missing else _number_text(value)
+                     for value, missing in zip(array.tolist(), np.isnan(array).tolist(), strict=True)]
             columns.append(Column(cells, number=True))
             continue
         if kind == object or isinstance(kind, pd.StringDtype):
