@@ -169,10 +169,10 @@ class StyledWorkbook:
             sheet.set_column(col, col, min(max(width + 2, 8), max_width))
         if frame.empty and empty_note:
             sheet.write_string(top + 1, 0, empty_note, self.style("note"))
-        if len(frame) >= FAST_ROWS_FROM and self._splicer is None:
-            self._splicer = Splicer(self.book)
-        fast = len(frame) >= FAST_ROWS_FROM and self._splicer.enabled and sheet not in self._spliced
-        spliced = _spliced_columns(frame, text) if fast else None
+        spliced = None
+        if len(frame) >= FAST_ROWS_FROM and sheet not in self._spliced:
+            self._splicer = self._splicer or Splicer(self.book)
+            spliced = _spliced_columns(frame, text) if self._splicer.enabled else None
         if spliced is not None:  # a list of a hundred thousand families: rows as XML, not per-cell calls
             self._splicer.write_rows(sheet, top + 1, spliced, None)
             self._spliced[sheet] = top + 1
