@@ -76,7 +76,7 @@ def test_ingest_exits_non_zero_when_a_submission_errored(tmp_path, capsys, duckd
     data = tmp_path / "data"
     write_csv(data / "inbox" / KAB / "dtks" / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
 
-    def defect(self, conn, chunk):
+    def defect(self, chunk):
         raise RuntimeError("a bug met this file")
 
     monkeypatch.setattr(stage.SubmissionStager, "add_chunk", defect)

@@ -8,6 +8,7 @@ submission one process is staging is skipped by the other.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -15,9 +16,10 @@ import time
 
 import pytest
 from satudata.config import Settings
-from satudata.intake.run import IntakeOptions, list_submissions, register_new_files
+from satudata.intake.run import IntakeOptions, ingest_once, list_submissions, register_new_files
+from satudata.warehouse.bootstrap import init_warehouse
 
-from tests.builders import DTKS_HEADER, KAB, dtks_rows, query_rows, write_csv
+from tests.builders import DTKS_HEADER, KAB, OTHER_KAB_DESA, dtks_rows, query_rows, write_csv
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -90,3 +92,51 @@ def test_two_processes_on_one_submission_stage_it_once(settings):
     (sub,) = list_submissions(settings)
     assert sub["status"] == "accepted"
     assert query_rows(settings.warehouse_url, "SELECT attempts FROM meta.submission") == [(1,)], "processed once"
+
+
+def _without_times(value):
+    """A ledger field without the arrival times it quotes (`diterima`), which differ between two scans."""
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k != "diterima"}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+def test_a_scan_on_two_worker_processes_stages_what_one_process_stages(tmp_path, monkeypatch, caplog):
+    """Regencies on two processes (a DuckDB file the workers take turns to write): the same answers, the same
+    staged rows and the same replacements as one process, file by file in arrival order."""
+    files = {
+        f"{KAB}/dtks/dtks_5205_2026-11.csv": dtks_rows(30),
+        f"{KAB}/dtks/dtks_5205_2026-11 kirim ulang.csv": dtks_rows(20, start=5),  # replaces the other
+        "5201/dtks/dtks_5201_2026-11.csv": dtks_rows(25, desa=[OTHER_KAB_DESA]),
+        "5201/dtks/dtks_5201_2026-10.csv": [*dtks_rows(10, start=100, desa=[OTHER_KAB_DESA]),
+                                             ["DTKS9999999", "9999999999", "x", "1", "12", "Tanpa NIK", "L", "", ""]],
+    }
+    scans = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("SATUDATA_WORKERS", workers)
+        root = tmp_path / f"workers{workers}"
+        settings = Settings(data_dir=root / "data", warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}")
+        settings.ensure_folders()
+        init_warehouse(settings.warehouse_url)
+        for name, rows in files.items():
+            write_csv(settings.folder("inbox") / name, DTKS_HEADER, rows)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="satudata.warehouse.workers"):
+            summary = ingest_once(settings, options=IntakeOptions(stable_seconds=0, pool_min_bytes=0))
+        assert ("groups on 2 worker processes" in caplog.text) == (workers == "2")
+        kept = ("submission_id", "file", "status", "reason", "periode", "rows_total", "rows_accepted",
+                "rows_rejected", "rows_warning", "superseded_by", "cara_kirim", "penggantian")
+        scans[workers] = (
+            [s["status"] for s in summary["submissions"]],
+            [{k: _without_times(s[k]) for k in kept} for s in list_submissions(settings)],
+            query_rows(settings.warehouse_url, "SELECT submission_id, baris, nik, aktif FROM staging.dtks "
+                                               "ORDER BY submission_id, baris"),
+            query_rows(settings.warehouse_url, "SELECT submission_id, baris, aturan FROM meta.validation_issue "
+                                               "ORDER BY submission_id, baris, aturan"),
+        )
+    one, two = scans["1"], scans["2"]
+    assert "partial" in one[0], "the row without a NIK is refused, the rest of its file staged"
+    assert any(row[3] is False for row in one[2]), "the resent file replaced the first one's rows"
+    assert two == one

@@ -181,7 +181,7 @@ def test_after_an_internal_error_the_same_bytes_sent_again_are_processed(duckdb_
     content = write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5)).read_bytes()
     from satudata.intake import stage
 
-    def defect(self, conn, chunk):
+    def defect(self, chunk):
         raise RuntimeError("a bug met this file")
 
     monkeypatch.setattr(stage.SubmissionStager, "add_chunk", defect)

@@ -423,7 +423,7 @@ def test_a_file_that_keeps_failing_is_finally_refused_with_an_answer(duck_settin
     write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
     from satudata.intake import stage
 
-    def crash(self, conn, chunk):
+    def crash(self, chunk):
         raise RuntimeError("a bug met this file")
 
     monkeypatch.setattr(stage.SubmissionStager, "add_chunk", crash)

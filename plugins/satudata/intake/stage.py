@@ -157,6 +157,9 @@ class SubmissionStager:
         self.penggantian: dict | None = None
         self.staged_tables: list[str] = []
         self._issues: list[pd.DataFrame] = []
+        # Good rows wait here until `write_staged`: the reading and checking hold no warehouse connection, so
+        # another process (a second worker, a mapped task) can write its file meanwhile.
+        self._staged: list[tuple[str, pd.DataFrame]] = []
         self._rejected: list[pd.DataFrame] = []
         self._results: list[dict] = []
         self._programmes_seen: set[str] = set()
@@ -254,7 +257,7 @@ class SubmissionStager:
 
     # -- chunks --------------------------------------------------------------------------------
 
-    def add_chunk(self, conn: Connection, chunk) -> None:
+    def add_chunk(self, chunk) -> None:
         suite = SUITE_BY_SHEET.get((self.submission.jenis, chunk.sheet))
         if suite is None:
             raise ValueError(f"no suite for jenis {self.submission.jenis!r} sheet {chunk.sheet!r}")
@@ -267,16 +270,16 @@ class SubmissionStager:
             self._pending_members.append(chunk)
             return
         self.reconciler.observe(chunk.sheet, chunk.frame, chunk.control_rows)
-        self._validate_and_stage(conn, suite, chunk)
+        self._validate_and_stage(suite, chunk)
 
-    def _flush_members(self, conn: Connection) -> None:
+    def _flush_members(self) -> None:
         self._families_done = True
         pending, self._pending_members = self._pending_members, []
         for chunk in pending:
             self.reconciler.observe(chunk.sheet, chunk.frame, chunk.control_rows)
-            self._validate_and_stage(conn, SUITE_BY_SHEET[(self.submission.jenis, "anggota")], chunk)
+            self._validate_and_stage(SUITE_BY_SHEET[(self.submission.jenis, "anggota")], chunk)
 
-    def _flush_budget(self, conn: Connection) -> None:
+    def _flush_budget(self) -> None:
         """Each budget table whole: parent and account rows out (checked against their lines), then staged."""
         budget, self._budget_chunks = self._budget_chunks, {}
         for sheet, chunks in budget.items():
@@ -286,9 +289,9 @@ class SubmissionStager:
             issues = pd.concat([c.cell_issues for c in chunks], ignore_index=True)
             issues = issues[issues["baris"].isin(lines.index)]
             merged = type(chunks[0])(sheet, lines, issues.reset_index(drop=True))
-            self._validate_and_stage(conn, SUITE_BY_SHEET[(self.submission.jenis, sheet)], merged)
+            self._validate_and_stage(SUITE_BY_SHEET[(self.submission.jenis, sheet)], merged)
 
-    def _validate_and_stage(self, conn: Connection, suite: str, chunk) -> None:
+    def _validate_and_stage(self, suite: str, chunk) -> None:
         frame = chunk.frame
         if frame.empty and chunk.cell_issues.empty:
             return
@@ -324,7 +327,7 @@ class SubmissionStager:
         good = checked.loc[~rejected_mask]
         if not good.empty:
             table = STAGING_TABLE[suite]
-            bulk_insert(conn, table, self._staging_frame(suite, good, frame))
+            self._staged.append((table, self._staging_frame(suite, good, frame)))
             if table not in self.staged_tables:
                 self.staged_tables.append(table)
             if suite == "intervensi":
@@ -470,11 +473,17 @@ class SubmissionStager:
                             "porsi": f"{rejected / total:.1%}"}, counts)
         return Verdict("accepted" if rejected == 0 else "partial", False, None, {}, counts)
 
-    def finish_chunks(self, conn: Connection) -> None:
+    def finish_chunks(self) -> None:
         if self._budget_chunks:
-            self._flush_budget(conn)
+            self._flush_budget()
         if self._pending_members:
-            self._flush_members(conn)
+            self._flush_members()
+
+    def write_staged(self, conn: Connection) -> None:
+        """The good rows into `staging`, in the caller's transaction (after `clear_previous`)."""
+        staged, self._staged = self._staged, []
+        for table, frame in staged:
+            bulk_insert(conn, table, frame)
 
     # -- results -------------------------------------------------------------------------------
 

@@ -57,6 +57,14 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
+def let_go_of_the_file(engine: Engine) -> None:
+    """Close the pooled connections of a DuckDB file before a long computation: the file is locked by the
+    process that has it open, and another process (a second intake worker, a mapped task) may write it
+    meanwhile. Nothing to do for PostgreSQL or an in-memory DuckDB (closing would lose it)."""
+    if engine.dialect.name == "duckdb" and engine.url.database not in (None, "", ":memory:"):
+        engine.dispose()
+
+
 def dialect_name(bind: Engine | Connection) -> str:
     return bind.dialect.name
 

@@ -87,13 +87,39 @@ def _shareable(url: str | None) -> bool:
     return True
 
 
-def _start_worker(level: int) -> None:
+def _start_worker(level: int, reading: bool = True) -> None:
     global _in_worker
     from satudata.quiet import quiet_third_party
 
-    _in_worker = True
+    _in_worker = reading
     quiet_third_party()
     logging.basicConfig(level=level)
+
+
+def each_group_writing(function: Callable[..., Any], groups: Sequence[Any], settings: Any, *args: Any,
+                       workers: int) -> list:
+    """`function(settings, group, *args)` for every group on up to `workers` fresh processes that write their
+    own results (intake: each regency's files, `intake.run`), unlike `each_regency`; the results in the order
+    of `groups`. Give the largest groups first: a worker takes the next group when it is done with one.
+    On a DuckDB file the workers take turns for their writes: each must let go of the file while it
+    computes (`engine.let_go_of_the_file`), and this process must not hold it (then everything runs here).
+    """
+    workers = min(workers, len(groups))
+    if workers > 1 and not _shareable(getattr(settings, "warehouse_url", None)):
+        log.warning("the warehouse is held open by this process (or in memory): groups processed here, in turn")
+        workers = 1
+    if workers <= 1:
+        return [function(settings, group, *args) for group in groups]
+    log.info("%d groups on %d worker processes", len(groups), workers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(logging.getLogger().getEffectiveLevel(), False)) as pool:
+        futures = [pool.submit(function, settings, group, *args) for group in groups]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Callable[[Any, Any], Any],
@@ -139,4 +165,4 @@ def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Calla
     return results
 
 
-__all__ = ["MIN_ROWS", "each_regency", "reading_engine", "worker_count"]
+__all__ = ["MIN_ROWS", "each_group_writing", "each_regency", "reading_engine", "worker_count"]
