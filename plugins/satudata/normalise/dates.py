@@ -9,28 +9,40 @@ read month-first and flagged. A year outside 1800..next year is no date.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from satudata.normalise.periode import MONTHS
 
-_MONTH_WORD = re.compile(r"(?i)\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Arrow's regular expressions (RE2) take `\s` as ASCII spaces; Python's also take the no-break space Excel
+# cells carry and the other Unicode spaces: the same set, written out.
+_SPACE = r"[\s\v\pZ\x{1c}-\x{1f}\x{85}]"
+_MONTH_WORDS = {month: sorted((w for w, m in MONTHS.items() if m == month), key=len, reverse=True)
+                for month in sorted(set(MONTHS.values()))}
+_LAYOUTS = (
+    r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$",  # 1980-12-31
+    r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4}|\d{2})$",  # 31-12-1980, 31/12/80
+    r"^(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})$",  # 31121980
+)
 
 
 def _components(text: pd.Series) -> pd.DataFrame:
-    """Split each value into year, month, day strings with one regex per layout, vectorised."""
-    text = text.str.strip().str.replace(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", regex=True)
-    text = text.str.replace(_MONTH_WORD, lambda m: f"-{MONTHS[m.group(1).lower()]}-", regex=True)
-    text = text.str.replace(r"\s*-\s*", "-", regex=True).str.replace(r"\s+", "-", regex=True)
-    text = text.str.replace(r"-{2,}", "-", regex=True).str.strip("-")
-    iso = text.str.extract(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$")
-    dmy = text.str.extract(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4}|\d{2})$")
-    compact = text.str.extract(r"^(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})$")  # 31121980
-    parts = iso.combine_first(dmy).combine_first(compact)
-    return parts
+    """Split each value into year, month, day strings: one regular expression per layout over the whole
+    column (Arrow, in C++; a registry has tens of thousands of distinct dates)."""
+    values = pc.utf8_trim_whitespace(pa.array(text, type=pa.string()))
+    values = pc.replace_substring_regex(values, r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+    if pc.any(pc.match_substring_regex(values, "[A-Za-z]")).as_py():
+        for month, words in _MONTH_WORDS.items():
+            values = pc.replace_substring_regex(values, r"(?i)\b(" + "|".join(words) + r")\b\.?", f"-{month}-")
+    values = pc.replace_substring_regex(values, f"{_SPACE}*-{_SPACE}*", "-")
+    values = pc.replace_substring_regex(values, f"{_SPACE}+", "-")
+    values = pc.utf8_trim(pc.replace_substring_regex(values, "-{2,}", "-"), "-")
+    layouts = [pc.extract_regex(values, pattern) for pattern in _LAYOUTS]
+    return pd.DataFrame({part: pc.coalesce(*(pc.struct_field(found, part) for found in layouts)).to_pandas()
+                         for part in "ymd"}).set_axis(text.index)
 
 
 def _compact_year_first(text: pd.Series) -> pd.DataFrame:
