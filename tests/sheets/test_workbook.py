@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 from satudata.sheets.sniff import sniff
-from satudata.sheets.workbook import FileRejected, open_workbook
+from satudata.sheets.workbook import FileRejected, open_workbook, xlsx_sheet_names
 
 from tests.builders import ods_bytes
 
@@ -99,3 +99,19 @@ def test_an_xml_bomb_gets_its_own_answer():
 
     text = format_message("xml_bomb")
     assert "entitas" in text.lower() and "{" not in text
+
+
+def test_sheet_names_are_read_from_the_workbook_part_alone_hidden_ones_too():
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet("Data").write_string(0, 0, "NIK")
+    book.add_worksheet("Pemetaan Kolom").hide()
+    book.close()
+    assert xlsx_sheet_names(buffer) == ["Data", "Pemetaan Kolom"]
+    assert xlsx_sheet_names(io.BytesIO(b"NIK,Nama\n1,a\n")) is None, "no zip: the full opening decides"
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook><sheets><sheet name=")
+    assert xlsx_sheet_names(damaged) is None

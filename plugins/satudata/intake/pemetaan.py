@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from satudata.intake.messages import COLUMN_LABELS
 from satudata.sheets import sniff
 from satudata.sheets.headers import compact_key
-from satudata.sheets.workbook import FileRejected, cell_to_text, open_workbook
+from satudata.sheets.workbook import FileRejected, cell_to_text, open_workbook, xlsx_sheet_names
 
 SHEET_PEMETAAN = "Pemetaan Kolom"
 SHEET_TOTAL = "Konfirmasi Total"
@@ -88,15 +88,23 @@ def is_answer(path: Path) -> bool:
         return False
 
 
+def _is_answer_sheet(name: str) -> bool:
+    return compact_key(name) in (compact_key(SHEET_PEMETAAN), compact_key(SHEET_TOTAL))
+
+
 def _open_answer(path: Path) -> dict[str, list[list[str]]] | None:
     with open(path, "rb") as handle:
         size = path.stat().st_size
         sniffed = sniff.sniff(handle, size)
         if sniffed.format not in ("xlsx", "xls", "ods"):
             return None
+        if sniffed.format == "xlsx":  # a registry file is not opened (and scanned) twice to find it is no answer
+            names = xlsx_sheet_names(handle)
+            if names is not None and not any(_is_answer_sheet(n) for n in names):
+                return None
         visible, load, close = open_workbook(handle, sniffed.format)
         try:
-            wanted = [n for n in visible if compact_key(n) in (compact_key(SHEET_PEMETAAN), compact_key(SHEET_TOTAL))]
+            wanted = [n for n in visible if _is_answer_sheet(n)]
             if not wanted:
                 return None
             sheets = {name: [[cell_to_text(v) for v in row] for row in load(name).rows()] for name in wanted}

@@ -339,6 +339,22 @@ def check_and_scan_xlsx(handle: BinaryIO, max_uncompressed_bytes: int = MAX_UNCO
     return found
 
 
+def xlsx_sheet_names(handle: BinaryIO) -> list[str] | None:
+    """The names of an xlsx's worksheets (hidden ones too) from its workbook part alone, without reading a
+    sheet: None when that cannot be told so cheaply (no zip, a declared size out of bounds, a damaged
+    part); the full opening then decides and refuses as it should."""
+    try:
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES or any(
+                    i.file_size > MAX_RATIO_MEMBER_BYTES for i in infos if i.filename.lower() == "xl/workbook.xml"):
+                return None
+            return list(xlsx_members(zf))
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        return None
+
+
 def _xml_bomb(member: str) -> FileRejected:
     return FileRejected("xml_bomb", f"{member} declares XML entities (an entity-expansion bomb)")
 
