@@ -184,7 +184,7 @@ def main() -> None:
     print(f"intake of a generated NTB province at scale {result['scale']} into {result['warehouse']}")
     print(f"  generator: {result['generate_s']:.1f} s")
     print(f"  ingest:    {result['ingest_s']:.1f} s for {result['rows']:,} rows "
-          f"= {result['rows_per_s']:,.0f} rows/s (archive, read, GX, stage, report), peak RSS {result['peak_mb']:.0f} MB (one process)")
+          f"= {result['rows_per_s']:,.0f} rows/s (archive, read, GX, stage, report), peak RSS {result['peak_mb']:.0f} MB (the largest process)")
     from satudata.warehouse.workers import worker_count
 
     if worker_count() > 1:

@@ -108,7 +108,7 @@ def test_a_scan_on_two_worker_processes_stages_what_one_process_stages(tmp_path,
     staged rows and the same replacements as one process, file by file in arrival order."""
     files = {
         f"{KAB}/dtks/dtks_5205_2026-11.csv": dtks_rows(30),
-        f"{KAB}/dtks/dtks_5205_2026-11 kirim ulang.csv": dtks_rows(20, start=5),  # replaces the other
+        f"{KAB}/dtks/dtks_5205_2026-11_ulang.csv": dtks_rows(20, start=5),  # written later: replaces the other
         "5201/dtks/dtks_5201_2026-11.csv": dtks_rows(25, desa=[OTHER_KAB_DESA]),
         "5201/dtks/dtks_5201_2026-10.csv": [*dtks_rows(10, start=100, desa=[OTHER_KAB_DESA]),
                                              ["DTKS9999999", "9999999999", "x", "1", "12", "Tanpa NIK", "L", "", ""]],
@@ -138,5 +138,6 @@ def test_a_scan_on_two_worker_processes_stages_what_one_process_stages(tmp_path,
         )
     one, two = scans["1"], scans["2"]
     assert "partial" in one[0], "the row without a NIK is refused, the rest of its file staged"
-    assert any(row[3] is False for row in one[2]), "the resent file replaced the first one's rows"
+    first = next(s["submission_id"] for s in one[1] if s["file"].endswith("dtks_5205_2026-11.csv"))
+    assert {aktif for sid, _, _, aktif in one[2] if sid == first} == {False}, "the resent file replaced the first"
     assert two == one

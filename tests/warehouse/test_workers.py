@@ -131,3 +131,20 @@ def test_worker_count_reads_the_environment(monkeypatch):
 def test_an_in_memory_warehouse_is_never_shared():
     assert not workers._shareable("duckdb:///:memory:")
     assert workers._shareable("postgresql+psycopg://x@localhost/db")
+
+
+def _group(settings: Settings, group: str) -> str:
+    """A group of work that writes nothing; group "die" ends its worker process the way the OOM killer does."""
+    if group == "die":
+        time.sleep(0.5)
+        os._exit(9)
+    return f"{group} done in {os.getpid()}"
+
+
+def test_a_worker_that_dies_is_said_with_what_had_finished(settings):
+    with pytest.raises(workers.WorkerDied) as died:
+        workers.each_group_writing(_group, ["a", "die", "b", "c"], settings, workers=2)
+    finished = died.value.finished
+    assert len(finished) == 4 and finished[1] is None, "the group whose worker died has no result"
+    assert all(r is None or r.startswith(g) for g, r in zip("a?bc", finished, strict=True))
+    assert "a worker process died" in str(died.value)

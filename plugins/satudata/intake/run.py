@@ -31,7 +31,7 @@ from satudata.sheets.workbook import FileRejected as FileRejectedError
 from satudata.warehouse import journal, ledger
 from satudata.warehouse.engine import let_go_of_the_file, make_engine
 from satudata.warehouse.locks import exclusive
-from satudata.warehouse.workers import each_group_writing, worker_count
+from satudata.warehouse.workers import WorkerDied, each_group_writing, worker_count
 
 log = logging.getLogger(__name__)
 __all__ = ["IntakeOptions", "ProcessResult", "answer_duplicate", "ingest_once", "process_submission",
@@ -313,6 +313,7 @@ def _process_answer(settings, engine, submission, path, options, handlers) -> Pr
     log.info("submission %d answers held submission %d (%s): processing it again", submission.submission_id,
              held.submission_id, by)
     if answer.keputusan_total != "kirim_ulang":
+        let_go_of_the_file(engine)  # the held file is processed with an engine of its own
         process_submission(settings, held.submission_id, options=options, handlers=handlers)
     return result_of(answered, [])
 
@@ -376,23 +377,43 @@ def _process_pending(settings: Settings, ids: list[int], run_id: str | None, opt
     and the warehouse is the same whichever finishes first. The results in the order of `ids`."""
     if not ids:
         return []
+    try:
+        groups = _regency_groups(settings, ids)
+    except Exception as exc:
+        if not gangguan.is_machine_fault(exc):
+            raise
+        log.warning("pending files not grouped by regency (%s): processed here, one after another",
+                    gangguan.one_line(exc))
+        return _process_regency(settings, ids, run_id, options, handlers or {})
+    size = sum(groups.values())
+    workers = worker_count() if size >= options.pool_min_bytes else 1
+    try:
+        done = each_group_writing(_process_regency, list(groups), settings, run_id, options, dict(handlers or {}),
+                                  workers=workers)
+    except WorkerDied as exc:
+        # The pool took the other worker with it: the files in flight stay pending for the next scan, as after
+        # any crash of a task; this scan still answers for what finished.
+        log.error("%s: the files not finished wait for the next scan", exc)
+        done = exc.finished
+    by_id = {item["submission_id"]: item for group in done if group for item in group}
+    return [by_id.get(sid, {"submission_id": sid, "status": "error"}) for sid in ids]
+
+
+def _regency_groups(settings: Settings, ids: list[int]) -> dict[tuple[int, ...], int]:
+    """The pending submissions by regency, in arrival order within each: {ids: bytes}, the largest first (a
+    worker takes the next regency when it is done with one)."""
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
             pending = [ledger.get(conn, sid) for sid in ids]
     finally:
         engine.dispose()
-    groups: dict[str | None, list[int]] = {}
+    by_kab: dict[str | None, list[int]] = {}
     size: dict[str | None, int] = {}
     for submission in pending:
-        groups.setdefault(submission.kode_kab, []).append(submission.submission_id)
+        by_kab.setdefault(submission.kode_kab, []).append(submission.submission_id)
         size[submission.kode_kab] = size.get(submission.kode_kab, 0) + (submission.size_bytes or 0)
-    workers = worker_count() if sum(size.values()) >= options.pool_min_bytes else 1
-    largest_first = [groups[kab] for kab in sorted(groups, key=lambda kab: -size[kab])]
-    done = each_group_writing(_process_regency, largest_first, settings, run_id, options, dict(handlers or {}),
-                              workers=workers)
-    by_id = {item["submission_id"]: item for group in done for item in group}
-    return [by_id[sid] for sid in ids]
+    return {tuple(by_kab[kab]): size[kab] for kab in sorted(by_kab, key=lambda kab: -size[kab])}
 
 
 def _process_regency(settings: Settings, ids: list[int], run_id: str | None, options: IntakeOptions,

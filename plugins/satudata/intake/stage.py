@@ -576,7 +576,8 @@ class SubmissionStager:
         )
 
     def record_rejected_file(self, conn: Connection) -> None:
-        """For a refused file: the staged rows were rolled back; its issues and GX results are kept."""
+        """For a refused or held file: nothing of it was staged (its rows wait in memory until the file is
+        accepted); what an earlier attempt staged goes, its issues and GX results are kept."""
         self.clear_previous(conn)
         conn.execute(sa.text("DELETE FROM meta.cakupan_kiriman WHERE submission_id = :s"),
                      {"s": self.submission.submission_id})

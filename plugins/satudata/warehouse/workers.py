@@ -36,6 +36,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,9 +118,23 @@ def each_group_writing(function: Callable[..., Any], groups: Sequence[Any], sett
         futures = [pool.submit(function, settings, group, *args) for group in groups]
         try:
             return [future.result() for future in futures]
+        except BrokenProcessPool as exc:
+            finished = [f.result() if f.done() and not f.cancelled() and f.exception() is None else None
+                        for f in futures]
+            raise WorkerDied(finished) from exc
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
+
+
+class WorkerDied(RuntimeError):
+    """A worker process died (the OOM killer, a crash in native code), and the pool with it: `finished` holds
+    the results of the groups done before, None for the others."""
+
+    def __init__(self, finished: list):
+        super().__init__(f"a worker process died; {sum(r is not None for r in finished)} of {len(finished)} "
+                         "groups had finished")
+        self.finished = finished
 
 
 def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Callable[[Any, Any], Any],
@@ -165,4 +180,4 @@ def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Calla
     return results
 
 
-__all__ = ["MIN_ROWS", "each_group_writing", "each_regency", "reading_engine", "worker_count"]
+__all__ = ["MIN_ROWS", "WorkerDied", "each_group_writing", "each_regency", "reading_engine", "worker_count"]
