@@ -4,9 +4,9 @@
 
 Prints, per jenis: files, rows in, wall time, rows per second; the peak memory of the process; and the fixed
 cost per file: a least-squares line through each file's processing time (between consecutive `processed_at`
-of the ledger) against its rows, the first file (which loads GX and sets its project up) left out; only with `--workers 1`, since files of
-two regencies processed side by side overlap in time. `--workers` sets SATUDATA_WORKERS (default: the
-machine's, up to two).
+of the ledger) against its rows, the first file (which loads GX and sets its project up) left out; only
+with `--workers 1`, since files of two regencies processed side by side overlap in time. `--workers` sets
+SATUDATA_WORKERS (default: the machine's, up to two).
 No assertions: figures to read and to keep in docs/benchmarks.md.
 """
 
@@ -184,7 +184,8 @@ def main() -> None:
     print(f"intake of a generated NTB province at scale {result['scale']} into {result['warehouse']}")
     print(f"  generator: {result['generate_s']:.1f} s")
     print(f"  ingest:    {result['ingest_s']:.1f} s for {result['rows']:,} rows "
-          f"= {result['rows_per_s']:,.0f} rows/s (archive, read, GX, stage, report), peak RSS {result['peak_mb']:.0f} MB (the largest process)")
+          f"= {result['rows_per_s']:,.0f} rows/s (archive, read, GX, stage, report), "
+          f"peak RSS {result['peak_mb']:.0f} MB (the largest process)")
     from satudata.warehouse.workers import worker_count
 
     if worker_count() > 1:

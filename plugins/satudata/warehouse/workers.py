@@ -88,13 +88,29 @@ def _shareable(url: str | None) -> bool:
     return True
 
 
-def _start_worker(level: int, reading: bool = True) -> None:
+def _start_worker(level: int, reading: bool) -> None:
     global _in_worker
     from satudata.quiet import quiet_third_party
 
     _in_worker = reading
     quiet_third_party()
     logging.basicConfig(level=level)
+
+
+def _processes(workers: int, items: int, settings: Any) -> int:
+    """How many worker processes to start: at most one per item; one (this process) when the warehouse
+    cannot be shared with them."""
+    workers = min(workers, items)
+    if workers > 1 and not _shareable(getattr(settings, "warehouse_url", None)):
+        log.warning("the warehouse is held open by this process (or in memory): the work is done here, in turn")
+        return 1
+    return workers
+
+
+def _spawn_pool(workers: int, *, reading: bool) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker,
+                               initargs=(logging.getLogger().getEffectiveLevel(), reading))
 
 
 def each_group_writing(function: Callable[..., Any], groups: Sequence[Any], settings: Any, *args: Any,
@@ -105,16 +121,11 @@ def each_group_writing(function: Callable[..., Any], groups: Sequence[Any], sett
     On a DuckDB file the workers take turns for their writes: each must let go of the file while it
     computes (`engine.let_go_of_the_file`), and this process must not hold it (then everything runs here).
     """
-    workers = min(workers, len(groups))
-    if workers > 1 and not _shareable(getattr(settings, "warehouse_url", None)):
-        log.warning("the warehouse is held open by this process (or in memory): groups processed here, in turn")
-        workers = 1
+    workers = _processes(workers, len(groups), settings)
     if workers <= 1:
         return [function(settings, group, *args) for group in groups]
     log.info("%d groups on %d worker processes", len(groups), workers)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(logging.getLogger().getEffectiveLevel(), False)) as pool:
+    with _spawn_pool(workers, reading=False) as pool:
         futures = [pool.submit(function, settings, group, *args) for group in groups]
         try:
             return [future.result() for future in futures]
@@ -145,20 +156,16 @@ def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Calla
     `compute` must be a module-level function (a worker imports it by name); `rows` is the size of the
     whole job, to leave small ones in this process.
     """
-    workers = min(worker_count() if workers is None else workers, len(items))
-    if workers > 1 and rows is not None and rows < MIN_ROWS:
+    workers = worker_count() if workers is None else workers
+    if rows is not None and rows < MIN_ROWS:
         workers = 1
-    if workers > 1 and not _shareable(getattr(settings, "warehouse_url", None)):
-        log.warning("the warehouse is held open by this process (or in memory): regencies computed here, in turn")
-        workers = 1
+    workers = _processes(workers, len(items), settings)
     if workers <= 1:
         return {item: write(settings, compute(settings, item, *args)) for item in items}
     log.info("%d items on %d worker processes", len(items), workers)
-    context = multiprocessing.get_context("spawn")
     results = {}
     waiting = deque(items)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(logging.getLogger().getEffectiveLevel(),)) as pool:
+    with _spawn_pool(workers, reading=True) as pool:
         def submit() -> None:
             item = waiting.popleft()
             running.append((item, pool.submit(compute, settings, item, *args)))
