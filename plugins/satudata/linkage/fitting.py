@@ -56,7 +56,7 @@ from satudata.linkage.model import (
     with_parameters,
 )
 from satudata.linkage.records import with_address_weights
-from satudata.linkage.session import connect
+from satudata.linkage.session import connect, make_linker
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def _estimate(left: pd.DataFrame, right: pd.DataFrame, base: dict, options: FitO
               report: dict) -> tuple[dict, list[_Session]]:
     """u from random pairs, then one EM session per training rule whose columns both lists carry, in one
     in-memory DuckDB: (the settings with u, the sessions). The u pairs and seconds go into `report`."""
-    from splink import DuckDBAPI, Linker
+    from splink import DuckDBAPI
 
     columns = [c for c in left.columns if c in right.columns]
     training = copy.deepcopy(base)
@@ -229,7 +229,7 @@ def _estimate(left: pd.DataFrame, right: pd.DataFrame, base: dict, options: FitO
         db_api = DuckDBAPI(con)
         tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
                   db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
-        linker = Linker(tables, training, log_level=logging.ERROR)
+        linker = make_linker(tables, training, logging.ERROR)
         u_pairs = int(min(options.u_max_pairs, len(left) * len(right)))
         u_started = time.perf_counter()
         # One chunk: Splink's probing in ten chunks doubles the time for the same pairs.
@@ -283,8 +283,6 @@ def _expectation_maximisation(linker, tables: list, rule: str, pairs: int, optio
     never show stays possible. So the session runs again from the parameters the linker has reached, with
     the m of that level, and of every level the same iteration took below its floor, held at the floor
     (Splink's `fix_m_probability`)."""
-    from splink import Linker
-
     held: dict[tuple[str, str], float] = {}
     runner = linker
     while True:
@@ -306,7 +304,7 @@ def _expectation_maximisation(linker, tables: list, rule: str, pairs: int, optio
                     floor = held.get((comparison["output_column_name"], lv.get("label_for_charts")))
                     if floor is not None:
                         lv["m_probability"], lv["fix_m_probability"] = floor, True
-            runner = Linker(tables, settings, log_level=logging.ERROR)
+            runner = make_linker(tables, settings, logging.ERROR)
 
 
 def _below_floor(exc: BaseException, settings: dict) -> dict[tuple[str, str], float]:

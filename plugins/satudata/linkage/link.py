@@ -34,7 +34,7 @@ from satudata.linkage.fitting import FitOptions, fit_model, prior_for
 from satudata.linkage.lookup import isin
 from satudata.linkage.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
 from satudata.linkage.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
-from satudata.linkage.session import connect
+from satudata.linkage.session import connect, make_linker
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class _Scorer:
     def __init__(self, left: pd.DataFrame, right: pd.DataFrame, model: LinkModel, threads: int, prior: float,
                  *, blocking_rules: list[str] | None = None, extra_columns: tuple[str, ...] = (),
                  comparisons_per_record: float | None = None):
-        from splink import DuckDBAPI, Linker
+        from splink import DuckDBAPI
 
         columns = [*LINK_COLUMNS, *ADDRESS_COLUMNS, *extra_columns]
         settings = model.splink_settings(prior)
@@ -117,7 +117,7 @@ class _Scorer:
                   db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
         rules, self.skipped_rules = affordable_rules(tables, rules, len(left) + len(right), comparisons_per_record)
         settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in rules]
-        self.linker = Linker(tables, settings, log_level=logging.WARNING)
+        self.linker = make_linker(tables, settings, logging.WARNING)
 
     def count_comparisons(self) -> int:
         """Candidate pairs the blocking rules generate (computed once; predict reuses them)."""
