@@ -10,7 +10,7 @@ stage the good rows.
 |---|---|
 | `prepare_warehouse` | Alembic upgrade to the newest schema and reload changed reference data (idempotent) |
 | `register_files` | archive each ready file untouched, record it in `meta.submission`, then clear it from the inbox; duplicates answered at once |
-| `process_submission` (one per file) | read, validate with the GX suites in `expectations/`, stage valid rows, write the report; one bad file never blocks another |
+| `process_regency` (one per regency) | its files in the order they arrived: read, validate with the GX suites in `expectations/`, stage valid rows, write the report; one bad file never blocks another (the task fails after the others, and its retry takes only the unfinished) |
 | `build_data_docs` | GX Data Docs (HTML) for engineers under `<data>/gx/` |
 | `announce_<jenis>` | emits the `staging_<jenis>` Asset when that jenis got new rows (skipped otherwise) |
 
@@ -54,11 +54,11 @@ def satudata_intake():
 
         return register_files()
 
-    @task(pool=WAREHOUSE_POOL, map_index_template="{{ submission_label }}")
-    def process_submission(submission_id: int) -> dict:
-        from satudata.pipeline import process_submission
+    @task(pool=WAREHOUSE_POOL, map_index_template="{{ regency_label }}")
+    def process_regency(submission_ids: list[int]) -> list[dict]:
+        from satudata.pipeline import process_regency
 
-        return process_submission(submission_id)
+        return process_regency(submission_ids)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def build_data_docs() -> str | None:
@@ -69,7 +69,7 @@ def satudata_intake():
     prepared = prepare_warehouse()
     pending = register_files()
     prepared >> pending
-    processed = process_submission.expand(submission_id=pending)
+    processed = process_regency.expand(submission_ids=pending)
     processed >> build_data_docs()
 
     # What was staged is read from the ledger (by run id), not pulled from every mapped task's XCom.

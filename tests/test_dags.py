@@ -54,10 +54,10 @@ def test_ingest_runs_when_the_inbox_watcher_fires(airflow_dags):
     assert isinstance(watcher.trigger, InboxTrigger)
     classpath, kwargs = watcher.trigger.serialize()
     assert classpath == "satudata.triggers.InboxTrigger" and kwargs["inbox"] is None, "the triggerer's own folder"
-    assert {t.task_id for t in dag.tasks} >= {"prepare_warehouse", "register_files", "process_submission",
+    assert {t.task_id for t in dag.tasks} >= {"prepare_warehouse", "register_files", "process_regency",
                                               "build_data_docs", "announce_dtks", "announce_p3ke",
                                               "announce_intervensi"}
-    assert dag.get_task("process_submission").pool == "satudata_warehouse"
+    assert dag.get_task("process_regency").pool == "satudata_warehouse"
 
 
 def test_a_cron_sweep_can_be_added_beside_the_watcher():
@@ -126,8 +126,8 @@ def test_stage_dags_run(airflow_dags, monkeypatch, fresh_duckdb_url, dag_id):
 
 
 @pytest.mark.airflow
-def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, monkeypatch, tmp_path,
-                                                                 duckdb_warehouse_url):
+def test_ingest_dag_maps_one_task_per_regency_and_announces_assets(airflow_dags, monkeypatch, tmp_path,
+                                                                   duckdb_warehouse_url):
     from satudata.config import Settings
     from satudata.intake.run import list_submissions
 
@@ -138,7 +138,7 @@ def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, mo
     monkeypatch.setenv("SATUDATA_STABLE_SECONDS", "0")
     monkeypatch.setenv("SATUDATA_WAREHOUSE_URL", duckdb_warehouse_url)
     write_csv(data / "inbox/5205/dtks/dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(12))
-    empty = data / "inbox/5205/p3ke/p3ke_5205_2026-11.xlsx"
+    empty = data / "inbox/5201/p3ke/p3ke_5201_2026-11.xlsx"
     empty.parent.mkdir(parents=True)
     empty.write_bytes(b"")
     aged(empty)
@@ -148,7 +148,9 @@ def test_ingest_dag_maps_one_task_per_file_and_announces_assets(airflow_dags, mo
     states = {}
     for ti in run.get_task_instances():
         states.setdefault(ti.task_id, []).append(str(ti.state))
-    assert states["process_submission"] == ["success", "success"], "one mapped task per file"
+    assert states["process_regency"] == ["success", "success"], "one mapped task per regency"
+    labels = sorted(ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "process_regency")
+    assert [label.split(" (")[0] for label in labels] == ["5201: 1 berkas", "5205: 1 berkas"], labels
     assert states["announce_dtks"] == ["success"]
     assert states["announce_p3ke"] == ["skipped"], "a rejected file stages nothing: no Asset event"
     assert states["announce_intervensi"] == ["skipped"]

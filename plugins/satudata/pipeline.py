@@ -65,11 +65,14 @@ def _airflow_run_id() -> str | None:
         return None
 
 
-def register_files(run_id: str | None = None, settings: Settings | None = None) -> list[int]:
-    """Archive and record the inbox's ready files; the ids of the submissions to process."""
-    from satudata.intake.run import register_new_files
+def register_files(run_id: str | None = None, settings: Settings | None = None) -> list[list[int]]:
+    """Archive and record the inbox's ready files; the submissions to process by regency (one mapped task each):
+    in the order they arrived within a regency, the regency with the most bytes first."""
+    from satudata.intake.run import regency_groups, register_new_files
 
-    return register_new_files(settings or task_settings(), run_id=run_id or _airflow_run_id())
+    settings = settings or task_settings()
+    pending = register_new_files(settings, run_id=run_id or _airflow_run_id())
+    return [list(group) for group in regency_groups(settings, pending)] if pending else []
 
 
 def jenis_handlers() -> dict:
@@ -81,18 +84,36 @@ def jenis_handlers() -> dict:
     return {REVIEW_JENIS: process_review_submission}
 
 
-def process_submission(submission_id: int, run_id: str | None = None, settings: Settings | None = None) -> dict:
-    """Process one submission. Inside Airflow, names the mapped task instance after the file."""
-    from satudata.intake.run import process_submission as process
+class RegencyUnfinished(RuntimeError):
+    """Some of a regency's files could not be finished: they stay pending, the task fails to be retried."""
+
+
+def process_regency(submission_ids: list[int], run_id: str | None = None, settings: Settings | None = None) -> list[dict]:
+    """Process one regency's submissions in the order they arrived (the same function as a scan's worker).
+
+    A file that fails does not stop the others; the task fails after them, naming it, and Airflow's retry takes
+    only what is still unfinished (a finished submission is skipped). Per-file mapped tasks cost Airflow a
+    quarter of a second each, and on a shared warehouse could finish one regency's files out of order.
+    Inside Airflow, names the mapped task instance after the regency and its files."""
+    from satudata.intake.run import IntakeOptions
+    from satudata.intake.run import process_regency as process
 
     settings = settings or task_settings()
-    _label_map_index(settings, submission_id)
-    result = process(settings, submission_id, run_id=run_id or _airflow_run_id(), handlers=jenis_handlers()).to_dict()
-    log.info("submission %s: %s", submission_id, result)
-    return result
+    _label_map_index(settings, submission_ids)
+    results = process(settings, list(submission_ids), run_id or _airflow_run_id(), IntakeOptions.from_env(),
+                      jenis_handlers())
+    for result in results:
+        log.info("submission %s: %s", result["submission_id"], result)
+    unfinished = [r for r in results if r["status"] in ("error", "tertunda")]
+    if unfinished:
+        raise RegencyUnfinished(
+            f"{len(unfinished)} of {len(results)} submission(s) not finished, left pending for the retry: "
+            + ", ".join(f"{r['submission_id']} ({r['status']}{': ' + r['galat'] if r.get('galat') else ''})"
+                        for r in unfinished))
+    return results
 
 
-def _label_map_index(settings: Settings, submission_id: int) -> None:
+def _label_map_index(settings: Settings, submission_ids: list[int]) -> None:
     try:
         from airflow.sdk import get_current_context
 
@@ -105,7 +126,10 @@ def _label_map_index(settings: Settings, submission_id: int) -> None:
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            context["submission_label"] = f"{submission_id}: {ledger.get(conn, submission_id).inbox_path}"
+            first = ledger.get(conn, submission_ids[0])
+            context["regency_label"] = (f"{first.kode_kab or '?'}: {len(submission_ids)} berkas "
+                                        f"({submission_ids[0]}: {first.inbox_path}"
+                                        + (", ..." if len(submission_ids) > 1 else "") + ")")
     finally:
         engine.dispose()
 

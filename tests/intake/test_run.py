@@ -418,6 +418,37 @@ def test_a_file_that_vanishes_or_cannot_be_read_does_not_block_the_others(duck_s
     assert len(list_submissions(settings)) == 2
 
 
+def test_a_regency_task_finishes_its_other_files_and_fails_naming_the_one_left(duck_settings, monkeypatch):
+    """The intake DAG's mapped task per regency (`pipeline.process_regency`): a file a bug meets does not stop
+    the regency's next file; the task fails after it, naming the file, and the retry takes only that one."""
+    from satudata import pipeline
+    from satudata.intake import stage
+
+    settings = duck_settings
+    monkeypatch.setenv("SATUDATA_STABLE_SECONDS", "0")
+    write_csv(inbox(settings) / "dtks_5205_2026-10.csv", DTKS_HEADER, dtks_rows(7))
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(9))
+    groups = pipeline.register_files(settings=settings)
+    assert len(groups) == 1 and len(groups[0]) == 2, "one regency: one group, its files in arrival order"
+    first, second = groups[0]
+    original = stage.SubmissionStager.add_chunk
+
+    def crash_on_first(self, chunk):
+        if self.submission.submission_id == first:
+            raise RuntimeError("a bug met this file")
+        return original(self, chunk)
+
+    monkeypatch.setattr(stage.SubmissionStager, "add_chunk", crash_on_first)
+    with pytest.raises(pipeline.RegencyUnfinished, match=rf"1 of 2 .*\b{first} \(error\)"):
+        pipeline.process_regency([first, second], settings=settings)
+    status = {s["submission_id"]: s["status"] for s in list_submissions(settings)}
+    assert status == {first: "processing", second: "accepted"}
+    monkeypatch.setattr(stage.SubmissionStager, "add_chunk", original)
+    again = pipeline.process_regency([first, second], settings=settings)  # Airflow's retry
+    assert [r["status"] for r in again] == ["accepted", "accepted"]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 16
+
+
 def test_a_file_that_keeps_failing_is_finally_refused_with_an_answer(duck_settings, monkeypatch):
     settings = duck_settings
     write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))

@@ -378,17 +378,17 @@ def _process_pending(settings: Settings, ids: list[int], run_id: str | None, opt
     if not ids:
         return []
     try:
-        groups = _regency_groups(settings, ids)
+        groups = regency_groups(settings, ids)
     except Exception as exc:
         if not gangguan.is_machine_fault(exc):
             raise
         log.warning("pending files not grouped by regency (%s): processed here, one after another",
                     gangguan.one_line(exc))
-        return _process_regency(settings, ids, run_id, options, handlers or {})
+        return process_regency(settings, ids, run_id, options, handlers or {})
     size = sum(groups.values())
     workers = worker_count() if size >= options.pool_min_bytes else 1
     try:
-        done = each_group_writing(_process_regency, list(groups), settings, run_id, options, dict(handlers or {}),
+        done = each_group_writing(process_regency, list(groups), settings, run_id, options, dict(handlers or {}),
                                   workers=workers)
     except WorkerDied as exc:
         # The pool took the other worker with it: the files in flight stay pending for the next scan, as after
@@ -399,7 +399,7 @@ def _process_pending(settings: Settings, ids: list[int], run_id: str | None, opt
     return [by_id.get(sid, {"submission_id": sid, "status": "error"}) for sid in ids]
 
 
-def _regency_groups(settings: Settings, ids: list[int]) -> dict[tuple[int, ...], int]:
+def regency_groups(settings: Settings, ids: list[int]) -> dict[tuple[int, ...], int]:
     """The pending submissions by regency, in arrival order within each: {ids: bytes}, the largest first (a
     worker takes the next regency when it is done with one)."""
     engine = make_engine(settings.warehouse_url)
@@ -416,9 +416,11 @@ def _regency_groups(settings: Settings, ids: list[int]) -> dict[tuple[int, ...],
     return {tuple(by_kab[kab]): size[kab] for kab in sorted(by_kab, key=lambda kab: -size[kab])}
 
 
-def _process_regency(settings: Settings, ids: list[int], run_id: str | None, options: IntakeOptions,
-                     handlers: Mapping[str, Handler]) -> list[dict]:
-    """One regency's submissions, one after another (in a worker process, or here)."""
+def process_regency(settings: Settings, ids: list[int], run_id: str | None, options: IntakeOptions,
+                    handlers: Mapping[str, Handler]) -> list[dict]:
+    """One regency's submissions, one after another (in a worker process, a mapped DAG task, or here): one
+    that fails is said in its result (`error`, or `tertunda` for a failure of the machine) and the others go
+    on."""
     results = []
     for submission_id in ids:
         try:
