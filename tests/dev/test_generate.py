@@ -499,3 +499,20 @@ def test_bad_arguments():
         generate_province("unused", period="2026-13")
     with pytest.raises(ValueError, match="province"):
         generate_province("unused", province="99", period=PERIOD)
+
+
+def test_a_subset_of_regencies_gets_the_same_files_as_in_the_whole_province(tmp_path):
+    """`make demo` generates a few regencies of NTB: each of them must be what the whole province's run writes
+    for it (the same bytes), and a code that is no regency of the province is refused by name."""
+    def files(root):
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((root / "inbox").rglob("*")) if p.is_file()}
+
+    generate_province(tmp_path / "all", province="52", scale=0.002, seed=7, period=PERIOD)
+    summary = generate_province(tmp_path / "some", province="52", scale=0.002, seed=7, period=PERIOD,
+                                regencies=["5202", "5272"])
+    some, whole = files(tmp_path / "some"), files(tmp_path / "all")
+    assert {path.split("/")[1] for path in some} == {"5202", "5272"} == set(summary.counts)
+    assert some == {path: digest for path, digest in whole.items() if path.split("/")[1] in {"5202", "5272"}}
+    with pytest.raises(ValueError, match="3201"):
+        generate_province(tmp_path / "other", province="52", scale=0.002, seed=7, period=PERIOD, regencies=["3201"])

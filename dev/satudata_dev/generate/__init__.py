@@ -15,7 +15,7 @@ import csv
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -232,6 +232,7 @@ def generate_province(
     *,
     workers: int = 1,
     xlsx_engine: str = "fast",
+    regencies: Sequence[str] | None = None,
 ) -> GenerationSummary:
     """Generate one province's regency submissions for a period, with the truth.
 
@@ -245,6 +246,8 @@ def generate_province(
         defect_rates: overrides of `DEFAULT_DEFECT_RATES` (0 disables a defect; all 0 gives clean files).
         workers: processes for regencies (1 = in this process; results are identical either way).
         xlsx_engine: "fast" (default) or "xlsxwriter" (reference engine, much slower).
+        regencies: only these regencies' files and truth (None: every regency of the province); each one's
+            files are the same bytes as in the whole province's run.
 
     Returns:
         A GenerationSummary (counts per regency and jenis, files written, elapsed seconds).
@@ -259,6 +262,11 @@ def generate_province(
     out = Path(out_dir)
     contexts = _contexts(province, float(scale), int(seed))
     force = _forced_styles(contexts, rates)
+    if regencies is not None:
+        unknown = sorted(set(regencies) - {c.kode_kab for c in contexts})
+        if unknown:
+            raise ValueError(f"not regencies of province {province}: {', '.join(unknown)}")
+        contexts = [c for c in contexts if c.kode_kab in set(regencies)]
     _remove_previous(out, contexts, period_text)
     jobs = [RegencyJob(ctx, str(out), (year, month), rates, force[ctx.kode_kab], xlsx_engine) for ctx in contexts]
     truth_dir = out / "truth" / period_text
