@@ -157,6 +157,16 @@ def _forced_styles(contexts: list[RegencyContext], rates: dict[str, float]) -> d
     return force
 
 
+def _only(contexts: list[RegencyContext], regencies: Sequence[str] | None, province: str) -> list[RegencyContext]:
+    """The contexts of `regencies` (all when None); a code that is no regency of the province is refused."""
+    if regencies is None:
+        return contexts
+    unknown = sorted(set(regencies) - {c.kode_kab for c in contexts})
+    if unknown:
+        raise ValueError(f"not regencies of province {province}: {', '.join(unknown)}")
+    return [c for c in contexts if c.kode_kab in set(regencies)]
+
+
 _OWN_FILE = re.compile(r"^(dtks|p3ke|dtsen|anggaran|[A-Z0-9_]+)_(\d{4})_(\d{4}-\d{2})(_\d+)?\.(xlsx|csv)$")
 
 
@@ -262,11 +272,7 @@ def generate_province(
     out = Path(out_dir)
     contexts = _contexts(province, float(scale), int(seed))
     force = _forced_styles(contexts, rates)
-    if regencies is not None:
-        unknown = sorted(set(regencies) - {c.kode_kab for c in contexts})
-        if unknown:
-            raise ValueError(f"not regencies of province {province}: {', '.join(unknown)}")
-        contexts = [c for c in contexts if c.kode_kab in set(regencies)]
+    contexts = _only(contexts, regencies, province)
     _remove_previous(out, contexts, period_text)
     jobs = [RegencyJob(ctx, str(out), (year, month), rates, force[ctx.kode_kab], xlsx_engine) for ctx in contexts]
     truth_dir = out / "truth" / period_text
