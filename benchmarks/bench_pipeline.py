@@ -140,14 +140,15 @@ def _harmonise_stages(settings, stages: list[Stage]) -> tuple[list[str], int]:
 def _konvergensi_stages(settings, kabs: list[str], stages: list[Stage]) -> None:
     from satudata.konvergensi.action_lists import write_action_list
     from satudata.konvergensi.indicators import build_indicators
-    from satudata.konvergensi.recipients import match_recipients
+    from satudata.konvergensi.recipients import compute_recipients, write_recipients
+    from satudata.warehouse.workers import each_regency, worker_count
 
     url = settings.warehouse_url
     recipients = _count(url, "SELECT count(*) FROM staging.intervensi WHERE aktif AND periode = :p", PERIODE)
     with measure(stages, "konvergensi: recipients", PERIODE) as st:
-        for kab in kabs:
-            match_recipients(settings, kab, PERIODE)
-        st.rows_in, st.what = recipients, "recipient-list rows"
+        # regencies side by side on every core, as `konvergensi()` and Airflow's mapped tasks run them
+        each_regency(compute_recipients, kabs, write_recipients, settings, PERIODE, rows=recipients)
+        st.rows_in, st.what = recipients, f"recipient-list rows ({worker_count()} worker processes)"
     families = _count(url, "SELECT count(*) FROM core.keluarga_terpadu WHERE periode = :p", PERIODE)
     with measure(stages, "konvergensi: indicators", PERIODE) as st:
         build_indicators(settings, PERIODE)

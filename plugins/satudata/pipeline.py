@@ -328,20 +328,23 @@ def announce_konvergensi(periode: str, settings: Settings | None = None) -> dict
 
 
 def konvergensi(periode: str | None = None, settings: Settings | None = None, *, run_id: str | None = None) -> dict:
-    """All convergence steps of a period in one process (CLI, demo, rebuild): the DAG's tasks in their order."""
+    """All convergence steps of a period (CLI, rebuild): the DAG's tasks in their order, recipients matched on
+    every core (`SATUDATA_WORKERS`, `warehouse.workers`) and written by this process regency by regency."""
     from satudata.konvergensi.action_lists import write_action_list as action_list
     from satudata.konvergensi.indicators import build_indicators as indicators
-    from satudata.konvergensi.recipients import match_recipients as recipients
-    from satudata.konvergensi.run import choose_period, list_regencies
+    from satudata.konvergensi.recipients import compute_recipients, write_recipients
+    from satudata.konvergensi.run import choose_period, list_regencies, regencies_and_size
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata.warehouse.journal import record_stage
+    from satudata.warehouse.workers import each_regency
 
     settings, run_id = settings or task_settings(), run_id or _airflow_run_id()
     init_warehouse(settings.warehouse_url)
     periode = choose_period(settings, periode)
     if not periode:
         return {"periode": None, "alasan": "belum ada data yang diharmonisasi"}
-    matched = {k: recipients(settings, k, periode, run_id=run_id) for k in list_regencies(settings, periode)}
+    kabs, size = regencies_and_size(settings, periode)
+    matched = each_regency(compute_recipients, kabs, write_recipients, settings, periode, run_id, rows=size)
     built = indicators(settings, periode, run_id=run_id)
     lists = {k: action_list(settings, k, periode)
              for k in list_regencies(settings, periode, harmonised_only=True)}

@@ -151,29 +151,50 @@ def _tables(settings: Settings) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def test_regencies_on_two_worker_processes_write_the_same_warehouse(tmp_path, _duckdb_template, monkeypatch, caplog):
-    import logging
+def _recipients(settings: Settings) -> None:
+    """A PKH list per regency: Dompu's DTKS heads, the neighbour's residents, and one person in no registry."""
+    header = ["NIK", "Nama Penerima", "Kode Desa", "Nilai Bantuan", "Tanggal Salur"]
+    dompu = [[nik(5, 7, 1960, 11, False), "Lalu Ahmad", DESA[0], "750.000", "15-11-2026"],
+             [nik(9, 9, 1999, 41, True), "Wayan Tidak Terdaftar", DESA[2], "750.000", "15-11-2026"]]
+    theirs = [[n, name, OTHER_KAB_DESA, "750.000", "15-11-2026"] for n, name, _ in RESIDENTS]
+    for kab, rows in ((KAB, dompu), (NEIGHBOUR, theirs)):
+        write_csv(settings.folder("inbox") / kab / "intervensi" / f"PKH_{kab}_{PERIODE}.csv", header, rows)
+
+
+def test_regencies_on_two_worker_processes_write_the_same_warehouse(tmp_path, _duckdb_template, monkeypatch):
+    """Harmonisation's link and build, then convergence's recipients: computed on two worker processes, written
+    by this one, the same warehouse as one process writes."""
     import shutil
 
+    from satudata.pipeline import konvergensi
     from satudata.warehouse import workers
 
     def staged(name: str) -> Settings:
         shutil.copyfile(_duckdb_template, tmp_path / f"{name}.duckdb")
         settings = Settings(data_dir=tmp_path / name, warehouse_url=f"duckdb:///{tmp_path / name}.duckdb")
         settings.ensure_folders()
+        _recipients(settings)
         _drop(settings)
         return settings
 
     one, two = staged("one"), staged("two")
     monkeypatch.setenv("SATUDATA_WORKERS", "1")
     harmonise(PERIODE, one)
+    konvergensi(PERIODE, one)
     monkeypatch.setenv("SATUDATA_WORKERS", "2")
     monkeypatch.setenv("SATUDATA_DUCKDB_LOCK_WAIT", "120")  # a regression fails instead of hanging
     monkeypatch.setattr(workers, "MIN_ROWS", 0)
-    with caplog.at_level(logging.INFO, logger="satudata.warehouse.workers"):
-        harmonise(PERIODE, two)
-    assert caplog.text.count("2 items on 2 worker processes") == 2, "steps 1 and 3 ran on the pool"
+    # Pools counted where they start, not from the log: Airflow, imported during a run, reconfigures logging
+    pools, spawn = [], workers._spawn_pool
+    monkeypatch.setattr(workers, "_spawn_pool", lambda *a, **k: pools.append(a) or spawn(*a, **k))
+    harmonise(PERIODE, two)
+    konvergensi(PERIODE, two)
+    assert [p[0] for p in pools] == [2, 2, 2], "link, build and recipients ran on a pool of two"
     first, second = _tables(one), _tables(two)
     assert len(first["core.individu_terpadu"]) and len(first["core.persiapan_padanan"])
     for table, frame in first.items():
         pd.testing.assert_frame_equal(frame, second[table], obj=table)
+    matched = "SELECT * FROM core.penerima_program ORDER BY kode_kab, submission_id, baris"
+    found = _frame(one, matched)
+    assert sorted(found["status_padanan"]) == ["ditemukan"] * 4 + ["tidak_ditemukan"], found
+    pd.testing.assert_frame_equal(found, _frame(two, matched), obj="core.penerima_program")

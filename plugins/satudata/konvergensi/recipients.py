@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -36,6 +36,7 @@ from satudata.linkage.model import LinkModel, load_model, with_parameters
 from satudata.linkage.records import prepare_people
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 from satudata.warehouse.model_store import store_model, stored_models
+from satudata.warehouse.workers import reading_engine
 
 log = logging.getLogger(__name__)
 
@@ -190,69 +191,106 @@ def _link_rounds(left: pd.DataFrame, people: pd.DataFrame, options: LinkOptions,
     return found, review
 
 
-def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id: str | None = None,
-                     options: LinkOptions | None = None, model: LinkModel | None = None) -> dict:
-    """Match one regency's recipient lists of a period and replace its `core.penerima_program` rows."""
+@dataclass
+class Matched:
+    """One regency's matched recipient rows, computed and not yet written (`frame` None: no harmonised
+    registry yet, nothing matched)."""
+
+    kode_kab: str
+    periode: str
+    run_id: str | None
+    frame: pd.DataFrame | None
+    summary: dict
+    fitted: LinkModel | None = None
+
+
+def compute_recipients(settings: Settings, kode_kab: str, periode: str, run_id: str | None = None,
+                       options: LinkOptions | None = None, model: LinkModel | None = None) -> Matched:
+    """Match one regency's recipient lists of a period; reads the warehouse (the harmonised people of this
+    and, for trusted NIKs, the other regencies), writes nothing."""
     from satudata.konvergensi.rules import load_rules
 
     started = time.perf_counter()
     rules = load_rules(periode)
     family_programmes = {p.kode_program for p in rules.programmes if p.unit == "keluarga"}
-    engine = make_engine(settings.warehouse_url)
-    scope, params = "periode = :p AND kode_kab = :k", {"p": periode, "k": kode_kab}
+    params = {"p": periode, "k": kode_kab}
+    shipped = model or load_model()
+    engine = reading_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
             rows = read_frame(conn, _RECIPIENTS_SQL, params)
             ready = harmonised(conn, kode_kab, periode)
             people = read_frame(conn, _PEOPLE_SQL, params) if ready else None
-        if not ready:
-            # Without the regency's harmonised registry every recipient would look "not found": wait instead.
-            summary = {"kode_kab": kode_kab, "periode": periode, "baris": len(rows), "status": "menunggu_harmonisasi"}
-            log.warning("regency %s %s: %d recipient rows but no harmonised DTKS/P3KE yet; nothing matched",
-                        kode_kab, periode, len(rows))
-            write_summary(engine, periode, kode_kab, run_id, summary)
-            return summary
-        shipped = model or load_model()
-        with engine.connect() as conn:
-            reused, why = registry_fit(conn, kode_kab, periode, shipped)
-        if reused is None:
-            log.info("regency %s %s: recipients' model fitted anew: %s", kode_kab, periode, why)
-        matched, stats = match_recipient_rows(rows, people, family_programmes=family_programmes, options=options,
-                                              model=shipped, reused=reused)
-        fitted = stats.pop("model", None)
+            reused, why = registry_fit(conn, kode_kab, periode, shipped) if ready else (None, "")
+    finally:
+        engine.dispose()  # a DuckDB file is let go of before the long computation
+    if not ready:
+        summary = {"kode_kab": kode_kab, "periode": periode, "baris": len(rows), "status": "menunggu_harmonisasi"}
+        return Matched(kode_kab, periode, run_id, None, summary)
+    if reused is None:
+        log.info("regency %s %s: recipients' model fitted anew: %s", kode_kab, periode, why)
+    matched, stats = match_recipient_rows(rows, people, family_programmes=family_programmes, options=options,
+                                          model=shipped, reused=reused)
+    fitted = stats.pop("model", None)
+    engine = reading_engine(settings.warehouse_url)
+    try:
         elsewhere = _registered_elsewhere(engine, kode_kab, periode, matched)
-        matched["kode_kab_terdaftar"] = pd.Series(kode_kab, index=matched.index).where(
-            matched["status_padanan"] == "ditemukan")
-        if not elsewhere.empty:
-            hit = matched.index.isin(elsewhere.index)
-            matched.loc[hit, ["id_individu", "id_keluarga", "kode_kab_terdaftar"]] = \
-                elsewhere[["id_individu", "id_keluarga", "kode_kab"]].loc[matched.index[hit]].values
-            matched.loc[hit, "status_padanan"] = "ditemukan"
-            matched.loc[hit, "match_method"] = "nik_provinsi"
-            matched.loc[hit, "match_probability"] = 1.0
-            matched.loc[hit, "match_reason"] = "NIK sama, terdaftar di kabupaten/kota " + \
-                elsewhere["kode_kab"].loc[matched.index[hit]].values
-        frame = pd.DataFrame({
-            "periode": periode, "kode_kab": kode_kab, "submission_id": rows["submission_id"].astype("int64"),
-            "baris": rows["baris"].astype("int64"), "kode_program": rows["kode_program"],
-            "nik": rows["nik"], "nama": rows["nama"], "kode_desa": rows["kode_desa"],
-            **{c: matched[c] for c in ("kunci_penerima", "status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar",
-                                       "match_method", "match_probability", "match_reason")},
-        })[list(OUTPUT_COLUMNS)]
-        counts = frame["status_padanan"].value_counts()
-        summary = {"kode_kab": kode_kab, "periode": periode, **stats,
-                   **{s: int(counts.get(s, 0)) for s in STATUSES},
-                   "metode": {str(k): int(v) for k, v in frame["match_method"].value_counts().items()},
-                   "kabupaten_lain": len(elsewhere), "seconds": round(time.perf_counter() - started, 2)}
+    finally:
+        engine.dispose()
+    matched["kode_kab_terdaftar"] = pd.Series(kode_kab, index=matched.index).where(
+        matched["status_padanan"] == "ditemukan")
+    if not elsewhere.empty:
+        hit = matched.index.isin(elsewhere.index)
+        matched.loc[hit, ["id_individu", "id_keluarga", "kode_kab_terdaftar"]] = \
+            elsewhere[["id_individu", "id_keluarga", "kode_kab"]].loc[matched.index[hit]].values
+        matched.loc[hit, "status_padanan"] = "ditemukan"
+        matched.loc[hit, "match_method"] = "nik_provinsi"
+        matched.loc[hit, "match_probability"] = 1.0
+        matched.loc[hit, "match_reason"] = "NIK sama, terdaftar di kabupaten/kota " + \
+            elsewhere["kode_kab"].loc[matched.index[hit]].values
+    frame = pd.DataFrame({
+        "periode": periode, "kode_kab": kode_kab, "submission_id": rows["submission_id"].astype("int64"),
+        "baris": rows["baris"].astype("int64"), "kode_program": rows["kode_program"],
+        "nik": rows["nik"], "nama": rows["nama"], "kode_desa": rows["kode_desa"],
+        **{c: matched[c] for c in ("kunci_penerima", "status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar",
+                                   "match_method", "match_probability", "match_reason")},
+    })[list(OUTPUT_COLUMNS)]
+    counts = frame["status_padanan"].value_counts()
+    summary = {"kode_kab": kode_kab, "periode": periode, **stats,
+               **{s: int(counts.get(s, 0)) for s in STATUSES},
+               "metode": {str(k): int(v) for k, v in frame["match_method"].value_counts().items()},
+               "kabupaten_lain": len(elsewhere), "seconds": round(time.perf_counter() - started, 2)}
+    return Matched(kode_kab, periode, run_id, frame, summary, fitted)
+
+
+def write_recipients(settings: Settings, matched: Matched) -> dict:
+    """Replace the regency's `core.penerima_program` rows and its summary by `matched`, in one transaction."""
+    kode_kab, periode, summary = matched.kode_kab, matched.periode, matched.summary
+    engine = make_engine(settings.warehouse_url)
+    try:
+        if matched.frame is None:
+            # Without the regency's harmonised registry every recipient would look "not found": wait instead.
+            log.warning("regency %s %s: %d recipient rows but no harmonised DTKS/P3KE yet; nothing matched",
+                        kode_kab, periode, summary["baris"])
+            write_summary(engine, periode, kode_kab, matched.run_id, summary)
+            return summary
         with engine.begin() as conn:
-            replace_rows(conn, "core.penerima_program", frame, scope, params)
-            write_summary(conn, periode, kode_kab, run_id, summary)
-            if fitted is not None:
-                store_model(conn, fitted, periode=periode, kode_kab=kode_kab, lingkup="penerima", run_id=run_id)
+            replace_rows(conn, "core.penerima_program", matched.frame, "periode = :p AND kode_kab = :k",
+                         {"p": periode, "k": kode_kab})
+            write_summary(conn, periode, kode_kab, matched.run_id, summary)
+            if matched.fitted is not None:
+                store_model(conn, matched.fitted, periode=periode, kode_kab=kode_kab, lingkup="penerima",
+                            run_id=matched.run_id)
     finally:
         engine.dispose()
     log.info("regency %s %s recipients matched: %s", kode_kab, periode, summary)
     return summary
+
+
+def match_recipients(settings: Settings, kode_kab: str, periode: str, *, run_id: str | None = None,
+                     options: LinkOptions | None = None, model: LinkModel | None = None) -> dict:
+    """Match one regency's recipient lists of a period and replace its `core.penerima_program` rows."""
+    return write_recipients(settings, compute_recipients(settings, kode_kab, periode, run_id, options, model))
 
 
 def _registered_elsewhere(engine, kode_kab: str, periode: str, matched: pd.DataFrame) -> pd.DataFrame:

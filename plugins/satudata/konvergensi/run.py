@@ -54,6 +54,21 @@ def list_regencies(settings: Settings, periode: str, *, harmonised_only: bool = 
         engine.dispose()
 
 
+def regencies_and_size(settings: Settings, periode: str) -> tuple[list[str], int]:
+    """The period's regencies and how many recipient rows and harmonised people matching them reads: the size
+    that decides whether worker processes are worth starting. The engine is disposed before returning: DuckDB
+    workers open the file read-only after this."""
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            size = int(conn.execute(sa.text(
+                "SELECT (SELECT count(*) FROM staging.intervensi WHERE aktif AND periode = :p) + "
+                "(SELECT count(*) FROM core.individu_terpadu WHERE periode = :p)"), {"p": periode}).scalar_one())
+            return regencies(conn, periode), size
+    finally:
+        engine.dispose()
+
+
 def period_headline(settings: Settings, periode: str) -> dict:
     engine = make_engine(settings.warehouse_url)
     try:
