@@ -416,6 +416,7 @@ def test_pdf_headline_figures_are_the_published_ones(published):
     # Known by hand (test_konvergensi.py): 25 % of 4 desil-1 families reached, 50 % inclusion error.
     assert "25,0%" in text and "75,0%" in text and "50,0%" in text
     assert "Laporan Konvergensi" in text and "November 2024" in text and APPROVER in text
+    assert "keluarga sasaran (desil P3KE)" in " ".join(text.split()), "a 2024 period targets by P3KE's desil"
     assert HOSTILE in text.replace("\n", " ") or "alert" in text, "a hostile name is printed as text"
     assert not re.search(r"(?<!\d)\d{16}(?!\d)", text), "a NIK-like number in the report"
 
@@ -529,3 +530,18 @@ def test_screenshot_is_kept(rendered):
     shot = rendered["screenshot"]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 50_000, "a blank page"
+
+
+@pytest.mark.parametrize(("sumber", "said"), [
+    ({"5205": "dtsen", "5201": "dtsen"}, "desil DTSEN"),
+    ({"5205": "p3ke"}, "desil P3KE"),
+    ({"5205": "dtsen", "5201": "p3ke", "5271": "dtsen"}, "desil DTSEN di 2 kabupaten/kota, P3KE di 1"),
+    ({}, ""),
+])
+def test_the_report_names_whose_desil_the_targets_use(sumber, said):
+    """Under the 2025 rules the targets are DTSEN's desil-1 families (a regency without an extract keeps P3KE's):
+    the report must not call them P3KE's."""
+    from satudata.publish.report_model import Data
+
+    data = Data("2026-11", {}, {}, pd.DataFrame(), sumber_desil=sumber)
+    assert data.desil_dari() == said

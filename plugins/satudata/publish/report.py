@@ -93,7 +93,8 @@ def headline(data: Data) -> list[dict]:
     for row in _records(data.tables["konvergensi_provinsi"]):
         v = partial(nilai, row)
         cards = [
-            ("keluarga_desil1", "Keluarga desil 1", format_nilai(v("keluarga_desil1")), "keluarga sasaran (P3KE)"),
+            ("keluarga_desil1", "Keluarga desil 1", format_nilai(v("keluarga_desil1")),
+             f"keluarga sasaran ({data.desil_dari()})" if data.desil_dari() else "keluarga sasaran"),
             ("persen_cakupan_desil1", "Menerima ≥ 1 program inti", format_nilai(v("persen_cakupan_desil1"), 1, "%"),
              f"keluarga desil 1 yang menerima: {_qty(v('desil1_terintervensi'))}"),
             ("persen_eksklusi_desil1", "Kesalahan eksklusi", format_nilai(v("persen_eksklusi_desil1"), 1, "%"),
@@ -105,7 +106,7 @@ def headline(data: Data) -> list[dict]:
              format_nilai(v("keluarga_tumpang_tindih_pelanggaran")),
              f"keluarga; perlu diaudit: {_qty(v('keluarga_tumpang_tindih_audit'))}"),
             ("penerima_tidak_ditemukan", "Penerima tidak ditemukan", format_nilai(v("penerima_tidak_ditemukan")),
-             "orang di daftar penerima, tidak ada di DTKS maupun P3KE"),
+             "orang di daftar penerima, tidak ditemukan di DTKS, P3KE maupun DTSEN yang dikirim"),
         ]
         out.append({"wilayah": data.nama(row.get("kode_provinsi"), row.get("nama_wilayah")),
                     "kartu": [{"kunci": key, "label": label, "nilai": value, "sub": sub}
@@ -134,8 +135,9 @@ def bagian_cakupan_kabupaten(data: Data) -> Bagian:
     title = "Cakupan keluarga desil 1 per kabupaten/kota"
     province = _province_value(data, "persen_cakupan_desil1")
     bagian = Bagian("cakupan-kabupaten", f"1. {title}",
-                    "Persentase keluarga desil 1 (P3KE) yang sudah menerima paling sedikit satu program inti, "
-                    "diurutkan dari yang tertinggi. Garis putus-putus: angka provinsi.")
+                    f"Persentase keluarga desil 1{f' ({data.desil_dari()})' if data.desil_dari() else ''} yang "
+                    "sudah menerima paling sedikit satu program inti, diurutkan dari yang tertinggi. Garis "
+                    "putus-putus: angka provinsi.")
     if rows:
         bagian.grafik = bar_chart(
             [nama_pendek(r["_nama"]) for r in rows], [nilai(r, "persen_cakupan_desil1") for r in rows],
@@ -199,7 +201,9 @@ def bagian_kesalahan(data: Data) -> Bagian:
     bagian = Bagian("kesalahan", f"3. {title}",
                     "Eksklusi: persentase keluarga desil 1 yang belum menerima satu pun program inti. Inklusi: "
                     "persentase keluarga penerima yang menerima program yang tidak layak baginya (desil di atas "
-                    "batas program, di luar wilayah program, atau tidak terdaftar di P3KE).")
+                    "batas program, di luar wilayah program, atau tanpa "
+                    + (data.desil_dari() if "," not in data.desil_dari() and data.desil_dari() else "desil sasaran")
+                    + ").")
     if rows:
         bagian.grafik = grouped_bar_chart(
             [nama_pendek(r["_nama"]) for r in rows],

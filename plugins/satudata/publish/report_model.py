@@ -115,10 +115,21 @@ class Data:
     tables: dict[str, pd.DataFrame]
     kiriman: pd.DataFrame
     wilayah: dict[str, str] = field(default_factory=dict)
+    sumber_desil: dict[str, str] = field(default_factory=dict)  # kode_kab -> p3ke | dtsen (meta.sumber_desil)
 
     def nama(self, kode, fallback: str | None = None) -> str:
         kode = "" if kode is None else str(kode)
         return self.wilayah.get(kode) or fallback or kode or "(tanpa kode)"
+
+    def desil_dari(self) -> str:
+        """Whose desil the period's targets use, as the report names it: "desil DTSEN", "desil P3KE", or both
+        with how many regencies each (a regency without a DTSEN extract keeps P3KE's); "" when not recorded."""
+        kinds = {k: sum(1 for v in self.sumber_desil.values() if v == k) for k in ("dtsen", "p3ke")}
+        if not self.sumber_desil:
+            return ""
+        if not kinds["p3ke"] or not kinds["dtsen"]:
+            return "desil " + ("DTSEN" if kinds["dtsen"] else "P3KE")
+        return f"desil DTSEN di {kinds['dtsen']} kabupaten/kota, P3KE di {kinds['p3ke']}"
 
 
 _MART_TABLES = ("konvergensi_provinsi", "konvergensi_kabupaten", "konvergensi_kecamatan", "tumpang_tindih",
@@ -150,9 +161,12 @@ def read_data(settings: Settings, periode: str) -> Data:
                                        "FROM meta.submission WHERE periode = :p GROUP BY kode_kab, status", params)
             result = conn.execute(sa.text("SELECT kode, nama FROM core.wilayah WHERE LENGTH(kode) <= 4"))
             wilayah = {str(kode): str(nama) for kode, nama in result if nama is not None}
+            sumber = conn.execute(sa.text("SELECT kode_kab, sumber_desil FROM meta.sumber_desil WHERE periode = :p"),
+                                  params)
+            sumber_desil = {str(kab): str(kind) for kab, kind in sumber}
     finally:
         engine.dispose()
-    return Data(periode, publikasi, tables, kiriman, wilayah)
+    return Data(periode, publikasi, tables, kiriman, wilayah, sumber_desil)
 
 
 def _hidden(row: dict) -> set[str]:
