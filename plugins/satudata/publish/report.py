@@ -202,8 +202,7 @@ def bagian_kesalahan(data: Data) -> Bagian:
                     "Eksklusi: persentase keluarga desil 1 yang belum menerima satu pun program inti. Inklusi: "
                     "persentase keluarga penerima yang menerima program yang tidak layak baginya (desil di atas "
                     "batas program, di luar wilayah program, atau tanpa "
-                    + (data.desil_dari() if "," not in data.desil_dari() and data.desil_dari() else "desil sasaran")
-                    + ").")
+                    + (data.desil_dari() if len(set(data.sumber_desil.values())) == 1 else "desil sasaran") + ").")
     if rows:
         bagian.grafik = grouped_bar_chart(
             [nama_pendek(r["_nama"]) for r in rows],
