@@ -43,7 +43,7 @@ def make_linker(tables: list, settings: dict, log_level: int):
     """A Splink linker over registered `tables`, without Splink's settings validation.
 
     The validation parses every comparison and blocking rule with sqlglot against the tables' columns, each
-    time a linker is made: 17 s of the demo's 190 s of linking. Our settings are the shipped model's over
+    time a linker is made: 0.20 s a linker against 0.12 s without, about a hundred linkers in the demo. Our settings are the shipped model's over
     columns we prepare ourselves; a test validates them once (tests/linkage/test_session.py)."""
     from splink import Linker
 
