@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from satudata.config import Settings, expectations_dir
@@ -69,3 +71,47 @@ def test_conditional_rules_apply_where_they_should_and_only_there(settings):
     assert found[6] & desa_rules == {"kode_desa_tidak_dikenal"}
     assert found[7] & desa_rules == {"kode_desa_kosong"}
     assert not any(found.get(row, set()) for row in (8, 9))
+
+
+def _issues_of(settings, data) -> list[tuple]:
+    write_csv(settings.folder("inbox") / KAB / "dtks" / "dtks_5205_2026-11.csv", DTKS_HEADER, data)
+    ingest_once(settings, options=IntakeOptions(stable_seconds=0))
+    return sorted(query_rows(settings.warehouse_url, "SELECT baris, coalesce(kolom, ''), aturan, tingkat "
+                                                     "FROM meta.validation_issue"))
+
+
+def test_gx_finds_the_same_rows_when_it_reads_text_as_categoricals(tmp_path, duckdb_warehouse_url, monkeypatch):
+    """GX is given the text columns it only tests value by value as categoricals (much faster to copy, as it does
+    for every metric): on a file with problems of every kind, the same rows fail the same rules as with plain
+    strings, and a column compared with another column or a range is never a categorical."""
+    from satudata.intake.validate import SuiteRunner
+
+    data = dtks_rows(40)
+    data[0][4] = data[0][4][:15]  # NIK format
+    data[1][3] = "5205010101200000"  # KK serial 0000
+    data[2][5] = "1234"  # a name of digits
+    data[3][6] = "P" if data[3][6] == "L" else "L"  # sex other than the NIK's
+    data[4][7] = "01-01-1999"  # birth date other than the NIK's
+    data[5][1] = "5205999999"  # desa of no desa
+    data[6][8] = "Tetangga"  # no such relation
+    data[7] = list(data[8])  # a row twice
+    data[9][4] = ""  # no NIK
+    data[10][6] = "X"  # no such sex
+    found = {}
+    template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
+    for form in ("categorical", "plain"):
+        warehouse = shutil.copyfile(template, tmp_path / f"{form}.duckdb")
+        settings = Settings(data_dir=tmp_path / form / "data", warehouse_url=f"duckdb:///{warehouse}")
+        settings.ensure_folders()
+        if form == "plain":
+            monkeypatch.setattr(SuiteRunner, "_for_gx", lambda self, suite, frame: frame.astype(
+                {c: object for c, t in frame.dtypes.items() if str(t) == "string"}))
+        found[form] = _issues_of(settings, data)
+    assert len({aturan for _, _, aturan, _ in found["plain"]}) >= 8
+    assert found["categorical"] == found["plain"]
+    runner = SuiteRunner.for_folder(tmp_path / "gx")
+    compared = {e["kwargs"][k] for _, e in _expectations() for k in ("column_A", "column_B") if k in e["kwargs"]}
+    ranged = {e["kwargs"]["column"] for _, e in _expectations() if e["type"].endswith("_between")}
+    assert compared and ranged
+    assert not set().union(*runner._categorical.values()) & (compared | ranged)
+    assert "nik" in runner._categorical["dtks"]
