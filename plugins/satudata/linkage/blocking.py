@@ -4,8 +4,9 @@ The shipped model's rules are written for every kind of list (registries with NI
 lists with only a name, a birth year and an address). Within a regency they generate a few pairs per record.
 Across a province the broad ones grow with the square of its size: at NTB scale, the people every regency
 left unlinked (1.2 M x 0.5 M) make `nama_depan + tahun_lahir` alone ~58 M pairs, and the province pass took
-8 minutes and 12 GB for links that the NIK and birth-date rules find. So a pass may set a budget
-(`LinkOptions.comparisons_per_record`): a rule whose new pairs (estimated by Splink's
+8 minutes and 12 GB for links that the NIK and birth-date rules find. Within a large regency too: at NTB's full
+scale `substr(nik, 1, 8)` made half of Lombok Timur's pairs and none of its links. So every pass has a budget
+(`LinkOptions.comparisons_per_record`: 40 by default, the province pass 10): a rule whose new pairs (estimated by Splink's
 `count_comparisons_from_blocking_rules` on a sample) exceed that many per record of the two lists is skipped,
 the first rule never is, a small pass (under `MIN_BUDGET` pairs) never loses one, and every skip is logged
 and kept in the pass's figures (`aturan_blok_dilewati`), never silent.
