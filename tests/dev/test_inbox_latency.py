@@ -4,8 +4,10 @@ file dropped in the inbox is answered in about a minute, with nobody triggering 
 `satudata_intake` is scheduled on the `inbox` Asset, whose watcher (`satudata.triggers.InboxTrigger`) runs
 in the triggerer with the production defaults: it looks every 5 s and takes a file once it has been left
 alone for 10 s (`SATUDATA_STABLE_SECONDS`). The test checks that an empty inbox creates no run at all,
-then drops two files one after the other (the first run also prepares the warehouse) and measures drop to
-answer (the report in outbox/) for each. The watcher never touches the file: intake archives it.
+then drops a file and measures drop to answer (the report in outbox/). The run is the whole DAG as in
+production (`prepare_warehouse` included: the warehouse is a migrated one, as a deployment's is after its
+first run). The watcher never touches the file: intake archives it. (A second file measured the same as
+the first, 29 s and 33 s here, at 45 s more of the suite: one is measured.)
 """
 
 from __future__ import annotations
@@ -54,28 +56,25 @@ def test_a_dropped_file_is_answered_within_a_minute(tmp_path, pg_warehouse_url, 
         cluster.wait_dag(DAG_ID)
         cluster.unpause(DAG_ID)
         cluster.wait_for(lambda: "watching" in cluster.read_log("triggerer"), 90, "the inbox watcher to start")
-        time.sleep(12)
+        time.sleep(7)  # more than one look of the watcher (every 5 s)
         assert cluster.dag_runs(DAG_ID) == [], "an empty inbox costs the scheduler nothing: no run"
 
         outbox = settings.folder("outbox") / "5205"
-        for i, rows in enumerate((dtks_rows(20), dtks_rows(20, start=101))):
-            dropped, answer = _drop(settings, "luar", f"dtks_5205_2026-11 kiriman {i + 1}.csv", rows)
-            cluster.wait_for(lambda answer=answer: any(outbox.glob(answer)), 180, f"the answer {answer}",
-                             interval=0.25)
-            latencies.append(time.time() - dropped)
+        dropped, answer = _drop(settings, "luar", "dtks_5205_2026-11 kiriman 1.csv", dtks_rows(20))
+        cluster.wait_for(lambda: any(outbox.glob(answer)), 180, f"the answer {answer}", interval=0.25)
+        latencies.append(time.time() - dropped)
         cluster.wait_idle(DAG_ID, timeout=120)
         runs = cluster.dag_runs(DAG_ID)
         tails = cluster.tails(40)
     finally:
         cluster.stop_all()
         release_redis_db(broker_url)
-    print(f"\ninbox drop-to-answer latency: first file {latencies[0]:.1f} s (prepares the warehouse), "
-          f"second {latencies[1]:.1f} s (stable 10 s, poll 5 s)")
+    print(f"\ninbox drop-to-answer latency: {latencies[0]:.1f} s (stable 10 s, poll 5 s)")
 
     assert {r["run_type"] for r in runs} == {"asset_triggered"}, runs
     assert {r["state"] for r in runs} == {"success"}, tails
-    assert len(runs) == 2, "one run per settled file here, none in between"
-    assert latencies[1] < ANSWER_WITHIN, latencies
+    assert len(runs) == 1, "one run for the settled file, none before it"
+    assert latencies[0] < ANSWER_WITHIN, latencies
     statuses = query_rows(pg_warehouse_url, "SELECT status FROM meta.submission ORDER BY submission_id")
-    assert statuses == [("accepted",), ("accepted",)]
+    assert statuses == [("accepted",)]
     assert not list((settings.folder("inbox") / "5205" / "dtks").iterdir()), "taken in by intake, not the watcher"

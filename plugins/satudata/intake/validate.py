@@ -101,54 +101,64 @@ class SuiteRunner:
 
     @cached_property
     def _checkpoints(self) -> dict:
-        """The suites of `expectations/` with their checkpoints. Another process (a second scan, a worker) shares
+        """The checkpoints this process has set up, by suite: each one on its first use (a file of one jenis
+        needs one or two of the suites, and setting one up writes several files of the GX project)."""
+        return {}
+
+    @cached_property
+    def _suite_specs(self) -> dict[str, dict]:
+        return {spec["name"]: spec for spec in
+                (json.loads(path.read_text()) for path in sorted(expectations_dir().glob("*.json")))}
+
+    def _checkpoint(self, name: str):
+        """The suite of `expectations/` with its checkpoint. Another process (a second scan, a worker) shares
         the GX project: what it stored already is taken as it is, and the context is read under the same lock,
         so nothing this process holds goes stale behind its back (GX refuses to run a checkpoint whose suite
         changed since it was loaded)."""
         import great_expectations as gx
         from great_expectations.exceptions import DataContextError
 
-        checkpoints = {}
+        if name in self._checkpoints:
+            return self._checkpoints[name]
         with self._setup_lock():
             context = self.__dict__["context"] = self._open_context()
+            wanted = gx.ExpectationSuite(**self._suite_specs[name])
+            try:
+                suite = context.suites.get(wanted.name)
+                unchanged = _suite_content(suite) == _suite_content(wanted)
+            except DataContextError:
+                unchanged = False
+            if unchanged:
+                try:
+                    self._checkpoints[name] = context.checkpoints.get(f"satudata_{wanted.name}")
+                    return self._checkpoints[name]
+                except DataContextError:
+                    pass
             try:
                 source = context.data_sources.get("satudata_intake")
             except (KeyError, LookupError, DataContextError):
                 source = context.data_sources.add_pandas("satudata_intake")
-            for path in sorted(expectations_dir().glob("*.json")):
-                wanted = gx.ExpectationSuite(**json.loads(path.read_text()))
-                try:
-                    suite = context.suites.get(wanted.name)
-                    unchanged = _suite_content(suite) == _suite_content(wanted)
-                except DataContextError:
-                    unchanged = False
-                if unchanged:
-                    try:
-                        checkpoints[wanted.name] = context.checkpoints.get(f"satudata_{wanted.name}")
-                        continue
-                    except DataContextError:
-                        pass
-                suite = context.suites.add_or_update(wanted)
-                try:
-                    asset = source.get_asset(suite.name)
-                except LookupError:
-                    asset = source.add_dataframe_asset(suite.name)
-                try:
-                    batch = asset.get_batch_definition("whole")
-                except (KeyError, LookupError):
-                    batch = asset.add_batch_definition_whole_dataframe("whole")
-                definition = context.validation_definitions.add_or_update(
-                    gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+            suite = context.suites.add_or_update(wanted)
+            try:
+                asset = source.get_asset(suite.name)
+            except LookupError:
+                asset = source.add_dataframe_asset(suite.name)
+            try:
+                batch = asset.get_batch_definition("whole")
+            except (KeyError, LookupError):
+                batch = asset.add_batch_definition_whole_dataframe("whole")
+            definition = context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+            )
+            self._checkpoints[name] = context.checkpoints.add_or_update(
+                gx.Checkpoint(
+                    name=f"satudata_{suite.name}",
+                    validation_definitions=[definition],
+                    actions=[],
+                    result_format=RESULT_FORMAT,
                 )
-                checkpoints[suite.name] = context.checkpoints.add_or_update(
-                    gx.Checkpoint(
-                        name=f"satudata_{suite.name}",
-                        validation_definitions=[definition],
-                        actions=[],
-                        result_format=RESULT_FORMAT,
-                    )
-                )
-        return checkpoints
+            )
+        return self._checkpoints[name]
 
     @cached_property
     def _columns(self) -> dict[str, frozenset[str]]:
@@ -188,7 +198,7 @@ class SuiteRunner:
                 # The checkpoint's one validation definition, run directly (it stores its result all the
                 # same): the checkpoint has no actions, and its own freshness checks and result wrapping were
                 # a tenth of a small file's validation.
-                checkpoint = self._checkpoints[suite]
+                checkpoint = self._checkpoint(suite)
                 return checkpoint.validation_definitions[0].run(
                     checkpoint_id=checkpoint.id,
                     batch_parameters={"dataframe": frame},
