@@ -91,26 +91,34 @@ def compute_build(settings: Settings, kode_kab: str, periode: str, run_id: str |
     src, preparation = prepare(reading)
     del reading
     people, families, conflicts = assemble(src, pairs)
+    workbook = _write_review(settings, src, review, kode_kab, periode)
     harmonised = pd.concat([src.dtks[list(LINK_COLUMNS)], src.p3ke[list(LINK_COLUMNS)]], ignore_index=True)
-    with_dtsen = attach_dtsen(periode, kode_kab, people, families, harmonised, src.dtsen, src.dtsen_keluarga,
+    dtsen, dtsen_keluarga, submissions = src.dtsen, src.dtsen_keluarga, _submissions(src)
+    # DTKS and P3KE as prepared (every column, the original text beside the normalised) are not needed past
+    # this point: let go of them before DTSEN is linked, the step that needs the most memory.
+    del src
+    with_dtsen = attach_dtsen(periode, kode_kab, people, families, harmonised, dtsen, dtsen_keluarga,
                               options=options, model=model)
-    del harmonised
+    del harmonised, dtsen, dtsen_keluarga
     people, families = with_dtsen.people, with_dtsen.families
     conflicts = pd.concat([c for c in (conflicts, with_dtsen.conflicts) if not c.empty] or [pd.DataFrame()],
                           ignore_index=True)
-    workbook = _write_review(settings, src, review, kode_kab, periode)
     counts = _summary(people, families, conflicts, pairs, review.loc[review["kode_kab"].eq(kode_kab)], kode_kab)
     counts.update({k: v for k, v in with_dtsen.stats.items()})
     counts["konflik"].update({k: int(v) for k, v in nik_conflicts if k not in OWN_CONFLICTS})
     meta = pd.DataFrame([{
         "periode": periode, "kode_kab": kode_kab, "run_id": run_id,
-        "model_version": model_version or model.version, "submission_dtks": src.submission_dtks,
-        "submission_p3ke": src.submission_p3ke, "submission_dtsen": src.submission_dtsen,
+        "model_version": model_version or model.version, **submissions,
         "dihitung_pada": datetime.now(UTC),
         "ringkasan": json.dumps(counts, ensure_ascii=False),
     }])
     return Built(kode_kab, periode, people, families, conflicts, with_dtsen.crosswalk, meta, counts, workbook,
                  preparation, time.perf_counter() - started)
+
+
+def _submissions(src: Sources) -> dict:
+    return {"submission_dtks": src.submission_dtks, "submission_p3ke": src.submission_p3ke,
+            "submission_dtsen": src.submission_dtsen}
 
 
 def write_build(settings: Settings, built: Built) -> dict:
