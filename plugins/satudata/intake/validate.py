@@ -107,6 +107,7 @@ class SuiteRunner:
 
     @cached_property
     def _suite_specs(self) -> dict[str, dict]:
+        """The suites of `expectations/` as stored there, by name."""
         return {spec["name"]: spec for spec in
                 (json.loads(path.read_text()) for path in sorted(expectations_dir().glob("*.json")))}
 
@@ -177,9 +178,8 @@ class SuiteRunner:
     def _suite_columns(self) -> dict[str, dict[str, set[str]]]:
         """suite -> column -> the expectation types that check it."""
         found: dict[str, dict[str, set[str]]] = {}
-        for path in expectations_dir().glob("*.json"):
-            spec = json.loads(path.read_text())
-            columns = found[spec["name"]] = {}
+        for name, spec in self._suite_specs.items():
+            columns = found[name] = {}
             for e in spec["expectations"]:
                 for k in ("column", "column_A", "column_B"):
                     if k in e["kwargs"]:
