@@ -70,6 +70,9 @@ class SuiteRunner:
 
     def __init__(self, gx_root: Path):
         self.gx_root = gx_root
+        # The checkpoints this process has set up, by suite: each on its first use (a file of one jenis needs
+        # one or two of the suites, and setting one up writes several files of the GX project).
+        self._checkpoints: dict = {}
 
     @classmethod
     def for_folder(cls, gx_root: Path) -> SuiteRunner:
@@ -98,12 +101,6 @@ class SuiteRunner:
 
     def _setup_lock(self):
         return file_lock(self.gx_root / ".satudata-setup.lock")
-
-    @cached_property
-    def _checkpoints(self) -> dict:
-        """The checkpoints this process has set up, by suite: each one on its first use (a file of one jenis
-        needs one or two of the suites, and setting one up writes several files of the GX project)."""
-        return {}
 
     @cached_property
     def _suite_specs(self) -> dict[str, dict]:
@@ -212,7 +209,7 @@ class SuiteRunner:
                 if attempt == 2:
                     raise
                 log.warning("GX project changed in another process (%s); reading it again", type(exc).__name__)
-                self.__dict__.pop("_checkpoints", None)
+                self._checkpoints.clear()
         raise AssertionError("unreachable")
 
     def _for_gx(self, suite: str, frame: pd.DataFrame) -> pd.DataFrame:
