@@ -29,6 +29,10 @@ from satudata.warehouse.workers import reading_engine
 
 log = logging.getLogger(__name__)
 
+# What linking a regency holds at its peak per DTKS + P3KE person (`warehouse.workers` schedules by it): Lombok
+# Timur at NTB's full scale, 967 k people, peaked at 2.53 GB in one process (preparing, then Splink's scoring).
+LINK_ROW_BYTES = 2_600
+
 NIK_CONFLICTS = ("nik_sama_nama_beda", "nik_sama_tanggal_lahir_beda", "nik_sama_identitas_beda",
                  "kemungkinan_duplikat")
 
@@ -133,15 +137,18 @@ def compute_link(settings: Settings, kode_kab: str, periode: str, options: LinkO
     finally:
         engine.dispose()  # a DuckDB file is let go of before the long computation
     sources, preparation = prepare(reading)
-    del reading
-    result = link_people(sources.dtks, sources.p3ke, options=options, model=model, decisions=found)
+    # Only DTKS and P3KE are linked here: the rest of the preparation (DTSEN is the whole population, larger
+    # than both: 0.4 GB of Lombok Timur's 1.1) is let go of before Splink takes its share.
+    dtks, p3ke = sources.dtks, sources.p3ke
+    del reading, sources
+    result = link_people(dtks, p3ke, options=options, model=model, decisions=found)
     kab_l = pd.Series(kode_kab, index=result.links.index)
     pairs = pairs_rows(result.links, periode, kab_l, kab_l, "kabupaten")
     kab_review = pd.Series(kode_kab, index=result.review.index)
     review = review_rows(result.review, periode, kab_review, kab_review, "kabupaten")
     conflicts = pd.concat([_nik_conflict_rows(result.nik_conflicts, periode, kode_kab),
                            _duplicate_rows(result.possible_duplicates, periode, kode_kab)], ignore_index=True)
-    summary = {"kode_kab": kode_kab, "periode": periode, "dtks": len(sources.dtks), "p3ke": len(sources.p3ke),
+    summary = {"kode_kab": kode_kab, "periode": periode, "dtks": len(dtks), "p3ke": len(p3ke),
                **{k: v for k, v in result.stats.items() if k not in ("left", "right")},
                "nik_conflicts": len(conflicts), "seconds_total": round(time.perf_counter() - started, 2)}
     return Linked(kode_kab, periode, pairs, review, conflicts, result.model, summary, preparation)
@@ -175,5 +182,5 @@ def link_regency(settings: Settings, kode_kab: str, periode: str, *, options: Li
     return write_link(settings, compute_link(settings, kode_kab, periode, options, model))
 
 
-__all__ = ["NIK_CONFLICTS", "Linked", "compute_link", "decisions", "in_list", "link_regency", "pairs_rows",
+__all__ = ["LINK_ROW_BYTES", "NIK_CONFLICTS", "Linked", "compute_link", "decisions", "in_list", "link_regency", "pairs_rows",
            "review_rows", "strip_prefix", "write_link"]

@@ -165,22 +165,33 @@ def _oriented(predicted: pd.DataFrame) -> pd.DataFrame:
     return predicted
 
 
+# Exact-NIK pairs are scored this many at a time: each pair is scored on its own, and a linker's memory grows with
+# the pairs it holds (Lombok Timur's ~600 k DTSEN pairs at once: +0.8 GB over the build's frames).
+SCORE_CHUNK_PAIRS = 150_000
+
+
 def _score_pairs(left: pd.DataFrame, right: pd.DataFrame, pairs: pd.DataFrame, model: LinkModel,
                  threads: int) -> pd.DataFrame:
     """Model probability and levels of given pairs (the exact-NIK ones), with a blocking rule that
     yields exactly them: each side carries the pair's number."""
     if pairs.empty:
         return pd.DataFrame()
-    number = pd.Series(range(len(pairs)), dtype="int64")
-    l_side = left.set_index("unique_id").loc[pairs["unique_id_l"]].reset_index()
-    r_side = right.set_index("unique_id").loc[pairs["unique_id_r"]].reset_index()
-    l_side["pasangan"], r_side["pasangan"] = number.values, number.values
-    scorer = _Scorer(l_side, r_side, model, threads, 0.5, blocking_rules=['l."pasangan" = r."pasangan"'],
-                     extra_columns=("pasangan",))
-    try:
-        return scorer.predict(None)
-    finally:
-        scorer.close()
+    left, right = left.set_index("unique_id"), right.set_index("unique_id")
+    scored = []
+    for start in range(0, len(pairs), SCORE_CHUNK_PAIRS):
+        chunk = pairs.iloc[start:start + SCORE_CHUNK_PAIRS]
+        number = np.arange(len(chunk), dtype=np.int64)
+        l_side = left.loc[chunk["unique_id_l"]].reset_index()
+        r_side = right.loc[chunk["unique_id_r"]].reset_index()
+        l_side["pasangan"], r_side["pasangan"] = number, number
+        scorer = _Scorer(l_side, r_side, model, threads, 0.5, blocking_rules=['l."pasangan" = r."pasangan"'],
+                         extra_columns=("pasangan",))
+        try:
+            scored.append(scorer.predict(None))
+        finally:
+            scorer.close()
+        del l_side, r_side
+    return pd.concat(scored, ignore_index=True) if len(scored) > 1 else scored[0]
 
 
 def _levels(scored: pd.DataFrame, model: LinkModel) -> pd.DataFrame:
@@ -318,6 +329,10 @@ def link_people(left: pd.DataFrame, right: pd.DataFrame, *, options: LinkOptions
         duplicated = side["unique_id"].duplicated()
         if duplicated.any():
             raise ValueError(f"{name} list: ids are not unique, e.g. {side.loc[duplicated, 'unique_id'].iloc[0]!r}")
+    # What the linker reads, nothing more: the callers' frames carry their raw columns too (41 of DTKS), and
+    # every selection below (the NIK pairs' sides, the rest for the probabilistic pass) would copy them.
+    wanted = {*LINK_COLUMNS, *(only_pairs_where[:1] if only_pairs_where else ())}
+    left, right = (side[[c for c in side.columns if c in wanted]] for side in (left, right))
     left, right = with_address_weights(left, right)
     model = fit_model(left, right, shipped, options=options.fit, threads=options.threads)
     stats["model"] = {"versi": model.version, "perkiraan_pasangan_benar": model.fit.get("perkiraan_pasangan_benar"),
