@@ -239,10 +239,10 @@ def harmonise(periode: str | None = None, settings: Settings | None = None, *, o
     """All harmonisation steps in one process (CLI, demo, rebuild): the DAG's tasks in their order, link and build
     computed on every core (`SATUDATA_WORKERS`, `warehouse.workers`) and written by this process regency by
     regency. `options`: a `linkage.link.LinkOptions` (the CLI's --threshold)."""
-    from satudata.harmonise.build import compute_build, write_build
+    from satudata.harmonise.build import BUILD_ROW_BYTES, compute_build, write_build
     from satudata.harmonise.province import link_province as province
-    from satudata.harmonise.regency import compute_link, write_link
-    from satudata.harmonise.run import choose_period, regencies_and_size
+    from satudata.harmonise.regency import LINK_ROW_BYTES, compute_link, write_link
+    from satudata.harmonise.run import choose_period, regencies_and_sizes
     from satudata.linkage.model import load_model
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata.warehouse.journal import record_stage
@@ -254,11 +254,12 @@ def harmonise(periode: str | None = None, settings: Settings | None = None, *, o
     periode = choose_period(settings, periode)
     if not periode:
         return {"periode": None, "regencies": {}}
-    kabs, people = regencies_and_size(settings, periode)
-    linked = each_regency(compute_link, kabs, write_link, settings, periode, options, model, rows=people)
+    kabs, people = regencies_and_sizes(settings, periode)
+    linked = each_regency(compute_link, kabs, write_link, settings, periode, options, model, sizes=people,
+                          row_bytes=LINK_ROW_BYTES)
     across = province(settings, periode, options=options, model=model)
     built = each_regency(compute_build, kabs, write_build, settings, periode, run_id, model.version, options, model,
-                         rows=people)
+                         sizes=people, row_bytes=BUILD_ROW_BYTES)
     record_stage(settings.folder("archive"), "harmonisasi", periode)
     return {"periode": periode, "model_version": model.version, "link": linked, "province": across,
             "build": built}
@@ -332,8 +333,8 @@ def konvergensi(periode: str | None = None, settings: Settings | None = None, *,
     every core (`SATUDATA_WORKERS`, `warehouse.workers`) and written by this process regency by regency."""
     from satudata.konvergensi.action_lists import write_action_list as action_list
     from satudata.konvergensi.indicators import build_indicators as indicators
-    from satudata.konvergensi.recipients import compute_recipients, write_recipients
-    from satudata.konvergensi.run import choose_period, list_regencies, regencies_and_size
+    from satudata.konvergensi.recipients import RECIPIENT_ROW_BYTES, compute_recipients, write_recipients
+    from satudata.konvergensi.run import choose_period, list_regencies, regencies_and_sizes
     from satudata.warehouse.bootstrap import init_warehouse
     from satudata.warehouse.journal import record_stage
     from satudata.warehouse.workers import each_regency
@@ -343,8 +344,9 @@ def konvergensi(periode: str | None = None, settings: Settings | None = None, *,
     periode = choose_period(settings, periode)
     if not periode:
         return {"periode": None, "alasan": "belum ada data yang diharmonisasi"}
-    kabs, size = regencies_and_size(settings, periode)
-    matched = each_regency(compute_recipients, kabs, write_recipients, settings, periode, run_id, rows=size)
+    kabs, sizes = regencies_and_sizes(settings, periode)
+    matched = each_regency(compute_recipients, kabs, write_recipients, settings, periode, run_id, sizes=sizes,
+                           row_bytes=RECIPIENT_ROW_BYTES)
     built = indicators(settings, periode, run_id=run_id)
     lists = {k: action_list(settings, k, periode)
              for k in list_regencies(settings, periode, harmonised_only=True)}

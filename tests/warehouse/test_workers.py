@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -77,7 +79,8 @@ def test_workers_read_while_this_process_writes_in_order(settings, monkeypatch):
     monkeypatch.setattr(workers, "MIN_ROWS", 10)
     started = time.perf_counter()
     results = each_regency(_compute, ITEMS, _write, settings, 1.0, rows=100)
-    assert list(results) == ITEMS and WRITTEN == ITEMS  # written in the order given, whatever finished first
+    assert list(results) == ITEMS, "returned in the order given"
+    assert sorted(WRITTEN) == ITEMS and WRITTEN.index("2") < WRITTEN.index("1"), "written as they finished"
     pids = {pid for pid, _ in results.values()}
     assert os.getpid() not in pids and len(pids) == 2, "computed in two worker processes"
     assert all(in_worker for _, in_worker in results.values()), "workers open the file read-only"
@@ -90,7 +93,7 @@ def test_a_failing_regency_stops_the_run_and_what_came_before_stays_written(sett
     monkeypatch.setenv("TEST_WORKERS_FAIL", "1")
     with pytest.raises(RuntimeError, match="regency 4 failed"):
         each_regency(_compute, ITEMS, _write, settings, 0.2, rows=100)
-    assert WRITTEN == ["1", "2", "3"]
+    assert sorted(WRITTEN) == ["1", "2", "3"], "what was computing when 4 failed is written; 5 never starts"
     assert set(_written(settings)) == {"1", "2", "3"}
 
 
@@ -148,3 +151,80 @@ def test_a_worker_that_dies_is_said_with_what_had_finished(settings):
     assert len(finished) == 4 and finished[1] is None, "the group whose worker died has no result"
     assert all(r is None or r.startswith(g) for g, r in zip("a?bc", finished, strict=True))
     assert "a worker process died" in str(died.value)
+
+
+# ------------------------------------------------------------------------------------- scheduling by memory
+
+NEED = {"a": 80, "b": 60, "c": 15, "d": 10, "e": 150}  # bytes one item holds while computed; the bound is 100
+
+
+def _in_threads(order: list[str], work, workers_: int = 2) -> tuple[dict, list[set]]:
+    """`_schedule` over a thread pool: what each start saw running beside it."""
+    running, seen, lock = set(), [], threading.Lock()
+
+    def run(item: str) -> str:
+        with lock:
+            running.add(item)
+            seen.append(set(running))
+        try:
+            return work(item)
+        finally:
+            with lock:
+                running.discard(item)
+
+    with ThreadPoolExecutor(workers_) as pool:
+        written = workers._schedule(order, NEED, workers_, lambda item: pool.submit(run, item), lambda r: r)
+    return written, seen
+
+
+def test_items_run_side_by_side_only_while_their_memory_fits_the_bound(monkeypatch):
+    monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "100B")
+    order = sorted(NEED, key=lambda k: -NEED[k])  # e, a, b, c, d: largest first
+    written, seen = _in_threads(order, lambda item: (time.sleep(0.05 + NEED[item] / 1000), item)[1])
+    assert written == {k: k for k in NEED}, "all of them written"
+    assert seen[0] == {"e"}, "the largest first, and alone: it is larger than the bound"
+    for together in seen:
+        assert len(together) == 1 or sum(NEED[i] for i in together) <= 100, together
+    assert any(len(together) == 2 for together in seen), "small items run beside a large one where they fit"
+
+
+def test_after_a_failure_nothing_new_starts_and_what_was_computing_is_written(monkeypatch):
+    monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "1KB")
+    order, written = ["e", "a", "b", "c", "d"], []
+
+    def work(item: str) -> str:
+        if item == "b":
+            raise RuntimeError("b failed")
+        time.sleep(0.3 if item == "a" else 0.01)  # b fails while a still computes
+        return item
+
+    def write(result: str) -> str:
+        written.append(result)
+        return result
+
+    with ThreadPoolExecutor(2) as pool, pytest.raises(RuntimeError, match="b failed"):
+        workers._schedule(order, NEED, 2, lambda item: pool.submit(work, item), write)
+    assert written == ["e", "a"], "a, computing when b failed, is written; c and d never start"
+
+
+def test_worker_memory_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "2.5GiB")
+    assert workers.worker_memory() == int(2.5 * 2**30)
+    monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "1500MB")
+    assert workers.worker_memory() == 1_500_000_000
+    monkeypatch.delenv("SATUDATA_WORKER_MEMORY")
+    assert workers.worker_memory() is None, "no bound unless one is set"
+    for wrong in ("lots", "3 parsecs", "-1GB", "0"):
+        monkeypatch.setenv("SATUDATA_WORKER_MEMORY", wrong)
+        with pytest.raises(ValueError, match="SATUDATA_WORKER_MEMORY"):
+            workers.worker_memory()
+
+
+def test_workers_within_a_memory_bound_compute_and_write_every_regency(settings, monkeypatch):
+    monkeypatch.setattr(workers, "MIN_ROWS", 10)
+    monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "100B")
+    sizes = {"1": 10, "2": 90, "3": 30, "4": 50, "5": 5}
+    results = each_regency(_compute, ITEMS, _write, settings, 0.0, sizes=sizes, row_bytes=1)
+    assert list(results) == ITEMS and sorted(WRITTEN) == ITEMS, "returned in the order given"
+    assert len({pid for pid, _ in results.values()} - {os.getpid()}) == 2
+    assert _written(settings) == {k: int(k) * 10 for k in ITEMS}

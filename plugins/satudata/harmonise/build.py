@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 BUILD_CONFLICTS = ("duplikat_baris", "duplikat_nik", "desil1_tidak_di_dtks", "keluarga_dtks_tidak_di_p3ke",
                    "individu_dtks_tidak_di_p3ke", "keluarga_pecah")
 OWN_CONFLICTS = (*BUILD_CONFLICTS, *DTSEN_CONFLICTS)  # what build_regency replaces
+# What building a regency holds at its peak per DTKS + P3KE person (`warehouse.workers` schedules by it): Lombok
+# Timur at NTB's full scale, 967 k people and 614 k DTSEN members, peaked at 3.16 GB in one process.
+BUILD_ROW_BYTES = 3_300
 
 
 @dataclass
@@ -182,7 +185,8 @@ def assemble(src: Sources, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     # People: every DTKS person of the regency, then the P3KE people linked to no DTKS person anywhere.
     d = dtks.assign(id_individu_p3ke=dtks["id"].map(link_of["id_individu_p3ke"]))
     partner = d["id_individu_p3ke"].map(p3ke_by_id["keluarga"]).where(d["id"].map(link_of["kode_kab_p3ke"]) == kab)
-    d_keluarga = _first_of(partner, d["keluarga"].map(lambda k: fam_of_dtks.get(k, k)))
+    merged = d["keluarga"].map(fam_of_dtks)  # a DTKS family linked by KK takes its P3KE family's key
+    d_keluarga = _first_of(partner, merged.where(merged.notna(), d["keluarga"]))
     p_linked = set(own["id_individu_p3ke"]) | p3ke_elsewhere
     p = p3ke[~isin(p3ke["id"], p_linked)]
     d_nik = d["nik"].where(d["nik_dipercaya"])
@@ -352,4 +356,4 @@ def _write_review(settings: Settings, src: Sources, review: pd.DataFrame, kab: s
     return str(path.relative_to(settings.folder("outbox")))
 
 
-__all__ = ["BUILD_CONFLICTS", "OWN_CONFLICTS", "Built", "assemble", "build_regency", "compute_build", "write_build"]
+__all__ = ["BUILD_CONFLICTS", "BUILD_ROW_BYTES", "OWN_CONFLICTS", "Built", "assemble", "build_regency", "compute_build", "write_build"]

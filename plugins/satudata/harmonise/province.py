@@ -39,6 +39,7 @@ from satudata.linkage.model import LinkModel, load_model
 from satudata.linkage.records import LINK_COLUMNS
 from satudata.warehouse.engine import make_engine, read_frame, replace_rows
 from satudata.warehouse.model_store import store_model
+from satudata.warehouse.workers import let_go_of_memory
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def link_province(settings: Settings, periode: str, *, provinsi: str | None = No
                                                            model)
     finally:
         engine.dispose()
+        let_go_of_memory()  # the pass runs in the calling process: the regencies' builds need what it held
     summary["seconds_total"] = round(time.perf_counter() - started, 2)
     log.info("province pass %s: %s", periode, summary)
     return summary

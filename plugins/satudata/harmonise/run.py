@@ -38,19 +38,23 @@ def choose_period(settings: Settings, periode: str | None = None) -> str | None:
     return periods_choice(settings.warehouse_url, periode, periods)
 
 
-def regencies_and_size(settings: Settings, periode: str) -> tuple[list[str], int]:
-    """The period's regencies with staged registries, and about how many DTKS and P3KE people a run reads (each
-    registry's newest period not after `periode`): the size that decides whether worker processes are worth
-    starting. The engine is disposed before returning: DuckDB workers open the file read-only after this."""
+def regencies_and_sizes(settings: Settings, periode: str) -> tuple[list[str], dict[str, int]]:
+    """The period's regencies with staged registries, and per regency how many DTKS and P3KE people a run reads
+    (each registry's newest period not after `periode`): what decides whether worker processes are worth
+    starting, and how many regencies fit in memory side by side. The engine is disposed before returning:
+    DuckDB workers open the file read-only after this."""
     newest = "periode = (SELECT max(periode) FROM {t} WHERE aktif AND periode <= :p)"
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            people = int(conn.execute(sa.text(
-                f"SELECT (SELECT count(*) FROM staging.dtks WHERE aktif AND {newest.format(t='staging.dtks')}) + "
-                f"(SELECT count(*) FROM staging.p3ke_anggota WHERE aktif AND "
-                f"{newest.format(t='staging.p3ke_anggota')})"), {"p": periode}).scalar_one())
-            return regencies(conn, periode), people
+            sizes: dict[str, int] = {}
+            for table in ("staging.dtks", "staging.p3ke_anggota"):
+                for kab, n in conn.execute(sa.text(
+                        f"SELECT kode_kab, count(*) FROM {table} WHERE aktif AND {newest.format(t=table)} "
+                        "GROUP BY kode_kab"), {"p": periode}):
+                    sizes[kab] = sizes.get(kab, 0) + int(n)
+            kabs = regencies(conn, periode)
+            return kabs, {kab: sizes.get(kab, 0) for kab in kabs}
     finally:
         engine.dispose()
 
@@ -114,4 +118,4 @@ def train_from_warehouse(settings: Settings, periode: str | None = None, *, vers
 
 # Other modules import these from here (the CLI, `pipeline.py`, benchmarks): the steps live in their modules.
 __all__ = ["Sources", "assemble", "build_regency", "link_province", "link_regency", "period_summary", "periods",
-           "prepared_sources", "regencies", "regencies_and_size", "train_from_warehouse"]
+           "prepared_sources", "regencies", "regencies_and_sizes", "train_from_warehouse"]

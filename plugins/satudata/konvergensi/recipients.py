@@ -41,6 +41,9 @@ from satudata.warehouse.workers import reading_engine
 log = logging.getLogger(__name__)
 
 STATUSES = ("ditemukan", "perlu_review", "tidak_ditemukan")
+# What matching a regency's lists holds at its peak per list row + harmonised person (`warehouse.workers`
+# schedules by it): Lombok Timur at NTB's full scale, 1.17 M of them, peaked at 2.51 GB in one process.
+RECIPIENT_ROW_BYTES = 2_300
 OUTPUT_COLUMNS = ("periode", "kode_kab", "submission_id", "baris", "kode_program", "nik", "nama", "kode_desa",
                   "kunci_penerima", "status_padanan", "id_individu", "id_keluarga", "kode_kab_terdaftar", "match_method",
                   "match_probability", "match_reason")

@@ -54,17 +54,21 @@ def list_regencies(settings: Settings, periode: str, *, harmonised_only: bool = 
         engine.dispose()
 
 
-def regencies_and_size(settings: Settings, periode: str) -> tuple[list[str], int]:
-    """The period's regencies and how many recipient rows and harmonised people matching them reads: the size
-    that decides whether worker processes are worth starting. The engine is disposed before returning: DuckDB
-    workers open the file read-only after this."""
+def regencies_and_sizes(settings: Settings, periode: str) -> tuple[list[str], dict[str, int]]:
+    """The period's regencies and, per regency, how many recipient rows and harmonised people matching them
+    reads: what decides whether worker processes are worth starting, and how many regencies fit in memory side
+    by side. The engine is disposed before returning: DuckDB workers open the file read-only after this."""
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            size = int(conn.execute(sa.text(
-                "SELECT (SELECT count(*) FROM staging.intervensi WHERE aktif AND periode = :p) + "
-                "(SELECT count(*) FROM core.individu_terpadu WHERE periode = :p)"), {"p": periode}).scalar_one())
-            return regencies(conn, periode), size
+            sizes: dict[str, int] = {}
+            for table in ("staging.intervensi", "core.individu_terpadu"):
+                active = "aktif AND " if table.startswith("staging") else ""
+                for kab, n in conn.execute(sa.text(f"SELECT kode_kab, count(*) FROM {table} WHERE {active}"
+                                                   "periode = :p GROUP BY kode_kab"), {"p": periode}):
+                    sizes[kab] = sizes.get(kab, 0) + int(n)
+            kabs = regencies(conn, periode)
+            return kabs, {kab: sizes.get(kab, 0) for kab in kabs}
     finally:
         engine.dispose()
 

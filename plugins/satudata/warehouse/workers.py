@@ -5,7 +5,8 @@
 A DuckDB file takes one writing process at a time, and a task that writes PostgreSQL is easier to reason
 about when one process writes: so workers only read the warehouse (a read-only connection where it is
 DuckDB, `reading_engine`) and compute, and every result comes back to the calling process, which writes
-it, in the order the items were given (the warehouse then holds the same rows whatever finished first).
+it as soon as it comes (each result replaces only its own regency's rows: the warehouse holds the same rows
+whatever finished first).
 The Airflow tasks run the same two functions one after the other for their regency
 (`write(settings, compute(...))`): one code path, with Airflow's mapped tasks as the parallelism there.
 
@@ -14,7 +15,13 @@ started fresh (`spawn`): the calling process may hold DuckDB or Splink threads, 
 mid-flight.
 
 `SATUDATA_WORKERS` sets the number of processes (default: `min(2, cores)`); 1 runs everything in this
-process, in order. Below `MIN_ROWS` rows of work the pool is not started at all: a worker takes a few
+process, in order. A step that gives each item's size runs the largest first (the longest regency never starts
+last, with one core idle behind it). `SATUDATA_WORKER_MEMORY` (unset: no bound) bounds what the workers may hold
+together: another item starts beside a running one only while their needs (`sizes` x `row_bytes`, measured per
+step) fit; an item larger than the bound runs alone. It trades time for memory: at NTB's full scale, 3GiB took
+the pipeline's peak from 6.5 to 5.5 GiB and its time from 21.6 to 27.5 min (`docs/benchmarks.md`), because a
+worker's own memory (about 0.6 GB with pandas, DuckDB and Splink) and the writing process's are outside it.
+Below `MIN_ROWS` rows of work the pool is not started at all: a worker takes a few
 seconds to start (importing pandas, DuckDB and Splink), more than such a run saves.
 
 DuckDB: a file opened read-write by one process cannot be opened by another, not even read-only, and a file
@@ -23,9 +30,8 @@ Both sides wait for each other rather than fail (`engine.make_engine`), and both
 their queries: a worker reads, lets go, then computes; this process opens it for one transaction per
 result. What would never end is a worker waiting for a file this process keeps open (an engine somebody
 still holds, a pooled connection): the pool is then not started and everything is computed here, in order
-(`_shareable`). An in-memory warehouse cannot be shared at all. Results wait in this process until their
-turn to be written; at most `2 x workers` are computed ahead, so a slow regency does not gather the
-province's results in memory.
+(`_shareable`). An in-memory warehouse cannot be shared at all. Results are written as they come, so none
+waits in this process behind a slow regency.
 """
 
 from __future__ import annotations
@@ -33,9 +39,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -58,6 +64,37 @@ def worker_count() -> int:
             raise ValueError(f"SATUDATA_WORKERS must be 1 or more, not {value!r}")
         return count
     return min(2, os.cpu_count() or 1)
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def worker_memory() -> int | None:
+    """`SATUDATA_WORKER_MEMORY` in bytes (3GiB, 2500MB, 4GB ...); None when it is not set: no bound."""
+    value = os.environ.get("SATUDATA_WORKER_MEMORY", "").strip()
+    if not value:
+        return None
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]*)", value)
+    if not found or found.group(2).lower() not in _UNITS or float(found.group(1)) <= 0:
+        raise ValueError(f"SATUDATA_WORKER_MEMORY must be a size such as 3GiB or 2500MB, not {value!r}")
+    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
+
+
+def let_go_of_memory() -> None:
+    """Give the memory this process freed back to the system: a large step done here (the province pass, a
+    regency's result written) leaves its freed pages with Python's allocator (glibc) and Arrow's pool, where the
+    next step's workers cannot have them (1.2 GB after NTB's province pass)."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the pages stay with the allocator
+        pass
 
 
 def reading_engine(url: str):
@@ -149,42 +186,81 @@ class WorkerDied(RuntimeError):
 
 
 def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Callable[[Any, Any], Any],
-                 settings: Any, *args: Any, workers: int | None = None, rows: int | None = None) -> dict:
+                 settings: Any, *args: Any, workers: int | None = None, rows: int | None = None,
+                 sizes: Mapping[str, int] | None = None, row_bytes: int = 0) -> dict:
     """`write(settings, compute(settings, item, *args))` for every item, the computing in up to `workers`
-    processes; the results of `write`, by item, in the order of `items`.
+    processes; the results of `write`, by item, in the order of `items` (written as they come).
 
     `compute` must be a module-level function (a worker imports it by name); `rows` is the size of the
-    whole job, to leave small ones in this process.
+    whole job, to leave small ones in this process (default: the sum of `sizes`). `sizes` (rows per item) and
+    `row_bytes` (the memory one row of an item takes while it is computed) schedule the largest first, side
+    by side only within `SATUDATA_WORKER_MEMORY` when it is set.
     """
     workers = worker_count() if workers is None else workers
+    if rows is None and sizes is not None:
+        rows = sum(sizes.values())
     if rows is not None and rows < MIN_ROWS:
         workers = 1
     workers = _processes(workers, len(items), settings)
     if workers <= 1:
         return {item: write(settings, compute(settings, item, *args)) for item in items}
-    log.info("%d items on %d worker processes", len(items), workers)
-    results = {}
-    waiting = deque(items)
+    order = sorted(items, key=lambda item: -sizes.get(item, 0)) if sizes else list(items)
+    need = {item: (sizes or {}).get(item, 0) * row_bytes for item in items}
+    bound = worker_memory()
+    log.info("%d items on %d worker processes%s", len(items), workers,
+             f", within {bound / 2**30:.1f} GiB together" if bound and row_bytes else "")
     with _spawn_pool(workers, reading=True) as pool:
-        def submit() -> None:
-            item = waiting.popleft()
-            running.append((item, pool.submit(compute, settings, item, *args)))
-
-        running: deque = deque()
         try:
-            while waiting and len(running) < 2 * workers:
-                submit()
-            while running:  # written in the given order while the others compute
-                item, future = running.popleft()
-                result = future.result()
-                if waiting:
-                    submit()
-                results[item] = write(settings, result)
-                del result
+            written = _schedule(order, need, workers,
+                                lambda item: pool.submit(_computed, compute, settings, item, *args),
+                                lambda result: write(settings, result))
         except BaseException:
             pool.shutdown(cancel_futures=True)  # one failure stops the run: the rest is not started
             raise
-    return results
+    return {item: written[item] for item in items}
 
 
-__all__ = ["MIN_ROWS", "WorkerDied", "each_group_writing", "each_regency", "reading_engine", "worker_count"]
+def _computed(compute: Callable[..., Any], settings: Any, item: str, *args: Any) -> Any:
+    """`compute` in a worker, which gives back what the item freed as soon as it is done: an idle worker kept
+    the 1.2 GB a regency had freed while the other linked the next (NTB at full scale), outside the bound."""
+    let_go_of_memory()
+    try:
+        return compute(settings, item, *args)
+    finally:
+        let_go_of_memory()
+
+
+def _schedule(order: list[str], need: dict[str, int], workers: int, submit: Callable[[str], Future],
+              write: Callable[[Any], Any]) -> dict:
+    """Compute the items of `order` on the pool, within the memory bound, writing each result as soon as it
+    comes (the others compute meanwhile). After a failure nothing new starts; what is computing is finished and
+    written, then the failure is raised."""
+    budget = worker_memory()
+    waiting, running, written = list(order), {}, {}
+    failure: BaseException | None = None
+
+    def next_item() -> str | None:
+        if budget is None or not running:
+            return waiting[0]  # the largest waiting; alone if it is larger than the bound
+        free = budget - sum(need[item] for item in running.values())
+        return next((item for item in waiting if need[item] <= free), None)
+
+    while running or (waiting and failure is None):
+        while waiting and failure is None and len(running) < workers and (item := next_item()) is not None:
+            waiting.remove(item)
+            running[submit(item)] = item
+        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for future in sorted(finished, key=lambda f: order.index(running[f])):
+            item = running.pop(future)
+            if future.exception() is not None:
+                failure = failure or future.exception()
+                continue
+            written[item] = write(future.result())
+            let_go_of_memory()
+    if failure is not None:
+        raise failure
+    return written
+
+
+__all__ = ["MIN_ROWS", "WorkerDied", "each_group_writing", "each_regency",
+           "let_go_of_memory", "reading_engine", "worker_count", "worker_memory"]
