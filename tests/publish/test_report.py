@@ -176,6 +176,22 @@ def test_the_vega_bundle_is_self_contained():
     assert not re.search(r"""(src|href)\s*=\s*["']https?://""", bundle), "the report must not fetch anything"
 
 
+def test_the_vega_bundle_is_made_once_per_release_and_kept(tmp_path, monkeypatch):
+    import vl_convert
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    charts.vega_bundle.cache_clear()
+    try:
+        bundle = charts.vega_bundle()
+        kept = tmp_path / "satudata" / f"vega-bundle-{vl_convert.__version__}.js"
+        assert kept.read_text("utf-8") == bundle and "vegaEmbed" in bundle
+        kept.write_text("/* kept */", "utf-8")
+        charts.vega_bundle.cache_clear()
+        assert charts.vega_bundle() == "/* kept */", "a later process reads the kept bundle"
+    finally:
+        charts.vega_bundle.cache_clear()
+
+
 # ---------------------------------------------------------------------------------------------- warehouse
 
 

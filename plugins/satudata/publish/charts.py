@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
+
+from satudata.fileio import write_atomically
 
 # d3-format's locale for Indonesia (not among vl-convert's named locales): 1.234.567 and 93,6.
 FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]}
@@ -246,7 +250,24 @@ def to_svg(spec: dict) -> str:
 
 @functools.cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script (about 0.9 MB), defining `vegaEmbed` globally."""
+    """Vega, Vega-Lite and Vega-Embed as one script (about 0.9 MB), defining `vegaEmbed` globally.
+
+    vl-convert bundles it anew each time it is asked (about 2 s), and every process that writes a report
+    asked: it is kept in the user's cache folder, one file per vl-convert release (public code, no data)."""
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    cached = _cache_dir() / f"vega-bundle-{vl_convert.__version__}.js"
+    try:
+        return cached.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    bundle = vl_convert.javascript_bundle()
+    try:
+        write_atomically(cached, bundle.encode("utf-8"))
+    except OSError:  # a read-only home: the next process bundles it again
+        pass
+    return bundle
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "satudata"
