@@ -93,8 +93,9 @@ def test_a_failing_regency_stops_the_run_and_what_came_before_stays_written(sett
     monkeypatch.setenv("TEST_WORKERS_FAIL", "1")
     with pytest.raises(RuntimeError, match="regency 4 failed"):
         each_regency(_compute, ITEMS, _write, settings, 0.2, rows=100)
-    assert sorted(WRITTEN) == ["1", "2", "3"], "what was computing when 4 failed is written; 5 never starts"
-    assert set(_written(settings)) == {"1", "2", "3"}
+    # what computed before or beside 4 is written (5 too, if it started before 4's failure came back)
+    assert {"1", "2", "3"} <= set(WRITTEN) and "4" not in WRITTEN
+    assert set(_written(settings)) == set(WRITTEN)
 
 
 def test_small_runs_and_one_worker_stay_in_this_process(settings, monkeypatch):
@@ -180,7 +181,7 @@ def _in_threads(order: list[str], work, workers_: int = 2) -> tuple[dict, list[s
 def test_items_run_side_by_side_only_while_their_memory_fits_the_bound(monkeypatch):
     monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "100B")
     order = sorted(NEED, key=lambda k: -NEED[k])  # e, a, b, c, d: largest first
-    written, seen = _in_threads(order, lambda item: (time.sleep(0.05 + NEED[item] / 1000), item)[1])
+    written, seen = _in_threads(order, lambda item: (time.sleep(0.05 + NEED[item] / 250), item)[1])
     assert written == {k: k for k in NEED}, "all of them written"
     assert seen[0] == {"e"}, "the largest first, and alone: it is larger than the bound"
     for together in seen:
@@ -190,20 +191,26 @@ def test_items_run_side_by_side_only_while_their_memory_fits_the_bound(monkeypat
 
 def test_after_a_failure_nothing_new_starts_and_what_was_computing_is_written(monkeypatch):
     monkeypatch.setenv("SATUDATA_WORKER_MEMORY", "1KB")
-    order, written = ["e", "a", "b", "c", "d"], []
+    order, written, futures = ["e", "a", "b", "c", "d"], [], {}
 
     def work(item: str) -> str:
         if item == "b":
             raise RuntimeError("b failed")
-        time.sleep(0.3 if item == "a" else 0.01)  # b fails while a still computes
+        if item == "a":  # a is still computing when b fails, and ends only once b's failure is known
+            while "b" not in futures or not futures["b"].done():
+                time.sleep(0.01)
         return item
 
     def write(result: str) -> str:
         written.append(result)
         return result
 
+    def submit(pool, item: str):
+        futures[item] = pool.submit(work, item)
+        return futures[item]
+
     with ThreadPoolExecutor(2) as pool, pytest.raises(RuntimeError, match="b failed"):
-        workers._schedule(order, NEED, 2, lambda item: pool.submit(work, item), write)
+        workers._schedule(order, NEED, 2, lambda item: submit(pool, item), write)
     assert written == ["e", "a"], "a, computing when b failed, is written; c and d never start"
 
 
