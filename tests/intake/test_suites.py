@@ -9,6 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 from satudata.config import Settings, expectations_dir
 from satudata.intake.run import IntakeOptions, ingest_once
 from satudata.intake.validate import CHECKED_WHERE
@@ -115,3 +118,70 @@ def test_gx_finds_the_same_rows_when_it_reads_text_as_categoricals(tmp_path, duc
     assert compared and ranged
     assert not set().union(*runner._categorical.values()) & (compared | ranged)
     assert "nik" in runner._categorical["dtks"]
+
+
+def test_gx_finds_the_same_rows_with_the_configurations_kept_for_a_validation(tmp_path, duckdb_warehouse_url,
+                                                                              monkeypatch):
+    """`gx_speed` keeps each expectation's configuration for the length of one validation: on a file with
+    problems of every kind, the same rows fail the same rules as when GX rebuilds them at every read."""
+    import contextlib
+
+    from satudata.intake import gx_speed
+
+    data = dtks_rows(30)
+    data[0][4] = data[0][4][:15]  # NIK format
+    data[1][3] = "5205010101200000"  # KK serial 0000
+    data[2][5] = "1234"  # a name of digits
+    data[3][6] = "P" if data[3][6] == "L" else "L"  # sex other than the NIK's
+    data[4][7] = "01-01-1999"  # birth date other than the NIK's
+    data[5][1] = "5205999999"  # desa of no desa
+    data[6][8] = "Tetangga"  # no such relation
+    data[7] = list(data[8])  # a row twice
+    found = {}
+    template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
+    for form in ("kept", "rebuilt"):
+        warehouse = shutil.copyfile(template, tmp_path / f"{form}.duckdb")
+        settings = Settings(data_dir=tmp_path / form / "data", warehouse_url=f"duckdb:///{warehouse}")
+        settings.ensure_folders()
+        if form == "rebuilt":
+            monkeypatch.setattr(gx_speed, "one_validation", contextlib.nullcontext)
+        found[form] = _issues_of(settings, data)
+    assert gx_speed.install(), "the installed GX release is not one gx_speed was checked against"
+    assert len({aturan for _, _, aturan, _ in found["rebuilt"]}) >= 7
+    assert found["kept"] == found["rebuilt"]
+
+
+def test_a_configuration_is_kept_only_within_one_validation():
+    """Outside a validation every read builds a new configuration (a changed expectation is seen); inside one,
+    the same object is given back."""
+    import great_expectations as gx
+    from satudata.intake import gx_speed
+
+    assert gx_speed.install()
+    expectation = gx.expectations.ExpectColumnValuesToNotBeNull(column="nik")
+    assert expectation.configuration is not expectation.configuration
+    with gx_speed.one_validation():
+        first = expectation.configuration
+        assert expectation.configuration is first
+        assert first.kwargs["column"] == "nik"
+    expectation.column = "no_kk"
+    assert expectation.configuration.kwargs["column"] == "no_kk"
+
+
+_scalars = st.one_of(st.text(max_size=8), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))
+
+
+@settings_h(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["column", "batch_id", "row_condition", "mostly", "value"]), _scalars,
+                                min_size=2), min_size=1, max_size=4))
+def test_a_remembered_metric_id_is_the_one_gx_computes(kwargs_list):
+    """`IDDict.to_id` remembered for scalar keyword arguments gives what GX computes, for the same names, types
+    and values: True is not 1, and a dict seen before another still gets its own id."""
+    from great_expectations.core.id_dict import IDDict
+    from satudata.intake import gx_speed
+
+    assert gx_speed.install()
+    for kwargs in kwargs_list * 2:
+        d = IDDict(kwargs)
+        assert d.to_id() == d.to_id(id_keys=list(d))  # id_keys given: GX's own computation, never remembered
+    assert IDDict({"a": True, "b": "x"}).to_id() != IDDict({"a": 1, "b": "x"}).to_id()

@@ -25,6 +25,7 @@ import pandas as pd
 
 from satudata.config import expectations_dir
 from satudata.fileio import file_lock
+from satudata.intake import gx_speed
 from satudata.intake.derive import (  # once part of this module: its callers still take these from here
     CHECKED_WHERE,
     FAMILY_SUITES,
@@ -92,6 +93,9 @@ class SuiteRunner:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        if not gx_speed.install():
+            log.info("GX %s: run without satudata's per-validation shortcuts (checked on %s)", gx.__version__,
+                     ", ".join(gx_speed.CHECKED_RELEASES))
         self.gx_root.mkdir(parents=True, exist_ok=True)
         context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
         if getattr(context.variables.progress_bars, "globally", None) is not False:  # saved once, not per process
@@ -196,13 +200,14 @@ class SuiteRunner:
                 # same): the checkpoint has no actions, and its own freshness checks and result wrapping were
                 # a tenth of a small file's validation.
                 checkpoint = self._checkpoint(suite)
-                return checkpoint.validation_definitions[0].run(
-                    checkpoint_id=checkpoint.id,
-                    batch_parameters={"dataframe": frame},
-                    expectation_parameters=parameters,
-                    result_format=RESULT_FORMAT,  # a stored checkpoint of an older release may hold another
-                    run_id=RunIdentifier(run_name=run_name),
-                )
+                with gx_speed.one_validation():
+                    return checkpoint.validation_definitions[0].run(
+                        checkpoint_id=checkpoint.id,
+                        batch_parameters={"dataframe": frame},
+                        expectation_parameters=parameters,
+                        result_format=RESULT_FORMAT,  # a stored checkpoint of an older release may hold another
+                        run_id=RunIdentifier(run_name=run_name),
+                    )
             except Exception as exc:
                 # Another process changed the shared GX project under us (a newer release's suites, a first
                 # setup racing ours): read it again, once. A second failure is a real one.

@@ -1,0 +1,95 @@
+"""Two of Great Expectations' costs per validation, cut without changing what it finds.
+
+GX 1.x rebuilds an expectation's whole `configuration` (a pydantic `.dict()` of the expectation and a new
+`ExpectationConfiguration`) each time it reads one of its keyword arguments: about sixty times per expectation
+and validation, a fifth of a small file's validation. Within one validation the expectations are fresh objects
+GX made for it (`ExpectationConfiguration.to_domain_obj`) and nothing changes them, so `one_validation()` keeps
+each one's configuration for the validation's length and drops them after. GX copies a configuration before it
+changes one (`deepcopy(self.configuration)`), so the kept object is never written to.
+
+`camel_to_snake` (a class name to an expectation type, by two regular expressions, at every configuration) is
+a pure function of a few class names: it is remembered. So is the id of a metric's keyword arguments
+(`IDDict.to_id`: a JSON dump and an MD5 digest, made for every metric of every expectation) where all of them
+are plain scalars, the same for the same names, types and values.
+
+Both are installed once per process (`install()`), only on the GX releases they were checked against: on
+another release GX runs as it comes, and a test (tests/intake/test_suites.py) shows the same rows fail the same
+rules either way.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+CHECKED_RELEASES = ("1.24.",)
+
+_state = threading.local()
+_installed = False
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_KEPT_IDS = 20_000
+
+
+def install() -> bool:
+    """Put both in place (once); False when this GX release is not one they were checked against."""
+    global _installed
+    if _installed:
+        return True
+    import great_expectations
+    from great_expectations.expectations import expectation as module
+
+    if not great_expectations.__version__.startswith(CHECKED_RELEASES):
+        return False
+    built = module.Expectation.configuration.fget
+
+    def configuration(self):
+        kept = getattr(_state, "kept", None)
+        if kept is None:
+            return built(self)
+        hit = kept.get(id(self))
+        if hit is None or hit[0] is not self:
+            hit = kept[id(self)] = (self, built(self))  # the object held too: its id is not reused meanwhile
+        return hit[1]
+
+    module.Expectation.configuration = property(configuration, doc=module.Expectation.configuration.__doc__)
+    module.camel_to_snake = functools.lru_cache(maxsize=512)(module.camel_to_snake)
+    _remember_scalar_ids()
+    _installed = True
+    return True
+
+
+def _remember_scalar_ids() -> None:
+    from great_expectations.core.id_dict import IDDict
+
+    computed = IDDict.to_id
+    known: dict[tuple, object] = {}
+
+    def to_id(self, id_keys=None, id_ignore_keys=None):
+        if id_keys is not None or id_ignore_keys is not None or not all(
+                type(k) is str and type(v) in _SCALARS for k, v in self.items()):
+            return computed(self, id_keys, id_ignore_keys)
+        # the type beside each value: True and 1 are equal keys, but not the same JSON
+        key = (type(self), *sorted((k, type(v), v) for k, v in self.items()))
+        found = known.get(key)
+        if found is None:
+            if len(known) >= _KEPT_IDS:
+                known.clear()
+            found = known[key] = computed(self)
+        return found
+
+    IDDict.to_id = to_id
+
+
+@contextmanager
+def one_validation() -> Iterator[None]:
+    """Expectations' configurations kept for one validation in this thread (nested: the outer one's)."""
+    if getattr(_state, "kept", None) is not None:
+        yield
+        return
+    _state.kept = {}
+    try:
+        yield
+    finally:
+        _state.kept = None
