@@ -178,16 +178,14 @@ def harmonise_period(periode: str | None = None, settings: Settings | None = Non
 
 
 def harmonise_regencies(periode: str, settings: Settings | None = None) -> list[str]:
-    from satudata.harmonise.sources import regencies
-    from satudata.warehouse.engine import make_engine
+    """The period's regencies, the largest first: Airflow starts mapped tasks in their order, and the largest
+    started last ran alone on the workers while the others waited for it."""
+    from satudata.harmonise.run import regencies_and_sizes
+    from satudata.warehouse.workers import largest_first
 
-    engine = make_engine((settings or task_settings()).warehouse_url)
-    try:
-        with engine.connect() as conn:
-            found = regencies(conn, periode)
-    finally:
-        engine.dispose()
-    log.info("period %s: %d regencies to harmonise: %s", periode, len(found), found)
+    found, sizes = regencies_and_sizes(settings or task_settings(), periode)
+    found = largest_first(found, sizes)
+    log.info("period %s: %d regencies to harmonise, the largest first: %s", periode, len(found), found)
     return found
 
 
@@ -289,10 +287,14 @@ def konvergensi_period(periode: str | None = None, settings: Settings | None = N
 
 def konvergensi_regencies(periode: str, *, harmonised_only: bool = False, settings: Settings | None = None
                           ) -> list[str]:
-    from satudata.konvergensi.run import list_regencies
+    """The period's regencies (`harmonised_only`: those harmonised), the largest first, as for harmonisation."""
+    from satudata.konvergensi.run import list_regencies, regencies_and_sizes
+    from satudata.warehouse.workers import largest_first
 
-    found = list_regencies(settings or task_settings(), periode, harmonised_only=harmonised_only)
-    log.info("period %s: %d regencies: %s", periode, len(found), found)
+    settings = settings or task_settings()
+    found = list_regencies(settings, periode, harmonised_only=harmonised_only)
+    found = largest_first(found, regencies_and_sizes(settings, periode)[1])
+    log.info("period %s: %d regencies, the largest first: %s", periode, len(found), found)
     return found
 
 

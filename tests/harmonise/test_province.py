@@ -198,3 +198,13 @@ def test_regencies_on_two_worker_processes_write_the_same_warehouse(tmp_path, _d
     found = _frame(one, matched)
     assert sorted(found["status_padanan"]) == ["ditemukan"] * 4 + ["tidak_ditemukan"], found
     pd.testing.assert_frame_equal(found, _frame(two, matched), obj="core.penerima_program")
+    # Airflow maps its tasks over these lists in their order: the largest regency first
+    from satudata.harmonise.run import regencies_and_sizes
+    from satudata.konvergensi import run as konvergensi_run
+    from satudata.pipeline import harmonise_regencies, konvergensi_regencies
+
+    for listed, (kabs, sizes) in ((harmonise_regencies(PERIODE, one), regencies_and_sizes(one, PERIODE)),
+                                  (konvergensi_regencies(PERIODE, settings=one),
+                                   konvergensi_run.regencies_and_sizes(one, PERIODE))):
+        assert sorted(listed) == sorted(kabs) and len(kabs) > 1
+        assert [sizes[kab] for kab in listed] == sorted(sizes.values(), reverse=True), (listed, sizes)

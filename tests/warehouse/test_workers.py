@@ -235,3 +235,36 @@ def test_workers_within_a_memory_bound_compute_and_write_every_regency(settings,
     assert list(results) == ITEMS and sorted(WRITTEN) == ITEMS, "returned in the order given"
     assert len({pid for pid, _ in results.values()} - {os.getpid()}) == 2
     assert _written(settings) == {k: int(k) * 10 for k in ITEMS}
+
+
+def test_sizes_are_summed_over_their_tables_and_the_largest_goes_first(settings):
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE u (kode_kab VARCHAR)"))
+            conn.execute(sa.text("INSERT INTO u VALUES ('5201'), ('5202'), ('5202'), ('5203')"))
+            conn.execute(sa.text("CREATE TABLE w (kode_kab VARCHAR, p VARCHAR)"))
+            conn.execute(sa.text("INSERT INTO w VALUES ('5201', 'a'), ('5201', 'a'), ('5201', 'b'), ('5204', 'a')"))
+            sizes = workers.rows_per_regency(conn, ["SELECT kode_kab, count(*) FROM u GROUP BY kode_kab",
+                                                    "SELECT kode_kab, count(*) FROM w WHERE p = :p GROUP BY kode_kab"],
+                                             {"p": "a"})
+    finally:
+        engine.dispose()
+    assert sizes == {"5201": 3, "5202": 2, "5203": 1, "5204": 1}
+    assert workers.largest_first(["5203", "5204", "5202", "5201", "5299"], sizes) == [
+        "5201", "5202", "5203", "5204", "5299"]  # equals keep their order; an unknown one counts as empty
+
+
+def test_the_dags_regency_lists_put_the_largest_first(monkeypatch, tmp_path):
+    """Airflow maps link, build and recipients over these lists in their order."""
+    from satudata import pipeline
+    from satudata.harmonise import run as harmonise_run
+    from satudata.konvergensi import run as konvergensi_run
+
+    settings = Settings(data_dir=tmp_path, warehouse_url="duckdb:///:memory:")
+    sizes = {"5201": 10, "5202": 300, "5203": 20}
+    for module in (harmonise_run, konvergensi_run):
+        monkeypatch.setattr(module, "regencies_and_sizes", lambda _s, _p: (sorted(sizes), sizes))
+    monkeypatch.setattr(konvergensi_run, "list_regencies", lambda _s, _p, harmonised_only=False: sorted(sizes))
+    assert pipeline.harmonise_regencies("2026-11", settings) == ["5202", "5203", "5201"]
+    assert pipeline.konvergensi_regencies("2026-11", settings=settings) == ["5202", "5203", "5201"]

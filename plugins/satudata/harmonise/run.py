@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.harmonise.build import assemble, build_regency
@@ -31,6 +30,7 @@ from satudata.harmonise.sources import Sources, periods, prepared_sources, regen
 from satudata.linkage.model import load_model
 from satudata.warehouse.engine import make_engine, read_frame
 from satudata.warehouse.periods import choose_period as periods_choice
+from satudata.warehouse.workers import rows_per_regency
 
 
 def choose_period(settings: Settings, periode: str | None = None) -> str | None:
@@ -47,12 +47,9 @@ def regencies_and_sizes(settings: Settings, periode: str) -> tuple[list[str], di
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            sizes: dict[str, int] = {}
-            for table in ("staging.dtks", "staging.p3ke_anggota"):
-                for kab, n in conn.execute(sa.text(
-                        f"SELECT kode_kab, count(*) FROM {table} WHERE aktif AND {newest.format(t=table)} "
-                        "GROUP BY kode_kab"), {"p": periode}):
-                    sizes[kab] = sizes.get(kab, 0) + int(n)
+            sizes = rows_per_regency(conn, [f"SELECT kode_kab, count(*) FROM {t} WHERE aktif AND "
+                                            f"{newest.format(t=t)} GROUP BY kode_kab"
+                                            for t in ("staging.dtks", "staging.p3ke_anggota")], {"p": periode})
             kabs = regencies(conn, periode)
             return kabs, {kab: sizes.get(kab, 0) for kab in kabs}
     finally:

@@ -18,6 +18,7 @@ from satudata.config import Settings
 from satudata.konvergensi.indicators import headline
 from satudata.warehouse.engine import make_engine, read_frame
 from satudata.warehouse.periods import choose_period as periods_choice
+from satudata.warehouse.workers import rows_per_regency
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,10 @@ def regencies_and_sizes(settings: Settings, periode: str) -> tuple[list[str], di
     engine = make_engine(settings.warehouse_url)
     try:
         with engine.connect() as conn:
-            sizes: dict[str, int] = {}
-            for table in ("staging.intervensi", "core.individu_terpadu"):
-                active = "aktif AND " if table.startswith("staging") else ""
-                for kab, n in conn.execute(sa.text(f"SELECT kode_kab, count(*) FROM {table} WHERE {active}"
-                                                   "periode = :p GROUP BY kode_kab"), {"p": periode}):
-                    sizes[kab] = sizes.get(kab, 0) + int(n)
+            sizes = rows_per_regency(conn, [
+                "SELECT kode_kab, count(*) FROM staging.intervensi WHERE aktif AND periode = :p GROUP BY kode_kab",
+                "SELECT kode_kab, count(*) FROM core.individu_terpadu WHERE periode = :p GROUP BY kode_kab",
+            ], {"p": periode})
             kabs = regencies(conn, periode)
             return kabs, {kab: sizes.get(kab, 0) for kab in kabs}
     finally:

@@ -185,6 +185,22 @@ class WorkerDied(RuntimeError):
         self.finished = finished
 
 
+def rows_per_regency(conn: Any, counts: Sequence[str], params: Mapping[str, Any]) -> dict[str, int]:
+    """Rows per regency summed over `counts`, each a `SELECT kode_kab, count(*) ... GROUP BY kode_kab`: the
+    sizes `each_regency` orders and bounds its work by."""
+    sizes: dict[str, int] = {}
+    for sql in counts:
+        for kab, n in conn.execute(sa.text(sql), dict(params)):
+            sizes[kab] = sizes.get(kab, 0) + int(n)
+    return sizes
+
+
+def largest_first(items: Sequence[str], sizes: Mapping[str, int]) -> list[str]:
+    """The items, largest first (the order given among equals): on two workers the largest regency starts at
+    once instead of last, beside nothing."""
+    return sorted(items, key=lambda item: -sizes.get(item, 0))
+
+
 def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Callable[[Any, Any], Any],
                  settings: Any, *args: Any, workers: int | None = None, rows: int | None = None,
                  sizes: Mapping[str, int] | None = None, row_bytes: int = 0) -> dict:
@@ -204,7 +220,7 @@ def each_regency(compute: Callable[..., Any], items: Sequence[str], write: Calla
     workers = _processes(workers, len(items), settings)
     if workers <= 1:
         return {item: write(settings, compute(settings, item, *args)) for item in items}
-    order = sorted(items, key=lambda item: -sizes.get(item, 0)) if sizes else list(items)
+    order = largest_first(items, sizes) if sizes else list(items)
     need = {item: (sizes or {}).get(item, 0) * row_bytes for item in items}
     bound = worker_memory()
     log.info("%d items on %d worker processes%s", len(items), workers,
