@@ -10,7 +10,10 @@ changes one (`deepcopy(self.configuration)`), so the kept object is never writte
 `camel_to_snake` (a class name to an expectation type, by two regular expressions, at every configuration) is
 a pure function of a few class names: it is remembered. So is the id of a metric's keyword arguments
 (`IDDict.to_id`: a JSON dump and an MD5 digest, made for every metric of every expectation) where all of them
-are plain scalars, the same for the same names, types and values.
+are plain scalars, the same for the same names, types and values. And GX's MD5 fingerprint of every batch
+under 1 GB (`HASH_THRESHOLD`: a hash of every row and column, a tenth of a large chunk's validation) is not
+taken: it would only sit in the stored result's batch markers, and the file's own SHA-256 is in
+`meta.submission`.
 
 Both are installed once per process (`install()`), only on the GX releases they were checked against: on
 another release GX runs as it comes, and a test (tests/intake/test_suites.py) shows the same rows fail the same
@@ -38,6 +41,7 @@ def install() -> bool:
     if _installed:
         return True
     import great_expectations
+    from great_expectations.execution_engine import pandas_execution_engine
     from great_expectations.expectations import expectation as module
 
     if not great_expectations.__version__.startswith(CHECKED_RELEASES):
@@ -56,6 +60,7 @@ def install() -> bool:
     module.Expectation.configuration = property(configuration, doc=module.Expectation.configuration.__doc__)
     module.camel_to_snake = functools.lru_cache(maxsize=512)(module.camel_to_snake)
     _remember_scalar_ids()
+    pandas_execution_engine.HASH_THRESHOLD = 0  # no fingerprint of the frame: nothing reads it
     _installed = True
     return True
 
