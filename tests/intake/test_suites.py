@@ -80,12 +80,8 @@ def _issues_of(settings, data) -> list[tuple]:
                                                      "FROM meta.validation_issue"))
 
 
-def test_gx_finds_the_same_rows_when_it_reads_text_as_categoricals(tmp_path, duckdb_warehouse_url, monkeypatch):
-    """GX is given the text columns it only tests value by value as categoricals (much faster to copy, as it does
-    for every metric): on a file with problems of every kind, the same rows fail the same rules as with plain
-    strings, and a column compared with another column or a range is never a categorical."""
-    from satudata.intake.validate import SuiteRunner
-
+def _rows_with_every_problem() -> list[list[str]]:
+    """A DTKS file of 40 rows with a problem of a different kind in each of its first eleven."""
     data = dtks_rows(40)
     data[0][4] = data[0][4][:15]  # NIK format
     data[1][3] = "5205010101200000"  # KK serial 0000
@@ -97,6 +93,16 @@ def test_gx_finds_the_same_rows_when_it_reads_text_as_categoricals(tmp_path, duc
     data[7] = list(data[8])  # a row twice
     data[9][4] = ""  # no NIK
     data[10][6] = "X"  # no such sex
+    return data
+
+
+def test_gx_finds_the_same_rows_when_it_reads_text_as_categoricals(tmp_path, duckdb_warehouse_url, monkeypatch):
+    """GX is given the text columns it only tests value by value as categoricals (much faster to copy, as it does
+    for every metric): on a file with problems of every kind, the same rows fail the same rules as with plain
+    strings, and a column compared with another column or a range is never a categorical."""
+    from satudata.intake.validate import SuiteRunner
+
+    data = _rows_with_every_problem()
     found = {}
     template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
     for form in ("categorical", "plain"):
@@ -125,15 +131,7 @@ def test_gx_finds_the_same_rows_with_the_configurations_kept_for_a_validation(tm
 
     from satudata.intake import gx_speed
 
-    data = dtks_rows(30)
-    data[0][4] = data[0][4][:15]  # NIK format
-    data[1][3] = "5205010101200000"  # KK serial 0000
-    data[2][5] = "1234"  # a name of digits
-    data[3][6] = "P" if data[3][6] == "L" else "L"  # sex other than the NIK's
-    data[4][7] = "01-01-1999"  # birth date other than the NIK's
-    data[5][1] = "5205999999"  # desa of no desa
-    data[6][8] = "Tetangga"  # no such relation
-    data[7] = list(data[8])  # a row twice
+    data = _rows_with_every_problem()
     found = {}
     template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
     for form in ("kept", "rebuilt"):
