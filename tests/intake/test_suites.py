@@ -103,18 +103,12 @@ def test_gx_finds_the_same_rows_when_it_reads_text_as_categoricals(tmp_path, duc
     from satudata.intake.validate import SuiteRunner
 
     data = _rows_with_every_problem()
-    found = {}
-    template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
-    for form in ("categorical", "plain"):
-        warehouse = shutil.copyfile(template, tmp_path / f"{form}.duckdb")
-        settings = Settings(data_dir=tmp_path / form / "data", warehouse_url=f"duckdb:///{warehouse}")
-        settings.ensure_folders()
-        if form == "plain":
-            monkeypatch.setattr(SuiteRunner, "_for_gx", lambda self, suite, frame: frame.astype(
-                {c: object for c, t in frame.dtypes.items() if str(t) == "string"}))
-        found[form] = _issues_of(settings, data)
-    assert len({aturan for _, _, aturan, _ in found["plain"]}) >= 8
-    assert found["categorical"] == found["plain"]
+    categorical = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "categorical", data)
+    monkeypatch.setattr(SuiteRunner, "_for_gx", lambda self, suite, frame: frame.astype(
+        {c: object for c, t in frame.dtypes.items() if str(t) == "string"}))
+    plain = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "plain", data)
+    assert len({aturan for _, _, aturan, _ in plain}) >= 8
+    assert categorical == plain
     runner = SuiteRunner.for_folder(tmp_path / "gx")
     compared = {e["kwargs"][k] for _, e in _expectations() for k in ("column_A", "column_B") if k in e["kwargs"]}
     ranged = {e["kwargs"]["column"] for _, e in _expectations() if e["type"].endswith("_between")}
@@ -132,16 +126,45 @@ def test_gx_finds_the_same_rows_with_the_configurations_kept_for_a_validation(tm
     from satudata.intake import gx_speed
 
     data = _rows_with_every_problem()
-    found = {}
-    template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
-    for form in ("kept", "rebuilt"):
-        warehouse = shutil.copyfile(template, tmp_path / f"{form}.duckdb")
-        settings = Settings(data_dir=tmp_path / form / "data", warehouse_url=f"duckdb:///{warehouse}")
-        settings.ensure_folders()
-        if form == "rebuilt":
-            monkeypatch.setattr(gx_speed, "one_validation", contextlib.nullcontext)
-        found[form] = _issues_of(settings, data)
+    kept = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "kept", data)
+    monkeypatch.setattr(gx_speed, "one_validation", contextlib.nullcontext)
+    rebuilt = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "rebuilt", data)
     assert gx_speed.install(), "the installed GX release is not one gx_speed was checked against"
-    assert len({aturan for _, _, aturan, _ in found["rebuilt"]}) >= 7
-    assert found["kept"] == found["rebuilt"]
+    assert len({aturan for _, _, aturan, _ in rebuilt}) >= 7
+    assert kept == rebuilt
 
+
+def test_gx_finds_the_same_rows_when_a_column_is_read_without_the_others(tmp_path, duckdb_warehouse_url,
+                                                                         monkeypatch):
+    """`gx_speed` gives a column's metrics of a large batch that column alone (GX copied every column of the batch
+    to drop a column's empty rows): the same rows fail the same rules as with the whole batch (here every batch
+    counts as large)."""
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+    from satudata.intake import gx_speed
+
+    assert gx_speed.install(), "the installed GX release is not one gx_speed was checked against"
+    data = _rows_with_every_problem()
+    installed, widths = PandasExecutionEngine.get_domain_records, []
+    monkeypatch.setattr(gx_speed, "NARROW_FROM_CELLS", 0)
+
+    def counted(self, domain_kwargs):
+        records = installed(self, domain_kwargs)
+        widths.append(records.shape[1])
+        return records
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", counted)
+    narrowed = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "narrowed", data)
+    monkeypatch.setattr(PandasExecutionEngine, "get_domain_records", installed.__wrapped__)
+    whole = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "whole", data)
+    assert widths.count(1) > 20 and max(widths) > 10, "column domains narrowed, table domains whole"
+    assert len({aturan for _, _, aturan, _ in whole}) >= 7
+    assert narrowed == whole
+
+
+def _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, form: str, data) -> list[tuple]:
+    """The issues of one file in a fresh copy of the test warehouse, in a data folder of its own."""
+    template = Path(duckdb_warehouse_url.removeprefix("duckdb:///"))
+    warehouse = shutil.copyfile(template, tmp_path / f"{form}.duckdb")
+    settings = Settings(data_dir=tmp_path / form / "data", warehouse_url=f"duckdb:///{warehouse}")
+    settings.ensure_folders()
+    return _issues_of(settings, data)
