@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from satudata.intake.derive import FileState, ReferenceParameters, derive, normalise_hubungan, normalise_sex
+from hypothesis import given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
+from satudata.intake.derive import (
+    FileState,
+    ReferenceParameters,
+    derive,
+    isin_lookup,
+    normalise_hubungan,
+    normalise_sex,
+)
 
 from tests.builders import DESA, KAB, OTHER_KAB_DESA, nik
 
@@ -66,3 +76,15 @@ def test_sex_and_relation_as_the_suites_spell_them_and_unknown_text_kept():
         "L", "P", "P", "x", pd.NA]
     assert normalise_hubungan(pd.Series(["anak kandung", "Famili", "tetangga"], dtype="string")).tolist() == [
         "Anak", "Famili Lain", "tetangga"]
+
+
+@settings_h(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=4)), max_size=40),
+       st.sets(st.one_of(st.text(max_size=4), st.integers()), max_size=30),
+       st.sampled_from(["string[pyarrow]", "object", "string[python]"]))
+def test_isin_lookup_answers_what_pandas_isin_answers(values, lookup, dtype):
+    """Arrow's own lookup for Arrow text, pandas' for the rest: the same answer, an empty cell never found."""
+    series = pd.Series(values, dtype=dtype, index=range(7, 7 + len(values)))
+    found = isin_lookup(series, lookup)
+    assert found.dtype == bool and found.index.equals(series.index)
+    assert found.tolist() == [v is not None and v in lookup for v in values]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from satudata.intake.rows import EXCEL_NIK
 from satudata.normalise.angka import parse_desil, parse_rupiah
@@ -86,10 +88,15 @@ def map_distinct(values: pd.Series, function) -> pd.Series:
 
 
 def isin_lookup(values: pd.Series, lookup: frozenset | set) -> pd.Series:
-    """`values.isin(lookup)` for a big lookup set: only the distinct values present are looked up
-    (pandas' Arrow-backed isin converts the whole lookup set on every call)."""
-    present = {v for v in values.dropna().unique() if v in lookup}
-    return values.isin(present).fillna(False).astype(bool)
+    """`values.isin(lookup)` for a big lookup set: only the distinct values present are looked up (pandas'
+    Arrow-backed isin converts the whole lookup set on every call, one Python object at a time)."""
+    present = lookup.intersection(values.dropna().unique().tolist())
+    arrow = getattr(values.array, "_pa_array", None)  # text in Arrow: Arrow's own hash lookup
+    if arrow is None or not pa.types.is_string(arrow.type) and not pa.types.is_large_string(arrow.type):
+        return values.isin(present).fillna(False).astype(bool)
+    members = pa.array([v for v in present if isinstance(v, str)], type=arrow.type)
+    found = pc.is_in(arrow, value_set=members).to_numpy(zero_copy_only=False)
+    return pd.Series(found, index=values.index, dtype=bool)
 
 
 def iso_dates(parsed: pd.Series, fmt: str) -> pd.Series:
