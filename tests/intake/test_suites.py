@@ -136,16 +136,15 @@ def test_gx_finds_the_same_rows_with_the_configurations_kept_for_a_validation(tm
 
 def test_gx_finds_the_same_rows_when_a_column_is_read_without_the_others(tmp_path, duckdb_warehouse_url,
                                                                          monkeypatch):
-    """`gx_speed` gives a column's metrics of a large batch that column alone (GX copied every column of the batch
-    to drop a column's empty rows): the same rows fail the same rules as with the whole batch (here every batch
-    counts as large)."""
+    """`gx_speed` gives a column's metrics that column alone (GX copied every column of the batch to drop a
+    column's empty rows, then to take its failing rows): the same rows fail the same rules as with the whole
+    batch."""
     from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
     from satudata.intake import gx_speed
 
     assert gx_speed.install(), "the installed GX release is not one gx_speed was checked against"
     data = _rows_with_every_problem()
     installed, widths = PandasExecutionEngine.get_domain_records, []
-    monkeypatch.setattr(gx_speed, "NARROW_FROM_CELLS", 0)
 
     def counted(self, domain_kwargs):
         records = installed(self, domain_kwargs)

@@ -13,9 +13,10 @@ a pure function of a few class names: it is remembered. So is the id of a metric
 are plain scalars, the same for the same names, types and values. And GX's MD5 fingerprint of every batch
 under 1 GB (`HASH_THRESHOLD`: a hash of every row and column, a tenth of a large chunk's validation) is not
 taken: it would only sit in the stored result's batch markers, and the file's own SHA-256 is in
-`meta.submission`. Last, a column's metrics are given that column alone: GX dropped the column's empty rows
-from the whole batch, a copy of every column for each expectation (a fifth of a large chunk's validation),
-where only the column and the index are read (our result format names no other columns).
+`meta.submission`. Last, within a validation a column's metrics are given that column alone, taken out once:
+GX filtered the whole batch for each of them (a column's empty rows, then its failing rows), a copy of every
+column (a fifth of a large chunk's validation) where only the column and the index are read (our result
+format names no other columns).
 
 All five are installed once per process (`install()`), only on the GX releases they were checked against: on
 another release GX runs as it comes. Tests (tests/intake/test_suites.py, test_gx_speed.py) show the same rows
@@ -35,7 +36,6 @@ _state = threading.local()
 _installed = False
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _KEPT_IDS = 20_000
-NARROW_FROM_CELLS = 200_000  # rows x columns of a batch from which a column is given alone
 
 
 def install() -> bool:
@@ -98,14 +98,11 @@ def _narrow_column_domains(engine) -> None:
     def get_domain_records(self, domain_kwargs: dict):
         data = records(self, domain_kwargs)
         column = domain_kwargs.get("column")
-        # A column's metrics read that column and the index (our result format names no other columns): GX's
-        # null filter after this copies one column, not every column. On a small batch the whole-batch copy
-        # costs less than taking the column out: left as it is.
-        if type(column) is not str or data.size < NARROW_FROM_CELLS or column not in data.columns:
-            return data
         kept = getattr(_state, "kept", None)
-        if kept is None:
-            return data[column].to_frame()
+        # A column's metrics read that column and the index (our result format names no other columns): GX's
+        # filters after this copy one column, not every column. Taken out once per column and validation.
+        if kept is None or type(column) is not str or data.shape[1] < 2 or column not in data.columns:
+            return data
         hit = kept.get(key := ("column", id(data), column))
         if hit is None or hit[0] is not data:
             hit = kept[key] = (data, data[column].to_frame())  # the batch held too: its id is not reused
