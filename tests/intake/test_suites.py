@@ -167,3 +167,20 @@ def _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, form: str, data) -> 
     settings = Settings(data_dir=tmp_path / form / "data", warehouse_url=f"duckdb:///{warehouse}")
     settings.ensure_folders()
     return _issues_of(settings, data)
+
+
+def test_gx_keeps_no_cell_of_the_file_in_its_results_or_data_docs(tmp_path, duckdb_warehouse_url):
+    """GX's stored results and Data Docs (`<data>/gx`, read by engineers) hold counts, percentages and row numbers,
+    never a failing cell: a NIK, a KK or a name stays in the archive and the regency's own answer (UU 27/2022 PDP),
+    as in `meta`."""
+    data = _rows_with_every_problem()
+    issues = _issues_in_a_fresh_copy(tmp_path, duckdb_warehouse_url, "pdp", data)
+    failing = {aturan for _, _, aturan, _ in issues}
+    assert {"nik_format", "no_kk_format", "nama_tidak_wajar"} <= failing
+    cells = [data[0][4], data[1][3], f'"{data[2][5]}"']  # 15-digit NIK, KK of serial 0000, a name of digits
+    gx = tmp_path / "pdp" / "data" / "gx"
+    written = [p for p in gx.rglob("*") if p.suffix in (".json", ".html")]
+    assert any("validations" in p.parts for p in written) and any(p.suffix == ".html" for p in written)
+    for path in written:
+        text = path.read_text(errors="replace")
+        assert not [cell for cell in cells if cell in text], path

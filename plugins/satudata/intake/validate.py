@@ -46,8 +46,11 @@ SUITE_BY_SHEET = {
 }
 STAGING_TABLE = {suite: f"staging.{suite}" for suite in SUITE_BY_SHEET.values()}
 # Every failing row's index (COMPLETE), without the query string GX would also build from it for each
-# expectation (`df.filter(items=[...])`, a sixth of a validation's metric time, and never read here).
-RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+# expectation (`df.filter(items=[...])`, a sixth of a validation's metric time, and never read here), and without
+# the failing values: GX stored them with the result and showed them in Data Docs (`<data>/gx`, outside the
+# restricted schemas and the archive), and they are failing NIKs, KKs and names (UU 27/2022 PDP).
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
+                 "exclude_unexpected_values": True}
 # Expectations answered value by value, the same for a value wherever it stands (see `SuiteRunner._for_gx`).
 CATEGORY_SAFE = frozenset({
     "expect_column_to_exist", "expect_column_values_to_not_be_null", "expect_column_values_to_be_null",
@@ -273,8 +276,8 @@ def issues_from_result(validation, checked: pd.DataFrame, original: pd.DataFrame
         kolom = meta.get("kolom")
         details = item.result or {}
         rows = details.get("unexpected_index_list") or []
-        # counts and percentages only: GX's lists and counts of unexpected values (partial_unexpected_list,
-        # partial_unexpected_counts, details ...) hold the very NIKs and names meta must never keep
+        # counts and percentages only: GX's lists and counts of unexpected values (left out by RESULT_FORMAT, and
+        # never to be kept if another format brings them) hold the very NIKs and names meta must never keep
         summary = {k: v for k, v in details.items() if v is None or isinstance(v, numbers.Real)}
         results.append(
             {
