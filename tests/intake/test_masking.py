@@ -1,4 +1,4 @@
-"""What `meta.validation_issue.nilai` keeps of a cell: no NIK, KK or name (issue 28, point 6)."""
+"""What `meta.validation_issue.nilai` keeps of a cell: no NIK, KK, name or birthday (issue 28, point 6)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ from satudata.intake.masking import masked_value
     ("id_keluarga_p3ke", "5205011001200001 — baris 3: NIK tidak valid", "5205********0001 — baris 3: NIK tidak valid"),
     ("desil", "7", "7"),
     ("nama", None, None),
+    ("tanggal_lahir", "31-02-1985", "**-**-1985"),  # the year and the layout: not whose birthday
+    ("tanggal_lahir", "7.8.2085", "*.*.2085"),
+    ("tanggal_lahir", "19850231", "********"),  # eight digits: no year to tell apart
+    ("tanggal_lahir", "31 Februari 1985", "** Februari 1985"),
+    (None, "Lalu Ahmad,Dusun 3", "L. A.,D. 3"),  # cells beyond the header (kolom_berlebih): as a name
+    (None, "5205011001200480;Baiq", "5205********0480;B."),
 ])
 def test_meta_keeps_the_row_findable_without_the_person(kolom, value, kept):
     assert masked_value(kolom, value) == kept

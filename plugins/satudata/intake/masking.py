@@ -8,7 +8,11 @@ issue there keeps the row, the column, the rule and at most a masked value:
   region's number it was and to find the row beside the row number;
 - a name (`nama`, `nama_kepala_keluarga`), or a NIK/KK cell holding words (columns shifted by one), keeps its
   initials only: `Lalu Ahmad` -> `L. A.` (its digits masked as above);
-- an address keeps nothing.
+- an address keeps nothing;
+- a birth date keeps its year and its layout (`31-02-1985` -> `**-**-1985`): enough to see a year that cannot
+  be, or dots for dashes, not whose birthday it was;
+- a value of no column (the cells a row has beyond its header, `kolom_berlebih`: mostly a name or an address
+  split at a comma) is kept as a name is: initials, digits masked.
 
 The operator's own answer workbook (outbox, the regency's own data) is written from the unmasked issues.
 """
@@ -23,6 +27,8 @@ import pandas as pd
 NAME_COLUMNS = frozenset({"nama", "nama_kepala_keluarga"})
 ADDRESS_COLUMNS = frozenset({"alamat"})
 NUMBER_COLUMNS = frozenset({"nik", "no_kk", "nik_kepala_keluarga"})
+BIRTH_DATE_COLUMNS = frozenset({"tanggal_lahir"})
+_NOT_A_YEAR = re.compile(r"(?<![0-9])(?![0-9]{4}(?![0-9]))[0-9]+")
 _DIGIT_RUN = re.compile(r"[0-9](?:[ .\-/]?[0-9]){11,}")
 _WORD = re.compile(r"[^\W\d_]+\.?")
 _EXCEL_NUMBER = re.compile(r"[0-9.,\s]+(?:[eE][+-]?[0-9]+)?")  # 5.205011001200481E+15: digits, not words
@@ -49,7 +55,10 @@ def masked_value(kolom: object, value: object) -> str | None:
     column = str(kolom) if kolom is not None and kolom is not pd.NA else ""
     if column in ADDRESS_COLUMNS:
         return None
-    if column in NAME_COLUMNS or (column in NUMBER_COLUMNS and not _EXCEL_NUMBER.fullmatch(text.strip())):
+    if column in BIRTH_DATE_COLUMNS:
+        return _NOT_A_YEAR.sub(lambda found: "*" * len(found.group()), text)
+    if (not column or column in NAME_COLUMNS
+            or (column in NUMBER_COLUMNS and not _EXCEL_NUMBER.fullmatch(text.strip()))):
         return initials(mask_digits(text)) or None
     return mask_digits(text)
 
@@ -60,5 +69,5 @@ def masked_values(kolom: pd.Series, nilai: pd.Series) -> pd.Series:
                      dtype="string")
 
 
-__all__ = ["ADDRESS_COLUMNS", "NAME_COLUMNS", "NUMBER_COLUMNS", "initials", "mask_digits", "masked_value",
+__all__ = ["ADDRESS_COLUMNS", "BIRTH_DATE_COLUMNS", "NAME_COLUMNS", "NUMBER_COLUMNS", "initials", "mask_digits", "masked_value",
            "masked_values"]
