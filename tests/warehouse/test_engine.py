@@ -168,3 +168,15 @@ def test_runs_starting_together_prepare_the_warehouse_one_at_a_time(pg_warehouse
                                         "AND tablename = 'uji_baru'")).scalar()
     engine.dispose()
     assert policies == 2
+
+
+def test_a_failed_statement_does_not_say_its_parameters(empty_warehouse_url):
+    """A failed statement's error reaches logs and the failure webhook: the NIK it was given is not in it."""
+    engine = make_engine(empty_warehouse_url)
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as failed, engine.connect() as conn:
+            conn.execute(sa.text("SELECT nik FROM no_such_table WHERE nik = :nik"), {"nik": "5205011001200480"})
+    finally:
+        engine.dispose()
+    assert "no_such_table" in str(failed.value)
+    assert "5205011001200480" not in str(failed.value) and "hidden" in str(failed.value)

@@ -34,7 +34,10 @@ DUCKDB_LOCK_WAIT = float(os.environ.get("SATUDATA_DUCKDB_LOCK_WAIT", "600"))
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine for a warehouse URL (`duckdb:///path` or `postgresql+psycopg://...`)."""
+    """Create an engine for a warehouse URL (`duckdb:///path` or `postgresql+psycopg://...`). A failed statement's
+    error leaves its parameters out (a NIK or a name looked up or written): the error reaches logs, the failure
+    callback and its webhook, which are no place for them (UU 27/2022 PDP)."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
         return sa.create_engine(url, **kwargs)
