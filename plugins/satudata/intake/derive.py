@@ -92,9 +92,9 @@ def isin_lookup(values: pd.Series, lookup: frozenset | set) -> pd.Series:
     Arrow-backed isin converts the whole lookup set on every call, one Python object at a time)."""
     present = lookup.intersection(values.dropna().unique().tolist())
     arrow = getattr(values.array, "_pa_array", None)  # text in Arrow: Arrow's own hash lookup
-    if arrow is None or not pa.types.is_string(arrow.type) and not pa.types.is_large_string(arrow.type):
+    if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return values.isin(present).fillna(False).astype(bool)
-    members = pa.array([v for v in present if isinstance(v, str)], type=arrow.type)
+    members = pa.array(list(present), type=arrow.type)  # the column's own values: text
     found = pc.is_in(arrow, value_set=members).to_numpy(zero_copy_only=False)
     return pd.Series(found, index=values.index, dtype=bool)
 
