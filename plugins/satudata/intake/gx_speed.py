@@ -53,12 +53,7 @@ def install() -> bool:
 
     def configuration(self):
         kept = getattr(_state, "kept", None)
-        if kept is None:
-            return built(self)
-        hit = kept.get(id(self))
-        if hit is None or hit[0] is not self:
-            hit = kept[id(self)] = (self, built(self))  # the object held too: its id is not reused meanwhile
-        return hit[1]
+        return built(self) if kept is None else _kept(kept, id(self), self, lambda: built(self))
 
     module.Expectation.configuration = property(configuration, doc=module.Expectation.configuration.__doc__)
     module.camel_to_snake = functools.lru_cache(maxsize=512)(module.camel_to_snake)
@@ -103,12 +98,18 @@ def _narrow_column_domains(engine) -> None:
         # filters after this copy one column, not every column. Taken out once per column and validation.
         if kept is None or type(column) is not str or data.shape[1] < 2 or column not in data.columns:
             return data
-        hit = kept.get(key := ("column", id(data), column))
-        if hit is None or hit[0] is not data:
-            hit = kept[key] = (data, data[column].to_frame())  # the batch held too: its id is not reused
-        return hit[1]
+        return _kept(kept, ("column", id(data), column), data, lambda: data[column].to_frame())
 
     engine.get_domain_records = get_domain_records
+
+
+def _kept(kept: dict, key, owner, make):
+    """What `make()` gives for `owner`, made once in this validation. The owner is held beside it: its id (in
+    `key`) is not reused by another object meanwhile."""
+    hit = kept.get(key)
+    if hit is None or hit[0] is not owner:
+        hit = kept[key] = (owner, make())
+    return hit[1]
 
 
 @contextmanager

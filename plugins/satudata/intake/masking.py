@@ -69,5 +69,5 @@ def masked_values(kolom: pd.Series, nilai: pd.Series) -> pd.Series:
                      dtype="string")
 
 
-__all__ = ["ADDRESS_COLUMNS", "BIRTH_DATE_COLUMNS", "NAME_COLUMNS", "NUMBER_COLUMNS", "initials", "mask_digits", "masked_value",
-           "masked_values"]
+__all__ = ["ADDRESS_COLUMNS", "BIRTH_DATE_COLUMNS", "NAME_COLUMNS", "NUMBER_COLUMNS", "initials", "mask_digits",
+           "masked_value", "masked_values"]
