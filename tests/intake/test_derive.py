@@ -3,6 +3,8 @@ seen in the file (across its chunks), and the family a member needs."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -13,6 +15,7 @@ from satudata.intake.derive import (
     ReferenceParameters,
     derive,
     isin_lookup,
+    iso_dates,
     normalise_hubungan,
     normalise_sex,
 )
@@ -88,3 +91,15 @@ def test_isin_lookup_answers_what_pandas_isin_answers(values, lookup, dtype):
     found = isin_lookup(series, lookup)
     assert found.dtype == bool and found.index.equals(series.index)
     assert found.tolist() == [v is not None and v in lookup for v in values]
+
+
+@given(st.lists(st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1800, 1, 1),
+                                                   max_value=dt.datetime(2100, 12, 31))), max_size=40),
+       st.sampled_from(["%Y-%m-%d", "%d%m%y", "%d-%m-%Y"]))
+@settings_h(max_examples=150, deadline=None)
+def test_dates_are_written_as_python_writes_them(values, fmt):
+    parsed = pd.to_datetime(pd.Series(values, dtype=object)).set_axis(range(10, 10 + len(values)))
+    expected = [None if v is None else v.strftime(fmt) for v in values]
+    written = iso_dates(parsed, fmt)
+    assert written.index.equals(parsed.index)
+    assert [None if pd.isna(v) else v for v in written] == expected

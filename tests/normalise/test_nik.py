@@ -70,6 +70,13 @@ def test_parsers_never_raise_on_wild_input(values):
     niks = parse_nik(series, KEC)
     assert niks["valid"].dtype == bool
     assert (~niks["valid"] | niks["nik"].str.fullmatch(r"[0-9]{16}").fillna(False)).all()
+    # The embedded date's digits as `pd.to_numeric` reads them, whatever the storage of the text.
+    digits = niks["nik"].where(niks["format_ok"])
+    for column, (a, b) in {"bulan": (8, 10), "tahun2": (10, 12)}.items():
+        expected = pd.to_numeric(digits.str[a:b], errors="coerce").astype("float64")
+        assert niks[column].equals(expected)
+    for text in (series, series.astype("string[python]"), series.astype("string[pyarrow]")):
+        assert parse_nik(text, KEC)[["hari", "bulan", "tahun2"]].equals(niks[["hari", "bulan", "tahun2"]])
 
 
 @given(

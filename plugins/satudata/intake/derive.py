@@ -100,9 +100,14 @@ def isin_lookup(values: pd.Series, lookup: frozenset | set) -> pd.Series:
 
 
 def iso_dates(parsed: pd.Series, fmt: str) -> pd.Series:
-    """strftime once per distinct date."""
+    """strftime once per distinct date: pandas' own path for ISO, Arrow's for any other layout (pandas formats
+    those one date at a time in Python: 10x slower for `%d%m%y`)."""
     codes, uniques = pd.factorize(parsed, use_na_sentinel=True)
-    texts = pd.DatetimeIndex(uniques).strftime(fmt).to_numpy(dtype=object)
+    uniques = pd.DatetimeIndex(uniques)
+    if fmt == "%Y-%m-%d":
+        texts = uniques.strftime(fmt).to_numpy(dtype=object)
+    else:
+        texts = pc.strftime(pa.array(uniques), format=fmt).to_numpy(zero_copy_only=False)
     out = np.where(codes >= 0, texts[np.maximum(codes, 0)] if len(texts) else None, None)
     return pd.Series(out, index=parsed.index, dtype="string")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Zero-width characters that copy-paste leaves inside cells (RE2 syntax: pandas strings are Arrow strings).
 ZERO_WIDTH = r"[\x{200b}\x{200c}\x{200d}\x{2060}\x{feff}]"
@@ -100,9 +102,20 @@ def nik_format_ok(nik: pd.Series) -> pd.Series:
             & nik.str[12:].ne("0000").fillna(False).astype(bool))
 
 
+def _digits_at(digits: pd.Series, start: int, stop: int) -> pd.Series:
+    """Characters `start:stop` of well-formed NIKs (16 ASCII digits, <NA> elsewhere) as float64, NaN where NA.
+    Arrow's cast: `pd.to_numeric` read Arrow text one value at a time (17 s of NTB's ingest)."""
+    if isinstance(digits.dtype, pd.StringDtype) and digits.dtype.storage == "pyarrow":
+        arrow = pa.array(digits.array)
+    else:
+        arrow = pa.array(digits.to_numpy(dtype=object, na_value=None), type=pa.string())
+    part = pc.cast(pc.utf8_slice_codeunits(arrow, start, stop), pa.float64())
+    return pd.Series(part.to_numpy(zero_copy_only=False), index=digits.index, dtype="float64")
+
+
 def embedded_sex(nik: pd.Series) -> pd.Series:
     """L/P from the day digits of well-formed NIKs (women have 40 added), <NA> elsewhere."""
-    day = pd.to_numeric(nik.where(nik_format_ok(nik)).str[6:8], errors="coerce").astype("float64")
+    day = _digits_at(nik.where(nik_format_ok(nik)), 6, 8)
     sex = pd.Series(np.where(day > 40, "P", "L"), index=nik.index, dtype="string")
     return sex.where(day.between(1, 31) | day.between(41, 71))
 
@@ -121,9 +134,7 @@ def parse_nik(values: pd.Series, known_kecamatan: set[str] | frozenset[str] | No
     format_ok = nik_format_ok(nik)
     digits = nik.where(format_ok)
     kecamatan = digits.str[:6]
-    day_raw = pd.to_numeric(digits.str[6:8], errors="coerce").astype("float64")
-    month = pd.to_numeric(digits.str[8:10], errors="coerce").astype("float64")
-    year2 = pd.to_numeric(digits.str[10:12], errors="coerce").astype("float64")
+    day_raw, month, year2 = (_digits_at(digits, a, a + 2) for a in (6, 8, 10))
     female = day_raw > 40
     day = day_raw.where(~female, day_raw - 40)
     # 29 February exists in 2000 but not 1900: accept a date valid in either century.
