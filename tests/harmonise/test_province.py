@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from satudata.config import Settings
+from satudata.harmonise.sources import cached_columns, columns_by_regency
 from satudata.intake.run import IntakeOptions, list_submissions
 from satudata.pipeline import harmonise, ingest_once
+from satudata.warehouse.engine import make_engine
 
 from tests.builders import DESA, DTKS_HEADER, KAB, OTHER_KAB_DESA, aged, nik, write_csv, write_xlsx
 
@@ -135,6 +137,34 @@ def test_the_provinces_decision_links_a_pair_and_a_regencys_cannot(settings):
     cross = _frame(settings, "SELECT id_dtks, id_individu_p3ke, match_method FROM core.padanan_individu "
                              "WHERE lingkup = 'provinsi'")
     assert cross.values.tolist() == [["D100", "T0", "review"]]
+
+
+def test_many_regencies_preparations_read_at_once_are_the_ones_each_would_read(settings):
+    """`columns_by_regency` (one query for every regency's stored bytes) gives what `cached_columns` gives a
+    regency at a time, prepares and stores what is missing, and never takes a preparation whose key is stale."""
+    _drop(settings)
+    kabs, columns = [KAB, NEIGHBOUR], ["unique_id", "nik", "nama"]
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            first = {kab: tables for kab, tables in columns_by_regency(conn, kabs, PERIODE, ("dtks", "p3ke"), columns)}
+        stored = _frame(settings, "SELECT kode_kab, count(*) AS n FROM core.persiapan_padanan GROUP BY kode_kab")
+        assert set(stored["kode_kab"]) == set(kabs), "missing preparations are made and kept"
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE core.persiapan_padanan SET isi = :x WHERE kode_kab = :k AND bagian = 'dtks'"),
+                         {"x": b"not parquet", "k": NEIGHBOUR})
+            conn.execute(sa.text("UPDATE core.persiapan_padanan SET kunci = 'lama' WHERE kode_kab = :k"),
+                         {"k": NEIGHBOUR})
+        with engine.connect() as conn:
+            again = dict(columns_by_regency(conn, kabs, PERIODE, ("dtks", "p3ke"), columns))
+            alone = {kab: {part: cached_columns(conn, kab, PERIODE, part, columns) for part in ("dtks", "p3ke")}
+                     for kab in kabs}
+    finally:
+        engine.dispose()
+    for kab in kabs:
+        for part in ("dtks", "p3ke"):
+            assert again[kab][part].equals(first[kab][part]) and alone[kab][part].equals(first[kab][part]), (kab, part)
+    assert first[KAB]["dtks"].num_rows == 4 and first[NEIGHBOUR]["p3ke"].num_rows == 3
 
 
 def _tables(settings: Settings) -> dict[str, pd.DataFrame]:

@@ -8,8 +8,9 @@ province and never shown to a neighbour.
 
 Only the people a regency's own pass left unlinked are compared, and only across regencies (families who
 moved, rows sent by the wrong regency). They are read regency by regency, only the columns the linker
-reads, from each regency's stored preparation (`sources.cached_columns`), and the NIKs shared by two
-regencies are found in Arrow: the province's people are never all in memory at once.
+reads, from each regency's stored preparation (`sources.columns_by_regency`: the stored bytes in one query,
+each regency's let go of once read), and the NIKs shared by two regencies are found in Arrow: the
+province's people are never all in memory at once.
 
 A regency's review workbook holds its own pairs only. A pair across two regencies goes to the province's
 review (`outbox/<kode_prov>/review_padanan_<periode>.xlsx`, for the data engineer or the province's walidata,
@@ -32,7 +33,7 @@ import sqlalchemy as sa
 
 from satudata.config import Settings
 from satudata.harmonise.regency import decisions, in_list, pairs_rows, review_rows, strip_prefix
-from satudata.harmonise.sources import cached_columns, regencies, to_frame
+from satudata.harmonise.sources import columns_by_regency, regencies, to_frame
 from satudata.linkage.fitting import FitOptions
 from satudata.linkage.link import LinkOptions, link_people
 from satudata.linkage.model import LinkModel, load_model
@@ -88,15 +89,16 @@ def link_province(settings: Settings, periode: str, *, provinsi: str | None = No
     return summary
 
 
-def _unlinked(conn, kab: str, periode: str) -> tuple[dict[str, pd.DataFrame], list[pa.Table]]:
+def _unlinked(conn, kab: str, periode: str,
+              tables: dict[str, pa.Table]) -> tuple[dict[str, pd.DataFrame], list[pa.Table]]:
     """A regency's people its own pass left unlinked (the linker's columns, ids prefixed by the regency), per
-    side, and the trusted NIKs of all its people."""
+    side, and the trusted NIKs of all its people; `tables`: its preparation's `LINK_COLUMNS` per side."""
     sides, niks = {}, []
     for part, (kab_column, id_column) in SIDES.items():
         done = conn.execute(sa.text(f"SELECT {id_column} FROM core.padanan_individu WHERE periode = :p AND "
                                     f"lingkup = 'kabupaten' AND {kab_column} = :k"), {"p": periode, "k": kab}).scalars()
         done = pa.array([f"{part}:{i}" for i in done], type=pa.string())
-        table = cached_columns(conn, kab, periode, part, list(LINK_COLUMNS))
+        table = tables[part]
         trusted = table.filter(table["nik_dipercaya"]).select(["nik", "unique_id"])
         niks.append(trusted.append_column("kab_berkas", pa.repeat(kab, trusted.num_rows).cast(pa.string()))
                     .append_column("sumber", pa.repeat(part, trusted.num_rows).cast(pa.string())))
@@ -128,12 +130,12 @@ def _decisions_here(found: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame
 
 def _link_one_province(settings, engine, periode, kabs, found, options, model) -> dict:
     lefts, rights, niks = [], [], []
-    for kab in kabs:
-        with engine.connect() as conn:
-            sides, trusted = _unlinked(conn, kab, periode)
-        lefts.append(sides["dtks"])
-        rights.append(sides["p3ke"])
-        niks += trusted
+    with engine.connect() as conn:
+        for kab, tables in columns_by_regency(conn, kabs, periode, tuple(SIDES), list(LINK_COLUMNS)):
+            sides, trusted = _unlinked(conn, kab, periode, tables)
+            lefts.append(sides["dtks"])
+            rights.append(sides["p3ke"])
+            niks += trusted
     left = pd.concat(lefts, ignore_index=True)
     right = pd.concat(rights, ignore_index=True)
     del lefts, rights
@@ -298,10 +300,11 @@ def shown_people(conn, review: pd.DataFrame, periode: str) -> dict[str, Shown]:
     """What review workbooks show of the people in `review`, per regency: the `SHOW` columns of those people
     only, read from each regency's preparation."""
     out = {}
-    for kab in sorted(set(review["kode_kab"].dropna()) | set(review["kode_kab_p3ke"].dropna())):
+    kabs = sorted(set(review["kode_kab"].dropna()) | set(review["kode_kab_p3ke"].dropna()))
+    for kab, tables in columns_by_regency(conn, kabs, periode, tuple(SIDES), ["id", *SHOW]):
         frames = {}
         for part, (kab_column, id_column) in SIDES.items():
-            table = cached_columns(conn, kab, periode, part, ["id", *SHOW])
+            table = tables[part]
             wanted = pa.array(review.loc[review[kab_column].eq(kab), id_column].astype(str).unique(), type=pa.string())
             frames[part] = to_frame(table.filter(pc.is_in(table["id"], value_set=wanted)))
         out[kab] = Shown(**frames)

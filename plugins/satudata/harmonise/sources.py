@@ -4,6 +4,7 @@
     src, to_store = prepared_or_new(conn, "5205", "2026-11")      # the same, storing left to the caller
     src, to_store = prepare(read_prepared(conn, "5205", "2026-11"))   # the same, `conn` free before preparing
     table = cached_columns(conn, "5205", "2026-11", "dtks", ["unique_id", "nik"])   # a few columns, Arrow
+    for kab, tables in columns_by_regency(conn, kabs, "2026-11", ("dtks", "p3ke"), columns): ...   # many regencies
 
 Period: a regency's harmonisation for period P uses, per registry, its newest active submission whose
 period is not after P (registries are refreshed at different rhythms).
@@ -14,13 +15,15 @@ steps (often separate Airflow tasks) prepare a regency once. The key names the s
 a new submission) and the preparation's version, so the stored preparation cannot go stale; it is a
 speed-up only and is rebuilt whenever it is missing. Parquet is a data format: personal data stays in the
 warehouse, and reading it back runs no code. Readers that need a few columns of one part (the province
-pass, the review workbooks) read only those (`cached_columns`), never the whole preparation.
+pass, the review workbooks) read only those (`cached_columns`, `columns_by_regency`), never the whole
+preparation.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -231,10 +234,23 @@ def _key(conn, kode_kab: str, periode: str) -> tuple[tuple, list[int], str]:
     return sources_of, ids_s, key
 
 
+# A DuckDB file reads the bytes of every stored preparation for any query that selects `isi`, whatever its
+# WHERE (they share one vector): about a second at NTB's full scale. So a query asks first which parts are
+# there (`_present`, milliseconds), and a pass over many regencies reads them in one query (`columns_by_regency`).
+
+
+def _parts_in(parts) -> str:
+    return ", ".join(f"'{p}'" for p in parts)  # our own part names, never user input
+
+
+def _present(conn, kode_kab: str, periode: str, key: str) -> set[str]:
+    return set(conn.execute(sa.text("SELECT bagian FROM core.persiapan_padanan WHERE periode = :p AND kode_kab = :k "
+                                    "AND kunci = :key"), {"p": periode, "k": kode_kab, "key": key}).scalars())
+
+
 def _stored(conn, kode_kab: str, periode: str, key: str, parts=_PARTS) -> dict[str, bytes]:
-    names = ", ".join(f"'{p}'" for p in parts)  # our own part names, never user input
     rows = conn.execute(sa.text("SELECT bagian, isi FROM core.persiapan_padanan WHERE periode = :p AND kode_kab = :k "
-                                f"AND kunci = :key AND bagian IN ({names})"),
+                                f"AND kunci = :key AND bagian IN ({_parts_in(parts)})"),
                         {"p": periode, "k": kode_kab, "key": key}).all()
     return {bagian: bytes(isi) for bagian, isi in rows}
 
@@ -256,9 +272,10 @@ def read_prepared(conn, kode_kab: str, periode: str) -> Reading:
     `prepare` (decoding or preparing takes seconds a DuckDB file need not be held for)."""
     sources_of, ids_s, key = _key(conn, kode_kab, periode)
     (_, ids_d), (_, ids_p) = sources_of
-    stored = _stored(conn, kode_kab, periode, key)
-    if set(stored) == set(_PARTS):
-        return Reading(kode_kab, periode, (ids_d, ids_p, ids_s), key, stored=stored)
+    if _present(conn, kode_kab, periode, key) >= set(_PARTS):
+        stored = _stored(conn, kode_kab, periode, key)
+        if set(stored) == set(_PARTS):
+            return Reading(kode_kab, periode, (ids_d, ids_p, ids_s), key, stored=stored)
     return Reading(kode_kab, periode, (ids_d, ids_p, ids_s), key,
                    staged=_read_staged(conn, kode_kab, periode, sources_of))
 
@@ -303,6 +320,24 @@ def cached_columns(conn, kode_kab: str, periode: str, part: str, columns: list[s
         prepared_sources(None, conn, kode_kab, periode)
         stored = _stored(conn, kode_kab, periode, key, (part,))
     return pq.read_table(io.BytesIO(stored[part]), columns=columns)
+
+
+def columns_by_regency(conn, kabs: list[str], periode: str, parts: tuple[str, ...],
+                       columns: list[str]) -> Iterator[tuple[str, dict[str, pa.Table]]]:
+    """`cached_columns` of `parts` for each regency of `kabs` in turn, the stored ones read in one query (see
+    `_present`); each regency's bytes are let go of once its tables are made."""
+    keys = {kab: _key(conn, kab, periode)[2] for kab in kabs}
+    rows = conn.execute(sa.text("SELECT kode_kab, kunci, bagian, isi FROM core.persiapan_padanan WHERE periode = :p "
+                                f"AND bagian IN ({_parts_in(parts)})"), {"p": periode}).all()
+    stored = {(kab, bagian): bytes(isi) for kab, kunci, bagian, isi in rows if keys.get(kab) == kunci}
+    del rows
+    for kab in kabs:
+        tables = {}
+        for part in parts:
+            data = stored.pop((kab, part), None)
+            tables[part] = (pq.read_table(io.BytesIO(data), columns=columns) if data is not None
+                            else cached_columns(conn, kab, periode, part, columns))  # prepared and stored first
+        yield kab, tables
 
 
 def prepared_sources(settings: Settings | None, conn, kode_kab: str, periode: str) -> Sources:
