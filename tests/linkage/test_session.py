@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from satudata.linkage.session import DEFAULT_MEMORY, connect, memory_limit
+from satudata.linkage.session import DEFAULT_MEMORY, connect, memory_limit, register_lists
 
 
 def test_the_default_and_a_configured_limit_reach_duckdb(monkeypatch):
@@ -45,7 +45,7 @@ def _validation_warnings(settings: dict, caplog) -> list[str]:
     con = connect(1)
     try:
         api = DuckDBAPI(con)
-        tables = [api.register(left[columns], table_name="kiri"), api.register(right[columns], table_name="kanan")]
+        tables = register_lists(con, api, {"kiri": left[columns], "kanan": right[columns]})
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="splink"):
             Linker(tables, settings, validate_settings=True)

@@ -56,7 +56,7 @@ from satudata.linkage.model import (
     with_parameters,
 )
 from satudata.linkage.records import with_address_weights
-from satudata.linkage.session import connect, make_linker
+from satudata.linkage.session import connect, make_linker, register_lists
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +227,7 @@ def _estimate(left: pd.DataFrame, right: pd.DataFrame, base: dict, options: FitO
     con = connect(threads)
     try:
         db_api = DuckDBAPI(con)
-        tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
-                  db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
+        tables = register_lists(con, db_api, {"kiri": left[columns], "kanan": right[columns]})
         linker = make_linker(tables, training, logging.ERROR)
         u_pairs = int(min(options.u_max_pairs, len(left) * len(right)))
         u_started = time.perf_counter()

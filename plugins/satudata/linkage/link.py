@@ -34,7 +34,7 @@ from satudata.linkage.fitting import FitOptions, fit_model, prior_for
 from satudata.linkage.lookup import isin
 from satudata.linkage.model import BLOCKING_RULES, COMPARISONS, LinkModel, load_model
 from satudata.linkage.records import ADDRESS_COLUMNS, LINK_COLUMNS, with_address_weights
-from satudata.linkage.session import connect, make_linker
+from satudata.linkage.session import connect, make_linker, register_lists
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,7 @@ class _Scorer:
             r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]]
         self.con = connect(threads)
         db_api = DuckDBAPI(self.con)
-        tables = [db_api.register(left[columns].reset_index(drop=True), table_name="kiri"),
-                  db_api.register(right[columns].reset_index(drop=True), table_name="kanan")]
+        tables = register_lists(self.con, db_api, {"kiri": left[columns], "kanan": right[columns]})
         rules, self.skipped_rules = affordable_rules(tables, rules, len(left) + len(right), comparisons_per_record)
         settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in rules]
         self.linker = make_linker(tables, settings, logging.WARNING)

@@ -45,17 +45,28 @@ def _null(columns: str, *, also: str = "") -> dict:
 # would count one move four times (a family that moved has another desa, address and RT/RW at once).
 _OTHER_DESA = '"kode_desa_l" <> "kode_desa_r"'
 
-
-
 _ELSE = "ELSE"
+
+
+def _within_one_edit(left: str, right: str) -> str:
+    """`damerau_levenshtein(left, right) <= 1`, behind a cheap test every such pair passes: one edit (DuckDB counts
+    bytes) changes at most two bytes of two texts of one length (a transposition) and a length by at most one.
+    The distance costs some thirty times the test, and most candidate pairs fail the test (another person's NIK
+    or birth date). DuckDB's `hamming` refuses empty texts: two empty ones take the length test."""
+    return (f"(CASE WHEN strlen({left}) = strlen({right}) AND strlen({left}) > 0 THEN hamming({left}, {right}) <= 2 "
+            f"ELSE abs(strlen({left}) - strlen({right})) <= 1 END) AND damerau_levenshtein({left}, {right}) <= 1")
+
+
 _NAMES_ALIKE = ('"nama_fonetik_l" = "nama_fonetik_r" OR "nama_urut_l" = "nama_urut_r" OR '
                 'jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.87')
 # Address words shared, weighted by rarity (inverse frequency over both lists: the term-frequency
 # adjustment of a token set), over the weight of all words of both: 1 = the same words.
 _ALAMAT_SHARED = ('list_sum(list_transform(list_intersect("alamat_kata_l", "alamat_kata_r"), '
                   'lambda t: list_extract("alamat_bobot_l", list_position("alamat_kata_l", t))))')
-_ALAMAT_SIM = f'coalesce({_ALAMAT_SHARED}, 0) / ("alamat_total_l" + "alamat_total_r" - coalesce({_ALAMAT_SHARED}, 0))'
-_DATE_DIGITS = 'strftime("tanggal_lahir_{side}", \'%Y%m%d\')'
+# The shared weight is bound once (a one-element list's lambda): written twice in the ratio, DuckDB computed the
+# intersection twice, and the similarity is asked up to three times per pair in the comparison's CASE.
+_ALAMAT_SIM = (f'list_transform([coalesce({_ALAMAT_SHARED}, 0)], '
+               'lambda s: s / ("alamat_total_l" + "alamat_total_r" - s))[1]')
 # One given name the short form of the other: listed (WAWAN / HERMAWAN), a prefix (BUDI / BUDIMAN) or a
 # suffix (YANTI / SURYANTI) of at least four letters.
 _SHORT_FORM = ('list_contains("nama_panggilan_l", "nama_depan_r") OR list_contains("nama_panggilan_r", "nama_depan_l") '
@@ -63,7 +74,18 @@ _SHORT_FORM = ('list_contains("nama_panggilan_l", "nama_depan_r") OR list_contai
                '(starts_with("nama_depan_r", "nama_depan_l") OR ends_with("nama_depan_r", "nama_depan_l"))) '
                'OR (length("nama_depan_r") >= 4 AND length("nama_depan_l") > length("nama_depan_r") AND '
                '(starts_with("nama_depan_l", "nama_depan_r") OR ends_with("nama_depan_l", "nama_depan_r")))')
-_TOKENS_L, _TOKENS_R = 'string_split("nama_fonetik_l", \' \')', 'string_split("nama_fonetik_r", \' \')'
+# "HAMZAH" / "HAMZAH WULANDARI", "SITI AMINAH" / "SITI NUR AMINAH": every word of one in the other. Behind the
+# cheap test every such pair passes: the first word of one is among the other's (a name's word list has one).
+_ONE_NAME_IN_OTHER = ('(list_contains("nama_kata_r", "nama_kata_l"[1]) OR list_contains("nama_kata_l", "nama_kata_r"[1])) '
+                      'AND (list_has_all("nama_kata_l", "nama_kata_r") OR list_has_all("nama_kata_r", "nama_kata_l"))')
+# What a level would otherwise compute for both records of every candidate pair (18 M pairs in NTB's largest
+# regency), computed once per record in the view a linker reads (`session.register_lists`): the same values, so
+# the same levels. Column: (the column it is made of, its SQL).
+PER_RECORD = {
+    "tanggal_digit": ("tanggal_lahir", "strftime(\"tanggal_lahir\", '%Y%m%d')"),
+    "alamat_teks": ("alamat_kata", "array_to_string(\"alamat_kata\", ' ')"),
+    "nama_kata": ("nama_fonetik", "string_split(\"nama_fonetik\", ' ')"),
+}
 
 # fmt: off
 COMPARISONS: list[dict] = [
@@ -77,7 +99,7 @@ COMPARISONS: list[dict] = [
             _level('substr("nik_l", 1, 15) = substr("nik_r", 1, 15) AND (right("nik_l", 1) = \'0\' OR '
                    'right("nik_r", 1) = \'0\')', "NIK sama 15 angka pertama (angka terakhir dibulatkan Excel)"),
             # A typo in the kecamatan or birth-date part, serial intact: the serial makes it telling.
-            _level('damerau_levenshtein("nik_l", "nik_r") <= 1 AND substr("nik_l", 13, 4) = substr("nik_r", 13, 4)',
+            _level(_within_one_edit('"nik_l"', '"nik_r"') + ' AND substr("nik_l", 13, 4) = substr("nik_r", 13, 4)',
                    "NIK beda satu angka (salah ketik/tertukar), nomor urut sama"),
             # Same kecamatan and birth date, another serial: a typo in the serial, or simply another person
             # born that day there (twins). Neither for nor against (FIXED_WEIGHTS).
@@ -97,9 +119,7 @@ COMPARISONS: list[dict] = [
             _level('"nama_urut_l" = "nama_urut_r"', "nama sama (urutan kata lain)"),
             _level('jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.94', "nama sangat mirip"),
             _level('jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.87', "nama mirip"),
-            # "HAMZAH" / "HAMZAH WULANDARI", "SITI AMINAH" / "SITI NUR AMINAH": every word of one in the other.
-            _level(f"list_has_all({_TOKENS_L}, {_TOKENS_R}) OR list_has_all({_TOKENS_R}, {_TOKENS_L})",
-                   "nama satu memuat yang lain"),
+            _level(_ONE_NAME_IN_OTHER, "nama satu memuat yang lain"),
             _level(_SHORT_FORM, "nama panggilan atau bentuk pendek (Wawan/Hermawan, Yanti/Suryanti)"),
             _level('"nama_depan_l" = "nama_depan_r" OR "nama_belakang_l" = "nama_belakang_r" OR '
                    'jaro_winkler_similarity("nama_fonetik_l", "nama_fonetik_r") >= 0.75', "nama agak mirip"),
@@ -116,7 +136,7 @@ COMPARISONS: list[dict] = [
             _level('day("tanggal_lahir_l") = month("tanggal_lahir_r") AND month("tanggal_lahir_l") = '
                    'day("tanggal_lahir_r") AND year("tanggal_lahir_l") = year("tanggal_lahir_r")',
                    "tanggal lahir sama tetapi hari dan bulan tertukar"),
-            _level(f'damerau_levenshtein({_DATE_DIGITS.format(side="l")}, {_DATE_DIGITS.format(side="r")}) <= 1',
+            _level(_within_one_edit('"tanggal_digit_l"', '"tanggal_digit_r"'),
                    "tanggal lahir beda satu angka (salah ketik/tertukar)"),
             _level('("tanggal_placeholder_l" OR "tanggal_placeholder_r") AND '
                    '"tahun_lahir_l" = "tahun_lahir_r"', "tahun lahir sama, satu tanggal pengganti"),
@@ -179,8 +199,7 @@ COMPARISONS: list[dict] = [
             _level('"alamat_kata_l" = "alamat_kata_r"', "alamat sama"),
             _level(f"{_ALAMAT_SIM} >= 0.7", "alamat sangat mirip"),
             _level(f"{_ALAMAT_SIM} >= 0.4", "alamat mirip"),
-            _level('jaro_winkler_similarity(array_to_string("alamat_kata_l", \' \'), '
-                   'array_to_string("alamat_kata_r", \' \')) >= 0.9', "alamat mirip (salah ketik)"),
+            _level('jaro_winkler_similarity("alamat_teks_l", "alamat_teks_r") >= 0.9', "alamat mirip (salah ketik)"),
             _level(f"{_ALAMAT_SIM} > 0", "alamat sebagian sama"),
             _level(_ELSE, "alamat beda"),
         ],

@@ -19,6 +19,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_MEMORY = "1GB"
 _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -43,6 +47,21 @@ def connect(threads: int):
     return con
 
 
+def register_lists(con, db_api, lists: dict[str, pd.DataFrame]) -> list:
+    """Each prepared list as a view `name` of `con` (its rows, plus the model's `PER_RECORD` columns for those it
+    has), registered with Splink under that name (the pairs' `source_dataset`)."""
+    from satudata.linkage.model import PER_RECORD
+
+    tables = []
+    for name, frame in lists.items():
+        con.register(f"{name}_baris", frame.reset_index(drop=True))
+        derived = "".join(f', {sql} AS "{column}"' for column, (source, sql) in PER_RECORD.items()
+                          if source in frame.columns)
+        con.execute(f'CREATE VIEW "{name}" AS SELECT *{derived} FROM "{name}_baris"')
+        tables.append(db_api.register(name, table_name=name))
+    return tables
+
+
 def make_linker(tables: list, settings: dict, log_level: int):
     """A Splink linker over registered `tables`, without Splink's settings validation.
 
@@ -54,4 +73,4 @@ def make_linker(tables: list, settings: dict, log_level: int):
     return Linker(tables, settings, log_level=log_level, validate_settings=False)
 
 
-__all__ = ["DEFAULT_MEMORY", "connect", "make_linker", "memory_limit"]
+__all__ = ["DEFAULT_MEMORY", "connect", "make_linker", "memory_limit", "register_lists"]
