@@ -21,6 +21,8 @@ import re
 import tempfile
 from typing import TYPE_CHECKING
 
+from satudata.linkage.model import PER_RECORD
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -50,8 +52,6 @@ def connect(threads: int):
 def register_lists(con, db_api, lists: dict[str, pd.DataFrame]) -> list:
     """Each prepared list as a view `name` of `con` (its rows, plus the model's `PER_RECORD` columns for those it
     has), registered with Splink under that name (the pairs' `source_dataset`)."""
-    from satudata.linkage.model import PER_RECORD
-
     tables = []
     for name, frame in lists.items():
         con.register(f"{name}_baris", frame.reset_index(drop=True))
