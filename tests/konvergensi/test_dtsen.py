@@ -109,9 +109,9 @@ def test_dtsen_regime_gives_the_known_figures(dtsen_scenario):
     outbox = dtsen_scenario.folder("outbox")
     path = outbox / KAB / f"tindak_lanjut_dtsen_{PERIODE}.xlsx"
     assert path.is_file() and not (outbox / KAB2 / f"tindak_lanjut_dtsen_{PERIODE}.xlsx").exists(), lists
-    reaktivasi = pd.read_excel(path, sheet_name="Reaktivasi", header=3, dtype=str)
+    reaktivasi = pd.read_excel(path, sheet_name="Reaktivasi", header=3, dtype=str, engine="calamine")
     assert len(reaktivasi) == 7 and set(reaktivasi["Program"]) == {"PBI_JK"}
-    usulan = pd.read_excel(path, sheet_name="Usulan SIKS-NG", header=3, dtype=str)
+    usulan = pd.read_excel(path, sheet_name="Usulan SIKS-NG", header=3, dtype=str, engine="calamine")
     # K3: P3KE but not in DTSEN; K4: P3KE and ranked 6 > 5. KK5 receives PKH but ranks 2.
     assert sorted(usulan["Kepala Keluarga"]) == sorted(f[7][0][1] for f in FAMILIES if f[1] in ("K3", "K4"))
     assert usulan.set_index("Kepala Keluarga").loc["Baiq Fatimah", "Usulan"] == "Usulkan masuk DTSEN"
