@@ -449,6 +449,35 @@ def test_a_regency_task_finishes_its_other_files_and_fails_naming_the_one_left(d
     assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 16
 
 
+def test_a_machine_failure_in_a_write_leaves_the_regencys_next_file_a_working_warehouse(duck_settings, monkeypatch):
+    """A regency's files share one engine (`intake.run.process_regency`): a file whose write meets a failure of
+    the machine (the disk full mid-transaction) waits for the next scan, and the file after it, on the same
+    engine, is staged; the one that waited is staged by the next scan, its rows once."""
+    import errno
+
+    from satudata.intake import stage
+
+    settings = duck_settings
+    write_csv(inbox(settings) / "dtks_5205_2026-10.csv", DTKS_HEADER, dtks_rows(7))
+    write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(9))
+    first, second = sorted(register.register_inbox(settings, options=OPTIONS).to_process)
+    original = stage.SubmissionStager.write_staged
+
+    def disk_full_on_first(self, conn):
+        original(self, conn)  # the rows are written inside the transaction, then the disk fills
+        if self.submission.submission_id == first:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(stage.SubmissionStager, "write_staged", disk_full_on_first)
+    results = intake.process_regency(settings, [first, second], None, OPTIONS, {})
+    assert [r["status"] for r in results] == ["tertunda", "accepted"]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 9, "the failed write was rolled back"
+    monkeypatch.setattr(stage.SubmissionStager, "write_staged", original)
+    again = intake.process_regency(settings, [first, second], None, OPTIONS, {})
+    assert [r["status"] for r in again] == ["accepted", "accepted"]
+    assert scalar(settings, "SELECT count(*) FROM staging.dtks") == 16
+
+
 def test_a_file_that_keeps_failing_is_finally_refused_with_an_answer(duck_settings, monkeypatch):
     settings = duck_settings
     write_csv(inbox(settings) / "dtks_5205_2026-11.csv", DTKS_HEADER, dtks_rows(5))
