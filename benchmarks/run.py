@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import gauge
 from benchmarks.compare import FORMAT, RECORD_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     quick, keep = "--quick" in argv, "--keep" in argv
     started, load_start = dt.datetime.now(dt.UTC), _load()
     info = machine()
+    info["gauge_seconds"] = gauge.measure()  # before the benchmarks, on a quiet machine (benchmarks.gauge)
     sections = [f"# Benchmarks\n\nMeasured by `make bench` on {dt.date.today():%Y-%m-%d}: {info['summary']}.\n"]
     failed, entries = 0, []
     with tempfile.TemporaryDirectory(prefix="satudata-bench-") as tmp:

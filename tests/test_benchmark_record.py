@@ -67,3 +67,48 @@ def test_the_pipeline_benchmark_json_becomes_stages(tmp_path):
                       {"seconds": 61.0, "cpu_seconds": 55.5, "peak_rss_mb": 900}, None)
     assert whole == [{"benchmark": "bench_konvergensi", "scale": 0.01, "stage": "whole run", "rows": None,
                       "seconds": 61.0, "cpu_seconds": 55.5, "peak_rss_mb": 900}]
+
+
+def test_a_stage_whose_peak_memory_grew_by_more_than_a_quarter_is_named(tmp_path, capsys):
+    """Memory is judged beside time: NTB's peak went from 4.1 to 13 GiB once without anyone seeing it. A small
+    stage's peak moving by tens of MB is not named."""
+    record = _record([("pipeline", 0.01, "ingest", 10.0), ("pipeline", 0.01, "harmonise: build", 4.0)])
+    new = _record([("pipeline", 0.01, "ingest", 10.0), ("pipeline", 0.01, "harmonise: build", 4.0)])
+    new["stages"][0]["peak_rss_mb"] = 390  # +30 %, but only 90 MB
+    new["stages"][1]["peak_rss_mb"] = 500  # +67 %, 200 MB
+    code = compare.main([_write(tmp_path, "new.json", new), "--record", _write(tmp_path, "rec.json", record)])
+    out = capsys.readouterr().out
+    assert code == 1
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith("1 stage(s) with a peak memory over the record's")
+    assert "harmonise: build (300 MB -> 500 MB)" in summary and "ingest" not in summary
+    assert "no stage slower than the record" in out
+
+
+def test_runs_on_different_machines_are_scaled_by_the_gauge_but_judged_raw(tmp_path, capsys):
+    """The record's machine ran the fixed workload in 1 s, the new one in 1.6 s: a stage 1.7 times as long is
+    named (raw), and named apart as slower beyond the machine only when its ratio over the gauges' is still
+    over 1.25."""
+    record = _record([("pipeline", 0.01, "ingest", 10.0), ("pipeline", 0.01, "harmonise: build", 10.0)],
+                     machine={"cpu": "Intel Xeon", "gauge_seconds": 1.0})
+    new = _record([("pipeline", 0.01, "ingest", 17.0), ("pipeline", 0.01, "harmonise: build", 21.0)],
+                  machine={"cpu": "AMD EPYC", "gauge_seconds": 1.6})
+    result = compare.compare(record, new)
+    assert result["machine"] == 1.6
+    assert [r["key"][2] for r in result["slower"]] == ["ingest", "harmonise: build"]
+    assert [r["key"][2] for r in result["beyond_machine"]] == ["harmonise: build"]  # 2.1 / 1.6 = 1.31
+    assert compare.main([_write(tmp_path, "new.json", new), "--record", _write(tmp_path, "rec.json", record)]) == 1
+    out = capsys.readouterr().out
+    assert "another CPU (Intel Xeon; now AMD EPYC)" in out and "x1.60 the record's time" in out
+    assert "beyond the machine's difference" in out and "harmonise: build (x1.31)" in out
+    # a record without a gauge (older files): compared as before, no scaled column
+    del record["run"]["machine"]["gauge_seconds"]
+    assert compare.compare(record, new)["beyond_machine"] == [] and compare.compare(record, new)["machine"] is None
+
+
+def test_the_gauge_times_its_fixed_work(monkeypatch):
+    from benchmarks import gauge
+
+    monkeypatch.setattr(gauge, "ROUNDS", 1)
+    seconds = gauge.measure()
+    assert 0 < seconds < 60
